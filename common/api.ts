@@ -1,0 +1,289 @@
+/**
+ * The REST API contract between the debugger server (server/) and the Grafana plugin (src/).
+ * Both import these types; change them here only, and keep server and plugin in step.
+ *
+ * Conventions:
+ * - Every path is under `/api/v1`.
+ * - Trace and span ids are lowercase hex (32 and 16 chars), whatever form Kong sent.
+ * - Absolute times are Unix nanoseconds as decimal strings (exact; ns do not fit a JS number),
+ *   with a millisecond float beside them for convenience. Durations are numbers in ns.
+ * - Lists are newest first and paged with an opaque `cursor`; `nextCursor` is absent on the
+ *   last page.
+ * - Errors are `ApiError` with a 4xx/5xx status.
+ */
+
+export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'timed_out' | 'cancelled';
+
+export interface BasicRule {
+  type: 'basic';
+  /** A trace matches when its route id is one of these (or its service id is one of serviceIds). */
+  routeIds?: string[];
+  serviceIds?: string[];
+}
+
+export interface AdvancedRule {
+  type: 'advanced';
+  /** Kong's expressions (ATC) language over the sampler fields, e.g. `http.response.status_code >= 500`. */
+  expression: string;
+}
+
+export type SamplingRule = BasicRule | AdvancedRule;
+
+export interface CreateSessionRequest {
+  name?: string;
+  rule: SamplingRule;
+  /** 10..1800 */
+  durationSeconds: number;
+  /** default 200 */
+  maxTraces?: number;
+  /** default false */
+  captureLogs?: boolean;
+}
+
+export interface Session {
+  id: string;
+  name: string;
+  rule: SamplingRule;
+  status: SessionStatus;
+  durationSeconds: number;
+  maxTraces: number;
+  captureLogs: boolean;
+  traceCount: number;
+  logCount: number;
+  /** ISO 8601 */
+  createdAt: string;
+  startedAt?: string;
+  /** when it ended or will end (startedAt + duration while running) */
+  endsAt?: string;
+  endedAt?: string;
+}
+
+export interface SessionList {
+  sessions: Session[];
+}
+
+/** One row of a session's trace list: what the table needs, from the root span. */
+export interface TraceListItem {
+  traceId: string;
+  /** root span start, Unix ns as a string */
+  startTimeUnixNano: string;
+  startTimeMs: number;
+  durationNs: number;
+  method?: string;
+  /** request path (no query string) */
+  path?: string;
+  url?: string;
+  host?: string;
+  /** status Kong sent to the client */
+  statusCode?: number;
+  upstreamStatusCode?: number;
+  routeId?: string;
+  serviceId?: string;
+  consumerId?: string;
+  clientAddress?: string;
+  /** true when the status is >= 500 or any span has an error status */
+  error: boolean;
+  spanCount: number;
+  /** Kong version dialect the spans came from */
+  dialect: 'enterprise' | 'oss';
+  latency: LatencyBreakdown;
+}
+
+export interface TraceList {
+  traces: TraceListItem[];
+  nextCursor?: string;
+}
+
+export interface TraceQueryFilters {
+  /** exact code, e.g. 503, or a class like "5xx", or a range "500-599" */
+  status?: string;
+  minDurationMs?: number;
+  method?: string;
+  /** prefix match on the request path */
+  path?: string;
+  routeId?: string;
+  serviceId?: string;
+  errorsOnly?: boolean;
+  /** Unix ms bounds on the trace start */
+  from?: number;
+  to?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+
+export interface SpanEvent {
+  name: string;
+  timeUnixNano: string;
+  timeMs: number;
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  /** '' for a root */
+  parentSpanId: string;
+  name: string;
+  /** OTLP kind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer */
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  startTimeMs: number;
+  durationNs: number;
+  attributes: Record<string, AttributeValue>;
+  events: SpanEvent[];
+  /** OTLP status code: 0 unset, 1 ok, 2 error */
+  statusCode: number;
+  statusMessage?: string;
+}
+
+export interface TraceDetail {
+  traceId: string;
+  resource: Record<string, AttributeValue>;
+  scope?: { name: string; version?: string };
+  spans: Span[];
+}
+
+/** Milliseconds from the root span's attributes; absent when Kong did not send them (OSS). */
+export interface LatencyBreakdown {
+  totalMs?: number;
+  internalMs?: number;
+  upstreamMs?: number;
+  thirdParty?: {
+    totalMs?: number;
+    dnsMs?: number;
+    httpClientMs?: number;
+    redisMs?: number;
+    tcpSocketMs?: number;
+  };
+  clientMs?: number;
+}
+
+export type PluginPhase = 'certificate' | 'rewrite' | 'access' | 'response' | 'header_filter' | 'body_filter';
+
+export interface LifecyclePluginNode {
+  /** stable key: `<phase>.<plugin>`; the same plugin in two phases is two nodes */
+  key: string;
+  plugin: string;
+  phase: PluginPhase;
+  spanId: string;
+  startTimeUnixNano: string;
+  /** the plugin's own time: span duration minus client-read time nested in it */
+  durationNs: number;
+  /** log10 colour index 0..6: floor(log10(ns)) - 3, clamped */
+  colorIndex: number;
+}
+
+export interface LifecycleEdge {
+  durationNs: number;
+  colorIndex: number;
+  /** false when no span existed to measure it (e.g. OSS traces have no client-read spans) */
+  measured: boolean;
+}
+
+/**
+ * Konnect's Summary lifecycle map:
+ * client -> clientOut -> requestPlugins -> upstreamIn -> upstream -> upstreamOut -> responsePlugins -> clientIn -> client
+ */
+export interface LifecycleMap {
+  clientOut: LifecycleEdge;
+  requestPlugins: LifecyclePluginNode[];
+  upstreamIn: LifecycleEdge;
+  upstreamOut: LifecycleEdge;
+  responsePlugins: LifecyclePluginNode[];
+  clientIn: LifecycleEdge;
+  /** `enterprise`: Konnect debugger spans; `oss`: derived from the OSS opentelemetry plugin's spans */
+  dialect: 'enterprise' | 'oss';
+}
+
+export interface TraceSummary {
+  traceId: string;
+  startTimeUnixNano: string;
+  startTimeMs: number;
+  statusCode?: number;
+  upstreamStatusCode?: number;
+  latency: LatencyBreakdown;
+  lifecycle: LifecycleMap;
+}
+
+export interface Percentiles {
+  count: number;
+  p50Ns: number;
+  p95Ns: number;
+  p99Ns: number;
+  maxNs: number;
+}
+
+/** Per lifecycle node, across all of a session's traces. Keys of `nodes`: 'clientOut', 'upstreamIn',
+ *  'upstreamOut', 'clientIn', and each plugin node's key (`access.key-auth`). */
+export interface SessionSummary {
+  sessionId: string;
+  traceCount: number;
+  latency: { totalMs?: Percentiles; internalMs?: Percentiles; upstreamMs?: Percentiles; thirdPartyMs?: Percentiles; clientMs?: Percentiles };
+  nodes: Record<string, Percentiles & { label: string; group: 'edge' | 'request' | 'response'; phase?: PluginPhase }>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit' | 'alert' | 'emerg' | 'unknown';
+
+export interface LogRecord {
+  id: string;
+  sessionId: string;
+  timeUnixNano: string;
+  timeMs: number;
+  /** normalised level; `severityText` keeps what Kong sent (ERR, NOTICE, ...) */
+  level: LogLevel;
+  severityNumber: number;
+  severityText?: string;
+  body: AttributeValue;
+  attributes: Record<string, AttributeValue>;
+  traceId?: string;
+  spanId?: string;
+  /** name of the span the record points at, when that span is stored */
+  spanName?: string;
+}
+
+export interface LogList {
+  logs: LogRecord[];
+  nextCursor?: string;
+}
+
+export interface LogQueryFilters {
+  traceId?: string;
+  spanId?: string;
+  /** one level or a comma list */
+  level?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ExpressionError {
+  message: string;
+  /** 0-based character offsets into the expression, end exclusive */
+  start: number;
+  end: number;
+}
+
+export interface ValidateExpressionResponse {
+  valid: boolean;
+  errors: ExpressionError[];
+}
+
+export interface ApiError {
+  statusCode: number;
+  error: string;
+  message: string;
+  /** rule errors, when the failure is a bad expression */
+  errors?: ExpressionError[];
+}
+
+export interface Health {
+  status: 'ok';
+  version: string;
+  store: 'sqlite' | 'postgres';
+  uptimeSeconds: number;
+  runningSessions: number;
+}

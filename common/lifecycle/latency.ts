@@ -1,0 +1,84 @@
+import type { LatencyBreakdown, Span } from '../api';
+import { numberAttr } from '../spans/attributes';
+import { isCertainRoot } from '../spans/root';
+import { unionLength, safeDuration } from '../spans/time';
+import { intervalsOf, named, traceContext, type TraceContext } from './context';
+import { ossUpstream } from './oss-upstream';
+
+const NS_PER_MS = 1e6;
+
+// Root attributes in Konnect's breakdown order; new name first, then the older names Kong used.
+const TOTAL = ['proxy.kong.latency.total', 'proxy.kong.latency_total_ms'];
+const INTERNAL = ['proxy.kong.latency.internal'];
+const UPSTREAM = ['proxy.kong.latency.upstream'];
+const CLIENT = ['proxy.kong.latency.client'];
+const TP_TOTAL = ['proxy.kong.latency.3p.total_io'];
+const TP_DNS = ['proxy.kong.latency.3p.dns.total_io'];
+const TP_HTTP = ['proxy.kong.latency.3p.http_client.total_io'];
+const TP_REDIS = ['proxy.kong.latency.3p.redis.total_io', 'proxy.kong.redis.total_io_ms'];
+const TP_TCP = ['proxy.kong.latency.3p.tcpsock.total_io', 'proxy.kong.tcpsock.total_io_ms'];
+const ALL_REPORTED = [...TOTAL, ...INTERNAL, ...UPSTREAM, ...CLIENT, ...TP_TOTAL, ...TP_DNS, ...TP_HTTP, ...TP_REDIS, ...TP_TCP];
+
+/**
+ * The Summary's latency breakdown in ms.
+ * When the root carries any `proxy.kong.latency*` attribute (Enterprise, incl. the 3.9-era legacy
+ * names) the numbers are read from it as Kong reported them, absent ones stay absent.
+ * Otherwise (OSS opentelemetry plugin) they are derived from spans; see `deriveFromSpans`.
+ * No certain root (it has not arrived yet) → empty breakdown: nothing to measure against.
+ */
+export function latencyBreakdown(spans: Span[]): LatencyBreakdown {
+  return latencyFromContext(traceContext(spans));
+}
+
+export function latencyFromContext(ctx: TraceContext): LatencyBreakdown {
+  const root = ctx.root;
+  if (!root || !isCertainRoot(root)) return {};
+  const a = root.attributes;
+  if (numberAttr(a, ...ALL_REPORTED) === undefined) return deriveFromSpans(ctx, root);
+  const out: LatencyBreakdown = {};
+  setIf(out, 'totalMs', numberAttr(a, ...TOTAL));
+  setIf(out, 'internalMs', numberAttr(a, ...INTERNAL));
+  setIf(out, 'upstreamMs', numberAttr(a, ...UPSTREAM));
+  const tp: NonNullable<LatencyBreakdown['thirdParty']> = {};
+  setIf(tp, 'totalMs', numberAttr(a, ...TP_TOTAL));
+  setIf(tp, 'dnsMs', numberAttr(a, ...TP_DNS));
+  setIf(tp, 'httpClientMs', numberAttr(a, ...TP_HTTP));
+  setIf(tp, 'redisMs', numberAttr(a, ...TP_REDIS));
+  setIf(tp, 'tcpSocketMs', numberAttr(a, ...TP_TCP));
+  if (Object.keys(tp).length) out.thirdParty = tp;
+  setIf(out, 'clientMs', numberAttr(a, ...CLIENT));
+  return out;
+}
+
+/**
+ * OSS derivation (the OSS plugin sends no latency attributes):
+ * - total = root span duration (request start → body-filter end; Kong's root start has ms resolution);
+ * - upstream = failed balancer tries + the last try minus the response-phase plugin time inside it
+ *   (see oss-upstream.ts); 0 when there is no `kong.balancer` span (nothing was proxied);
+ * - 3rd-party DNS = union of `kong.dns` spans (the upstream-name lookup included, as Kong counts
+ *   synchronous DNS as 3p); HTTP client = union of `kong.internal.request` spans; 3p total =
+ *   union of both sets, because Kong makes a DNS lookup inside an HTTP-client call a *sibling*
+ *   that overlaps it, and summing would count that time twice. Redis/TCP socket: no OSS span → absent;
+ * - internal = total − upstream − 3p total, clamped ≥ 0 (DB queries stay internal, as in the rule);
+ * - client = unknown (OSS has no client I/O spans) → absent.
+ */
+function deriveFromSpans(ctx: TraceContext, root: Span): LatencyBreakdown {
+  const totalNs = safeDuration(root);
+  const up = ossUpstream(ctx);
+  const upstreamNs = up.failedTriesNs + up.lastTryNs;
+  const dns = intervalsOf(ctx, named(ctx, 'kong.dns'));
+  const http = intervalsOf(ctx, named(ctx, 'kong.internal.request'));
+  const dnsNs = unionLength(dns);
+  const httpNs = unionLength(http);
+  const tpNs = unionLength([...dns, ...http]);
+  return {
+    totalMs: totalNs / NS_PER_MS,
+    internalMs: Math.max(0, totalNs - upstreamNs - tpNs) / NS_PER_MS,
+    upstreamMs: upstreamNs / NS_PER_MS,
+    thirdParty: { totalMs: tpNs / NS_PER_MS, dnsMs: dnsNs / NS_PER_MS, httpClientMs: httpNs / NS_PER_MS },
+  };
+}
+
+function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}

@@ -1,0 +1,20 @@
+import type { Span, TraceSummary } from '../api';
+import { factsFromContext } from '../spans/facts';
+import { traceContext } from './context';
+import { lifecycleFromContext } from './map';
+
+/** Everything the Summary tab shows for one trace: information card, latency breakdown, lifecycle map. */
+export function traceSummary(traceId: string, spans: Span[]): TraceSummary {
+  const ctx = traceContext(spans);
+  const facts = factsFromContext(ctx);
+  const summary: TraceSummary = {
+    traceId,
+    startTimeUnixNano: facts.startTimeUnixNano,
+    startTimeMs: facts.startTimeMs,
+    latency: facts.latency,
+    lifecycle: lifecycleFromContext(ctx, facts.dialect),
+  };
+  if (facts.statusCode !== undefined) summary.statusCode = facts.statusCode;
+  if (facts.upstreamStatusCode !== undefined) summary.upstreamStatusCode = facts.upstreamStatusCode;
+  return summary;
+}

@@ -1,0 +1,6 @@
+export { findRoot, isNullParent, isCertainRoot } from './root';
+export { canonicalSpanName, parsePluginSpan } from './names';
+export { getAttr, numberAttr, stringAttr } from './attributes';
+export { detectDialect } from './dialect';
+export { traceFacts, type TraceFacts } from './facts';
+export { mergeSpans } from './merge';

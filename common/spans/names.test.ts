@@ -1,0 +1,44 @@
+import { enterpriseTraceFixture, spansFromOtlpJson } from './testing';
+import { canonicalSpanName, parsePluginSpan } from './names';
+import { detectDialect } from './dialect';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const ossJson = require('../../../shared/fixtures/kong-trace.otlp.json');
+
+describe('canonicalSpanName', () => {
+  it.each([
+    ['kong.upstream.try_select', 'kong.find_upstream'],
+    ['kong.upstream.find_upstream', 'kong.find_upstream'],
+    ['kong.upstream.ttfb', 'kong.read_headers_from_upstream'],
+    ['kong.waiting_for_upstream', 'kong.read_headers_from_upstream'],
+    ['kong.upstream.read_response', 'kong.read_body_from_upstream'],
+    ['kong.read_response_from_upstream', 'kong.read_body_from_upstream'],
+    ['kong.read_body_from_upstream', 'kong.read_body_from_upstream'],
+    ['kong.access.plugin.key-auth', 'kong.access.plugin.key-auth'],
+  ])('%s → %s', (from, to) => expect(canonicalSpanName(from)).toBe(to));
+});
+
+describe('parsePluginSpan', () => {
+  it('splits phase and plugin', () => {
+    expect(parsePluginSpan('kong.access.plugin.key-auth')).toEqual({ phase: 'access', plugin: 'key-auth' });
+    expect(parsePluginSpan('kong.header_filter.plugin.correlation-id')).toEqual({ phase: 'header_filter', plugin: 'correlation-id' });
+    expect(parsePluginSpan('kong.body_filter.plugin.my.dotted')).toEqual({ phase: 'body_filter', plugin: 'my.dotted' });
+  });
+  it('rejects non-plugin spans, phase spans included', () => {
+    for (const n of ['kong', 'kong.phase.access', 'kong.router', 'kong.access.plugin.', 'kong.phase.plugin.x', 'access.plugin.x']) {
+      expect(parsePluginSpan(n)).toBeUndefined();
+    }
+  });
+});
+
+describe('detectDialect', () => {
+  it('tells the OSS fixture from the enterprise one', () => {
+    expect(detectDialect(spansFromOtlpJson(ossJson))).toBe('oss');
+    expect(detectDialect(enterpriseTraceFixture().spans)).toBe('enterprise');
+    expect(detectDialect([])).toBe('oss');
+  });
+  it('uses latency attributes alone when no enterprise span is there', () => {
+    const [root] = spansFromOtlpJson(ossJson);
+    expect(detectDialect([{ ...root, attributes: { 'proxy.kong.latency_total_ms': 3 } }])).toBe('enterprise');
+  });
+});

@@ -1,0 +1,103 @@
+import type { LogQueryFilters, TraceQueryFilters } from '../../common/api';
+
+/** A 400 whose message names the parameter and what it accepts. */
+export class BadRequestError extends Error {}
+
+type Query = Record<string, unknown>;
+
+function checkKnown(q: Query, known: readonly string[]): void {
+  for (const k of Object.keys(q)) {
+    if (!known.includes(k)) throw new BadRequestError(`unknown query parameter "${k}"; accepted: ${known.join(', ')}`);
+  }
+}
+
+function str(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw new BadRequestError(`query parameter "${name}" must be given once`);
+  return v;
+}
+
+function num(q: Query, name: string, min: number, max: number, integer = false): number | undefined {
+  const v = str(q, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new BadRequestError(`query parameter "${name}" must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got "${v}"`);
+  }
+  return n;
+}
+
+function bool(q: Query, name: string): boolean | undefined {
+  const v = str(q, name);
+  if (v === undefined) return undefined;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new BadRequestError(`query parameter "${name}" must be true or false; got "${v}"`);
+}
+
+/** A time bound: Unix milliseconds, or an ISO 8601 date. */
+function time(q: Query, name: string): number | undefined {
+  const v = str(q, name);
+  if (v === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) throw new BadRequestError(`query parameter "${name}" must be Unix milliseconds or an ISO 8601 time; got "${v}"`);
+  return n;
+}
+
+const TRACE_PARAMS = ['status', 'minDurationMs', 'method', 'path', 'routeId', 'serviceId', 'errorsOnly', 'from', 'to', 'limit', 'cursor'] as const;
+
+export function parseTraceFilters(q: Query): TraceQueryFilters {
+  checkKnown(q, TRACE_PARAMS);
+  const f: TraceQueryFilters = {
+    status: str(q, 'status'),
+    minDurationMs: num(q, 'minDurationMs', 0, 86_400_000),
+    method: str(q, 'method'),
+    path: str(q, 'path'),
+    routeId: str(q, 'routeId'),
+    serviceId: str(q, 'serviceId'),
+    errorsOnly: bool(q, 'errorsOnly'),
+    from: time(q, 'from'),
+    to: time(q, 'to'),
+    limit: num(q, 'limit', 1, 1000, true),
+    cursor: str(q, 'cursor'),
+  };
+  return dropUndefined(f);
+}
+
+const LOG_PARAMS = ['traceId', 'spanId', 'level', 'from', 'to', 'limit', 'cursor'] as const;
+
+export function parseLogFilters(q: Query): LogQueryFilters {
+  checkKnown(q, LOG_PARAMS);
+  const traceId = str(q, 'traceId');
+  const spanId = str(q, 'spanId');
+  const f: LogQueryFilters = {
+    traceId: traceId === undefined ? undefined : normaliseTraceId(traceId),
+    spanId: spanId === undefined ? undefined : normaliseSpanId(spanId),
+    level: str(q, 'level'),
+    from: time(q, 'from'),
+    to: time(q, 'to'),
+    limit: num(q, 'limit', 1, 5000, true),
+    cursor: str(q, 'cursor'),
+  };
+  return dropUndefined(f);
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+function normaliseId(raw: string, bytes: number, what: string): string {
+  const hexLen = bytes * 2;
+  if (raw.length === hexLen && /^[0-9a-fA-F]+$/.test(raw)) return raw.toLowerCase();
+  // Kong Enterprise writes ids base64 in OTLP/JSON; accept what a user may copy from such a payload.
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) {
+    const buf = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+    if (buf.length === bytes) return buf.toString('hex');
+  }
+  throw new BadRequestError(`invalid ${what} "${raw}": expected ${hexLen} hex characters (or the base64 of ${bytes} bytes)`);
+}
+
+export const normaliseTraceId = (raw: string) => normaliseId(raw, 16, 'trace id');
+export const normaliseSpanId = (raw: string) => normaliseId(raw, 8, 'span id');

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type RunningServer } from '../app';
+import { getJson, kongRequest, postJson, tracesPayload } from '../testing/otlp-builders';
+import { formatValidation } from './format';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'kong-debugger.js');
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('CLI against a running server', () => {
+  let dir: string;
+  let server: RunningServer;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-cli-'));
+    server = await startServer({ dataDir: dir, port: 0, otlpPort: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts, lists, shows traces of and stops a session', async () => {
+    const started = await run(['session', 'start', '--url', server.apiUrl, '--name', 'cli', '-e', 'http.response.status_code >= 500', '-d', '60', '--json']);
+    expect(started.code).toBe(0);
+    const session = JSON.parse(started.stdout);
+    expect(session).toMatchObject({ name: 'cli', status: 'in_progress', rule: { type: 'advanced', expression: 'http.response.status_code >= 500' } });
+
+    const t = kongRequest({ status: 502, path: '/v1/pay' });
+    expect((await postJson(`${server.otlpUrl}/v1/traces`, tracesPayload(t.spans))).status).toBe(200);
+
+    const list = await run(['session', 'list'], { KONG_DEBUGGER_URL: server.apiUrl });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+STATUS\s+TRACES/);
+    expect(list.stdout).toContain(session.id);
+    expect(list.stdout).toMatch(/in_progress\s+1\/200/);
+
+    const traces = await run(['traces', session.id, '--url', server.apiUrl, '--status', '5xx']);
+    expect(traces.code).toBe(0);
+    expect(traces.stdout).toContain(t.traceId);
+    expect(traces.stdout).toMatch(/502 !\s+20\.0 ms\s+GET\s+\/v1\/pay/);
+
+    const stopped = await run(['session', 'stop', session.id, '--url', server.apiUrl]);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain('cancelled');
+  }, 60_000);
+
+  it('reports bad rules and unknown sessions with the server message and exit code 1', async () => {
+    const bad = await run(['session', 'start', '--url', server.apiUrl, '-e', 'http.path = "/x"']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: invalid rule: .*\(at \d+-\d+: /);
+    const validate = await run(['validate', 'http.path = "/x"', '--url', server.apiUrl]);
+    expect(validate.code).toBe(1);
+    expect(validate.stdout).toContain('http.path = "/x"\n          ^');
+    const unknown = await run(['session', 'stop', 'nope', '--url', server.apiUrl]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: no debug session with id "nope"\n');
+    const down = await run(['session', 'list', '--url', 'http://127.0.0.1:9']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the debugger at http:\/\/127\.0\.0\.1:9/);
+    const noRule = await run(['session', 'start', '--url', server.apiUrl]);
+    expect(noRule.code).toBe(1);
+    expect(noRule.stderr).toMatch(/a sampling rule is required/);
+  }, 60_000);
+});
+
+describe('formatValidation', () => {
+  it('points at the fault under the expression', () => {
+    expect(formatValidation('a == 1 &&', { valid: false, errors: [{ message: 'expected term', start: 9, end: 9 }] })).toBe(
+      'a == 1 &&\n         ^\nexpected term (at 9)',
+    );
+  });
+});
+
+describe('kong-debugger serve --demo (the quick start)', () => {
+  let child: ChildProcess | undefined;
+  let dir: string;
+  afterEach(() => {
+    child?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints where it listens and captures the demo traffic into the demo sessions', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-serve-'));
+    child = spawn(process.execPath, [BIN, 'serve', '--demo', '--demo-rate', '20', '--port', '0', '--otlp-port', '0'], {
+      env: { ...process.env, KONG_DEBUGGER_DATA_DIR: dir },
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 40_000;
+    while (!/look at/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(/OTLP\/HTTP\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
+    expect(out).toContain(`data           ${dir} (SQLite, retention 7 days)`);
+    const api = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
+    const sessions = (await getJson(`${api}/api/v1/sessions`)).body.sessions;
+    const every = sessions.find((s: { name: string }) => s.name === 'Demo: every request');
+    expect(every).toBeDefined();
+    let traces: unknown[] = [];
+    while (traces.length === 0 && Date.now() < deadline + 10_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      traces = (await getJson(`${api}/api/v1/sessions/${every.id}/traces`)).body.traces;
+    }
+    expect(traces.length).toBeGreaterThan(0);
+  }, 90_000);
+});

@@ -1,0 +1,52 @@
+import type { SamplingRule, Session, TraceListItem, ValidateExpressionResponse } from '../../common/api';
+
+/** Plain-text tables for the CLI: aligned columns, no colours (output may be piped). */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function describeRule(rule: SamplingRule): string {
+  if (rule.type === 'advanced') return rule.expression;
+  const parts = [];
+  if (rule.routeIds?.length) parts.push(`routes ${rule.routeIds.join(',')}`);
+  if (rule.serviceIds?.length) parts.push(`services ${rule.serviceIds.join(',')}`);
+  return parts.join(' or ');
+}
+
+function timeLeft(s: Session, nowMs: number): string {
+  if (s.status !== 'in_progress' || !s.endsAt) return '-';
+  const left = Math.max(0, Math.round((Date.parse(s.endsAt) - nowMs) / 1000));
+  return `${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`;
+}
+
+export function formatSessions(sessions: Session[], nowMs = Date.now()): string {
+  if (sessions.length === 0) return 'no sessions';
+  return table(
+    ['ID', 'NAME', 'STATUS', 'TRACES', 'LOGS', 'LEFT', 'RULE'],
+    sessions.map((s) => [s.id, s.name, s.status, `${s.traceCount}/${s.maxTraces}`, s.captureLogs ? String(s.logCount) : '-', timeLeft(s, nowMs), describeRule(s.rule)]),
+  );
+}
+
+export function formatTraces(traces: TraceListItem[]): string {
+  if (traces.length === 0) return 'no traces';
+  return table(
+    ['TRACE ID', 'START', 'STATUS', 'DURATION', 'METHOD', 'PATH'],
+    traces.map((t) => [
+      t.traceId,
+      new Date(t.startTimeMs).toISOString(),
+      t.statusCode === undefined ? '-' : `${t.statusCode}${t.error ? ' !' : ''}`,
+      `${(t.durationNs / 1e6).toFixed(1)} ms`,
+      t.method ?? '-',
+      t.path ?? '-',
+    ]),
+  );
+}
+
+export function formatValidation(expr: string, r: ValidateExpressionResponse): string {
+  if (r.valid) return 'valid';
+  return r.errors
+    .map((e) => `${expr}\n${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}\n${e.message} (at ${e.start})`)
+    .join('\n\n');
+}

@@ -1,0 +1,182 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import type { CreateSessionRequest, SamplingRule, Session, TraceList, ValidateExpressionResponse } from '../../common/api';
+import { startServer } from '../app';
+import { startDemoGateway } from '../demo';
+import { ApiClient, ApiClientError } from './client';
+import { formatSessions, formatTraces, formatValidation } from './format';
+
+function intArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'debugger REST API').env('KONG_DEBUGGER_URL').default('http://127.0.0.1:8080'))
+    .addOption(new Option('--token <token>', 'API token').env('KONG_DEBUGGER_API_TOKEN'))
+    .option('--json', 'print the raw JSON answer');
+}
+
+function client(opts: { url: string; token?: string }): ApiClient {
+  return new ApiClient(opts.url, opts.token);
+}
+
+function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+export function buildCli(): Command {
+  const program = new Command('kong-debugger')
+    .description('Self-hosted debugger for Kong Gateway: debug sessions, sampling rules, traces and logs')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the debugger server (OTLP/HTTP receiver + REST API) on the embedded SQLite store')
+    .addOption(new Option('--port <port>', 'REST API port').env('KONG_DEBUGGER_PORT').default(8080).argParser(intArg('--port', 0, 65535)))
+    .addOption(new Option('--otlp-port <port>', 'OTLP/HTTP receiver port').env('KONG_DEBUGGER_OTLP_PORT').default(4318).argParser(intArg('--otlp-port', 0, 65535)))
+    .addOption(new Option('--host <host>', 'address to listen on').env('KONG_DEBUGGER_HOST').default('127.0.0.1'))
+    .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data'))
+    .addOption(new Option('--retention-days <days>', 'keep traces and logs this many days').env('KONG_DEBUGGER_RETENTION_DAYS').default(7).argParser(intArg('--retention-days', 1, 3650)))
+    .addOption(new Option('--api-token <token>', 'require this bearer token on the REST API').env('KONG_DEBUGGER_API_TOKEN'))
+    .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
+    .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
+    .action(async (o) => {
+      const server = await startServer({
+        port: o.port,
+        otlpPort: o.otlpPort,
+        host: o.host,
+        dataDir: path.resolve(o.dataDir),
+        retentionDays: o.retentionDays,
+        apiToken: o.apiToken,
+        demo: o.demo ? { ratePerSecond: o.demoRate } : false,
+      });
+      const lines = [
+        `kong-debugger listening`,
+        `  REST API       ${server.apiUrl}/api/v1   (health: ${server.apiUrl}/api/v1/health)`,
+        `  OTLP/HTTP      ${server.otlpUrl}/v1/traces and ${server.otlpUrl}/v1/logs`,
+        `  data           ${path.resolve(o.dataDir)} (SQLite, retention ${o.retentionDays} days)`,
+        o.apiToken ? `  auth           bearer token required on the REST API` : `  auth           none (set --api-token for anything but local use)`,
+      ];
+      if (o.demo) {
+        lines.push(
+          `  demo           gateway sending ${o.demoRate} req/s; sessions open:`,
+          ...server.sessions.runningSessions().map((s) => `                 ${s.id}  ${s.name}`),
+          `  look at        ${server.apiUrl}/api/v1/sessions  or  npx kong-debugger traces <session-id>`,
+        );
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+      const shutdown = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+
+  program
+    .command('demo')
+    .description('run only the demo gateway: Kong-shaped traces and logs sent over OTLP/HTTP to a debugger')
+    .addOption(new Option('--otlp-url <url>', 'OTLP/HTTP base URL of the debugger').env('KONG_DEBUGGER_OTLP_URL').default('http://127.0.0.1:4318'))
+    .option('--rate <rps>', 'requests per second', intArg('--rate', 1, 10000), 5)
+    .addOption(new Option('--dialect <dialect>', 'which Kong to imitate').choices(['enterprise', 'oss', 'mixed']).default('mixed'))
+    .addOption(new Option('--protocol <protocol>', 'OTLP encoding').choices(['protobuf', 'json']).default('protobuf'))
+    .action(async (o) => {
+      const gw = startDemoGateway({ otlpUrl: o.otlpUrl, ratePerSecond: o.rate, dialect: o.dialect, protocol: o.protocol });
+      process.stdout.write(`demo gateway: ${o.rate} req/s (${o.dialect}, ${o.protocol}) → ${o.otlpUrl}\n`);
+      const shutdown = async () => {
+        await gw.stop();
+        const e = gw.emitted();
+        process.stdout.write(`sent ${e.traces} traces and ${e.logs} log records\n`);
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+
+  const session = program.command('session').description('start, list, stop and delete debug sessions');
+
+  clientOptions(
+    session
+      .command('start')
+      .description('start a debug session; give --expression (advanced rule) or --route/--service ids (basic rule)')
+      .option('--name <name>', 'session name')
+      .option('-e, --expression <expr>', "advanced rule in Kong's expressions language, e.g. 'http.response.status_code >= 500'")
+      .option('--route <id...>', 'basic rule: route ids')
+      .option('--service <id...>', 'basic rule: service ids')
+      .option('-d, --duration <seconds>', 'duration, 10 to 1800 seconds', intArg('--duration', 10, 1800), 300)
+      .option('--max-traces <n>', 'stop after this many traces', intArg('--max-traces', 1, 100000), 200)
+      .option('--capture-logs', 'also keep the logs of captured requests', false),
+  ).action(async (o) => {
+    let rule: SamplingRule;
+    if (o.expression && (o.route || o.service)) throw new InvalidArgumentError('give either --expression or --route/--service, not both');
+    if (o.expression) rule = { type: 'advanced', expression: o.expression };
+    else if (o.route || o.service) rule = { type: 'basic', ...(o.route ? { routeIds: o.route } : {}), ...(o.service ? { serviceIds: o.service } : {}) };
+    else throw new InvalidArgumentError('a sampling rule is required: --expression, --route or --service');
+    const req: CreateSessionRequest = { rule, durationSeconds: o.duration, maxTraces: o.maxTraces, captureLogs: o.captureLogs, ...(o.name ? { name: o.name } : {}) };
+    const s = await client(o).post<Session>('/api/v1/sessions', req);
+    print(o.json, s, () => formatSessions([s]));
+  });
+
+  clientOptions(session.command('list').description('list debug sessions, newest first')).action(async (o) => {
+    const r = await client(o).get<{ sessions: Session[] }>('/api/v1/sessions');
+    print(o.json, r, () => formatSessions(r.sessions));
+  });
+
+  clientOptions(session.command('stop').description('stop a running session (status cancelled)').argument('<id>')).action(async (id, o) => {
+    const s = await client(o).post<Session>(`/api/v1/sessions/${encodeURIComponent(id)}/stop`, {});
+    print(o.json, s, () => formatSessions([s]));
+  });
+
+  clientOptions(session.command('delete').description('delete a session with its traces and logs').argument('<id>')).action(async (id, o) => {
+    await client(o).delete(`/api/v1/sessions/${encodeURIComponent(id)}`);
+    print(o.json, { deleted: id }, () => `deleted ${id}`);
+  });
+
+  clientOptions(
+    program
+      .command('traces')
+      .description("list a session's captured traces, newest first")
+      .argument('<session-id>')
+      .option('--status <status>', 'status code, class (5xx) or range (500-599)')
+      .option('--method <method>')
+      .option('--path <prefix>', 'request path prefix')
+      .option('--min-duration <ms>', 'slower than this, in ms')
+      .option('--errors', 'only errors')
+      .option('--limit <n>', 'how many', intArg('--limit', 1, 1000), 20),
+  ).action(async (id, o) => {
+    const q = new URLSearchParams();
+    if (o.status) q.set('status', o.status);
+    if (o.method) q.set('method', o.method);
+    if (o.path) q.set('path', o.path);
+    if (o.minDuration) q.set('minDurationMs', o.minDuration);
+    if (o.errors) q.set('errorsOnly', 'true');
+    q.set('limit', String(o.limit));
+    const r = await client(o).get<TraceList>(`/api/v1/sessions/${encodeURIComponent(id)}/traces?${q}`);
+    print(o.json, r, () => formatTraces(r.traces));
+  });
+
+  clientOptions(program.command('validate').description('check a sampling rule against the server').argument('<expression>')).action(async (expr, o) => {
+    const r = await client(o).post<ValidateExpressionResponse>('/api/v1/expressions/validate', { expression: expr });
+    print(o.json, r, () => formatValidation(expr, r));
+    if (!r.valid) process.exitCode = 1;
+  });
+
+  return program;
+}
+
+/** Runs the CLI on process.argv; exits 1 with the server's message on failure. */
+export function main(argv: string[] = process.argv): Promise<void> {
+  return buildCli()
+    .parseAsync(argv)
+    .then(() => undefined)
+    .catch((err: unknown) => {
+      const message = err instanceof ApiClientError || err instanceof InvalidArgumentError || err instanceof Error ? err.message : String(err);
+      process.stderr.write(`error: ${message}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import type { AttributeValue, Span } from '../../common/api';
+import { digestTrace, traceSummary } from '../../common/lifecycle';
+import { mergeSpans, traceFacts } from '../../common/spans';
+import { BackpressureError, type OtlpSink } from '../otlp/receiver';
+import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
+import { makeRuleInput } from '../rules';
+import type { SessionManager } from '../sessions/manager';
+import { nsToMs } from '../store/sqlite';
+import type { NewLogRecord, Store, TraceRow, WriteBatch } from '../store/types';
+import { EntityTracker } from './entities';
+import { normaliseLevel } from './levels';
+import { TtlMap } from './ttl-map';
+
+export interface PipelineOptions {
+  /** how long spans of a trace wait for their root span before they are dropped unjudged */
+  pendingTtlMs?: number;
+  /** how long logs wait for their trace's decision */
+  pendingLogTtlMs?: number;
+  /** how long a trace's decision is remembered for late spans and logs */
+  decisionTtlMs?: number;
+  /** spans waiting for a root, at most; past it the receiver answers 429 so Kong retries later */
+  maxPendingSpans?: number;
+  /** recent matched traces kept in memory so late spans don't re-read the store */
+  recentTraces?: number;
+  now?: () => number;
+}
+
+interface Decision {
+  sessions: string[];
+  /** the subset that captures logs */
+  logSessions: string[];
+}
+
+interface PendingTrace {
+  spans: DecodedSpan[];
+  resources: DecodedResource[];
+}
+
+export interface PipelineStats {
+  spansReceived: number;
+  spansStored: number;
+  spansDropped: number;
+  tracesMatched: number;
+  logsReceived: number;
+  logsStored: number;
+  logsDropped: number;
+  pendingSpans: number;
+  pendingLogs: number;
+}
+
+const ROOT_KIND_SERVER = 2;
+
+/** Kong's request root: `kong`, kind SERVER. Other producers: a span without a parent. */
+function isRoot(s: DecodedSpan): boolean {
+  return (s.name === 'kong' && s.kind === ROOT_KIND_SERVER) || (s.parentSpanId === '' && s.name !== 'kong.phase.log');
+}
+
+export function toApiSpan(d: DecodedSpan): Span {
+  const span: Span = {
+    traceId: d.traceId,
+    spanId: d.spanId,
+    parentSpanId: d.parentSpanId,
+    name: d.name,
+    kind: d.kind,
+    startTimeUnixNano: d.startNs.toString(),
+    endTimeUnixNano: d.endNs.toString(),
+    startTimeMs: nsToMs(d.startNs),
+    durationNs: Number(d.endNs - d.startNs),
+    attributes: d.attributes,
+    events: d.events.map((e) => ({ name: e.name, timeUnixNano: e.timeNs.toString(), timeMs: nsToMs(e.timeNs), attributes: e.attributes })),
+    statusCode: d.statusCode,
+  };
+  if (d.statusMessage) span.statusMessage = d.statusMessage;
+  return span;
+}
+
+function sessionIdOf(resource: DecodedResource | undefined): string | undefined {
+  const v = resource?.attributes['session.id'];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * From decoded OTLP to stored rows. A trace is judged once, on its root span (Kong's rules see the whole
+ * request, after the response); spans that arrive before their root wait a bounded time; the decision
+ * is remembered so late spans and logs follow it. With no session running nothing is kept.
+ */
+export class IngestPipeline implements OtlpSink {
+  /** traces that belong to at least one session; late spans and logs follow them even after the session ended */
+  private readonly matched: TtlMap<string, Decision>;
+  /** traces judged and matched by no session */
+  private readonly rejected: TtlMap<string, true>;
+  private readonly pending: TtlMap<string, PendingTrace>;
+  private readonly pendingLogs: TtlMap<string, Array<{ rec: DecodedLogRecord; resource: DecodedResource | undefined }>>;
+  private readonly recent: TtlMap<string, Span[]>;
+  private pendingSpanCount = 0;
+  private pendingLogCount = 0;
+  private readonly maxPendingSpans: number;
+  private readonly now: () => number;
+  readonly entities = new EntityTracker();
+  readonly stats: PipelineStats = {
+    spansReceived: 0,
+    spansStored: 0,
+    spansDropped: 0,
+    tracesMatched: 0,
+    logsReceived: 0,
+    logsStored: 0,
+    logsDropped: 0,
+    pendingSpans: 0,
+    pendingLogs: 0,
+  };
+
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionManager,
+    opts: PipelineOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.maxPendingSpans = opts.maxPendingSpans ?? 200_000;
+    this.matched = new TtlMap(opts.decisionTtlMs ?? 10 * 60_000, 200_000, this.now);
+    this.rejected = new TtlMap(opts.decisionTtlMs ?? 10 * 60_000, 500_000, this.now);
+    this.pending = new TtlMap(opts.pendingTtlMs ?? 30_000, Infinity, this.now, (_k, p) => {
+      this.pendingSpanCount -= p.spans.length;
+      this.stats.spansDropped += p.spans.length;
+    });
+    this.pendingLogs = new TtlMap(opts.pendingLogTtlMs ?? 60_000, Infinity, this.now, (_k, l) => {
+      this.pendingLogCount -= l.length;
+      this.stats.logsDropped += l.length;
+    });
+    this.recent = new TtlMap(5 * 60_000, opts.recentTraces ?? 5_000, this.now);
+  }
+
+  /** Expires what waited too long; called on a timer. */
+  sweep(): void {
+    this.pending.sweep();
+    this.pendingLogs.sweep();
+    this.matched.sweep();
+    this.rejected.sweep();
+    this.recent.sweep();
+    this.stats.pendingSpans = this.pendingSpanCount;
+    this.stats.pendingLogs = this.pendingLogCount;
+  }
+
+  async ingestTraces(batch: DecodedTraceBatch): Promise<void> {
+    const n = batch.spans.length;
+    this.stats.spansReceived += n;
+    this.entities.observe(batch, this.now());
+    let spans = batch.spans;
+    if (!this.sessions.active && this.pendingSpanCount === 0) {
+      // Fast path: nothing is capturing, so only late spans of traces already kept matter.
+      spans = this.matched.size === 0 ? [] : spans.filter((sp) => this.matched.has(sp.traceId));
+      this.stats.spansDropped += n - spans.length;
+      if (spans.length === 0) return;
+    }
+    if (this.pendingSpanCount >= this.maxPendingSpans) throw new BackpressureError(1);
+
+    const byTrace = new Map<string, DecodedSpan[]>();
+    for (const s of spans) {
+      const list = byTrace.get(s.traceId);
+      if (list) list.push(s);
+      else byTrace.set(s.traceId, [s]);
+    }
+
+    const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+    const decidedNow: string[] = [];
+    for (const [traceId, spans] of byTrace) {
+      if (this.rejected.has(traceId)) {
+        this.stats.spansDropped += spans.length;
+        continue;
+      }
+      let decision = this.matched.get(traceId);
+      if (!decision) {
+        const root = spans.find(isRoot);
+        const resource = batch.resources[(root ?? spans[0]).resource];
+        const directSession = sessionIdOf(resource);
+        const direct = directSession !== undefined && this.sessions.isRunning(directSession);
+        if (!root && !direct) {
+          this.addPending(traceId, spans, batch.resources);
+          continue;
+        }
+        decision = this.decide(root, resource, directSession, write);
+        if (decision.sessions.length) this.matched.set(traceId, decision);
+        else this.rejected.set(traceId, true);
+        decidedNow.push(traceId);
+        const waiting = this.pending.take(traceId);
+        if (waiting) {
+          this.pendingSpanCount -= waiting.spans.length;
+          // Resource indexes of waiting spans point into their own batch's resources.
+          this.collect(traceId, waiting.spans, waiting.resources, decision, write);
+        }
+      }
+      this.collect(traceId, spans, batch.resources, decision, write);
+    }
+
+    for (const traceId of decidedNow) this.releasePendingLogs(traceId, this.matched.get(traceId), write);
+    this.stats.pendingSpans = this.pendingSpanCount;
+    if (write.spans.length || write.logs.length || write.sessions.length) await this.store.write(write);
+    this.stats.spansStored += write.spans.length;
+    this.stats.logsStored += write.logs.length;
+  }
+
+  async ingestLogs(batch: DecodedLogBatch): Promise<void> {
+    this.stats.logsReceived += batch.records.length;
+    if (!this.sessions.activeLogCapture && this.pendingLogCount === 0 && this.matched.size === 0) {
+      this.stats.logsDropped += batch.records.length;
+      return;
+    }
+    const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+    for (const rec of batch.records) {
+      const resource = batch.resources[rec.resource];
+      if (!rec.traceId) {
+        // Worker-level records (timers, queues) belong to no request. Konnect collects logs for the
+        // whole session, so they go to every running session that captures logs.
+        const targets = this.sessions.runningSessions().filter((s) => s.captureLogs);
+        if (targets.length === 0) this.stats.logsDropped++;
+        for (const s of targets) write.logs.push(this.toLog(rec, s.id));
+        continue;
+      }
+      const d = this.matched.get(rec.traceId);
+      if (d) {
+        if (d.logSessions.length === 0) this.stats.logsDropped++;
+        for (const id of d.logSessions) write.logs.push(this.toLog(rec, id));
+        continue;
+      }
+      if (!this.sessions.activeLogCapture || this.rejected.has(rec.traceId)) {
+        this.stats.logsDropped++;
+        continue;
+      }
+      // The trace is not judged yet (logs often arrive first): wait for it.
+      const list = this.pendingLogs.get(rec.traceId);
+      if (list) list.push({ rec, resource });
+      else this.pendingLogs.set(rec.traceId, [{ rec, resource }]);
+      this.pendingLogCount++;
+    }
+    this.stats.pendingLogs = this.pendingLogCount;
+    if (write.logs.length) await this.store.write(write);
+    this.stats.logsStored += write.logs.length;
+  }
+
+  private decide(root: DecodedSpan | undefined, resource: DecodedResource | undefined, directSession: string | undefined, write: WriteBatch): Decision {
+    const input = root ? makeRuleInput(root.attributes, resource?.attributes) : undefined;
+    const matched = this.sessions.match(input, directSession);
+    const sessions: string[] = [];
+    const logSessions: string[] = [];
+    for (const id of matched) {
+      const updated = this.sessions.admitTrace(id);
+      if (!updated) continue;
+      sessions.push(id);
+      if (updated.captureLogs) logSessions.push(id);
+      const i = write.sessions.findIndex((s) => s.id === id);
+      if (i >= 0) write.sessions[i] = updated;
+      else write.sessions.push(updated);
+    }
+    if (sessions.length) this.stats.tracesMatched++;
+    return { sessions, logSessions };
+  }
+
+  private addPending(traceId: string, spans: DecodedSpan[], resources: DecodedResource[]): void {
+    const p = this.pending.get(traceId);
+    if (p && p.resources === resources) p.spans.push(...spans);
+    else if (p) {
+      // Spans from another request: rebase their resource indexes onto the first request's list.
+      for (const s of spans) {
+        p.resources.push(resources[s.resource]);
+        p.spans.push({ ...s, resource: p.resources.length - 1 });
+      }
+    } else this.pending.set(traceId, { spans: [...spans], resources: [...resources] });
+    this.pendingSpanCount += spans.length;
+  }
+
+  private collect(traceId: string, spans: DecodedSpan[], resources: DecodedResource[], d: Decision, write: WriteBatch): void {
+    if (d.sessions.length === 0) {
+      this.stats.spansDropped += spans.length;
+      return;
+    }
+    const fresh = spans.map(toApiSpan);
+    let all = this.recent.get(traceId);
+    if (!all) {
+      const stored = this.store.getSpans(traceId);
+      // The SQLite store answers synchronously; an async store is awaited by its own pipeline.
+      all = Array.isArray(stored) ? stored : [];
+    }
+    all = mergeSpans(all, fresh);
+    this.recent.set(traceId, all);
+
+    const root = spans.find(isRoot) ?? spans[0];
+    const resource = resources[root.resource];
+    const row = this.traceRow(traceId, all, resource);
+    const existing = write.traces.findIndex((t) => t.traceId === traceId);
+    if (existing >= 0) write.traces[existing] = row;
+    else write.traces.push(row);
+    write.spans.push(...fresh);
+    for (const id of d.sessions) write.memberships.push([id, traceId, row.startTimeMs]);
+  }
+
+  private traceRow(traceId: string, spans: Span[], resource: DecodedResource | undefined): TraceRow {
+    const facts = traceFacts(spans);
+    const summary = traceSummary(traceId, spans);
+    const row: TraceRow = {
+      traceId,
+      ...facts,
+      resource: (resource?.attributes ?? {}) as Record<string, AttributeValue>,
+      digest: digestTrace(summary),
+    };
+    if (resource?.scopeName) row.scopeName = resource.scopeName;
+    if (resource?.scopeVersion) row.scopeVersion = resource.scopeVersion;
+    return row;
+  }
+
+  private releasePendingLogs(traceId: string, d: Decision | undefined, write: WriteBatch): void {
+    const waiting = this.pendingLogs.take(traceId);
+    if (!waiting) return;
+    this.pendingLogCount -= waiting.length;
+    if (!d || d.logSessions.length === 0) {
+      this.stats.logsDropped += waiting.length;
+      return;
+    }
+    for (const { rec } of waiting) for (const id of d.logSessions) write.logs.push(this.toLog(rec, id));
+  }
+
+  private toLog(rec: DecodedLogRecord, sessionId: string): NewLogRecord {
+    const body = rec.body;
+    const attributes = rec.attributes as Attributes;
+    const key = createHash('sha1')
+      .update(`${rec.timeNs}|${rec.traceId ?? ''}|${rec.spanId ?? ''}|${rec.severityNumber}|${rec.severityText ?? ''}|`)
+      .update(JSON.stringify(body) ?? '')
+      .update(JSON.stringify(attributes))
+      .digest('base64url');
+    const log: NewLogRecord = {
+      sessionId,
+      dedupeKey: key,
+      timeUnixNano: rec.timeNs.toString(),
+      timeMs: nsToMs(rec.timeNs),
+      level: normaliseLevel(rec.severityNumber, rec.severityText),
+      severityNumber: rec.severityNumber,
+      body: body ?? null,
+      attributes,
+    };
+    if (rec.severityText) log.severityText = rec.severityText;
+    if (rec.traceId) log.traceId = rec.traceId;
+    if (rec.spanId) log.spanId = rec.spanId;
+    return log;
+  }
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateSessionRequest, Session } from '../../common/api';
+import { compileRule, type Matcher, type RuleInput } from '../rules';
+import type { Store, StoredSession } from '../store/types';
+import { InvalidSessionError } from './validate';
+
+export class SessionNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no debug session with id "${id}"`);
+  }
+}
+
+export class SessionConflictError extends Error {}
+
+interface Running {
+  session: StoredSession;
+  matcher: Matcher;
+  endsAtMs: number;
+}
+
+/**
+ * Owns the debug sessions' lifecycle: in_progress from creation until the trace cap (completed),
+ * the duration (timed_out) or a stop (cancelled). Running sessions and their compiled rules are kept in
+ * memory for the ingest hot path; every change is written to the store.
+ */
+export class SessionManager {
+  private running = new Map<string, Running>();
+  private timer?: NodeJS.Timeout;
+  /** called whenever a session changes status, e.g. for logs */
+  onChange?: (s: Session) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resumes sessions after a restart: those whose time ran out while the server was down are timed out. */
+  async init(): Promise<void> {
+    for (const s of await this.store.listSessions()) {
+      if (s.status !== 'in_progress' && s.status !== 'pending') continue;
+      const endsAtMs = Date.parse(s.endsAt ?? s.createdAt);
+      if (endsAtMs <= this.now()) {
+        await this.finish(s, 'timed_out', endsAtMs);
+        continue;
+      }
+      const compiled = compileRule(s.rule);
+      if (!compiled.ok) {
+        // A rule that no longer compiles (engine changed) cannot capture anything: end it visibly.
+        await this.finish(s, 'cancelled', this.now());
+        continue;
+      }
+      this.running.set(s.id, { session: s, matcher: compiled.matcher, endsAtMs });
+    }
+  }
+
+  start(tickMs = 250): void {
+    this.timer = setInterval(() => void this.tick(), tickMs);
+    this.timer.unref();
+  }
+
+  stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async create(req: CreateSessionRequest): Promise<Session> {
+    const compiled = compileRule(req.rule);
+    if (!compiled.ok) {
+      const first = compiled.errors[0];
+      throw new InvalidSessionError(`invalid rule: ${first ? first.message : 'unknown error'}`, compiled.errors);
+    }
+    const nowMs = this.now();
+    const id = randomUUID();
+    const endsAtMs = nowMs + req.durationSeconds * 1000;
+    const session: StoredSession = {
+      id,
+      name: req.name?.trim() || `Session ${id.slice(0, 8)}`,
+      rule: req.rule,
+      status: 'in_progress',
+      durationSeconds: req.durationSeconds,
+      maxTraces: req.maxTraces ?? 200,
+      captureLogs: req.captureLogs ?? false,
+      traceCount: 0,
+      logCount: 0,
+      createdAt: new Date(nowMs).toISOString(),
+      startedAt: new Date(nowMs).toISOString(),
+      endsAt: new Date(endsAtMs).toISOString(),
+    };
+    await this.store.saveSession(session);
+    this.running.set(id, { session, matcher: compiled.matcher, endsAtMs });
+    this.onChange?.(session);
+    return session;
+  }
+
+  // Reads go to the store: every admitted trace is persisted in the same write as its spans, and
+  // log counts are kept by the store alone, so the store is never behind memory.
+  async get(id: string): Promise<Session> {
+    const s = await this.store.getSession(id);
+    if (!s) throw new SessionNotFoundError(id);
+    return s;
+  }
+
+  async list(): Promise<Session[]> {
+    return this.store.listSessions();
+  }
+
+  async stop(id: string): Promise<Session> {
+    const live = this.running.get(id);
+    if (!live) {
+      const s = await this.store.getSession(id);
+      if (!s) throw new SessionNotFoundError(id);
+      throw new SessionConflictError(`session "${id}" has already ended (status ${s.status})`);
+    }
+    return this.finish(live.session, 'cancelled', this.now());
+  }
+
+  async delete(id: string): Promise<void> {
+    const exists = this.running.has(id) || (await this.store.getSession(id));
+    if (!exists) throw new SessionNotFoundError(id);
+    this.running.delete(id);
+    await this.store.deleteSession(id);
+  }
+
+  async tick(): Promise<void> {
+    const nowMs = this.now();
+    for (const r of [...this.running.values()]) {
+      if (r.endsAtMs <= nowMs) await this.finish(r.session, 'timed_out', r.endsAtMs);
+    }
+  }
+
+  /** Whether any session is capturing: with none, ingest drops everything without decoding further. */
+  get active(): boolean {
+    return this.running.size > 0;
+  }
+
+  get activeLogCapture(): boolean {
+    for (const r of this.running.values()) if (r.session.captureLogs) return true;
+    return false;
+  }
+
+  runningSessions(): Session[] {
+    return [...this.running.values()].map((r) => r.session);
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /**
+   * The running sessions a trace belongs to: the one its resource names (`session.id`), and every
+   * session whose rule matches the root span. Sessions already timed out by the clock are skipped
+   * even if the tick has not run yet, so a session never captures past its end.
+   */
+  match(input: RuleInput | undefined, resourceSessionId: string | undefined): string[] {
+    const nowMs = this.now();
+    const out: string[] = [];
+    for (const r of this.running.values()) {
+      if (r.endsAtMs <= nowMs) continue;
+      if (resourceSessionId === r.session.id || (input !== undefined && r.matcher(input))) out.push(r.session.id);
+    }
+    return out;
+  }
+
+  /**
+   * Counts a new trace against the session's cap. Returns the updated session to persist, or
+   * undefined when the session is no longer running (the trace is then not added to it).
+   * Reaching the cap completes the session.
+   */
+  admitTrace(id: string): StoredSession | undefined {
+    const r = this.running.get(id);
+    if (!r) return undefined;
+    r.session = { ...r.session, traceCount: r.session.traceCount + 1 };
+    if (r.session.traceCount >= r.session.maxTraces) {
+      const nowIso = new Date(this.now()).toISOString();
+      r.session = { ...r.session, status: 'completed', endedAt: nowIso, endsAt: nowIso };
+      this.running.delete(id);
+      this.onChange?.(r.session);
+    }
+    return r.session;
+  }
+
+  captureLogs(id: string): boolean {
+    return this.running.get(id)?.session.captureLogs ?? false;
+  }
+
+  private async finish(s: StoredSession, status: 'completed' | 'timed_out' | 'cancelled', atMs: number): Promise<Session> {
+    const latest = this.running.get(s.id)?.session ?? s;
+    this.running.delete(s.id);
+    const iso = new Date(atMs).toISOString();
+    const ended: StoredSession = { ...latest, status, endedAt: iso, endsAt: iso };
+    await this.store.saveSession(ended);
+    this.onChange?.(ended);
+    return (await this.store.getSession(s.id)) ?? ended;
+  }
+}

@@ -1,0 +1,496 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LogLevel, LogQueryFilters, LogRecord, Span, TraceQueryFilters, TraceListItem } from '../../common/api';
+import type { TraceDigest } from '../../common/lifecycle';
+import { decodeCursor, encodeCursor } from './cursor';
+import { parseStatusFilter } from './filters';
+import type { NewLogRecord, StoredSession, Store, TraceListResult, TraceRow, WriteBatch } from './types';
+
+const SCHEMA_VERSION = 1;
+
+// Spans are keyed (trace_id, span_id) WITHOUT ROWID so a trace by id is one range scan, and a span
+// Kong sends twice (retries, split exports) is an upsert, not a duplicate.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  ended_ms INTEGER,
+  log_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS traces (
+  trace_id TEXT PRIMARY KEY,
+  start_ns INTEGER NOT NULL,
+  start_ms REAL NOT NULL,
+  duration_ns INTEGER NOT NULL,
+  method TEXT, path TEXT, url TEXT, host TEXT,
+  status_code INTEGER, upstream_status_code INTEGER,
+  route_id TEXT, service_id TEXT, consumer_id TEXT, client_address TEXT,
+  error INTEGER NOT NULL,
+  span_count INTEGER NOT NULL,
+  dialect TEXT NOT NULL,
+  latency TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  scope_name TEXT, scope_version TEXT,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS traces_received ON traces (received_ms);
+CREATE TABLE IF NOT EXISTS session_traces (
+  session_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  start_ms REAL NOT NULL,
+  PRIMARY KEY (session_id, trace_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
+CREATE INDEX IF NOT EXISTS session_traces_trace ON session_traces (trace_id);
+CREATE TABLE IF NOT EXISTS spans (
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  parent_span_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  status_message TEXT,
+  attributes TEXT NOT NULL,
+  events TEXT NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS logs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL,
+  dedupe_key TEXT NOT NULL,
+  time_ns INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  severity_number INTEGER NOT NULL,
+  severity_text TEXT,
+  body TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  trace_id TEXT,
+  span_id TEXT,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_received ON logs (received_ms);
+CREATE UNIQUE INDEX IF NOT EXISTS logs_dedupe ON logs (session_id, dedupe_key);
+CREATE INDEX IF NOT EXISTS logs_time ON logs (session_id, time_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS logs_trace ON logs (session_id, trace_id);
+`;
+
+type Row = Record<string, unknown>;
+
+function toSpan(r: Row): Span {
+  const startNs = r.start_ns as bigint;
+  const endNs = r.end_ns as bigint;
+  const span: Span = {
+    traceId: r.trace_id as string,
+    spanId: r.span_id as string,
+    parentSpanId: r.parent_span_id as string,
+    name: r.name as string,
+    kind: Number(r.kind),
+    startTimeUnixNano: startNs.toString(),
+    endTimeUnixNano: endNs.toString(),
+    startTimeMs: nsToMs(startNs),
+    durationNs: Number(endNs - startNs),
+    attributes: JSON.parse(r.attributes as string),
+    events: JSON.parse(r.events as string),
+    statusCode: Number(r.status_code),
+  };
+  if (r.status_message != null) span.statusMessage = r.status_message as string;
+  return span;
+}
+
+export function nsToMs(ns: bigint): number {
+  // Split so the integral milliseconds stay exact and only the sub-ms part is a float.
+  return Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+}
+
+function toTraceItem(r: Row): TraceListItem {
+  const item: TraceListItem = {
+    traceId: r.trace_id as string,
+    startTimeUnixNano: String(r.start_ns),
+    startTimeMs: Number(r.start_ms),
+    durationNs: Number(r.duration_ns),
+    error: Number(r.error) === 1,
+    spanCount: Number(r.span_count),
+    dialect: r.dialect as 'enterprise' | 'oss',
+    latency: JSON.parse(r.latency as string),
+  };
+  const opt: Array<[keyof TraceListItem, string, 'n' | 's']> = [
+    ['method', 'method', 's'],
+    ['path', 'path', 's'],
+    ['url', 'url', 's'],
+    ['host', 'host', 's'],
+    ['statusCode', 'status_code', 'n'],
+    ['upstreamStatusCode', 'upstream_status_code', 'n'],
+    ['routeId', 'route_id', 's'],
+    ['serviceId', 'service_id', 's'],
+    ['consumerId', 'consumer_id', 's'],
+    ['clientAddress', 'client_address', 's'],
+  ];
+  for (const [key, col, t] of opt) {
+    const v = r[col];
+    if (v != null) (item as unknown as Record<string, unknown>)[key] = t === 'n' ? Number(v) : v;
+  }
+  return item;
+}
+
+interface SessionRow {
+  body: string;
+  log_count: number;
+}
+
+function fromSessionRow(r: SessionRow): StoredSession {
+  return { ...JSON.parse(r.body), logCount: Number(r.log_count) };
+}
+
+const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg', 'unknown']);
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private db: Database.Database;
+  private stmts: ReturnType<SqliteStore['prepare']>;
+
+  /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
+  constructor(
+    dataDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(path.join(dataDir, 'kong-debugger.sqlite'));
+    // WAL: readers never block the ingest writer; NORMAL sync is durable across process crashes.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = OFF');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+    if (!v) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    else if (Number(v.value) > SCHEMA_VERSION) {
+      throw new Error(`database schema version ${v.value} is newer than this server understands (${SCHEMA_VERSION})`);
+    }
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    const safe = <T extends Database.Statement>(s: T) => s.safeIntegers(true) as T;
+    return {
+      upsertSpan: db.prepare(`INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name, kind = excluded.kind,
+          start_ns = excluded.start_ns, end_ns = excluded.end_ns, status_code = excluded.status_code, status_message = excluded.status_message,
+          attributes = excluded.attributes, events = excluded.events`),
+      upsertTrace: db.prepare(`INSERT OR REPLACE INTO traces (trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
+          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMembership: db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms) VALUES (?, ?, ?)
+        ON CONFLICT (session_id, trace_id) DO UPDATE SET start_ms = excluded.start_ms`),
+      // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
+      saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
+      addLogCount: db.prepare(`UPDATE sessions SET log_count = log_count + ? WHERE id = ?`),
+      getSession: db.prepare(`SELECT body, log_count FROM sessions WHERE id = ?`),
+      listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
+      insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      spansOfTrace: safe(db.prepare(`SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)),
+      traceRow: safe(db.prepare(`SELECT * FROM traces WHERE trace_id = ?`)),
+      sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE trace_id = ?`),
+      digests: db.prepare(`SELECT t.digest FROM session_traces st JOIN traces t ON t.trace_id = st.trace_id WHERE st.session_id = ?`),
+      spanNames: db.prepare(`SELECT span_id, name FROM spans WHERE trace_id = ? AND span_id = ?`),
+    };
+  }
+
+  write(batch: WriteBatch): void {
+    const s = this.stmts;
+    const receivedMs = this.now();
+    this.db.transaction(() => {
+      for (const sp of batch.spans) {
+        s.upsertSpan.run(
+          sp.traceId,
+          sp.spanId,
+          sp.parentSpanId,
+          sp.name,
+          sp.kind,
+          BigInt(sp.startTimeUnixNano),
+          BigInt(sp.endTimeUnixNano),
+          sp.statusCode,
+          sp.statusMessage ?? null,
+          JSON.stringify(sp.attributes),
+          JSON.stringify(sp.events),
+        );
+      }
+      for (const t of batch.traces) {
+        s.upsertTrace.run(
+          t.traceId,
+          BigInt(t.startTimeUnixNano),
+          t.startTimeMs,
+          Math.round(t.durationNs),
+          t.method ?? null,
+          t.path ?? null,
+          t.url ?? null,
+          t.host ?? null,
+          t.statusCode ?? null,
+          t.upstreamStatusCode ?? null,
+          t.routeId ?? null,
+          t.serviceId ?? null,
+          t.consumerId ?? null,
+          t.clientAddress ?? null,
+          t.error ? 1 : 0,
+          t.spanCount,
+          t.dialect,
+          JSON.stringify(t.latency),
+          JSON.stringify(t.digest),
+          JSON.stringify(t.resource),
+          t.scopeName ?? null,
+          t.scopeVersion ?? null,
+          receivedMs,
+        );
+      }
+      for (const [sessionId, traceId, startMs] of batch.memberships) s.insertMembership.run(sessionId, traceId, startMs);
+      const logsAdded = new Map<string, number>();
+      for (const l of batch.logs) {
+        const res = this.insertLog(l, receivedMs);
+        if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
+      }
+      for (const sess of batch.sessions) this.saveSessionSync(sess);
+      // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
+      for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
+    })();
+  }
+
+  private insertLog(l: NewLogRecord, receivedMs: number): boolean {
+    const r = this.stmts.insertLog.run(
+      l.sessionId,
+      l.dedupeKey,
+      BigInt(l.timeUnixNano),
+      l.level,
+      l.severityNumber,
+      l.severityText ?? null,
+      JSON.stringify(l.body),
+      JSON.stringify(l.attributes),
+      l.traceId ?? null,
+      l.spanId ?? null,
+      receivedMs,
+    );
+    return r.changes > 0;
+  }
+
+  private saveSessionSync(s: StoredSession): void {
+    const ended = s.endedAt ? Date.parse(s.endedAt) : null;
+    this.stmts.saveSession.run(s.id, JSON.stringify(s), s.status, Date.parse(s.createdAt), ended);
+  }
+
+  saveSession(s: StoredSession): void {
+    this.saveSessionSync(s);
+  }
+
+  getSession(id: string): StoredSession | undefined {
+    const r = this.stmts.getSession.get(id) as SessionRow | undefined;
+    return r ? fromSessionRow(r) : undefined;
+  }
+
+  listSessions(): StoredSession[] {
+    return (this.stmts.listSessions.all() as SessionRow[]).map(fromSessionRow);
+  }
+
+  deleteSession(id: string): void {
+    this.db.transaction(() => {
+      const orphans = this.db
+        .prepare(
+          `SELECT st.trace_id FROM session_traces st WHERE st.session_id = ?
+           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.trace_id = st.trace_id AND o.session_id != st.session_id)`,
+        )
+        .all(id) as Array<{ trace_id: string }>;
+      const delSpans = this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`);
+      const delTrace = this.db.prepare(`DELETE FROM traces WHERE trace_id = ?`);
+      for (const o of orphans) {
+        delSpans.run(o.trace_id);
+        delTrace.run(o.trace_id);
+      }
+      this.db.prepare(`DELETE FROM session_traces WHERE session_id = ?`).run(id);
+      this.db.prepare(`DELETE FROM logs WHERE session_id = ?`).run(id);
+      this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id);
+    })();
+  }
+
+  listTraces(sessionId: string, f: TraceQueryFilters): TraceListResult {
+    const where: string[] = ['st.session_id = ?'];
+    const args: unknown[] = [sessionId];
+    if (f.status) {
+      const [lo, hi] = parseStatusFilter(f.status);
+      where.push('t.status_code BETWEEN ? AND ?');
+      args.push(lo, hi);
+    }
+    if (f.minDurationMs != null) {
+      where.push('t.duration_ns >= ?');
+      args.push(Math.round(f.minDurationMs * 1e6));
+    }
+    if (f.method) {
+      where.push('t.method = ?');
+      args.push(f.method.toUpperCase());
+    }
+    if (f.path) {
+      // Prefix match without LIKE wildcards leaking from user input.
+      where.push('substr(t.path, 1, ?) = ?');
+      args.push(f.path.length, f.path);
+    }
+    if (f.routeId) {
+      where.push('t.route_id = ?');
+      args.push(f.routeId);
+    }
+    if (f.serviceId) {
+      where.push('t.service_id = ?');
+      args.push(f.serviceId);
+    }
+    if (f.errorsOnly) where.push('t.error = 1');
+    if (f.from != null) {
+      where.push('st.start_ms >= ?');
+      args.push(f.from);
+    }
+    if (f.to != null) {
+      where.push('st.start_ms <= ?');
+      args.push(f.to);
+    }
+    if (f.cursor) {
+      const c = decodeCursor(f.cursor);
+      where.push('(st.start_ms < ? OR (st.start_ms = ? AND st.trace_id < ?))');
+      args.push(Number(c[0]), Number(c[0]), c[1]);
+    }
+    const limit = f.limit ?? 50;
+    const rows = this.db
+      .prepare(
+        `SELECT t.* FROM session_traces st JOIN traces t ON t.trace_id = st.trace_id
+         WHERE ${where.join(' AND ')} ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ?`,
+      )
+      .safeIntegers(true)
+      .all(...args, limit + 1) as Row[];
+    const page = rows.slice(0, limit).map(toTraceItem);
+    const result: TraceListResult = { traces: page };
+    if (rows.length > limit) {
+      const last = page[page.length - 1];
+      result.nextCursor = encodeCursor([String(last.startTimeMs), last.traceId]);
+    }
+    return result;
+  }
+
+  getSpans(traceId: string): Span[] {
+    return (this.stmts.spansOfTrace.all(traceId) as Row[]).map(toSpan);
+  }
+
+  getTraceRow(traceId: string): TraceRow | undefined {
+    const r = this.stmts.traceRow.get(traceId) as Row | undefined;
+    if (!r) return undefined;
+    const row: TraceRow = {
+      ...toTraceItem(r),
+      resource: JSON.parse(r.resource as string),
+      digest: JSON.parse(r.digest as string),
+    };
+    if (r.scope_name != null) row.scopeName = r.scope_name as string;
+    if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
+    return row;
+  }
+
+  sessionsOfTrace(traceId: string): string[] {
+    return (this.stmts.sessionsOfTrace.all(traceId) as Array<{ session_id: string }>).map((r) => r.session_id);
+  }
+
+  digests(sessionId: string): TraceDigest[] {
+    return (this.stmts.digests.all(sessionId) as Array<{ digest: string }>).map((r) => JSON.parse(r.digest));
+  }
+
+  listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } {
+    const where: string[] = ['l.session_id = ?'];
+    const args: unknown[] = [sessionId];
+    if (f.traceId) {
+      where.push('l.trace_id = ?');
+      args.push(f.traceId.toLowerCase());
+    }
+    if (f.spanId) {
+      where.push('l.span_id = ?');
+      args.push(f.spanId.toLowerCase());
+    }
+    if (f.level) {
+      const levels = f.level
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
+      for (const lv of levels) if (!LEVELS.has(lv)) throw new RangeError(`unknown log level "${lv}"; use ${[...LEVELS].join(', ')}`);
+      where.push(`l.level IN (${levels.map(() => '?').join(', ')})`);
+      args.push(...levels);
+    }
+    if (f.from != null) {
+      where.push('l.time_ns >= ?');
+      args.push(BigInt(Math.floor(f.from)) * 1_000_000n);
+    }
+    if (f.to != null) {
+      where.push('l.time_ns <= ?');
+      args.push(BigInt(Math.floor(f.to)) * 1_000_000n + 999_999n);
+    }
+    if (f.cursor) {
+      const [ns, id] = decodeCursor(f.cursor);
+      where.push('(l.time_ns < ? OR (l.time_ns = ? AND l.id < ?))');
+      args.push(BigInt(ns), BigInt(ns), Number(id));
+    }
+    const limit = f.limit ?? 100;
+    // The span name is joined in so the log view can show it without a second request.
+    const rows = this.db
+      .prepare(
+        `SELECT l.*, s.name AS span_name FROM logs l
+         LEFT JOIN spans s ON s.trace_id = l.trace_id AND s.span_id = l.span_id
+         WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ?`,
+      )
+      .safeIntegers(true)
+      .all(...args, limit + 1) as Row[];
+    const logs = rows.slice(0, limit).map((r): LogRecord => {
+      const ns = r.time_ns as bigint;
+      const rec: LogRecord = {
+        id: String(r.id),
+        sessionId: r.session_id as string,
+        timeUnixNano: ns.toString(),
+        timeMs: nsToMs(ns),
+        level: r.level as LogLevel,
+        severityNumber: Number(r.severity_number),
+        body: JSON.parse(r.body as string),
+        attributes: JSON.parse(r.attributes as string),
+      };
+      if (r.severity_text != null) rec.severityText = r.severity_text as string;
+      if (r.trace_id != null) rec.traceId = r.trace_id as string;
+      if (r.span_id != null) rec.spanId = r.span_id as string;
+      if (r.span_name != null) rec.spanName = r.span_name as string;
+      return rec;
+    });
+    const out: { logs: LogRecord[]; nextCursor?: string } = { logs };
+    if (rows.length > limit) {
+      const last = logs[logs.length - 1];
+      out.nextCursor = encodeCursor([last.timeUnixNano, last.id]);
+    }
+    return out;
+  }
+
+  purge(cutoffMs: number): { traces: number; logs: number; sessions: number } {
+    return this.db.transaction(() => {
+      const logs = this.db.prepare(`DELETE FROM logs WHERE received_ms < ?`).run(cutoffMs).changes;
+      const old = this.db.prepare(`SELECT trace_id FROM traces WHERE received_ms < ?`).all(cutoffMs) as Array<{ trace_id: string }>;
+      const delSpans = this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`);
+      const delMember = this.db.prepare(`DELETE FROM session_traces WHERE trace_id = ?`);
+      for (const t of old) {
+        delSpans.run(t.trace_id);
+        delMember.run(t.trace_id);
+      }
+      const traces = this.db.prepare(`DELETE FROM traces WHERE received_ms < ?`).run(cutoffMs).changes;
+      // A session goes once it ended before the cutoff; its data went with the rows above.
+      const sessions = this.db.prepare(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < ?`).run(cutoffMs).changes;
+      return { traces, logs, sessions };
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

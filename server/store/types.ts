@@ -1,0 +1,70 @@
+import type {
+  LogQueryFilters,
+  LogRecord,
+  Session,
+  Span,
+  TraceListItem,
+  TraceQueryFilters,
+  AttributeValue,
+} from '../../common/api';
+import type { TraceDigest } from '../../common/lifecycle';
+
+/** A session as stored: the API shape plus the absolute times the manager schedules by. */
+export interface StoredSession extends Session {}
+
+/** One trace row, as the trace list and the summaries need it; recomputed whenever spans of the trace arrive. */
+export interface TraceRow extends TraceListItem {
+  resource: Record<string, AttributeValue>;
+  scopeName?: string;
+  scopeVersion?: string;
+  digest: TraceDigest;
+}
+
+export interface NewLogRecord extends Omit<LogRecord, 'id' | 'spanName'> {
+  /** identifies a record across retries of the same OTLP batch, so a re-sent batch is not stored twice */
+  dedupeKey: string;
+}
+
+/** Everything one ingest call writes, applied atomically. */
+export interface WriteBatch {
+  spans: Span[];
+  traces: TraceRow[];
+  /** trace membership: [sessionId, traceId, startMs] */
+  memberships: Array<[string, string, number]>;
+  /** session trace counters and statuses changed by this batch */
+  sessions: StoredSession[];
+  logs: NewLogRecord[];
+}
+
+export interface TraceListResult {
+  traces: TraceListItem[];
+  nextCursor?: string;
+}
+
+/**
+ * Storage behind the server. SQLite is the embedded default; every method is synchronous there,
+ * but callers await the results so another engine can be asynchronous.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  write(batch: WriteBatch): void | Promise<void>;
+
+  saveSession(session: StoredSession): void | Promise<void>;
+  getSession(id: string): StoredSession | undefined | Promise<StoredSession | undefined>;
+  listSessions(): StoredSession[] | Promise<StoredSession[]>;
+  /** deletes the session, its logs and memberships, and the traces no other session holds */
+  deleteSession(id: string): void | Promise<void>;
+
+  listTraces(sessionId: string, filters: TraceQueryFilters): TraceListResult | Promise<TraceListResult>;
+  getSpans(traceId: string): Span[] | Promise<Span[]>;
+  getTraceRow(traceId: string): TraceRow | undefined | Promise<TraceRow | undefined>;
+  /** sessions that hold the trace */
+  sessionsOfTrace(traceId: string): string[] | Promise<string[]>;
+  digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;
+
+  listLogs(sessionId: string, filters: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }>;
+
+  /** drops traces, logs and ended sessions older than the cutoff (Unix ms); returns what it removed */
+  purge(cutoffMs: number): { traces: number; logs: number; sessions: number } | Promise<{ traces: number; logs: number; sessions: number }>;
+  close(): void | Promise<void>;
+}
