@@ -179,6 +179,8 @@ export class IngestPipeline implements OtlpSink {
           continue;
         }
         decision = this.decide(root, resource, directSession, write);
+        // Judged just now: nothing of this trace is stored yet, so no need to read it back.
+        if (decision.sessions.length) this.recent.set(traceId, []);
         if (decision.sessions.length) this.matched.set(traceId, decision);
         else this.rejected.set(traceId, true);
         decidedNow.push(traceId);

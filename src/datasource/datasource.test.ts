@@ -1,0 +1,256 @@
+import { lastValueFrom } from 'rxjs';
+import {
+  dateTime,
+  FieldType,
+  type DataQueryRequest,
+  type DataSourceInstanceSettings,
+  type TimeRange,
+} from '@grafana/data';
+import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { KongDebuggerDataSource } from './datasource';
+import { DebuggerApiError } from './api';
+import type { KongDebuggerOptions, KongDebuggerQuery } from './types';
+import { FakeDebuggerServer, fakeBackendSrv } from './testing/fakeBackend';
+import { fakeTemplateSrv } from './testing/templateSrv';
+import { enterpriseTrace, ossLogs, ossTrace, session } from './testing/fixtures';
+
+const PROXY = '/api/datasources/proxy/uid/kdbg';
+const OSS = ossTrace();
+const ENT = enterpriseTrace();
+
+function settings(jsonData: KongDebuggerOptions = { url: 'http://kong-debugger:8080' }) {
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- still part of the settings type
+    id: 1,
+    uid: 'kdbg',
+    type: 'kongdbg-debugger-datasource',
+    name: 'Kong Debugger',
+    url: PROXY,
+    jsonData,
+    meta: {} as never,
+    readOnly: false,
+    access: 'proxy',
+  } as DataSourceInstanceSettings<KongDebuggerOptions>;
+}
+
+function setup(overrides: Partial<FakeDebuggerServer['state']> = {}) {
+  const server = new FakeDebuggerServer({
+    sessions: [session(), session({ id: 'sess-2', name: 'idle', status: 'completed' })],
+    traces: { 'sess-1': [OSS, ENT] },
+    logs: { 'sess-1': ossLogs('sess-1', OSS) },
+    token: 'secret',
+    expectedToken: 'secret',
+    ...overrides,
+  });
+  setBackendSrv(fakeBackendSrv(server, PROXY));
+  setTemplateSrv(fakeTemplateSrv({ session: 'sess-1', spanId: '21355c6dc28da9a9', level: ['error', 'warn'], empty: '' }));
+  return { server, ds: new KongDebuggerDataSource(settings()) };
+}
+
+const range: TimeRange = {
+  from: dateTime(1751364900000),
+  to: dateTime(1751365000000),
+  raw: { from: 'now-1h', to: 'now' },
+};
+
+function request(...targets: Array<Partial<KongDebuggerQuery>>): DataQueryRequest<KongDebuggerQuery> {
+  return {
+    requestId: 'r',
+    interval: '1s',
+    intervalMs: 1000,
+    range,
+    scopedVars: {},
+    targets: targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), queryType: 'traces', ...t }) as KongDebuggerQuery),
+    timezone: 'utc',
+    app: 'explore',
+    startTime: 0,
+  };
+}
+
+describe('KongDebuggerDataSource.query', () => {
+  it('sessions → the sessions table', async () => {
+    const { ds } = setup();
+    const res = await ds.query(request({ queryType: 'sessions' }));
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toHaveLength(1);
+    expect(res.data[0].name).toBe('sessions');
+    expect(res.data[0].fields.find((f: { name: string }) => f.name === 'id').values).toEqual(['sess-1', 'sess-2']);
+  });
+
+  it('traces → a table for $session, with the time range and filters sent to the API', async () => {
+    const { ds, server } = setup();
+    const res = await ds.query(request({ queryType: 'traces', sessionId: '$session', errorsOnly: true, status: '5xx', method: '' }));
+    expect(res.errors).toBeUndefined();
+    const call = server.calls.find((c) => c.path === 'v1/sessions/sess-1/traces')!;
+    expect(call.params).toEqual({ status: '5xx', errorsOnly: true, from: 1751364900000, to: 1751365000000 });
+    const frame = res.data[0];
+    expect(frame.name).toBe('traces');
+    expect(frame.refId).toBe('A');
+  });
+
+  it('trace → the TraceSpanRow frame of that trace', async () => {
+    const { ds } = setup();
+    const res = await ds.query(request({ queryType: 'trace', traceId: OSS.traceId, sessionId: '${session}' }));
+    const frame = res.data[0];
+    expect(frame.meta.preferredVisualisationType).toBe('trace');
+    expect(frame.length).toBe(OSS.spans.length);
+    // the session travels on so span links can reach the session's logs
+    expect(frame.fields.find((f: { name: string }) => f.name === 'spanID').config.links[0].internal.query.sessionId).toBe('sess-1');
+  });
+
+  it('logs → log-lines for one span ($spanId), levels from a multi-value variable, no time bounds', async () => {
+    const { ds, server } = setup();
+    const res = await ds.query(
+      request({ queryType: 'logs', sessionId: '$session', traceId: OSS.traceId, spanId: '$spanId', levels: ['$level'] })
+    );
+    expect(res.errors).toBeUndefined();
+    const call = server.calls.find((c) => c.path === 'v1/sessions/sess-1/logs')!;
+    expect(call.params).toEqual({ traceId: OSS.traceId, spanId: '21355c6dc28da9a9', level: 'error,warn' });
+    const frame = res.data[0];
+    expect(frame.meta.type).toBe('log-lines');
+    expect(frame.length).toBe(1);
+    expect(frame.fields.find((f: { name: string }) => f.name === 'severity').values).toEqual(['error']);
+  });
+
+  it('logs of a whole session follow the dashboard time range; an empty span variable means no span filter', async () => {
+    const { ds, server } = setup();
+    await ds.query(request({ queryType: 'logs', sessionId: 'sess-1', spanId: '$empty' }));
+    expect(server.calls.find((c) => c.path === 'v1/sessions/sess-1/logs')!.params).toEqual({
+      from: 1751364900000,
+      to: 1751365000000,
+    });
+  });
+
+  it('summary by trace → lifecycle + latency (trace mode); by session → session mode', async () => {
+    const { ds } = setup();
+    const byTrace = await ds.query(request({ queryType: 'summary', traceId: ENT.traceId }));
+    expect(byTrace.data.map((f) => f.name)).toEqual(['lifecycle', 'latency']);
+    expect(byTrace.data[0].meta.custom.kind).toBe('trace');
+    expect(byTrace.data[0].fields.find((f: { name: string }) => f.name === 'durationNs').type).toBe(FieldType.number);
+    const bySession = await ds.query(request({ queryType: 'summary', sessionId: '$session' }));
+    expect(bySession.data[0].meta.custom).toMatchObject({ kind: 'session', sessionId: 'sess-1', traceCount: 2 });
+    expect(bySession.data[1].fields.map((f: { name: string }) => f.name)).toEqual(['metric', 'label', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs']);
+  });
+
+  it("reports a bad query on its own refId and still returns the others' data", async () => {
+    const { ds } = setup();
+    const res = await ds.query(
+      request({ queryType: 'sessions' }, { queryType: 'traces' }, { queryType: 'trace', traceId: 'ffffffffffffffffffffffffffffffff' })
+    );
+    expect(res.data.map((f) => f.refId)).toEqual(['A']);
+    expect(res.errors).toEqual([
+      { refId: 'B', message: 'Traces need a session: pick one (or set the $session variable).' },
+      { refId: 'C', message: 'trace ffffffffffffffffffffffffffffffff not found', status: 404 },
+    ]);
+  });
+
+  it('skips hidden queries', async () => {
+    const { ds, server } = setup();
+    const res = await ds.query(request({ queryType: 'sessions', hide: true }));
+    expect(res.data).toEqual([]);
+    expect(server.calls).toEqual([]);
+  });
+
+  it("surfaces the backend's message on 401", async () => {
+    const { ds } = setup({ token: 'wrong' });
+    const res = await ds.query(request({ queryType: 'sessions' }));
+    expect(res.errors![0]).toMatchObject({ refId: 'A', status: 401, message: 'missing or invalid API token' });
+  });
+});
+
+describe('KongDebuggerDataSource.api', () => {
+  it('validateExpression returns the rule errors', async () => {
+    const { ds } = setup();
+    await expect(ds.api.validateExpression('http.path === "/x"')).resolves.toEqual({
+      valid: false,
+      errors: [{ message: 'unexpected "="', start: 12, end: 13 }],
+    });
+  });
+
+  it('throws DebuggerApiError with the ApiError message and status', async () => {
+    const { ds } = setup();
+    const err = await ds.api.getSession('nope').catch((e) => e);
+    expect(err).toBeInstanceOf(DebuggerApiError);
+    expect(err).toMatchObject({ status: 404, message: 'session nope not found' });
+  });
+});
+
+describe('KongDebuggerDataSource.testDatasource', () => {
+  it('succeeds with the server version when health and the token check pass', async () => {
+    const { ds } = setup();
+    await expect(ds.testDatasource()).resolves.toEqual({
+      status: 'success',
+      message: 'Connected to kong-debugger 0.1.0 (store: sqlite, running sessions: 1); API token accepted.',
+    });
+  });
+
+  it('explains a rejected token', async () => {
+    const { ds } = setup({ token: undefined });
+    const res = await ds.testDatasource();
+    expect(res.status).toBe('error');
+    expect(res.message).toMatch(/API token was rejected \(HTTP 401: missing or invalid API token\)/);
+  });
+
+  it('explains an unreachable server', async () => {
+    const { ds } = setup({ unreachable: true });
+    const res = await ds.testDatasource();
+    expect(res.status).toBe('error');
+    expect(res.message).toMatch(/^Cannot reach the kong-debugger server at http:\/\/kong-debugger:8080/);
+  });
+
+  it('asks for a URL when none is configured', async () => {
+    setup();
+    const ds = new KongDebuggerDataSource(settings({}));
+    await expect(ds.testDatasource()).resolves.toMatchObject({ status: 'error', message: expect.stringMatching(/^Set the URL/) });
+  });
+});
+
+describe('variables and interpolation', () => {
+  it('the variable support lists sessions as text = name, value = id, filtered by status', async () => {
+    const { ds } = setup();
+    const res = await lastValueFrom(
+      (ds.variables as unknown as { query: Function }).query({ targets: [{ refId: 'v', statuses: ['completed'] }] })
+    );
+    const frame = (res as { data: Array<{ fields: Array<{ name: string; values: unknown[] }> }> }).data[0];
+    expect(frame.fields.map((f) => [f.name, f.values])).toEqual([
+      ['text', ['idle']],
+      ['value', ['sess-2']],
+    ]);
+    await expect(ds.metricFindQuery()).resolves.toEqual([
+      { text: 'checkout 5xx', value: 'sess-1' },
+      { text: 'idle', value: 'sess-2' },
+    ]);
+  });
+
+  it('interpolateVariablesInQueries resolves every string field and sets the data source', () => {
+    const { ds } = setup();
+    const [q] = ds.interpolateVariablesInQueries(
+      [
+        {
+          refId: 'A',
+          queryType: 'traces',
+          sessionId: '$session',
+          traceId: '${spanId}',
+          spanId: '$spanId',
+          status: '$session',
+          method: '$session',
+          path: '/$session',
+          routeId: '$session',
+          serviceId: '$unknown',
+        },
+      ],
+      { session: { text: 'x', value: 'scoped' } }
+    );
+    expect(q).toMatchObject({
+      sessionId: 'scoped',
+      traceId: '21355c6dc28da9a9',
+      spanId: '21355c6dc28da9a9',
+      status: 'scoped',
+      method: 'scoped',
+      path: '/scoped',
+      routeId: 'scoped',
+      serviceId: '$unknown',
+      datasource: { type: 'kongdbg-debugger-datasource', uid: 'kdbg' },
+    });
+  });
+});

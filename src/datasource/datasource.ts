@@ -1,0 +1,203 @@
+import {
+  DataSourceApi,
+  type DataFrame,
+  type DataQueryError,
+  type DataQueryRequest,
+  type DataQueryResponse,
+  type DataSourceInstanceSettings,
+  type MetricFindValue,
+  type ScopedVars,
+  type TestDataSourceResponse,
+  type TimeRange,
+} from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+import { DebuggerApi, DebuggerApiError } from './api';
+import type { DsRef } from './frames/links';
+import { buildLogsFrame } from './frames/logsFrame';
+import { buildSessionsFrame } from './frames/sessionsFrame';
+import { buildSessionSummaryFrames, buildTraceSummaryFrames } from './frames/summaryFrames';
+import { buildTraceFrame } from './frames/traceFrame';
+import { buildTracesFrame } from './frames/tracesFrame';
+import { DEFAULT_QUERY, type KongDebuggerOptions, type KongDebuggerQuery } from './types';
+import { interpolateQuery } from './interpolate';
+import { KongVariableSupport, sessionOptions } from './variables';
+
+/** A query that cannot run as written (missing id); reported on its own refId, other queries still return data. */
+export class QueryInputError extends Error {}
+
+/**
+ * Frontend-only data source for the kong-debugger server. Every call goes through Grafana's data source proxy
+ * (`routes` in plugin.json inject the API token), so the browser never holds the token.
+ */
+export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, KongDebuggerOptions> {
+  readonly api: DebuggerApi;
+  private readonly serverUrl?: string;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<KongDebuggerOptions>) {
+    super(instanceSettings);
+    this.api = new DebuggerApi(instanceSettings.url ?? '');
+    this.serverUrl = instanceSettings.jsonData?.url;
+    this.variables = new KongVariableSupport(this);
+  }
+
+  getDefaultQuery(): Partial<KongDebuggerQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  filterQuery(query: KongDebuggerQuery): boolean {
+    return !query.hide;
+  }
+
+  applyTemplateVariables(query: KongDebuggerQuery, scopedVars: ScopedVars): KongDebuggerQuery {
+    return interpolateQuery(query, scopedVars, getTemplateSrv());
+  }
+
+  /** Used when a dashboard panel is opened in Explore: the queries must carry concrete values. */
+  interpolateVariablesInQueries(queries: KongDebuggerQuery[], scopedVars: ScopedVars): KongDebuggerQuery[] {
+    return queries.map((q) => ({ ...this.applyTemplateVariables(q, scopedVars), datasource: this.getRef() }));
+  }
+
+  getQueryDisplayText(query: KongDebuggerQuery): string {
+    const parts: string[] = [query.queryType];
+    for (const key of ['sessionId', 'traceId', 'spanId'] as const) {
+      if (query[key]) {
+        parts.push(`${key}=${query[key]}`);
+      }
+    }
+    return parts.join(' ');
+  }
+
+  async query(request: DataQueryRequest<KongDebuggerQuery>): Promise<DataQueryResponse> {
+    const queries = request.targets
+      .filter((q) => this.filterQuery(q))
+      .map((q) => this.applyTemplateVariables(q, request.scopedVars));
+    const results = await Promise.allSettled(queries.map((q) => this.runQuery(q, request.range)));
+
+    const data: DataFrame[] = [];
+    const errors: DataQueryError[] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        data.push(...result.value);
+      } else {
+        errors.push(toQueryError(result.reason, queries[i].refId));
+      }
+    });
+    return errors.length ? { data, errors, error: errors[0] } : { data };
+  }
+
+  private async runQuery(q: KongDebuggerQuery, range: TimeRange | undefined): Promise<DataFrame[]> {
+    const ds: DsRef = { uid: this.uid, name: this.name };
+    const bounds = range ? { from: range.from.valueOf(), to: range.to.valueOf() } : {};
+    switch (q.queryType) {
+      case 'sessions':
+        return [buildSessionsFrame(await this.api.listSessions(), { ds, refId: q.refId })];
+      case 'traces': {
+        const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
+        const list = await this.api.listTraces(sessionId, {
+          status: q.status,
+          minDurationMs: q.minDurationMs,
+          method: q.method,
+          path: q.path,
+          routeId: q.routeId,
+          serviceId: q.serviceId,
+          errorsOnly: q.errorsOnly || undefined,
+          limit: q.limit,
+          ...bounds,
+        });
+        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor })];
+      }
+      case 'trace': {
+        const traceId = required(q.traceId, 'A trace query needs a trace id.');
+        return [buildTraceFrame(await this.api.getTrace(traceId), { ds, refId: q.refId, sessionId: q.sessionId || undefined })];
+      }
+      case 'logs': {
+        const sessionId = required(q.sessionId, 'Logs are stored per session: pick one (or set the $session variable).');
+        // A trace's or span's logs are found by id whatever the dashboard time range; session-wide logs follow it.
+        const scoped = Boolean(q.traceId || q.spanId);
+        const list = await this.api.listLogs(sessionId, {
+          traceId: q.traceId || undefined,
+          spanId: q.spanId || undefined,
+          level: q.levels?.length ? q.levels.join(',') : undefined,
+          limit: q.limit,
+          ...(scoped ? {} : bounds),
+        });
+        return [buildLogsFrame(list.logs, { ds, refId: q.refId, sessionId })];
+      }
+      case 'summary':
+        if (q.traceId) {
+          return buildTraceSummaryFrames(await this.api.getTraceSummary(q.traceId), q.refId);
+        }
+        if (q.sessionId) {
+          return buildSessionSummaryFrames(await this.api.getSessionSummary(q.sessionId), q.refId);
+        }
+        throw new QueryInputError('A summary needs a trace id or a session.');
+      default:
+        throw new QueryInputError(`Unknown query type "${String((q as { queryType?: unknown }).queryType)}".`);
+    }
+  }
+
+  /** Dashboard variable values: the sessions (text = name, value = id). */
+  async metricFindQuery(): Promise<MetricFindValue[]> {
+    return sessionOptions(await this.api.listSessions());
+  }
+
+  /**
+   * Save & test: first the health endpoint (is the server reachable through Grafana's proxy?), then an endpoint
+   * that needs the API token (is the token right?), each failure explained.
+   */
+  async testDatasource(): Promise<TestDataSourceResponse> {
+    if (!this.serverUrl) {
+      return { status: 'error', message: 'Set the URL of the kong-debugger server (e.g. http://kong-debugger:8080).' };
+    }
+    let version = '';
+    try {
+      const health = await this.api.health();
+      version = `kong-debugger ${health.version} (store: ${health.store}, running sessions: ${health.runningSessions})`;
+    } catch (err) {
+      return { status: 'error', message: explainConnectionError(err, this.serverUrl) };
+    }
+    try {
+      await this.api.listSessions();
+    } catch (err) {
+      if (err instanceof DebuggerApiError && (err.status === 401 || err.status === 403)) {
+        return {
+          status: 'error',
+          message: `Connected to ${version}, but the API token was rejected (HTTP ${err.status}: ${err.message}). Check the token here against the server's --api-token / KONG_DEBUGGER_API_TOKEN.`,
+        };
+      }
+      return { status: 'error', message: `Connected to ${version}, but listing sessions failed: ${describe(err)}` };
+    }
+    return { status: 'success', message: `Connected to ${version}; API token accepted.` };
+  }
+}
+
+function required(value: string | undefined, message: string): string {
+  if (!value) {
+    throw new QueryInputError(message);
+  }
+  return value;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Grafana's proxy answers 502/504 when it cannot reach the target; status 0 means no answer reached the browser. */
+function explainConnectionError(err: unknown, serverUrl: string): string {
+  const status = err instanceof DebuggerApiError ? err.status : 0;
+  if (status === 0 || status === 502 || status === 503 || status === 504) {
+    return `Cannot reach the kong-debugger server at ${serverUrl} from Grafana's server (${describe(err)}). Check the URL and that the server is running and reachable from Grafana.`;
+  }
+  if (status === 404) {
+    return `${serverUrl} answered 404 for /api/v1/health: is this a kong-debugger server? (${describe(err)})`;
+  }
+  return `Health check failed (HTTP ${status}): ${describe(err)}`;
+}
+
+function toQueryError(reason: unknown, refId: string): DataQueryError {
+  if (reason instanceof DebuggerApiError) {
+    const details = reason.errors.map((e) => `${e.message} [${e.start}-${e.end}]`).join('; ');
+    return { refId, message: reason.message, status: reason.status || undefined, ...(details ? { data: { message: reason.message, error: details } } : {}) };
+  }
+  return { refId, message: describe(reason) };
+}

@@ -1,0 +1,42 @@
+import { exploreUrl } from './explore';
+
+describe('exploreUrl', () => {
+  it("opens Explore on a session's traces with the given range", () => {
+    const url = exploreUrl({
+      datasourceUid: 'kong-debugger',
+      query: { queryType: 'traces', sessionId: 'sess-1' },
+      from: 1751364900000,
+      to: 1751365000000,
+      grafanaUrl: 'https://grafana.example.com/',
+    });
+    const parsed = new URL(url);
+    expect(parsed.origin + parsed.pathname).toBe('https://grafana.example.com/explore');
+    expect(parsed.searchParams.get('schemaVersion')).toBe('1');
+    expect(parsed.searchParams.get('orgId')).toBe('1');
+    expect(JSON.parse(parsed.searchParams.get('panes')!)).toEqual({
+      kdbg: {
+        datasource: 'kong-debugger',
+        queries: [
+          {
+            refId: 'A',
+            queryType: 'traces',
+            sessionId: 'sess-1',
+            datasource: { type: 'kongdbg-debugger-datasource', uid: 'kong-debugger' },
+          },
+        ],
+        range: { from: '1751364900000', to: '1751365000000' },
+      },
+    });
+  });
+
+  it('opens one trace, focused on a span, relative to the current Grafana', () => {
+    const url = exploreUrl({ datasourceUid: 'kdbg', query: { queryType: 'trace', traceId: 'abc' }, spanId: 'def', orgId: 3 });
+    expect(url.startsWith('/explore?')).toBe(true);
+    const params = new URLSearchParams(url.slice('/explore?'.length));
+    expect(params.get('orgId')).toBe('3');
+    const pane = JSON.parse(params.get('panes')!).kdbg;
+    expect(pane.queries[0]).toMatchObject({ queryType: 'trace', traceId: 'abc' });
+    expect(pane.panelsState).toEqual({ trace: { spanId: 'def' } });
+    expect(pane.range).toEqual({ from: 'now-1h', to: 'now' });
+  });
+});

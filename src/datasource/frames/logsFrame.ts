@@ -1,0 +1,72 @@
+import { createDataFrame, DataFrameType, FieldType, type DataFrame } from '@grafana/data';
+import type { LogRecord } from '../../../common/api';
+import { compareNs } from './traceFrame';
+import { displayValue, internalLink, nanosWithinMs, type DsRef } from './links';
+
+export interface LogsFrameOptions {
+  ds: DsRef;
+  refId?: string;
+  sessionId?: string;
+}
+
+function bodyText(record: LogRecord): string {
+  return typeof record.body === 'string' ? record.body : JSON.stringify(record.body ?? '');
+}
+
+/**
+ * Kong log records as a dataplane `log-lines` frame (Explore's logs view, the Logs panel, our debuglogs panel),
+ * newest first. `severity` is the backend's normalised Kong level (debug, info, notice, warn, error, crit, alert,
+ * emerg, unknown), which Grafana maps onto its own levels. traceID/spanID/spanName are '' when a record has none,
+ * so every row has a value of the field's type.
+ */
+export function buildLogsFrame(records: LogRecord[], opts: LogsFrameOptions): DataFrame {
+  const rows = [...records].sort((a, b) => compareNs(b.timeUnixNano, a.timeUnixNano));
+  const sessionId = opts.sessionId;
+
+  const traceLink = internalLink(opts.ds, 'View trace', { queryType: 'trace', traceId: '${__value.raw}', sessionId });
+  const spanLink = internalLink(
+    opts.ds,
+    'View span in trace',
+    { queryType: 'trace', traceId: '${__data.fields.traceID}', sessionId },
+    { trace: { spanId: '${__value.raw}' } }
+  );
+
+  return createDataFrame({
+    name: 'logs',
+    refId: opts.refId,
+    meta: {
+      type: DataFrameType.LogLines,
+      typeVersion: [0, 0],
+      preferredVisualisationType: 'logs',
+      custom: { sessionId },
+    },
+    fields: [
+      {
+        name: 'timestamp',
+        type: FieldType.time,
+        values: rows.map((r) => r.timeMs),
+        // Kong stamps logs in ns; keep the sub-ms part so lines of one request keep their order.
+        nanos: rows.map((r) => nanosWithinMs(r.timeUnixNano)),
+      },
+      { name: 'body', type: FieldType.string, values: rows.map(bodyText) },
+      { name: 'severity', type: FieldType.string, values: rows.map((r) => r.level) },
+      { name: 'id', type: FieldType.string, values: rows.map((r) => r.id) },
+      { name: 'labels', type: FieldType.other, values: rows.map(labelsOf) },
+      { name: 'traceID', type: FieldType.string, values: rows.map((r) => r.traceId ?? ''), config: { links: [traceLink] } },
+      { name: 'spanID', type: FieldType.string, values: rows.map((r) => r.spanId ?? ''), config: { links: [spanLink] } },
+      { name: 'spanName', type: FieldType.string, values: rows.map((r) => r.spanName ?? '') },
+    ],
+  });
+}
+
+/** Record attributes as labels (string-ish values), plus Kong's original severity text, which `severity` normalises away. */
+function labelsOf(record: LogRecord): Record<string, string | number | boolean> {
+  const labels: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(record.attributes)) {
+    labels[key] = displayValue(value);
+  }
+  if (record.severityText) {
+    labels['severity_text'] = record.severityText;
+  }
+  return labels;
+}

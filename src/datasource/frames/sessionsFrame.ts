@@ -1,0 +1,52 @@
+import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
+import type { SamplingRule, Session } from '../../../common/api';
+import { internalLink, type DsRef } from './links';
+
+/** A one-line description of a sampling rule, as a table cell. */
+export function describeRule(rule: SamplingRule): string {
+  if (rule.type === 'advanced') {
+    return rule.expression;
+  }
+  const parts: string[] = [];
+  if (rule.routeIds?.length) {
+    parts.push(`routes: ${rule.routeIds.join(', ')}`);
+  }
+  if (rule.serviceIds?.length) {
+    parts.push(`services: ${rule.serviceIds.join(', ')}`);
+  }
+  return parts.length ? parts.join('; ') : 'all traffic';
+}
+
+function isoToMs(iso: string | undefined): number | null {
+  if (!iso) {
+    return null;
+  }
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Debug sessions as a table, newest first (as the API returns them); the id links to the session's traces. */
+export function buildSessionsFrame(sessions: Session[], opts: { ds: DsRef; refId?: string }): DataFrame {
+  const tracesLink = internalLink(opts.ds, 'Traces of this session', { queryType: 'traces', sessionId: '${__value.raw}' });
+  return createDataFrame({
+    name: 'sessions',
+    refId: opts.refId,
+    meta: { preferredVisualisationType: 'table' },
+    fields: [
+      { name: 'id', type: FieldType.string, values: sessions.map((s) => s.id), config: { links: [tracesLink] } },
+      { name: 'name', type: FieldType.string, values: sessions.map((s) => s.name) },
+      { name: 'status', type: FieldType.string, values: sessions.map((s) => s.status) },
+      { name: 'ruleType', type: FieldType.string, values: sessions.map((s) => s.rule.type) },
+      { name: 'rule', type: FieldType.string, values: sessions.map((s) => describeRule(s.rule)) },
+      { name: 'traceCount', type: FieldType.number, values: sessions.map((s) => s.traceCount) },
+      { name: 'maxTraces', type: FieldType.number, values: sessions.map((s) => s.maxTraces) },
+      { name: 'logCount', type: FieldType.number, values: sessions.map((s) => s.logCount) },
+      { name: 'captureLogs', type: FieldType.boolean, values: sessions.map((s) => s.captureLogs) },
+      { name: 'duration', type: FieldType.number, values: sessions.map((s) => s.durationSeconds), config: { unit: 's' } },
+      { name: 'createdAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.createdAt)) },
+      { name: 'startedAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.startedAt)) },
+      { name: 'endsAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.endsAt)) },
+      { name: 'endedAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.endedAt)) },
+    ],
+  });
+}

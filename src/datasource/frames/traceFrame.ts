@@ -1,0 +1,92 @@
+import { createDataFrame, FieldType, type DataFrame, type TraceKeyValuePair, type TraceLog } from '@grafana/data';
+import type { AttributeValue, Span, TraceDetail } from '../../../common/api';
+import { displayValue, internalLink, nsToMs, type DsRef } from './links';
+
+/** OTLP SpanKind numbers → the strings Grafana's trace view shows (TraceSpanRow.kind). 0 (unspecified) has none. */
+const KIND_NAMES: Record<number, string> = { 1: 'internal', 2: 'server', 3: 'client', 4: 'producer', 5: 'consumer' };
+
+export const OTEL_STATUS_ERROR = 2;
+
+function keyValues(attrs: Record<string, AttributeValue>): TraceKeyValuePair[] {
+  return Object.keys(attrs)
+    .sort()
+    .map((key) => ({ key, value: displayValue(attrs[key]) }));
+}
+
+/** Span attributes as tags, plus `error: true` on error spans: that tag is what draws the trace view's red marker. */
+function spanTags(span: Span): TraceKeyValuePair[] {
+  const tags = keyValues(span.attributes);
+  if (span.statusCode === OTEL_STATUS_ERROR && !tags.some((t) => t.key === 'error')) {
+    tags.push({ key: 'error', value: true });
+  }
+  return tags;
+}
+
+/** Span events → span logs (timestamps in ms, like startTime). */
+function spanLogs(span: Span): TraceLog[] {
+  return span.events.map((event) => ({
+    name: event.name,
+    timestamp: nsToMs(event.timeUnixNano, event.timeMs),
+    fields: keyValues(event.attributes),
+  }));
+}
+
+export interface TraceFrameOptions {
+  ds: DsRef;
+  refId?: string;
+  /** when known, span links to the session's logs are added (logs are stored per session) */
+  sessionId?: string;
+}
+
+/**
+ * One Kong trace as a Grafana TraceSpanRow frame: Explore and the Traces panel render it with the trace view.
+ * Times and durations are in milliseconds (float); spans are ordered by start so the view's row order is stable.
+ */
+export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): DataFrame {
+  const spans = [...trace.spans].sort((a, b) => compareNs(a.startTimeUnixNano, b.startTimeUnixNano));
+  const serviceName = typeof trace.resource['service.name'] === 'string' ? trace.resource['service.name'] : 'kong';
+  const serviceTags = keyValues(trace.resource);
+
+  const spanLinks = [internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' })];
+  if (opts.sessionId) {
+    spanLinks.unshift(
+      internalLink(opts.ds, 'Logs for this span', {
+        queryType: 'logs',
+        sessionId: opts.sessionId,
+        traceId: '${__span.traceId}',
+        spanId: '${__span.spanId}',
+      })
+    );
+  }
+
+  return createDataFrame({
+    name: 'Trace',
+    refId: opts.refId,
+    meta: { preferredVisualisationType: 'trace', custom: { traceFormat: 'otlp', traceId: trace.traceId } },
+    fields: [
+      { name: 'traceID', type: FieldType.string, values: spans.map((s) => s.traceId) },
+      { name: 'spanID', type: FieldType.string, values: spans.map((s) => s.spanId), config: { links: spanLinks } },
+      { name: 'parentSpanID', type: FieldType.string, values: spans.map((s) => s.parentSpanId || undefined) },
+      { name: 'operationName', type: FieldType.string, values: spans.map((s) => s.name) },
+      { name: 'serviceName', type: FieldType.string, values: spans.map(() => serviceName) },
+      { name: 'serviceTags', type: FieldType.other, values: spans.map(() => serviceTags) },
+      { name: 'startTime', type: FieldType.number, values: spans.map((s) => nsToMs(s.startTimeUnixNano, s.startTimeMs)) },
+      { name: 'duration', type: FieldType.number, values: spans.map((s) => Math.max(0, s.durationNs) / 1e6) },
+      { name: 'logs', type: FieldType.other, values: spans.map(spanLogs) },
+      { name: 'tags', type: FieldType.other, values: spans.map(spanTags) },
+      { name: 'kind', type: FieldType.string, values: spans.map((s) => KIND_NAMES[s.kind]) },
+      { name: 'statusCode', type: FieldType.number, values: spans.map((s) => s.statusCode) },
+      { name: 'statusMessage', type: FieldType.string, values: spans.map((s) => s.statusMessage ?? '') },
+      { name: 'instrumentationLibraryName', type: FieldType.string, values: spans.map(() => trace.scope?.name ?? '') },
+      { name: 'instrumentationLibraryVersion', type: FieldType.string, values: spans.map(() => trace.scope?.version ?? '') },
+    ],
+  });
+}
+
+/** Compares Unix-ns decimal strings exactly (numbers lose the last digits). */
+export function compareNs(a: string, b: string): number {
+  if (a.length !== b.length) {
+    return a.length - b.length;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

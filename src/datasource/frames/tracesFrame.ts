@@ -1,0 +1,50 @@
+import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
+import type { TraceListItem } from '../../../common/api';
+import { internalLink, type DsRef } from './links';
+
+export interface TracesFrameOptions {
+  ds: DsRef;
+  refId?: string;
+  sessionId: string;
+  nextCursor?: string;
+}
+
+/**
+ * A session's traces as a table (Tempo/Jaeger search-result style): `traceID` links to the trace view (keeping
+ * the session so the trace's span links can reach the session's logs), `duration` is ms like Tempo's.
+ */
+export function buildTracesFrame(traces: TraceListItem[], opts: TracesFrameOptions): DataFrame {
+  const traceLink = internalLink(opts.ds, 'Trace: ${__value.raw}', {
+    queryType: 'trace',
+    traceId: '${__value.raw}',
+    sessionId: opts.sessionId,
+  });
+  const col = <T>(pick: (t: TraceListItem) => T) => traces.map(pick);
+  return createDataFrame({
+    name: 'traces',
+    refId: opts.refId,
+    meta: {
+      preferredVisualisationType: 'table',
+      custom: { sessionId: opts.sessionId, nextCursor: opts.nextCursor },
+    },
+    fields: [
+      { name: 'traceID', type: FieldType.string, values: col((t) => t.traceId), config: { displayNameFromDS: 'Trace ID', links: [traceLink] } },
+      { name: 'startTime', type: FieldType.time, values: col((t) => t.startTimeMs), config: { displayNameFromDS: 'Start time' } },
+      { name: 'method', type: FieldType.string, values: col((t) => t.method ?? '') },
+      { name: 'path', type: FieldType.string, values: col((t) => t.path ?? '') },
+      { name: 'statusCode', type: FieldType.number, values: col((t) => t.statusCode ?? null), config: { displayNameFromDS: 'Status' } },
+      { name: 'upstreamStatusCode', type: FieldType.number, values: col((t) => t.upstreamStatusCode ?? null), config: { displayNameFromDS: 'Upstream status' } },
+      { name: 'duration', type: FieldType.number, values: col((t) => t.durationNs / 1e6), config: { unit: 'ms', displayNameFromDS: 'Duration' } },
+      { name: 'kongLatency', type: FieldType.number, values: col((t) => t.latency.internalMs ?? null), config: { unit: 'ms', displayNameFromDS: 'Kong latency' } },
+      { name: 'upstreamLatency', type: FieldType.number, values: col((t) => t.latency.upstreamMs ?? null), config: { unit: 'ms', displayNameFromDS: 'Upstream latency' } },
+      { name: 'error', type: FieldType.boolean, values: col((t) => t.error) },
+      { name: 'routeId', type: FieldType.string, values: col((t) => t.routeId ?? '') },
+      { name: 'serviceId', type: FieldType.string, values: col((t) => t.serviceId ?? '') },
+      { name: 'consumerId', type: FieldType.string, values: col((t) => t.consumerId ?? '') },
+      { name: 'clientAddress', type: FieldType.string, values: col((t) => t.clientAddress ?? '') },
+      { name: 'host', type: FieldType.string, values: col((t) => t.host ?? '') },
+      { name: 'spanCount', type: FieldType.number, values: col((t) => t.spanCount) },
+      { name: 'dialect', type: FieldType.string, values: col((t) => t.dialect) },
+    ],
+  });
+}

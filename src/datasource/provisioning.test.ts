@@ -1,0 +1,136 @@
+/**
+ * Consistency of the deployment files the plugin depends on (they cannot be run here: no Docker, no Grafana):
+ * provisioning, the dashboard, docker-compose.yml and Kong's declarative config must agree with the plugin ids,
+ * the data source's query model and each other.
+ */
+import fs from 'fs';
+import path from 'path';
+import { parse } from 'yaml';
+import { QUERY_TYPES } from './types';
+
+const ROOT = path.resolve(__dirname, '../..');
+const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
+const yaml = (p: string) => parse(read(p));
+
+function pluginJsons(dir = path.join(ROOT, 'src')): Array<{ id: string; type: string; file: string }> {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      return pluginJsons(full);
+    }
+    return e.name === 'plugin.json' ? [{ ...JSON.parse(fs.readFileSync(full, 'utf8')), file: path.relative(path.join(ROOT, 'src'), full) }] : [];
+  });
+}
+
+const plugins = pluginJsons();
+const ids = plugins.map((p) => p.id).sort();
+const dsYaml = yaml('provisioning/datasources/kong-debugger.yaml').datasources[0];
+const dashboard = JSON.parse(read('provisioning/dashboards/json/kong-debugger.json'));
+const compose = yaml('docker-compose.yml');
+const kong = yaml('kong/kong.yaml');
+
+describe('plugin.json files', () => {
+  it('are the app, its data source and both panels, with valid ids', () => {
+    expect(ids).toEqual(['kongdbg-debugger-app', 'kongdbg-debugger-datasource', 'kongdbg-debuglogs-panel', 'kongdbg-lifecyclemap-panel']);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-z]+-([0-9a-z]+-)?(app|panel|datasource)$/);
+    }
+  });
+
+  it("the app includes every nested plugin by its plugin.json path", () => {
+    const app = JSON.parse(read('src/plugin.json'));
+    const included = app.includes.filter((i: { type: string }) => i.type !== 'page').map((i: { path: string }) => i.path).sort();
+    expect(included).toEqual(plugins.filter((p) => p.type !== 'app').map((p) => p.file).sort());
+  });
+
+  it('the data source proxies every method to <url>/api with the bearer token', () => {
+    const ds = JSON.parse(read('src/datasource/plugin.json'));
+    expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
+    expect(ds.routes.map((r: { method: string }) => r.method).sort()).toEqual(['DELETE', 'GET', 'POST']);
+    for (const route of ds.routes) {
+      expect(route).toMatchObject({
+        path: 'api',
+        url: '{{ .JsonData.url }}/api',
+        headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.apiToken }}' }],
+      });
+    }
+  });
+});
+
+describe('provisioning', () => {
+  it('enables the app and provisions the data source with the token from the environment', () => {
+    expect(yaml('provisioning/plugins/apps.yaml').apps[0]).toMatchObject({ type: 'kongdbg-debugger-app', disabled: false });
+    expect(dsYaml).toMatchObject({
+      type: 'kongdbg-debugger-datasource',
+      uid: 'kong-debugger',
+      access: 'proxy',
+      jsonData: { url: 'http://kong-debugger:8080' },
+      secureJsonData: { apiToken: '${KONG_DEBUGGER_API_TOKEN}' },
+    });
+    const provider = yaml('provisioning/dashboards/dashboards.yaml').providers[0];
+    expect(provider.options.path).toBe('/etc/grafana/provisioning/dashboards/json');
+  });
+
+  it('the dashboard queries only our data source, with valid query types and defined variables', () => {
+    const variables = dashboard.templating.list.map((v: { name: string }) => v.name);
+    expect(variables).toEqual(['session', 'spanId']);
+    expect(dashboard.templating.list[0].datasource).toEqual({ type: dsYaml.type, uid: dsYaml.uid });
+    const knownTypes = QUERY_TYPES.map((t) => t.value);
+    for (const panel of dashboard.panels) {
+      expect(['table', ...ids]).toContain(panel.type);
+      for (const target of panel.targets) {
+        expect(target.datasource).toEqual({ type: dsYaml.type, uid: dsYaml.uid });
+        expect(knownTypes).toContain(target.queryType);
+        for (const value of Object.values(target).filter((v): v is string => typeof v === 'string')) {
+          for (const [, name] of value.matchAll(/\$\{?(\w+)/g)) {
+            expect(variables).toContain(name);
+          }
+        }
+      }
+    }
+    const byType = (t: string) => dashboard.panels.find((p: { type: string }) => p.type === t);
+    expect(byType('kongdbg-lifecyclemap-panel').targets[0]).toMatchObject({ queryType: 'summary', sessionId: '$session' });
+    expect(byType('kongdbg-debuglogs-panel').targets[0]).toMatchObject({ queryType: 'logs', sessionId: '$session', spanId: '$spanId' });
+  });
+});
+
+describe('docker-compose.yml and kong/kong.yaml', () => {
+  it('Grafana loads the built plugin unsigned and the provisioning', () => {
+    const grafana = compose.services.grafana;
+    expect(grafana.image).toMatch(/^grafana\/grafana:\$\{GRAFANA_VERSION:-12\.4\.\d+\}$/);
+    expect(String(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',').sort()).toEqual(ids);
+    expect(grafana.volumes).toContain('./dist:/var/lib/grafana/plugins/kongdbg-debugger-app:ro');
+    expect(grafana.volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
+    expect(grafana.environment.KONG_DEBUGGER_API_TOKEN).toBe(compose.services['kong-debugger'].environment.KONG_DEBUGGER_API_TOKEN);
+  });
+
+  it("the data source URL and Kong's OTLP endpoints reach the kong-debugger service on its ports", () => {
+    const debuggerEnv = compose.services['kong-debugger'].environment;
+    expect(dsYaml.jsonData.url).toBe(`http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_PORT}`);
+    const otel = kong.plugins.find((p: { name: string }) => p.name === 'opentelemetry');
+    expect(otel.config).toMatchObject({
+      traces_endpoint: `http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_OTLP_PORT}/v1/traces`,
+      logs_endpoint: `http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_OTLP_PORT}/v1/logs`,
+    });
+    expect(debuggerEnv.KONG_DEBUGGER_HOST).toBe('0.0.0.0');
+  });
+
+  it('Kong 3.9 runs DB-less on the declarative config with every span sampled', () => {
+    const k = compose.services.kong;
+    expect(k.image).toBe('kong:3.9');
+    expect(k.environment).toMatchObject({
+      KONG_DATABASE: 'off',
+      KONG_DECLARATIVE_CONFIG: '/kong/kong.yaml',
+      KONG_TRACING_INSTRUMENTATIONS: 'all',
+      KONG_TRACING_SAMPLING_RATE: '1.0',
+    });
+    expect(k.volumes).toContain('./kong:/kong:ro');
+    expect(kong._format_version).toBe('3.0');
+    const upstreamHost = new URL(kong.services[0].url).hostname;
+    expect(Object.keys(compose.services)).toContain(upstreamHost);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const route of kong.services[0].routes) {
+      expect(route.id).toMatch(uuid);
+    }
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Stands in for Grafana's data source proxy + the kong-debugger server in tests (neither can run here): a
+ * BackendSrv whose fetch() routes `${proxyUrl}/api/v1/...` to an in-memory server that answers like the real API
+ * (common/api.ts shapes, ApiError bodies, 401 without the token the proxy route would inject).
+ * Summaries are computed with the same common/lifecycle code the server uses.
+ */
+import { Observable } from 'rxjs';
+import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runtime';
+import type { ApiError, LogRecord, Session, TraceDetail } from '../../../common/api';
+import { digestTrace, summarizeSession, traceSummary } from '../../../common/lifecycle';
+import { traceListItem } from './fixtures';
+
+export interface FakeServerState {
+  sessions: Session[];
+  /** traces per session id */
+  traces: Record<string, TraceDetail[]>;
+  logs: Record<string, LogRecord[]>;
+  /** the token the proxy injects; `undefined` simulates a data source saved without one */
+  token?: string;
+  expectedToken: string;
+  /** simulate the proxy failing to reach the server */
+  unreachable?: boolean;
+}
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  params: Record<string, unknown>;
+  data?: unknown;
+}
+
+type Reply = { status: number; data: unknown };
+
+const apiError = (statusCode: number, error: string, message: string, errors?: ApiError['errors']): Reply => ({
+  status: statusCode,
+  data: { statusCode, error, message, ...(errors ? { errors } : {}) },
+});
+
+export class FakeDebuggerServer {
+  calls: RecordedCall[] = [];
+  constructor(public state: FakeServerState) {}
+
+  handle(method: string, path: string, params: Record<string, unknown>, data: unknown): Reply {
+    this.calls.push({ method, path, params, data });
+    if (path === 'v1/health') {
+      return { status: 200, data: { status: 'ok', version: '0.1.0', store: 'sqlite', uptimeSeconds: 5, runningSessions: 1 } };
+    }
+    if (this.state.token !== this.state.expectedToken) {
+      return apiError(401, 'Unauthorized', 'missing or invalid API token');
+    }
+    const seg = path.split('/').map(decodeURIComponent); // ['v1', 'sessions', id, ...]
+    const sessionById = (id: string) => this.state.sessions.find((s) => s.id === id);
+    if (seg[1] === 'sessions') {
+      if (seg.length === 2 && method === 'GET') {
+        return { status: 200, data: { sessions: this.state.sessions } };
+      }
+      const s = sessionById(seg[2]);
+      if (!s) {
+        return apiError(404, 'Not Found', `session ${seg[2]} not found`);
+      }
+      const traces = this.state.traces[s.id] ?? [];
+      switch (seg[3]) {
+        case undefined:
+          return { status: 200, data: s };
+        case 'traces': {
+          let items = traces.map(traceListItem);
+          if (params.errorsOnly === true || params.errorsOnly === 'true') {
+            items = items.filter((t) => t.error);
+          }
+          if (params.from !== undefined) {
+            items = items.filter((t) => t.startTimeMs >= Number(params.from) && t.startTimeMs <= Number(params.to));
+          }
+          return { status: 200, data: { traces: items } };
+        }
+        case 'logs': {
+          let logs = this.state.logs[s.id] ?? [];
+          if (params.traceId) {
+            logs = logs.filter((l) => l.traceId === params.traceId);
+          }
+          if (params.spanId) {
+            logs = logs.filter((l) => l.spanId === params.spanId);
+          }
+          if (params.level) {
+            const levels = String(params.level).split(',');
+            logs = logs.filter((l) => levels.includes(l.level));
+          }
+          return { status: 200, data: { logs } };
+        }
+        case 'summary':
+          return {
+            status: 200,
+            data: summarizeSession(s.id, traces.map((t) => digestTrace(traceSummary(t.traceId, t.spans)))),
+          };
+      }
+    }
+    if (seg[1] === 'traces') {
+      const trace = Object.values(this.state.traces)
+        .flat()
+        .find((t) => t.traceId === seg[2]);
+      if (!trace) {
+        return apiError(404, 'Not Found', `trace ${seg[2]} not found`);
+      }
+      return { status: 200, data: seg[3] === 'summary' ? traceSummary(trace.traceId, trace.spans) : trace };
+    }
+    if (path === 'v1/expressions/validate' && method === 'POST') {
+      const expression = String((data as { expression?: string })?.expression ?? '');
+      const valid = !expression.includes('==='); // a known-bad token is enough for the client's contract
+      return {
+        status: 200,
+        data: valid ? { valid, errors: [] } : { valid, errors: [{ message: 'unexpected "="', start: expression.indexOf('===') + 2, end: expression.indexOf('===') + 3 }] },
+      };
+    }
+    return apiError(404, 'Not Found', `no route ${method} /api/${path}`);
+  }
+}
+
+/** A BackendSrv whose fetch() is answered by `server`, as Grafana's proxy at `proxyUrl` would. */
+export function fakeBackendSrv(server: FakeDebuggerServer, proxyUrl: string): BackendSrv {
+  const fetch = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
+    new Observable<FetchResponse<T>>((subscriber) => {
+      const prefix = `${proxyUrl}/api/`;
+      if (!options.url.startsWith(prefix)) {
+        subscriber.error({ status: 404, statusText: 'Not Found', data: { message: `not a proxy route: ${options.url}` }, config: options });
+        return;
+      }
+      if (server.state.unreachable) {
+        // What Grafana's proxy sends when the target refuses the connection.
+        subscriber.error({ status: 502, statusText: 'Bad Gateway', data: { message: 'Bad Gateway' }, config: options });
+        return;
+      }
+      const reply = server.handle(
+        options.method ?? 'GET',
+        options.url.slice(prefix.length),
+        (options.params ?? {}) as Record<string, unknown>,
+        options.data
+      );
+      // JSON round-trip: the real client only ever sees serialised data.
+      const data = JSON.parse(JSON.stringify(reply.data ?? null));
+      if (reply.status >= 400) {
+        subscriber.error({ status: reply.status, statusText: String(reply.status), data, config: options });
+        return;
+      }
+      subscriber.next({
+        data: data as T,
+        status: reply.status,
+        statusText: 'OK',
+        ok: true,
+        headers: new Headers(),
+        redirected: false,
+        type: 'basic',
+        url: options.url,
+        config: options,
+      });
+      subscriber.complete();
+    });
+  return { fetch } as unknown as BackendSrv;
+}

@@ -1,0 +1,55 @@
+import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
+
+export const DATASOURCE_TYPE = 'kongdbg-debugger-datasource';
+
+export type KongQueryType = 'sessions' | 'traces' | 'trace' | 'logs' | 'summary';
+
+export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; description: string }> = [
+  { value: 'sessions', label: 'Sessions', description: 'Debug sessions and their status' },
+  { value: 'traces', label: 'Traces', description: "A session's captured traces (table)" },
+  { value: 'trace', label: 'Trace', description: 'One trace as a span tree (trace view)' },
+  { value: 'logs', label: 'Logs', description: "A session's dataplane logs, optionally of one trace or span" },
+  { value: 'summary', label: 'Summary', description: 'Lifecycle map and latency breakdown of a trace or a session' },
+];
+
+/**
+ * One query of the Kong Debugger data source. Every string field may hold template variables
+ * (`$session`, `${spanId}`); numbers are kept as numbers in the model.
+ */
+export interface KongDebuggerQuery extends DataQuery {
+  queryType: KongQueryType;
+  sessionId?: string;
+  traceId?: string;
+  spanId?: string;
+  /** logs: levels to keep (normalised Kong levels: debug, info, notice, warn, error, crit, alert, emerg) */
+  levels?: string[];
+  // traces: search filters mirroring TraceQueryFilters
+  /** exact code "503", a class "5xx" or a range "500-599" */
+  status?: string;
+  minDurationMs?: number;
+  method?: string;
+  path?: string;
+  routeId?: string;
+  serviceId?: string;
+  errorsOnly?: boolean;
+  limit?: number;
+}
+
+export const DEFAULT_QUERY: Partial<KongDebuggerQuery> = { queryType: 'traces', limit: 100 };
+
+/** Non-secret settings (readable by viewers). */
+export interface KongDebuggerOptions extends DataSourceJsonData {
+  /** base URL of the kong-debugger server, e.g. http://kong-debugger:8080 (no /api suffix) */
+  url?: string;
+}
+
+/** Secret settings, only ever sent to Grafana's server and injected by the `api` proxy route. */
+export interface KongDebuggerSecureOptions {
+  apiToken?: string;
+}
+
+/** Route/service ids known to the backend, for pickers. */
+export interface Entities {
+  routes: Array<{ id: string; name?: string }>;
+  services: Array<{ id: string; name?: string }>;
+}

@@ -1,0 +1,15 @@
+import React, { Suspense, lazy } from 'react';
+import { AppPlugin, type AppRootProps } from '@grafana/data';
+import { LoadingPlaceholder } from '@grafana/ui';
+
+// The app pages are a lazy chunk: Grafana loads module.js for every app at start-up (nav, extensions), the pages
+// only when a user opens /a/kongdbg-debugger-app/...
+const LazyApp = lazy(() => import('./components/App/App'));
+
+const App = (props: AppRootProps) => (
+  <Suspense fallback={<LoadingPlaceholder text="Loading Kong Debugger…" />}>
+    <LazyApp {...props} />
+  </Suspense>
+);
+
+export const plugin = new AppPlugin<{}>().setRootPage(App);

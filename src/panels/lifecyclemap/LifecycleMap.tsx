@@ -1,0 +1,320 @@
+/**
+ * Konnect's Summary view: the latency breakdown and the request-lifecycle flow map
+ * Client -> client out -> request plugins -> upstream in -> Upstream -> upstream out -> response plugins -> client in -> Client.
+ * Presentational only (used by the panel and by the app's session pages).
+ */
+import React from 'react';
+import { css, cx } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Badge, Icon, Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
+import { formatDuration } from '../../../common/lifecycle/format';
+import { durationColor } from './colors';
+import { EdgeKey, LatencyRow, LifecycleView, MapNode, formatMs, isSubMetric } from './model';
+import { EDGE_LABELS, EDGE_TOOLTIPS, EMPTY_GROUP, UNMEASURED_TOOLTIP } from './texts';
+
+export interface LifecycleMapProps {
+  view: LifecycleView;
+  /** span id of the plugin node to highlight (e.g. the dashboard's spanId variable) */
+  selectedSpanId?: string;
+  /** called when a plugin node that has a span is clicked */
+  onSelectPlugin?: (node: MapNode) => void;
+}
+
+export function LifecycleMap({ view, selectedSpanId, onSelectPlugin }: LifecycleMapProps) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.root} data-testid="lifecycle-map">
+      <LatencyBreakdown rows={view.latency} kind={view.kind} traceCount={view.traceCount} />
+      <div className={styles.flow} aria-label="Request lifecycle">
+        <Endpoint label="Client" icon="user" />
+        <Edge node={view.edges.clientOut} edgeKey="clientOut" />
+        <PluginGroup
+          title="Request"
+          nodes={view.requestPlugins}
+          selectedSpanId={selectedSpanId}
+          onSelect={onSelectPlugin}
+        />
+        <Edge node={view.edges.upstreamIn} edgeKey="upstreamIn" />
+        <Endpoint label="Upstream" icon="cloud" />
+        <Edge node={view.edges.upstreamOut} edgeKey="upstreamOut" />
+        <PluginGroup
+          title="Response"
+          nodes={view.responsePlugins}
+          selectedSpanId={selectedSpanId}
+          onSelect={onSelectPlugin}
+        />
+        <Edge node={view.edges.clientIn} edgeKey="clientIn" />
+        <Endpoint label="Client" icon="user" />
+      </div>
+    </div>
+  );
+}
+
+function LatencyBreakdown({
+  rows,
+  kind,
+  traceCount,
+}: {
+  rows: LatencyRow[];
+  kind: 'trace' | 'session';
+  traceCount?: number;
+}) {
+  const styles = useStyles2(getStyles);
+  if (rows.length === 0) {
+    return null;
+  }
+  return (
+    <table className={styles.latency} aria-label="Latency breakdown">
+      <thead>
+        <tr>
+          <th>Latency{kind === 'session' && traceCount !== undefined ? ` (${traceCount} traces)` : ''}</th>
+          {kind === 'trace' ? <th>ms</th> : (['p50', 'p95', 'p99', 'max'] as const).map((p) => <th key={p}>{p}</th>)}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.metric} className={cx(!isSubMetric(r.metric) && styles.mainMetric)}>
+            <td className={cx(isSubMetric(r.metric) && styles.subMetric)}>{r.label}</td>
+            {kind === 'trace' ? (
+              <td>{formatMs(r.valueMs)}</td>
+            ) : (
+              <>
+                <td className={styles.strong}>{formatMs(r.p50Ms)}</td>
+                <td>{formatMs(r.p95Ms)}</td>
+                <td>{formatMs(r.p99Ms)}</td>
+                <td>{formatMs(r.maxMs)}</td>
+              </>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Endpoint({ label, icon }: { label: string; icon: 'user' | 'cloud' }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.endpoint}>
+      <Icon name={icon} size="lg" />
+      <span>{label}</span>
+    </div>
+  );
+}
+
+/** The node's main number: its duration (trace) or p50 (session); "n/a" when nothing measured it. */
+function mainValue(node: MapNode): string {
+  if (!node.measured) {
+    return 'n/a';
+  }
+  if (node.stats) {
+    return node.stats.count === 0 ? 'n/a' : formatDuration(node.stats.p50Ns);
+  }
+  return node.durationNs === undefined ? 'n/a' : formatDuration(node.durationNs);
+}
+
+function StatsLine({ node }: { node: MapNode }) {
+  const styles = useStyles2(getStyles);
+  if (!node.stats || !node.measured || node.stats.count === 0) {
+    return null;
+  }
+  const s = node.stats;
+  return (
+    <div className={styles.stats}>
+      p95 {formatDuration(s.p95Ns)} · p99 {formatDuration(s.p99Ns)} · n={s.count}
+    </div>
+  );
+}
+
+function Edge({ node, edgeKey }: { node: MapNode; edgeKey: EdgeKey }) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  const color = node.measured ? durationColor(theme, node.colorIndex) : theme.colors.text.disabled;
+  const tip = node.measured ? EDGE_TOOLTIPS[edgeKey] : `${EDGE_TOOLTIPS[edgeKey]} ${UNMEASURED_TOOLTIP}`;
+  return (
+    <Tooltip content={tip} placement="top">
+      <div className={styles.edge} data-testid={`edge-${edgeKey}`} tabIndex={0}>
+        <span className={styles.edgeLabel}>{EDGE_LABELS[edgeKey]}</span>
+        <span className={styles.edgeValue} style={{ color }}>
+          {mainValue(node)}
+        </span>
+        <StatsLine node={node} />
+        <span className={styles.arrow} style={{ borderTopColor: color }} aria-hidden />
+      </div>
+    </Tooltip>
+  );
+}
+
+function PluginGroup({
+  title,
+  nodes,
+  selectedSpanId,
+  onSelect,
+}: {
+  title: string;
+  nodes: MapNode[];
+  selectedSpanId?: string;
+  onSelect?: (node: MapNode) => void;
+}) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.group} role="group" aria-label={`${title} plugins`}>
+      <div className={styles.groupTitle}>{title}</div>
+      {nodes.length === 0 ? (
+        <div className={styles.empty}>{EMPTY_GROUP}</div>
+      ) : (
+        nodes.map((n) => (
+          <PluginNode key={n.key} node={n} selected={!!n.spanId && n.spanId === selectedSpanId} onSelect={onSelect} />
+        ))
+      )}
+    </div>
+  );
+}
+
+function PluginNode({
+  node,
+  selected,
+  onSelect,
+}: {
+  node: MapNode;
+  selected: boolean;
+  onSelect?: (node: MapNode) => void;
+}) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  const color = durationColor(theme, node.colorIndex);
+  const clickable = !!onSelect && node.spanId !== '';
+  const tip = node.stats
+    ? `${node.label} (${node.phase}): p50 ${mainValue(node)} over ${node.stats.count} traces`
+    : `${node.label} (${node.phase}): ${mainValue(node)}${clickable ? '. Click to select its span.' : ''}`;
+  return (
+    <Tooltip content={tip} placement="top">
+      <button
+        type="button"
+        className={cx(styles.node, clickable && styles.clickable, selected && styles.selected)}
+        style={{ borderLeftColor: color }}
+        onClick={clickable ? () => onSelect!(node) : undefined}
+        aria-pressed={selected}
+        data-testid={`node-${node.key}`}
+      >
+        <span className={styles.nodeName}>{node.label}</span>
+        <Badge text={node.phase} color="blue" className={styles.badge} />
+        <span className={styles.nodeValue} style={{ color }}>
+          {mainValue(node)}
+        </span>
+        <StatsLine node={node} />
+      </button>
+    </Tooltip>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  // Breakdown left, map right (the map wraps below on narrow panels).
+  root: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'flex-start',
+    gap: theme.spacing(3),
+    padding: theme.spacing(1),
+  }),
+  latency: css({
+    flex: '0 0 auto',
+    borderCollapse: 'collapse',
+    fontSize: theme.typography.bodySmall.fontSize,
+    'th, td': { padding: theme.spacing(0.25, 1.5, 0.25, 0), textAlign: 'right', whiteSpace: 'nowrap' },
+    'th:first-child, td:first-child': { textAlign: 'left' },
+    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
+  }),
+  mainMetric: css({ fontWeight: theme.typography.fontWeightMedium }),
+  subMetric: css({ paddingLeft: `${theme.spacing(2)} !important`, color: theme.colors.text.secondary }),
+  strong: css({ fontWeight: theme.typography.fontWeightBold }),
+  // Top-aligned so endpoints and edges stay level with the first plugin of a tall group.
+  flow: css({
+    flex: '1 1 640px',
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'flex-start',
+    gap: theme.spacing(1),
+    '& > *': { marginTop: theme.spacing(3) },
+  }),
+  endpoint: css({
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    padding: theme.spacing(1),
+    border: `1px solid ${theme.colors.border.medium}`,
+    borderRadius: theme.shape.radius.default,
+    background: theme.colors.background.secondary,
+    minWidth: 72,
+  }),
+  edge: css({
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'center',
+    minWidth: 84,
+    maxWidth: 120,
+    textAlign: 'center',
+    fontSize: theme.typography.bodySmall.fontSize,
+    position: 'relative',
+  }),
+  edgeLabel: css({ color: theme.colors.text.secondary }),
+  edgeValue: css({ fontWeight: theme.typography.fontWeightBold }),
+  arrow: css({
+    display: 'block',
+    width: '100%',
+    height: 0,
+    borderTop: '2px solid',
+    marginTop: theme.spacing(0.5),
+    position: 'relative',
+    '&::after': {
+      content: '""',
+      position: 'absolute',
+      right: -1,
+      top: -6,
+      borderLeft: `8px solid ${theme.colors.text.secondary}`,
+      borderTop: '5px solid transparent',
+      borderBottom: '5px solid transparent',
+    },
+  }),
+  group: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.5),
+    padding: theme.spacing(1),
+    border: `1px dashed ${theme.colors.border.strong}`,
+    borderRadius: theme.shape.radius.default,
+    minWidth: 160,
+    marginTop: '0 !important',
+  }),
+  groupTitle: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    textTransform: 'uppercase',
+  }),
+  empty: css({ color: theme.colors.text.disabled, fontStyle: 'italic', fontSize: theme.typography.bodySmall.fontSize }),
+  node: css({
+    display: 'grid',
+    gridTemplateColumns: '1fr auto',
+    alignItems: 'center',
+    columnGap: theme.spacing(1),
+    textAlign: 'left',
+    padding: theme.spacing(0.5, 1),
+    background: theme.colors.background.primary,
+    color: theme.colors.text.primary,
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderLeft: '4px solid',
+    borderRadius: theme.shape.radius.default,
+    cursor: 'default',
+  }),
+  clickable: css({ cursor: 'pointer', '&:hover': { background: theme.colors.action.hover } }),
+  selected: css({ outline: `2px solid ${theme.colors.primary.main}` }),
+  nodeName: css({ fontWeight: theme.typography.fontWeightMedium, overflow: 'hidden', textOverflow: 'ellipsis' }),
+  badge: css({ justifySelf: 'end' }),
+  nodeValue: css({ fontWeight: theme.typography.fontWeightBold, gridColumn: '1 / span 2' }),
+  stats: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    gridColumn: '1 / span 2',
+  }),
+});

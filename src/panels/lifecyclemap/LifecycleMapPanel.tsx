@@ -1,0 +1,54 @@
+/** Panel: reads the summary query's frames and draws the lifecycle map; a plugin click sets a dashboard variable. */
+import React, { useCallback } from 'react';
+import { css } from '@emotion/css';
+import { PanelProps } from '@grafana/data';
+import { PanelDataErrorView, locationService } from '@grafana/runtime';
+import { Alert, ScrollContainer } from '@grafana/ui';
+import { LifecycleMap } from './LifecycleMap';
+import { MapNode, readLifecycleFrames } from './model';
+import { DEFAULT_OPTIONS, LifecycleMapOptions } from './types';
+
+export function LifecycleMapPanel(props: PanelProps<LifecycleMapOptions>) {
+  const { data, options, replaceVariables, width, height, id, fieldConfig } = props;
+  const variableName = (options.variableName || DEFAULT_OPTIONS.variableName).trim();
+  const result = readLifecycleFrames(data.series);
+
+  const onSelectPlugin = useCallback(
+    (node: MapNode) => {
+      locationService.partial({ [`var-${variableName}`]: node.spanId }, true);
+    },
+    [variableName]
+  );
+
+  if (result.ok === 'empty') {
+    return (
+      <PanelDataErrorView
+        panelId={id}
+        fieldConfig={fieldConfig}
+        data={data}
+        message="No lifecycle summary: run a summary query for a trace or a session."
+      />
+    );
+  }
+  if (result.ok === false) {
+    return (
+      <Alert severity="error" title="Cannot draw the lifecycle map">
+        {result.error}
+      </Alert>
+    );
+  }
+  // An unset variable interpolates to itself; treat that as "nothing selected".
+  const ref = `\${${variableName}}`;
+  const selected = replaceVariables(ref);
+  return (
+    <div className={css({ width, height })}>
+      <ScrollContainer>
+        <LifecycleMap
+          view={result.view}
+          selectedSpanId={selected === ref ? undefined : selected}
+          onSelectPlugin={onSelectPlugin}
+        />
+      </ScrollContainer>
+    </div>
+  );
+}

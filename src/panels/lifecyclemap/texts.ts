@@ -1,0 +1,25 @@
+/** Labels and tooltips of the map's fixed parts (wording follows Konnect's Summary view). */
+import { EdgeKey } from './model';
+
+export const EDGE_LABELS: Record<EdgeKey, string> = {
+  clientOut: 'client out',
+  upstreamIn: 'upstream in',
+  upstreamOut: 'upstream out',
+  clientIn: 'client in',
+};
+
+export const EDGE_TOOLTIPS: Record<EdgeKey, string> = {
+  clientOut:
+    'Time Kong spent reading the request headers and body from the client. A high value points to a slow client or to network/connectivity problems between the client and Kong.',
+  upstreamIn:
+    'Time to select the upstream target and send the request to it. A high value points to slow DNS/balancing or to network/connectivity problems between Kong and the upstream.',
+  upstreamOut:
+    'Time to read the response headers and body from the upstream (includes its processing time). A high value points to a slow upstream or to network/connectivity problems.',
+  clientIn:
+    'Time Kong waited for the client to read the response, including client reads inside plugins. A high value points to a slow client or to network/connectivity problems.',
+};
+
+export const UNMEASURED_TOOLTIP =
+  'n/a: no span measured this step (Kong open source does not emit client read/write spans).';
+
+export const EMPTY_GROUP = 'No plugins were executed';

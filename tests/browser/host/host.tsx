@@ -1,0 +1,317 @@
+/**
+ * A minimal Grafana host for the real-browser test (bundled by esbuild as an IIFE).
+ * Like Grafana: the npm builds of @grafana/*, react, rxjs, ... are registered as SystemJS shared
+ * modules (`app:<name>` + import map), then the BUILT plugin bundles (dist/**\/module.js, AMD) are
+ * loaded with System.import. Runtime services get small real implementations: backendSrv over fetch
+ * (to the harness server's data source proxy), an identity templateSrv, a dataSourceSrv holding our
+ * data source instance.
+ *
+ * SystemJS itself is loaded by a later <script> (after this bundle ran): evaluated earlier, lodash's UMD
+ * header would see the AMD `define` and never set module.exports (see grafana-plugin.md §5.4).
+ */
+import * as React from 'react';
+import * as ReactJsxRuntime from 'react/jsx-runtime';
+import * as ReactDOM from 'react-dom';
+import { createRoot, Root } from 'react-dom/client';
+import * as emotionCss from '@emotion/css';
+import * as emotionReact from '@emotion/react';
+import * as rxjs from 'rxjs';
+import * as rxjsOperators from 'rxjs/operators';
+import * as lodash from 'lodash';
+import * as ReactRouter from 'react-router';
+import * as ReactRouterDom from 'react-router-dom';
+import * as grafanaData from '@grafana/data';
+import * as grafanaUi from '@grafana/ui';
+import * as grafanaRuntime from '@grafana/runtime';
+import * as i18n from '@grafana/i18n';
+import {
+  AppPlugin,
+  DataFrame,
+  DataQueryRequest,
+  DataSourceApi,
+  DataSourceInstanceSettings,
+  DataSourcePlugin,
+  LoadingState,
+  PanelPlugin,
+  ThemeContext,
+  createTheme,
+  dateTime,
+} from '@grafana/data';
+import { GlobalStyles, PanelChrome } from '@grafana/ui';
+import { setBackendSrv, setDataSourceSrv, setTemplateSrv } from '@grafana/runtime';
+import { MemoryRouter, Route, Routes } from 'react-router';
+
+const SHARED: Record<string, unknown> = {
+  react: React,
+  'react/jsx-runtime': ReactJsxRuntime,
+  'react-dom': ReactDOM,
+  '@emotion/css': emotionCss,
+  '@emotion/react': emotionReact,
+  rxjs,
+  'rxjs/operators': rxjsOperators,
+  lodash: { ...lodash, __useDefault: true, default: lodash },
+  'react-router': ReactRouter,
+  'react-router-dom': ReactRouterDom,
+  '@grafana/data': grafanaData,
+  '@grafana/ui': grafanaUi,
+  '@grafana/runtime': grafanaRuntime,
+  '@grafana/i18n': i18n,
+};
+
+export const APP_ID = 'kongdbg-debugger-app';
+export const DS_TYPE = 'kongdbg-debugger-datasource';
+export const DS_UID = 'kongdbg-ds';
+const PLUGIN_BASE = `/public/plugins/${APP_ID}`;
+
+interface SystemLike {
+  set(id: string, mod: unknown): void;
+  addImportMap(map: { imports: Record<string, string> }): void;
+  import(url: string): Promise<Record<string, unknown>>;
+  newModule?(m: unknown): unknown;
+}
+
+function registerShared(System: SystemLike) {
+  const imports: Record<string, string> = {};
+  for (const [name, mod] of Object.entries(SHARED)) {
+    System.set(`app:${name}`, {
+      ...(mod as object),
+      default: (mod as { default?: unknown }).default ?? mod,
+      __esModule: true,
+    });
+    imports[name] = `app:${name}`;
+  }
+  System.addImportMap({ imports });
+}
+
+/** getBackendSrv().fetch over window.fetch, with Grafana's FetchResponse / FetchError shapes. */
+function installBackendSrv() {
+  const fetchFn = (options: grafanaRuntime.BackendSrvRequest) =>
+    new rxjs.Observable<grafanaRuntime.FetchResponse>((sub) => {
+      const params = options.params
+        ? `?${new URLSearchParams(Object.entries(options.params).map(([k, v]) => [k, String(v)]))}`
+        : '';
+      const body = options.data === undefined ? undefined : JSON.stringify(options.data);
+      fetch(options.url + params, {
+        method: options.method ?? 'GET',
+        body,
+        headers: body ? { 'content-type': 'application/json' } : {},
+      })
+        .then(async (r) => {
+          const text = await r.text();
+          let data: unknown = text;
+          try {
+            data = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* keep text */
+          }
+          const resp = {
+            data,
+            status: r.status,
+            statusText: r.statusText,
+            ok: r.ok,
+            headers: r.headers,
+            redirected: r.redirected,
+            type: r.type,
+            url: r.url,
+            config: options,
+          };
+          if (r.ok) {
+            sub.next(resp as grafanaRuntime.FetchResponse);
+            sub.complete();
+          } else {
+            sub.error({ ...resp, isHandled: false });
+          }
+        })
+        .catch((e) => sub.error({ status: 0, statusText: String(e), data: undefined, config: options }));
+    });
+  setBackendSrv({ fetch: fetchFn } as unknown as grafanaRuntime.BackendSrv);
+  setTemplateSrv({
+    getVariables: () => [],
+    replace: (target?: string) => target ?? '',
+    containsTemplate: () => false,
+    updateTimeRange: () => undefined,
+  } as unknown as grafanaRuntime.TemplateSrv);
+}
+
+let ds: DataSourceApi | undefined;
+let settings: DataSourceInstanceSettings | undefined;
+const plugins: Record<string, Record<string, unknown>> = {};
+
+async function loadPlugins(System: SystemLike): Promise<string[]> {
+  const paths: Record<string, string> = {
+    app: `${PLUGIN_BASE}/module.js`,
+    datasource: `${PLUGIN_BASE}/datasource/module.js`,
+    lifecyclemap: `${PLUGIN_BASE}/panels/lifecyclemap/module.js`,
+    debuglogs: `${PLUGIN_BASE}/panels/debuglogs/module.js`,
+  };
+  for (const [k, url] of Object.entries(paths)) {
+    plugins[k] = await System.import(url);
+  }
+  const dsPlugin = plugins.datasource.plugin as DataSourcePlugin<DataSourceApi>;
+  settings = {
+    id: 1,
+    uid: DS_UID,
+    type: DS_TYPE,
+    name: 'Kong Debugger',
+    url: `/api/datasources/proxy/uid/${DS_UID}`,
+    access: 'proxy',
+    readOnly: false,
+    jsonData: {},
+    meta: { id: DS_TYPE, name: 'Kong Debugger', type: 'datasource', info: {} } as never,
+  } as DataSourceInstanceSettings;
+  ds = new dsPlugin.DataSourceClass(settings);
+  setDataSourceSrv({
+    getList: (f?: { type?: string }) => (!f?.type || f.type === DS_TYPE ? [settings!] : []),
+    get: async () => ds!,
+    getInstanceSettings: () => settings,
+    reload: async () => undefined,
+    registerRuntimeDataSource: () => undefined,
+  } as unknown as grafanaRuntime.DataSourceSrv);
+  return Object.entries(plugins).map(([k, m]) => `${k}:${m.plugin?.constructor?.name}`);
+}
+
+async function query(targets: Array<Record<string, unknown>>): Promise<DataFrame[]> {
+  const now = dateTime();
+  const range = { from: dateTime(now).subtract(1, 'day'), to: now, raw: { from: 'now-24h', to: 'now' } };
+  const request = {
+    requestId: 'browser-test',
+    interval: '1s',
+    intervalMs: 1000,
+    range,
+    scopedVars: {},
+    targets: targets.map((t, i) => ({
+      refId: String.fromCharCode(65 + i),
+      datasource: { uid: DS_UID, type: DS_TYPE },
+      ...t,
+    })),
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: Date.now(),
+  } as unknown as DataQueryRequest;
+  const res = await rxjs.lastValueFrom(
+    rxjs.from(ds!.query(request as never) as rxjs.ObservableInput<{ data: DataFrame[]; error?: { message?: string } }>)
+  );
+  if (res.error) {
+    throw new Error(`query failed: ${res.error.message}`);
+  }
+  return res.data;
+}
+
+let root: Root | undefined;
+function mount(node: React.ReactNode, mode: 'light' | 'dark') {
+  const theme = createTheme({ colors: { mode } });
+  root?.unmount();
+  root = createRoot(document.getElementById('root')!);
+  root.render(
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <div style={{ padding: 16, background: theme.colors.background.canvas, minHeight: '100vh' }}>{node}</div>
+    </ThemeContext.Provider>
+  );
+}
+
+function Panel({
+  plugin,
+  frames,
+  options,
+  title,
+  width,
+  height,
+}: {
+  plugin: PanelPlugin;
+  frames: DataFrame[];
+  options: object;
+  title: string;
+  width: number;
+  height: number;
+}) {
+  const Component = plugin.panel!;
+  const timeRange = { from: dateTime().subtract(1, 'day'), to: dateTime(), raw: { from: 'now-24h', to: 'now' } };
+  return (
+    <PanelChrome title={title} width={width} height={height}>
+      {(w, h) => (
+        <Component
+          id={1}
+          data={{ series: frames, state: LoadingState.Done, timeRange }}
+          timeRange={timeRange}
+          timeZone="utc"
+          options={options}
+          fieldConfig={{ defaults: {}, overrides: [] }}
+          transparent={false}
+          width={w}
+          height={h}
+          renderCounter={0}
+          title={title}
+          eventBus={new grafanaData.EventBusSrv()}
+          onOptionsChange={() => undefined}
+          onFieldConfigChange={() => undefined}
+          replaceVariables={(s: string) => s}
+          onChangeTimeRange={() => undefined}
+        />
+      )}
+    </PanelChrome>
+  );
+}
+
+/** Runs the data source's summary and logs queries, then renders both panels like a dashboard row. */
+async function renderDashboard(args: { sessionId: string; traceId: string; mode: 'light' | 'dark' }) {
+  const summary = await query([{ queryType: 'summary', traceId: args.traceId }]);
+  const logs = await query([{ queryType: 'logs', sessionId: args.sessionId }]);
+  mount(
+    <div style={{ display: 'flex', flexDirection: 'column', gap: 16 }}>
+      <Panel
+        plugin={plugins.lifecyclemap.plugin as PanelPlugin}
+        frames={summary}
+        options={{ variableName: 'spanId' }}
+        title="Request lifecycle"
+        width={1240}
+        height={520}
+      />
+      <Panel
+        plugin={plugins.debuglogs.plugin as PanelPlugin}
+        frames={logs}
+        options={{ spanVariable: 'spanId' }}
+        title="Correlated logs"
+        width={1240}
+        height={360}
+      />
+    </div>,
+    args.mode
+  );
+  return { summaryFrames: summary.map((f) => `${f.name}:${f.length}`), logRows: logs[0]?.length ?? 0 };
+}
+
+/** Renders the app's root page (real AppPlugin.root) at an app path. */
+function renderApp(args: { path: string; mode: 'light' | 'dark' }) {
+  const app = plugins.app.plugin as AppPlugin;
+  const Root = app.root!;
+  mount(
+    <MemoryRouter initialEntries={[`/a/${APP_ID}${args.path}`]}>
+      <Routes>
+        <Route
+          path={`/a/${APP_ID}/*`}
+          element={
+            <Root
+              meta={{ id: APP_ID } as never}
+              basename={`/a/${APP_ID}`}
+              query={{}}
+              path={`/a/${APP_ID}`}
+              onNavChanged={() => undefined}
+            />
+          }
+        />
+      </Routes>
+    </MemoryRouter>,
+    args.mode
+  );
+}
+
+(window as unknown as { kongHost: unknown }).kongHost = {
+  async boot(System: SystemLike) {
+    registerShared(System);
+    installBackendSrv();
+    return loadPlugins(System);
+  },
+  renderDashboard,
+  renderApp,
+};
