@@ -1,18 +1,11 @@
-import type { SamplingRule, Session, TraceListItem, ValidateExpressionResponse } from '../../common/api';
+import type { Session, TraceListItem, ValidateExpressionResponse } from '../../common/api';
+import { describeRule } from '../../common/rules/describe';
 
 /** Plain-text tables for the CLI: aligned columns, no colours (output may be piped). */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
-}
-
-export function describeRule(rule: SamplingRule): string {
-  if (rule.type === 'advanced') return rule.expression;
-  const parts = [];
-  if (rule.routeIds?.length) parts.push(`routes ${rule.routeIds.join(',')}`);
-  if (rule.serviceIds?.length) parts.push(`services ${rule.serviceIds.join(',')}`);
-  return parts.join(' or ');
 }
 
 function timeLeft(s: Session, nowMs: number): string {

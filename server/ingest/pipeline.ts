@@ -196,6 +196,7 @@ export class IngestPipeline implements OtlpSink {
 
     for (const traceId of decidedNow) this.releasePendingLogs(traceId, this.matched.get(traceId), write);
     this.stats.pendingSpans = this.pendingSpanCount;
+    this.stats.pendingLogs = this.pendingLogCount;
     if (write.spans.length || write.logs.length || write.sessions.length) await this.store.write(write);
     this.stats.spansStored += write.spans.length;
     this.stats.logsStored += write.logs.length;

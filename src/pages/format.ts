@@ -1,19 +1,8 @@
 /** Small pure helpers the session pages share. */
-import type { SamplingRule, Session, SessionStatus } from '../../common/api';
+import type { Session, SessionStatus } from '../../common/api';
 
-export function ruleText(rule: SamplingRule): string {
-  if (rule.type === 'advanced') {
-    return rule.expression;
-  }
-  const parts: string[] = [];
-  if (rule.routeIds?.length) {
-    parts.push(`routes: ${rule.routeIds.join(', ')}`);
-  }
-  if (rule.serviceIds?.length) {
-    parts.push(`services: ${rule.serviceIds.join(', ')}`);
-  }
-  return parts.length ? parts.join('; ') : 'all traffic';
-}
+/** The rule as one line (shared with the data source's sessions table and the CLI). */
+export { describeRule as ruleText } from '../../common/rules/describe';
 
 export const STATUS_LABEL: Record<SessionStatus, string> = {
   pending: 'Pending',

@@ -1,21 +1,7 @@
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
-import type { SamplingRule, Session } from '../../../common/api';
+import type { Session } from '../../../common/api';
+import { describeRule } from '../../../common/rules/describe';
 import { internalLink, type DsRef } from './links';
-
-/** A one-line description of a sampling rule, as a table cell. */
-export function describeRule(rule: SamplingRule): string {
-  if (rule.type === 'advanced') {
-    return rule.expression;
-  }
-  const parts: string[] = [];
-  if (rule.routeIds?.length) {
-    parts.push(`routes: ${rule.routeIds.join(', ')}`);
-  }
-  if (rule.serviceIds?.length) {
-    parts.push(`services: ${rule.serviceIds.join(', ')}`);
-  }
-  return parts.length ? parts.join('; ') : 'all traffic';
-}
 
 function isoToMs(iso: string | undefined): number | null {
   if (!iso) {

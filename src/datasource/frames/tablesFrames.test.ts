@@ -1,5 +1,6 @@
 import { FieldType } from '@grafana/data';
-import { buildSessionsFrame, describeRule } from './sessionsFrame';
+import { describeRule } from '../../../common/rules/describe';
+import { buildSessionsFrame } from './sessionsFrame';
 import { buildTracesFrame } from './tracesFrame';
 import { enterpriseTrace, ossTrace, session, traceListItem } from '../testing/fixtures';
 

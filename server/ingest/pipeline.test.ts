@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeLogsJson, decodeTracesJson } from '../otlp/decode-json';
+import { BackpressureError } from '../otlp/receiver';
+import { SessionManager } from '../sessions/manager';
+import { SqliteStore } from '../store/sqlite';
+import { kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
+import { IngestPipeline } from './pipeline';
+
+let dir: string;
+let store: SqliteStore;
+let sessions: SessionManager;
+let now: number;
+const clock = () => now;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-pipe-'));
+  now = Date.now();
+  store = new SqliteStore(dir, clock);
+  sessions = new SessionManager(store, clock);
+  await sessions.init();
+});
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const traces = (spans: unknown[]) => decodeTracesJson(tracesPayload(spans));
+const everything = { type: 'advanced' as const, expression: 'http.response.status_code >= 100' };
+
+describe('IngestPipeline', () => {
+  it('keeps nothing and groups nothing when no session runs', async () => {
+    const p = new IngestPipeline(store, sessions, { now: clock });
+    const t = kongRequest();
+    await p.ingestTraces(traces(t.spans));
+    expect(p.stats).toMatchObject({ spansReceived: 3, spansDropped: 3, spansStored: 0, pendingSpans: 0 });
+    expect(store.getSpans(t.traceId)).toEqual([]);
+  });
+
+  it('drops spans whose root never came, once they waited long enough', async () => {
+    await sessions.create({ rule: everything, durationSeconds: 60 });
+    const p = new IngestPipeline(store, sessions, { now: clock, pendingTtlMs: 1000 });
+    const t = kongRequest();
+    await p.ingestTraces(traces(t.spans.slice(1)));
+    p.sweep();
+    expect(p.stats.pendingSpans).toBe(2);
+    now += 1000;
+    p.sweep();
+    expect(p.stats).toMatchObject({ pendingSpans: 0, spansDropped: 2 });
+    // The root alone now makes a one-span trace: the others are gone, and said so in the stats.
+    await p.ingestTraces(traces(t.spans.slice(0, 1)));
+    expect(store.getSpans(t.traceId)).toHaveLength(1);
+  });
+
+  it('answers with backpressure when too many spans wait for their root', async () => {
+    await sessions.create({ rule: everything, durationSeconds: 60 });
+    const p = new IngestPipeline(store, sessions, { now: clock, maxPendingSpans: 4 });
+    await p.ingestTraces(traces([...kongRequest().spans.slice(1), ...kongRequest().spans.slice(1)]));
+    await expect(p.ingestTraces(traces(kongRequest().spans))).rejects.toBeInstanceOf(BackpressureError);
+  });
+
+  it('stores late spans of a kept trace after its session completed at the cap', async () => {
+    const s = await sessions.create({ rule: everything, durationSeconds: 60, maxTraces: 1 });
+    const p = new IngestPipeline(store, sessions, { now: clock });
+    const t = kongRequest();
+    await p.ingestTraces(traces(t.spans.slice(0, 2)));
+    expect((await sessions.get(s.id)).status).toBe('completed');
+    expect(sessions.active).toBe(false);
+    await p.ingestTraces(traces([...t.spans.slice(2), ...kongRequest().spans]));
+    expect(store.getSpans(t.traceId)).toHaveLength(3);
+    expect(store.getTraceRow(t.traceId)?.spanCount).toBe(3);
+    expect(store.listTraces(s.id, {}).traces).toHaveLength(1);
+  });
+
+  it('drops logs that waited for a trace that never matched', async () => {
+    const s = await sessions.create({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
+    const p = new IngestPipeline(store, sessions, { now: clock, pendingLogTtlMs: 1000 });
+    const never = kongRequest({ status: 500 });
+    const ok = kongRequest({ status: 200 });
+    await p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: never.traceId, body: 'orphan' }, { traceId: ok.traceId, body: 'not matched' }])));
+    expect(p.stats.pendingLogs).toBe(2);
+    await p.ingestTraces(traces(ok.spans));
+    expect(p.stats.pendingLogs).toBe(1);
+    now += 1000;
+    p.sweep();
+    expect(p.stats).toMatchObject({ pendingLogs: 0, logsDropped: 2, logsStored: 0 });
+    expect(store.listLogs(s.id, {}).logs).toEqual([]);
+  });
+});
