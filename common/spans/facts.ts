@@ -4,7 +4,7 @@ import { latencyFromContext } from '../lifecycle/latency';
 import { numberAttr, stringAttr } from './attributes';
 import { detectDialect } from './dialect';
 import { isCertainRoot } from './root';
-import { earliestStart, parseNs } from './time';
+import { earliestStart, nsToMs, parseNs } from './time';
 
 /** Every trace-list column except the id: what the server stores per trace and filters on. */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
@@ -82,7 +82,7 @@ function extent(spans: Span[], root: Span | undefined) {
     const d = root.durationNs;
     return {
       startTimeUnixNano: root.startTimeUnixNano,
-      startTimeMs: Number(root.startTimeUnixNano) / 1e6,
+      startTimeMs: nsToMs(BigInt(root.startTimeUnixNano)),
       durationNs: Number.isFinite(d) && d > 0 ? d : 0,
     };
   }
@@ -93,7 +93,7 @@ function extent(spans: Span[], root: Span | undefined) {
     const e = parseNs(s.endTimeUnixNano);
     if (e !== undefined && e > end) end = e;
   }
-  return { startTimeUnixNano: start.toString(), startTimeMs: Number(start) / 1e6, durationNs: Number(end - start) };
+  return { startTimeUnixNano: start.toString(), startTimeMs: nsToMs(start), durationNs: Number(end - start) };
 }
 
 function intOrUndefined(n: number | undefined): number | undefined {

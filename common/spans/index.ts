@@ -4,3 +4,4 @@ export { getAttr, numberAttr, stringAttr } from './attributes';
 export { detectDialect } from './dialect';
 export { traceFacts, type TraceFacts } from './facts';
 export { mergeSpans } from './merge';
+export { nsToMs } from './time';

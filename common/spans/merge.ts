@@ -1,6 +1,6 @@
 import type { Span, SpanEvent } from '../api';
 import { isNullParent } from './root';
-import { parseNs } from './time';
+import { nsToMs, parseNs } from './time';
 
 /**
  * Union of two span lists with one entry per (traceId, spanId). Kong's exporter retries a batch
@@ -48,7 +48,7 @@ function mergeTwo(x: Span, y: Span): Span {
     kind: x.kind || y.kind,
     startTimeUnixNano: startStr,
     endTimeUnixNano: endStr,
-    startTimeMs: start !== undefined ? Number(startStr) / 1e6 : x.startTimeMs,
+    startTimeMs: start !== undefined ? nsToMs(BigInt(startStr)) : x.startTimeMs,
     durationNs,
     attributes: { ...x.attributes, ...(y.attributes ?? {}) },
     events: mergeEvents(x.events, y.events ?? []),

@@ -3,6 +3,7 @@
  * a hand-built Enterprise-dialect trace. Pure TS, no Node APIs, so it runs in jsdom tests too.
  */
 import type { AttributeValue, Span, SpanEvent, TraceDetail } from '../api';
+import { nsToMs } from './time';
 
 type Json = unknown;
 
@@ -120,7 +121,7 @@ function spanFromJson(s: Json, where: string): Span {
   const events: SpanEvent[] = arr(o.events, `${where}.events`).map((e, i) => {
     const eo = (e ?? {}) as Record<string, Json>;
     const t = nanos(eo.timeUnixNano, `${where}.events[${i}].timeUnixNano`);
-    return { name: String(eo.name ?? ''), timeUnixNano: t, timeMs: Number(t) / 1e6, attributes: keyValues(eo.attributes, `${where}.events[${i}]`) };
+    return { name: String(eo.name ?? ''), timeUnixNano: t, timeMs: nsToMs(BigInt(t)), attributes: keyValues(eo.attributes, `${where}.events[${i}]`) };
   });
   const span: Span = {
     traceId: hexId(o.traceId, 32, `${where}.traceId`, false),
@@ -130,7 +131,7 @@ function spanFromJson(s: Json, where: string): Span {
     kind: enumNum(o.kind, SPAN_KINDS, `${where}.kind`),
     startTimeUnixNano: start,
     endTimeUnixNano: end,
-    startTimeMs: Number(start) / 1e6,
+    startTimeMs: nsToMs(BigInt(start)),
     durationNs: Math.max(0, Number(BigInt(end) - BigInt(start))),
     attributes: keyValues(o.attributes, `${where}.attributes`),
     events,
@@ -224,7 +225,7 @@ export function enterpriseTraceFixture(): TraceDetail {
     kind,
     startTimeUnixNano: us(s),
     endTimeUnixNano: us(e),
-    startTimeMs: Number(us(s)) / 1e6,
+    startTimeMs: nsToMs(BigInt(us(s))),
     durationNs: (e - s) * 1000,
     attributes: { ...attributes },
     events: [],
@@ -267,7 +268,7 @@ export function makeSpan(p: {
     kind: p.kind ?? 1,
     startTimeUnixNano: start,
     endTimeUnixNano: end,
-    startTimeMs: Number(start) / 1e6,
+    startTimeMs: nsToMs(BigInt(start)),
     durationNs: p.end - p.start,
     attributes: p.attributes ?? {},
     events: [],

@@ -8,6 +8,16 @@ import type { Span } from '../api';
 
 const DIGITS = /^\d+$/;
 
+/**
+ * Unix ns → ms as a float whose whole milliseconds are exact: `Number(ns) / 1e6` rounds the ns to
+ * a double first (256 ns steps today), which can move a time across a millisecond boundary.
+ */
+const NS_PER_MS = BigInt(1_000_000); // no bigint literal: the plugin compiles for targets before ES2020
+
+export function nsToMs(ns: bigint): number {
+  return Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
+}
+
 /** The timestamp as a bigint, or undefined when it is not a non-negative decimal integer string. */
 export function parseNs(s: string | undefined): bigint | undefined {
   return typeof s === 'string' && DIGITS.test(s) ? BigInt(s) : undefined;

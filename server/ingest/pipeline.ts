@@ -6,7 +6,7 @@ import { BackpressureError, type OtlpSink } from '../otlp/receiver';
 import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { makeRuleInput } from '../rules';
 import type { SessionManager } from '../sessions/manager';
-import { nsToMs } from '../store/sqlite';
+import { nsToMs } from '../../common/spans/time';
 import type { NewLogRecord, Store, TraceRow, WriteBatch } from '../store/types';
 import { EntityTracker } from './entities';
 import { normaliseLevel } from './levels';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LogLevel, LogQueryFilters, LogRecord, Span, TraceQueryFilters, TraceListItem } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
+import { nsToMs } from '../../common/spans/time';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import type { NewLogRecord, StoredSession, Store, TraceListResult, TraceRow, WriteBatch } from './types';
@@ -104,10 +105,6 @@ function toSpan(r: Row): Span {
   return span;
 }
 
-export function nsToMs(ns: bigint): number {
-  // Split so the integral milliseconds stay exact and only the sub-ms part is a float.
-  return Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
-}
 
 function toTraceItem(r: Row): TraceListItem {
   const item: TraceListItem = {
