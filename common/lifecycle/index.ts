@@ -2,7 +2,7 @@ export { colorIndex } from './color';
 export { formatDuration } from './format';
 export { latencyBreakdown } from './latency';
 export { buildLifecycleMap } from './map';
-export { traceSummary } from './summary';
+export { analyzeTrace, traceSummary } from './summary';
 export { percentiles } from './percentiles';
 export { digestTrace, type TraceDigest } from './digest';
 export { summarizeSession } from './session';

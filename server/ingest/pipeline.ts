@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue, Span } from '../../common/api';
-import { digestTrace, traceSummary } from '../../common/lifecycle';
-import { mergeSpans, traceFacts } from '../../common/spans';
+import { analyzeTrace, digestTrace } from '../../common/lifecycle';
+import { mergeSpans } from '../../common/spans';
 import { BackpressureError, type OtlpSink } from '../otlp/receiver';
 import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { makeRuleInput } from '../rules';
@@ -297,8 +297,7 @@ export class IngestPipeline implements OtlpSink {
   }
 
   private traceRow(traceId: string, spans: Span[], resource: DecodedResource | undefined): TraceRow {
-    const facts = traceFacts(spans);
-    const summary = traceSummary(traceId, spans);
+    const { facts, summary } = analyzeTrace(traceId, spans);
     const row: TraceRow = {
       traceId,
       ...facts,
