@@ -58,6 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await sessions.init();
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
+  await pipeline.restore();
   const sweeper = setInterval(() => pipeline.sweep(), 1000);
   sweeper.unref();
 

@@ -330,6 +330,27 @@ describe('durability and retention', () => {
     expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs[0].body).toBe('persisted');
   });
 
+  it('keeps what waited for its root across a restart: spans and logs acknowledged before it are not lost', async () => {
+    await start();
+    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 600, captureLogs: true });
+    const t = kongRequest();
+    const [root, ...rest] = t.spans;
+    await sendTraces(rest);
+    await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'waiting' }]));
+    expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+    await server.close();
+
+    await start();
+    expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+    await sendTraces([root]);
+    expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
+    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs.map((l: any) => l.body)).toEqual(['waiting']);
+    await server.close();
+    // Settled: nothing waits any more after the next restart.
+    await start();
+    expect(server.pipeline.stats).toMatchObject({ pendingSpans: 0, pendingLogs: 0 });
+  });
+
   it('purges what is older than the retention, and only that', async () => {
     await start();
     const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60, captureLogs: true });

@@ -46,9 +46,11 @@ describe('IngestPipeline', () => {
     await p.ingestTraces(traces(t.spans.slice(1)));
     p.sweep();
     expect(p.stats.pendingSpans).toBe(2);
+    expect(store.loadPending().map((r) => [r.traceId, r.kind])).toEqual([[t.traceId, 'spans']]);
     now += 1000;
     p.sweep();
     expect(p.stats).toMatchObject({ pendingSpans: 0, spansDropped: 2 });
+    expect(store.loadPending()).toEqual([]);
     // The root alone now makes a one-span trace: the others are gone, and said so in the stats.
     await p.ingestTraces(traces(t.spans.slice(0, 1)));
     expect(store.getSpans(t.traceId)).toHaveLength(1);

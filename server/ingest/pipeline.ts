@@ -10,6 +10,7 @@ import { nsToMs } from '../../common/spans/time';
 import type { NewLogRecord, Store, TraceRow, WriteBatch } from '../store/types';
 import { EntityTracker } from './entities';
 import { normaliseLevel } from './levels';
+import { decodePending, encodePending, type PendingLogs, type PendingSpans } from './pending-codec';
 import { TtlMap } from './ttl-map';
 
 export interface PipelineOptions {
@@ -93,6 +94,8 @@ export class IngestPipeline implements OtlpSink {
   private readonly pending: TtlMap<string, PendingTrace>;
   private readonly pendingLogs: TtlMap<string, Array<{ rec: DecodedLogRecord; resource: DecodedResource | undefined }>>;
   private readonly recent: TtlMap<string, Span[]>;
+  /** traces whose waiting rows expired unjudged: their store rows go at the next sweep */
+  private expiredPending: string[] = [];
   private pendingSpanCount = 0;
   private pendingLogCount = 0;
   private readonly maxPendingSpans: number;
@@ -119,11 +122,13 @@ export class IngestPipeline implements OtlpSink {
     this.maxPendingSpans = opts.maxPendingSpans ?? 200_000;
     this.matched = new TtlMap(opts.decisionTtlMs ?? 10 * 60_000, 200_000, this.now);
     this.rejected = new TtlMap(opts.decisionTtlMs ?? 10 * 60_000, 500_000, this.now);
-    this.pending = new TtlMap(opts.pendingTtlMs ?? 30_000, Infinity, this.now, (_k, p) => {
+    this.pending = new TtlMap(opts.pendingTtlMs ?? 30_000, Infinity, this.now, (k, p) => {
+      this.expiredPending.push(k);
       this.pendingSpanCount -= p.spans.length;
       this.stats.spansDropped += p.spans.length;
     });
-    this.pendingLogs = new TtlMap(opts.pendingLogTtlMs ?? 60_000, Infinity, this.now, (_k, l) => {
+    this.pendingLogs = new TtlMap(opts.pendingLogTtlMs ?? 60_000, Infinity, this.now, (k, l) => {
+      this.expiredPending.push(k);
       this.pendingLogCount -= l.length;
       this.stats.logsDropped += l.length;
     });
@@ -137,6 +142,27 @@ export class IngestPipeline implements OtlpSink {
     this.matched.sweep();
     this.rejected.sweep();
     this.recent.sweep();
+    this.stats.pendingSpans = this.pendingSpanCount;
+    this.stats.pendingLogs = this.pendingLogCount;
+    if (this.expiredPending.length) {
+      // A trace id can expire as spans while its logs still wait (or the reverse): keep the survivor's rows.
+      const gone = this.expiredPending.filter((id) => !this.pending.has(id) && !this.pendingLogs.has(id));
+      this.expiredPending = [];
+      if (gone.length) void this.store.deletePending(gone);
+    }
+  }
+
+  /** After a restart: what waited for a decision when the server stopped waits again. */
+  async restore(): Promise<void> {
+    for (const row of await this.store.loadPending()) {
+      if (row.kind === 'spans') {
+        const p = decodePending<PendingSpans>(row.payload);
+        this.addPending(row.traceId, p.spans, p.resources);
+      } else {
+        const p = decodePending<PendingLogs>(row.payload);
+        for (const rec of p.records) this.queueLog(rec.traceId!, rec, p.resources[rec.resource]);
+      }
+    }
     this.stats.pendingSpans = this.pendingSpanCount;
     this.stats.pendingLogs = this.pendingLogCount;
   }
@@ -176,6 +202,7 @@ export class IngestPipeline implements OtlpSink {
         const direct = directSession !== undefined && this.sessions.isRunning(directSession);
         if (!root && !direct) {
           this.addPending(traceId, spans, batch.resources);
+          (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
           continue;
         }
         decision = this.decide(root, resource, directSession, write);
@@ -185,6 +212,7 @@ export class IngestPipeline implements OtlpSink {
         else this.rejected.set(traceId, true);
         decidedNow.push(traceId);
         const waiting = this.pending.take(traceId);
+        if (waiting || this.pendingLogs.has(traceId)) (write.pendingDone ??= []).push(traceId);
         if (waiting) {
           this.pendingSpanCount -= waiting.spans.length;
           // Resource indexes of waiting spans point into their own batch's resources.
@@ -197,7 +225,7 @@ export class IngestPipeline implements OtlpSink {
     for (const traceId of decidedNow) this.releasePendingLogs(traceId, this.matched.get(traceId), write);
     this.stats.pendingSpans = this.pendingSpanCount;
     this.stats.pendingLogs = this.pendingLogCount;
-    if (write.spans.length || write.logs.length || write.sessions.length) await this.store.write(write);
+    if (write.spans.length || write.logs.length || write.sessions.length || write.pendingAdd || write.pendingDone) await this.store.write(write);
     this.stats.spansStored += write.spans.length;
     this.stats.logsStored += write.logs.length;
   }
@@ -230,13 +258,11 @@ export class IngestPipeline implements OtlpSink {
         continue;
       }
       // The trace is not judged yet (logs often arrive first): wait for it.
-      const list = this.pendingLogs.get(rec.traceId);
-      if (list) list.push({ rec, resource });
-      else this.pendingLogs.set(rec.traceId, [{ rec, resource }]);
-      this.pendingLogCount++;
+      this.queueLog(rec.traceId, rec, resource);
+      (write.pendingAdd ??= []).push({ traceId: rec.traceId, kind: 'logs', payload: encodePending({ resources: resource ? [resource] : [], records: [{ ...rec, resource: 0 }] }) });
     }
     this.stats.pendingLogs = this.pendingLogCount;
-    if (write.logs.length) await this.store.write(write);
+    if (write.logs.length || write.pendingAdd) await this.store.write(write);
     this.stats.logsStored += write.logs.length;
   }
 
@@ -256,6 +282,13 @@ export class IngestPipeline implements OtlpSink {
     }
     if (sessions.length) this.stats.tracesMatched++;
     return { sessions, logSessions };
+  }
+
+  private queueLog(traceId: string, rec: DecodedLogRecord, resource: DecodedResource | undefined): void {
+    const list = this.pendingLogs.get(traceId);
+    if (list) list.push({ rec, resource });
+    else this.pendingLogs.set(traceId, [{ rec, resource }]);
+    this.pendingLogCount++;
   }
 
   private addPending(traceId: string, spans: DecodedSpan[], resources: DecodedResource[]): void {

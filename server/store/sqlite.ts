@@ -6,7 +6,7 @@ import type { TraceDigest } from '../../common/lifecycle';
 import { nsToMs } from '../../common/spans/time';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
-import type { NewLogRecord, StoredSession, Store, TraceListResult, TraceRow, WriteBatch } from './types';
+import type { NewLogRecord, PendingRow, StoredSession, Store, TraceListResult, TraceRow, WriteBatch } from './types';
 
 const SCHEMA_VERSION = 1;
 
@@ -77,6 +77,14 @@ CREATE TABLE IF NOT EXISTS logs (
   received_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_received ON logs (received_ms);
+CREATE TABLE IF NOT EXISTS pending (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  trace_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_trace ON pending (trace_id);
 CREATE UNIQUE INDEX IF NOT EXISTS logs_dedupe ON logs (session_id, dedupe_key);
 CREATE INDEX IF NOT EXISTS logs_time ON logs (session_id, time_ns DESC, id DESC);
 CREATE INDEX IF NOT EXISTS logs_trace ON logs (session_id, trace_id);
@@ -199,7 +207,9 @@ export class SqliteStore implements Store {
       traceRow: safe(db.prepare(`SELECT * FROM traces WHERE trace_id = ?`)),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE trace_id = ?`),
       digests: db.prepare(`SELECT t.digest FROM session_traces st JOIN traces t ON t.trace_id = st.trace_id WHERE st.session_id = ?`),
-      spanNames: db.prepare(`SELECT span_id, name FROM spans WHERE trace_id = ? AND span_id = ?`),
+      addPending: db.prepare(`INSERT INTO pending (trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)`),
+      deletePending: db.prepare(`DELETE FROM pending WHERE trace_id = ?`),
+      loadPending: db.prepare(`SELECT trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
     };
   }
 
@@ -256,6 +266,8 @@ export class SqliteStore implements Store {
         if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
       }
       for (const sess of batch.sessions) this.saveSessionSync(sess);
+      for (const traceId of batch.pendingDone ?? []) s.deletePending.run(traceId);
+      for (const p of batch.pendingAdd ?? []) s.addPending.run(p.traceId, p.kind, p.payload, receivedMs);
       // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
       for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
     })();
@@ -484,6 +496,21 @@ export class SqliteStore implements Store {
       // A session goes once it ended before the cutoff; its data went with the rows above.
       const sessions = this.db.prepare(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < ?`).run(cutoffMs).changes;
       return { traces, logs, sessions };
+    })();
+  }
+
+  loadPending(): PendingRow[] {
+    return (this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>).map((r) => ({
+      traceId: r.trace_id,
+      kind: r.kind,
+      payload: r.payload,
+      receivedMs: r.received_ms,
+    }));
+  }
+
+  deletePending(traceIds: string[]): void {
+    this.db.transaction(() => {
+      for (const id of traceIds) this.stmts.deletePending.run(id);
     })();
   }
 

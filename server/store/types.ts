@@ -34,6 +34,17 @@ export interface WriteBatch {
   /** session trace counters and statuses changed by this batch */
   sessions: StoredSession[];
   logs: NewLogRecord[];
+  /** spans or logs waiting for their trace's decision, kept until it is made (crash safety) */
+  pendingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
+  /** traces whose waiting rows are settled (decided now) */
+  pendingDone?: string[];
+}
+
+export interface PendingRow {
+  traceId: string;
+  kind: 'spans' | 'logs';
+  payload: string;
+  receivedMs: number;
 }
 
 export interface TraceListResult {
@@ -66,5 +77,8 @@ export interface Store {
 
   /** drops traces, logs and ended sessions older than the cutoff (Unix ms); returns what it removed */
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } | Promise<{ traces: number; logs: number; sessions: number }>;
+  /** what waited for a decision when the server stopped, oldest first */
+  loadPending(): PendingRow[] | Promise<PendingRow[]>;
+  deletePending(traceIds: string[]): void | Promise<void>;
   close(): void | Promise<void>;
 }
