@@ -43,6 +43,8 @@ export interface CreateSessionRequest {
 export interface Session {
   id: string;
   name: string;
+  /** the team (or Grafana org) the session belongs to; tokens see their own tenant only */
+  tenant?: string;
   rule: SamplingRule;
   status: SessionStatus;
   durationSeconds: number;

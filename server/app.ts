@@ -2,12 +2,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { registerApiRoutes } from './api/routes';
+import { AuditLog } from './audit/audit';
+import { installAuth, type AuthConfig } from './auth/hooks';
+import { TokenStore } from './auth/tokens';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
 import { registerOtlpRoutes } from './otlp/receiver';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/types';
+// Logs encrypted at rest (server/crypto).
+import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require(path.join(__dirname, '..', 'package.json')).version;
@@ -23,6 +28,12 @@ export interface ServerOptions {
   retentionDays?: number;
   /** how often the retention purge runs (default hourly) */
   purgeIntervalMs?: number;
+  /**
+   * `tokens`: every REST and OTLP call needs a token (`kong-debugger token create`); `none`: nobody is
+   * asked (local demo only). Default: `tokens` when `apiToken` is given, else `none`.
+   */
+  auth?: 'tokens' | 'none';
+  /** a bootstrap admin token of the default tenant, accepted on the REST API besides the token table */
   apiToken?: string;
   /** largest OTLP request body, bytes */
   maxBodyBytes?: number;
@@ -31,6 +42,11 @@ export interface ServerOptions {
   pipeline?: PipelineOptions;
   /** fastify logger; false in tests */
   logger?: boolean;
+  /**
+   * KEK holder for log encryption at rest. Default: the server-managed key file in dataDir
+   * (LocalKeyProvider). `false` stores logs in plaintext (tests only; never for real traffic).
+   */
+  keyProvider?: KeyProvider | ProviderResolver | false;
 }
 
 export interface RunningServer {
@@ -53,7 +69,10 @@ function urlOf(app: FastifyInstance, host: string): string {
 /** Starts the debugger: store, sessions, the OTLP receiver and the REST API (two listeners). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const store = new SqliteStore(opts.dataDir);
+  const keyProvider = opts.keyProvider === undefined ? LocalKeyProvider.open(opts.dataDir) : opts.keyProvider;
+  const store = new SqliteStore(opts.dataDir, Date.now, keyProvider ? { keyProvider } : {});
+  // Rows from before encryption existed are encrypted now; a failing KMS leaves them readable and is retried next start.
+  await store.sealLegacyLogs().catch((e: Error) => process.stderr.write(`warning: logs stored before encryption stay in plaintext for now: ${e.message}\n`));
   const sessions = new SessionManager(store);
   await sessions.init();
   sessions.start();
@@ -68,10 +87,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const purger = setInterval(() => void purge().catch(() => undefined), opts.purgeIntervalMs ?? 3_600_000);
   purger.unref();
 
+  const authMode = opts.auth ?? (opts.apiToken ? 'tokens' : 'none');
+  const tokens = authMode === 'tokens' ? new TokenStore(opts.dataDir) : undefined;
+  const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken };
+  const audit = new AuditLog(opts.dataDir);
+
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
-  registerApiRoutes(api, { store, sessions, pipeline, version: VERSION, startedAtMs: Date.now(), apiToken: opts.apiToken });
+  registerApiRoutes(api, {
+    store,
+    sessions,
+    pipeline,
+    version: VERSION,
+    startedAtMs: Date.now(),
+    auth,
+    audit,
+  });
   const otlp = Fastify({ logger });
+  // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
+  installAuth(otlp, { ...auth, staticToken: undefined }, {
+    require: 'ingest',
+    onFailure: (reply, status, message) => void reply.code(status).type('application/json').send({ code: status === 401 ? 16 : 7, message }),
+  });
   registerOtlpRoutes(otlp, pipeline, { maxBodyBytes: opts.maxBodyBytes });
 
   await api.listen({ port: opts.port ?? 8080, host });
@@ -81,7 +118,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let demo: { stop(): Promise<void> } | undefined;
   if (opts.demo) {
-    demo = await startDemo({ otlpUrl, sessions, ratePerSecond: typeof opts.demo === 'object' ? opts.demo.ratePerSecond : undefined });
+    // With tokens on, the demo gateway gets its own ingest token, as a real Kong would.
+    const headers = tokens ? { authorization: `Bearer ${tokens.create('demo gateway', 'ingest').token}` } : undefined;
+    demo = await startDemo({
+      otlpUrl,
+      sessions,
+      headers,
+      ratePerSecond: typeof opts.demo === 'object' ? opts.demo.ratePerSecond : undefined,
+    });
   }
 
   return {
@@ -99,6 +143,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await otlp.close();
       await api.close();
       await store.close();
+      tokens?.close();
+      audit.close();
     },
   };
 }

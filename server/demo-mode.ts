@@ -11,10 +11,10 @@ export const DEMO_SESSIONS: CreateSessionRequest[] = [
   { name: 'Demo: server errors', rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 1800, maxTraces: 1000, captureLogs: true },
 ];
 
-export async function startDemo(opts: { otlpUrl: string; sessions: SessionManager; ratePerSecond?: number }): Promise<{ stop(): Promise<void> }> {
+export async function startDemo(opts: { otlpUrl: string; sessions: SessionManager; ratePerSecond?: number; headers?: Record<string, string> }): Promise<{ stop(): Promise<void> }> {
   if (opts.sessions.runningSessions().length === 0) {
     for (const s of DEMO_SESSIONS) await opts.sessions.create(s);
   }
-  const gateway = startDemoGateway({ otlpUrl: opts.otlpUrl, ratePerSecond: opts.ratePerSecond ?? 5 });
+  const gateway = startDemoGateway({ otlpUrl: opts.otlpUrl, ratePerSecond: opts.ratePerSecond ?? 5, headers: opts.headers });
   return { stop: () => gateway.stop() };
 }

@@ -114,3 +114,45 @@ describe('kong-debugger serve --demo (the quick start)', () => {
     expect(traces.length).toBeGreaterThan(0);
   }, 90_000);
 });
+
+describe('kong-debugger token and serve with tokens', () => {
+  let child: ChildProcess | undefined;
+  let dir: string;
+  afterEach(() => {
+    child?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates, lists and revokes tokens offline, and serve requires them', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-tok-'));
+    const created = await run(['token', 'create', '--name', 'ops', '--role', 'debugger', '--tenant', 'team-a', '--data-dir', dir, '--json']);
+    expect(created.code).toBe(0);
+    const { token, id } = JSON.parse(created.stdout);
+    expect(token).toMatch(/^kdbg_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const badRole = await run(['token', 'create', '--name', 'x', '--role', 'root', '--data-dir', dir]);
+    expect(badRole.code).toBe(1);
+    expect(badRole.stderr).toMatch(/Allowed choices are admin, debugger, viewer, ingest/);
+
+    child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir]);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 40_000;
+    while (!/auth/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(/auth\s+API tokens required/);
+    const url = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
+
+    const denied = await run(['session', 'list', '--url', url]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toBe('error: an API token is required: send Authorization: Bearer <token>\n');
+    const started = await run(['session', 'start', '--url', url, '--token', token, '-e', 'http.path ^= "/v1"', '--json']);
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout).tenant).toBe('team-a');
+
+    const list = await run(['token', 'list', '--data-dir', dir]);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+ops\\s+debugger\\s+team-a`));
+    expect(list.stdout).not.toContain(token);
+    expect((await run(['token', 'revoke', id, '--data-dir', dir])).code).toBe(0);
+    const after = await run(['session', 'list', '--url', url, '--token', token]);
+    expect(after.stderr).toMatch(/the API token is not valid/);
+  }, 120_000);
+});

@@ -3,8 +3,37 @@ import path from 'node:path';
 import type { CreateSessionRequest, SamplingRule, Session, TraceList, ValidateExpressionResponse } from '../../common/api';
 import { startServer } from '../app';
 import { startDemoGateway } from '../demo';
+import { DEFAULT_TENANT, ROLES } from '../auth/roles';
+import { TokenStore } from '../auth/tokens';
 import { ApiClient, ApiClientError } from './client';
-import { formatSessions, formatTraces, formatValidation } from './format';
+import { formatSessions, formatTraces, formatValidation, table } from './format';
+// Log encryption at rest: which KEK provider serve / keys rotate use (server/crypto/config.ts).
+import { keyProviderFromConfig } from '../crypto/config';
+import { SqliteStore } from '../store/sqlite';
+
+/** the key options shared by `serve` and `keys rotate`; no flag for the key itself (it would show in `ps`) */
+function keyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--kek-file <file>', 'customer key-encryption key: 32 raw bytes or their base64 (else env KONG_DEBUGGER_KEK, base64)').env('KONG_DEBUGGER_KEK_FILE'))
+    .addOption(new Option('--vault-key <name>', 'use this HashiCorp Vault transit key as key-encryption key').env('KONG_DEBUGGER_VAULT_KEY'))
+    .addOption(new Option('--vault-addr <url>', 'Vault address').env('VAULT_ADDR'))
+    .addOption(new Option('--vault-token <token>', 'Vault token (prefer the env var)').env('VAULT_TOKEN'))
+    .addOption(new Option('--vault-mount <path>', 'transit engine mount').env('KONG_DEBUGGER_VAULT_MOUNT').default('transit'))
+    .addOption(new Option('--vault-namespace <ns>', 'Vault Enterprise namespace').env('VAULT_NAMESPACE'));
+}
+
+function keyProviderOf(o: Record<string, string | undefined>, dataDir: string) {
+  return keyProviderFromConfig({
+    dataDir,
+    kekFile: o.kekFile,
+    kekBase64: process.env.KONG_DEBUGGER_KEK || undefined,
+    vaultKey: o.vaultKey,
+    vaultAddr: o.vaultAddr,
+    vaultToken: o.vaultToken,
+    vaultMount: o.vaultMount,
+    vaultNamespace: o.vaultNamespace,
+  });
+}
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -34,34 +63,42 @@ export function buildCli(): Command {
     .description('Self-hosted debugger for Kong Gateway: debug sessions, sampling rules, traces and logs')
     .showHelpAfterError();
 
-  program
-    .command('serve')
+  keyOptions(program.command('serve'))
     .description('run the debugger server (OTLP/HTTP receiver + REST API) on the embedded SQLite store')
     .addOption(new Option('--port <port>', 'REST API port').env('KONG_DEBUGGER_PORT').default(8080).argParser(intArg('--port', 0, 65535)))
     .addOption(new Option('--otlp-port <port>', 'OTLP/HTTP receiver port').env('KONG_DEBUGGER_OTLP_PORT').default(4318).argParser(intArg('--otlp-port', 0, 65535)))
     .addOption(new Option('--host <host>', 'address to listen on').env('KONG_DEBUGGER_HOST').default('127.0.0.1'))
     .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data'))
     .addOption(new Option('--retention-days <days>', 'keep traces and logs this many days').env('KONG_DEBUGGER_RETENTION_DAYS').default(7).argParser(intArg('--retention-days', 1, 3650)))
-    .addOption(new Option('--api-token <token>', 'require this bearer token on the REST API').env('KONG_DEBUGGER_API_TOKEN'))
+    .addOption(new Option('--auth <mode>', 'tokens: every call needs an API token; none: local demo only (default with --demo)').choices(['tokens', 'none']).env('KONG_DEBUGGER_AUTH'))
+    .addOption(new Option('--api-token <token>', 'a bootstrap admin token (default tenant) for the REST API, besides `token create` ones').env('KONG_DEBUGGER_API_TOKEN'))
     .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
     .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
     .action(async (o) => {
+      const keyProvider = keyProviderOf(o, path.resolve(o.dataDir));
       const server = await startServer({
+        keyProvider,
         port: o.port,
         otlpPort: o.otlpPort,
         host: o.host,
         dataDir: path.resolve(o.dataDir),
         retentionDays: o.retentionDays,
         apiToken: o.apiToken,
+        auth: o.auth ?? (o.demo ? 'none' : 'tokens'),
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
       });
+      const authMode = o.auth ?? (o.demo ? 'none' : 'tokens');
       const lines = [
         `kong-debugger listening`,
         `  REST API       ${server.apiUrl}/api/v1   (health: ${server.apiUrl}/api/v1/health)`,
         `  OTLP/HTTP      ${server.otlpUrl}/v1/traces and ${server.otlpUrl}/v1/logs`,
         `  data           ${path.resolve(o.dataDir)} (SQLite, retention ${o.retentionDays} days)`,
-        o.apiToken ? `  auth           bearer token required on the REST API` : `  auth           none (set --api-token for anything but local use)`,
+        `  logs at rest   AES-256-GCM, per-session keys wrapped by ${keyProvider.description}`,
+        authMode === 'tokens'
+          ? `  auth           API tokens required (REST: admin/debugger/viewer; OTLP: ingest); create them with \`kong-debugger token create\``
+          : `  auth           NONE: anyone who reaches these ports reads captured traffic and starts sessions (local demo only; use --auth tokens)`,
       ];
+      if (authMode === 'none') process.stderr.write('WARNING: kong-debugger runs WITHOUT authentication (--auth none). Never expose it beyond this machine.\n');
       if (o.demo) {
         lines.push(
           `  demo           gateway sending ${o.demoRate} req/s; sessions open:`,
@@ -97,6 +134,25 @@ export function buildCli(): Command {
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
+
+  keyOptions(
+    program
+      .command('keys')
+      .command('rotate')
+      .description('rotate the key-encryption key and re-wrap every session data key (log rows are not rewritten); safe while the server runs')
+      .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data')),
+  ).action(async (o) => {
+    const dataDir = path.resolve(o.dataDir);
+    const store = new SqliteStore(dataDir, Date.now, { keyProvider: keyProviderOf(o, dataDir) });
+    try {
+      const r = await store.keyring!.rotate();
+      process.stdout.write(`re-wrapped ${r.rewrapped} session keys\n`);
+      for (const f of r.failed) process.stderr.write(`session ${f.sessionId}: ${f.error}\n`);
+      if (r.failed.length) process.exitCode = 1;
+    } finally {
+      store.close();
+    }
+  });
 
   const session = program.command('session').description('start, list, stop and delete debug sessions');
 
@@ -165,6 +221,60 @@ export function buildCli(): Command {
     print(o.json, r, () => formatValidation(expr, r));
     if (!r.valid) process.exitCode = 1;
   });
+
+  const token = program.command('token').description('API tokens, managed on the server machine (writes the database in --data-dir)');
+  const dataDirOption = () => new Option('--data-dir <dir>', 'the server\'s data directory').env('KONG_DEBUGGER_DATA_DIR').default('./data');
+
+  token
+    .command('create')
+    .description('create a token; it is printed once and only its hash is kept')
+    .requiredOption('--name <name>', 'who or what uses it (e.g. grafana, kong-prod)')
+    .addOption(new Option('--role <role>', 'admin, debugger, viewer or ingest').choices([...ROLES]).makeOptionMandatory())
+    .option('--tenant <tenant>', 'team or Grafana org it belongs to', DEFAULT_TENANT)
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((o) => {
+      const store = new TokenStore(path.resolve(o.dataDir));
+      try {
+        const { token: secret, info } = store.create(o.name, o.role, o.tenant);
+        print(o.json, { ...info, token: secret }, () => `${secret}\n(id ${info.id}, role ${info.role}, tenant ${info.tenant}; shown only now)`);
+      } finally {
+        store.close();
+      }
+    });
+
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--tenant <tenant>', 'only this tenant')
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action((o) => {
+      const store = new TokenStore(path.resolve(o.dataDir));
+      try {
+        const list = store.list(o.tenant);
+        print(o.json, { tokens: list }, () =>
+          list.length === 0 ? 'no tokens' : table(['ID', 'NAME', 'ROLE', 'TENANT', 'CREATED', 'REVOKED'], list.map((t) => [t.id, t.name, t.role, t.tenant, t.createdAt, t.revokedAt ?? '-'])),
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  token
+    .command('revoke')
+    .description('revoke a token at once, on every server that shares the database')
+    .argument('<id>')
+    .addOption(dataDirOption())
+    .action((id, o) => {
+      const store = new TokenStore(path.resolve(o.dataDir));
+      try {
+        if (!store.revoke(id)) throw new InvalidArgumentError(`no active token with id "${id}"`);
+        process.stdout.write(`revoked ${id}\n`);
+      } finally {
+        store.close();
+      }
+    });
 
   return program;
 }

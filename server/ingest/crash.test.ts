@@ -15,7 +15,7 @@ interface Running {
 }
 
 async function serve(dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dataDir]);
+  const child = spawn(process.execPath, [BIN, 'serve', '--auth', 'none', '--port', '0', '--otlp-port', '0', '--data-dir', dataDir]);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   const deadline = Date.now() + 30_000;

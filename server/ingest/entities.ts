@@ -22,32 +22,40 @@ function firstString(attrs: Record<string, unknown>, names: string[]): string | 
  * The routes and services seen in recent traffic, for the basic-rule picker. Kong sends their ids on
  * the root span (Enterprise dialect); scanning is throttled so it costs nothing on a busy gateway.
  */
+interface Seen {
+  routes: Map<string, SeenEntity>;
+  services: Map<string, SeenEntity>;
+  lastScanMs: number;
+}
+
 export class EntityTracker {
-  private readonly routes = new Map<string, SeenEntity>();
-  private readonly services = new Map<string, SeenEntity>();
-  private lastScanMs = -Infinity;
+  /** per tenant: one team never sees another's route ids */
+  private readonly byTenant = new Map<string, Seen>();
 
   constructor(
     private readonly intervalMs = 1000,
     private readonly maxEntities = 1000,
   ) {}
 
-  observe(batch: DecodedTraceBatch, nowMs: number): void {
-    if (nowMs - this.lastScanMs < this.intervalMs) return;
-    this.lastScanMs = nowMs;
+  observe(batch: DecodedTraceBatch, nowMs: number, tenant: string): void {
+    let seen = this.byTenant.get(tenant);
+    if (!seen) this.byTenant.set(tenant, (seen = { routes: new Map(), services: new Map(), lastScanMs: -Infinity }));
+    if (nowMs - seen.lastScanMs < this.intervalMs) return;
+    seen.lastScanMs = nowMs;
     for (const s of batch.spans) {
       if (s.name !== 'kong' && s.name !== 'kong.router') continue;
       const route = firstString(s.attributes, ROUTE_ATTRS);
       const service = firstString(s.attributes, SERVICE_ATTRS);
       const path = s.attributes['http.route'];
-      if (route) this.remember(this.routes, route, typeof path === 'string' && path !== '' ? path : undefined, nowMs);
-      if (service) this.remember(this.services, service, undefined, nowMs);
+      if (route) this.remember(seen.routes, route, typeof path === 'string' && path !== '' ? path : undefined, nowMs);
+      if (service) this.remember(seen.services, service, undefined, nowMs);
     }
   }
 
-  list(): { routes: SeenEntity[]; services: SeenEntity[] } {
-    const sorted = (m: Map<string, SeenEntity>) => [...m.values()].sort((a, b) => b.lastSeenMs - a.lastSeenMs);
-    return { routes: sorted(this.routes), services: sorted(this.services) };
+  list(tenant: string): { routes: SeenEntity[]; services: SeenEntity[] } {
+    const sorted = (m: Map<string, SeenEntity> | undefined) => [...(m?.values() ?? [])].sort((a, b) => b.lastSeenMs - a.lastSeenMs);
+    const seen = this.byTenant.get(tenant);
+    return { routes: sorted(seen?.routes), services: sorted(seen?.services) };
   }
 
   private remember(m: Map<string, SeenEntity>, id: string, name: string | undefined, nowMs: number): void {

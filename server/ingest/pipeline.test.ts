@@ -88,6 +88,6 @@ describe('IngestPipeline', () => {
     now += 1000;
     p.sweep();
     expect(p.stats).toMatchObject({ pendingLogs: 0, logsDropped: 2, logsStored: 0 });
-    expect(store.listLogs(s.id, {}).logs).toEqual([]);
+    expect((await store.listLogs(s.id, {})).logs).toEqual([]);
   });
 });

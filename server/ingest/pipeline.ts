@@ -5,7 +5,8 @@ import { mergeSpans } from '../../common/spans';
 import { BackpressureError, type OtlpSink } from '../otlp/receiver';
 import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { makeRuleInput } from '../rules';
-import type { SessionManager } from '../sessions/manager';
+import { currentTenant } from '../auth/context';
+import { tenantOf, type SessionManager } from '../sessions/manager';
 import { nsToMs } from '../../common/spans/time';
 import type { NewLogRecord, Store, TraceRow, WriteBatch } from '../store/types';
 import { EntityTracker } from './entities';
@@ -170,7 +171,7 @@ export class IngestPipeline implements OtlpSink {
   async ingestTraces(batch: DecodedTraceBatch): Promise<void> {
     const n = batch.spans.length;
     this.stats.spansReceived += n;
-    this.entities.observe(batch, this.now());
+    this.entities.observe(batch, this.now(), currentTenant());
     let spans = batch.spans;
     if (!this.sessions.active && this.pendingSpanCount === 0) {
       // Fast path: nothing is capturing, so only late spans of traces already kept matter.
@@ -242,7 +243,8 @@ export class IngestPipeline implements OtlpSink {
       if (!rec.traceId) {
         // Worker-level records (timers, queues) belong to no request. Konnect collects logs for the
         // whole session, so they go to every running session that captures logs.
-        const targets = this.sessions.runningSessions().filter((s) => s.captureLogs);
+        const tenant = currentTenant();
+        const targets = this.sessions.runningSessions().filter((s) => s.captureLogs && tenantOf(s) === tenant);
         if (targets.length === 0) this.stats.logsDropped++;
         for (const s of targets) write.logs.push(this.toLog(rec, s.id));
         continue;
@@ -268,7 +270,8 @@ export class IngestPipeline implements OtlpSink {
 
   private decide(root: DecodedSpan | undefined, resource: DecodedResource | undefined, directSession: string | undefined, write: WriteBatch): Decision {
     const input = root ? makeRuleInput(root.attributes, resource?.attributes) : undefined;
-    const matched = this.sessions.match(input, directSession);
+    // Only the sessions of the tenant whose ingest token sent the trace may capture it.
+    const matched = this.sessions.match(input, directSession, currentTenant());
     const sessions: string[] = [];
     const logSessions: string[] = [];
     for (const id of matched) {

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '../../common/api';
 import { MAX_ERRORS, OtlpDecodeError } from './errors';
+import { MAX_ANY_VALUE_DEPTH } from './limits';
 import { isZeroHex, jsonIdToHex } from './ids';
 import type {
   Attributes,
@@ -24,7 +25,7 @@ import type {
 
 type Obj = { [key: string]: unknown };
 
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_ANY_VALUE_DEPTH;
 
 /** value of a field by its lowerCamelCase name, falling back to the snake_case proto name */
 function field(o: Obj, camel: string, snake: string): unknown {
@@ -66,7 +67,9 @@ function uint64(v: unknown, what: string): bigint {
     const n = BigInt(v);
     if (n <= UINT64_MAX) return n;
   } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0) {
-    return BigInt(v);
+    // a JSON number may be far beyond 64 bits (1e308 is an "integer" to JS)
+    const n = BigInt(v);
+    if (n <= UINT64_MAX) return n;
   }
   throw new Error(`${what} must be an unsigned 64-bit integer (string or number), got ${JSON.stringify(v)}`);
 }

@@ -1,6 +1,7 @@
 import { Reader } from 'protobufjs/minimal';
 import type { AttributeValue } from '../../common/api';
 import { MAX_ERRORS, OtlpDecodeError } from './errors';
+import { MAX_ANY_VALUE_DEPTH } from './limits';
 import { bytesToHex, isAllZero } from './ids';
 import type {
   Attributes,
@@ -78,7 +79,7 @@ const LEN = 2;
 const I32 = 5;
 
 /** nesting limit for AnyValue arrays/kvlists: a hostile body must not blow the stack */
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_ANY_VALUE_DEPTH;
 
 function fail(what: string, pos: number, detail: string): never {
   throw new OtlpDecodeError(`malformed protobuf: ${what} at byte ${pos}: ${detail}`);

@@ -4,6 +4,17 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { decodeLogsJson, decodeTracesJson } from './decode-json';
 import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf';
 import { OtlpDecodeError } from './errors';
+import {
+  describeLimitReport,
+  itemCountError,
+  limitLogBatch,
+  limitTraceBatch,
+  rejectUnstorableLogs,
+  rejectUnstorableSpans,
+  resolveLimits,
+  type LimitReport,
+  type OtlpLimits,
+} from './limits';
 import { encodeExportResponse, encodeStatus, type Encoding } from './responses';
 import type { DecodedLogBatch, DecodedTraceBatch } from './types';
 
@@ -29,10 +40,13 @@ export class BackpressureError extends Error {
 }
 
 export interface OtlpRouteOptions {
-  /** limit for the body as sent and, when gzip-encoded, after decompression; default 16 MiB */
+  /** limit for the body as sent and, when gzip-encoded, after decompression; default 16 MiB (same as limits.maxBodyBytes; this one wins) */
   maxBodyBytes?: number;
+  /** request and item limits; each missing one takes its value from DEFAULT_LIMITS (limits.ts) */
+  limits?: Partial<OtlpLimits>;
 }
 
+export { DEFAULT_LIMITS, type OtlpLimits } from './limits';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const gunzipAsync = promisify(gunzip) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
@@ -85,7 +99,7 @@ async function bodyOf(req: FastifyRequest, maxBodyBytes: number): Promise<Buffer
 
 type Signal = 'traces' | 'logs';
 
-async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, sink: OtlpSink, maxBodyBytes: number): Promise<FastifyReply> {
+async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, sink: OtlpSink, limits: OtlpLimits): Promise<FastifyReply> {
   const encoding = encodingOf(req);
   if (encoding === undefined) {
     const ct = req.headers['content-type'];
@@ -94,15 +108,27 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
   }
   let rejected = 0;
   let errors: string[] = [];
+  let limited: LimitReport | undefined;
   try {
-    const body = await bodyOf(req, maxBodyBytes);
+    const body = await bodyOf(req, limits.maxBodyBytes);
+    // too many items refuses the whole request (before ingest), so nothing is half-stored
+    const checkCount = (count: number) => {
+      const tooMany = itemCountError(signal, count, limits);
+      if (tooMany !== undefined) throw new HttpError(413, CODE_RESOURCE_EXHAUSTED, tooMany);
+    };
     if (signal === 'traces') {
       const batch = encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
+      checkCount(batch.spans.length + batch.rejected);
+      rejectUnstorableSpans(batch);
+      limited = limitTraceBatch(batch, limits);
       rejected = batch.rejected;
       errors = batch.errors;
       if (batch.spans.length > 0) await sink.ingestTraces(batch);
     } else {
       const batch = encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
+      checkCount(batch.records.length + batch.rejected);
+      rejectUnstorableLogs(batch);
+      limited = limitLogBatch(batch, limits);
       rejected = batch.rejected;
       errors = batch.errors;
       if (batch.records.length > 0) await sink.ingestLogs(batch);
@@ -117,11 +143,13 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     req.log.error({ err: e }, `OTLP ${signal} ingest failed`);
     return sendStatus(reply, encoding, 500, CODE_INTERNAL, `ingest failed: ${(e as Error).message}`);
   }
-  let message = '';
-  if (rejected > 0) {
-    message = `${rejected} ${signal === 'traces' ? 'spans' : 'log records'} rejected: ${errors.join('; ')}`;
-    req.log.warn(`OTLP ${signal}: ${message}`);
-  }
+  const parts: string[] = [];
+  if (rejected > 0) parts.push(`${rejected} ${signal === 'traces' ? 'spans' : 'log records'} rejected: ${errors.join('; ')}`);
+  const warning = limited ? describeLimitReport(limited, limits) : '';
+  if (warning !== '') parts.push(`accepted with limits applied: ${warning}`);
+  // rejected = 0 with a message is OTLP's "accepted with a warning"
+  const message = parts.join('; ');
+  if (message !== '') req.log.warn(`OTLP ${signal}: ${message}`);
   reply.code(200).header('content-type', encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json');
   return reply.send(encodeExportResponse(encoding, signal, rejected, message));
 }
@@ -132,7 +160,8 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
  * API's JSON parsing is untouched.
  */
 export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: OtlpRouteOptions = {}): void {
-  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits = resolveLimits({ ...opts.limits, ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}) });
+  const maxBodyBytes = limits.maxBodyBytes;
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // every content type arrives as a Buffer; the handler decides (415 with an OTLP Status)
@@ -145,7 +174,7 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
       return sendStatus(reply, encodingOf(req), status, status === 413 ? CODE_RESOURCE_EXHAUSTED : status === 500 ? CODE_INTERNAL : CODE_INVALID_ARGUMENT, message);
     });
     const routeOpts = { bodyLimit: maxBodyBytes };
-    scope.post('/v1/traces', routeOpts, (req, reply) => handle(req, reply, 'traces', sink, maxBodyBytes));
-    scope.post('/v1/logs', routeOpts, (req, reply) => handle(req, reply, 'logs', sink, maxBodyBytes));
+    scope.post('/v1/traces', routeOpts, (req, reply) => handle(req, reply, 'traces', sink, limits));
+    scope.post('/v1/logs', routeOpts, (req, reply) => handle(req, reply, 'logs', sink, limits));
   });
 }

@@ -22,20 +22,20 @@ export function encodeStatus(encoding: Encoding, code: number, message: string):
 }
 
 /**
- * Export{Trace,Logs}ServiceResponse; partial_success only when something was rejected (an
- * empty message means full success, per the spec).
+ * Export{Trace,Logs}ServiceResponse; partial_success only when something was rejected or there
+ * is a warning (rejected = 0 with a message); an empty one means full success, per the spec.
  */
 export function encodeExportResponse(encoding: Encoding, signal: 'traces' | 'logs', rejected: number, message: string): Buffer | string {
   if (encoding === 'json') {
-    if (rejected === 0) return '{}';
+    if (rejected === 0 && message === '') return '{}';
     const key = signal === 'traces' ? 'rejectedSpans' : 'rejectedLogRecords';
-    // int64 is a decimal string in proto3 JSON
-    return JSON.stringify({ partialSuccess: { [key]: String(rejected), errorMessage: message } });
+    // int64 is a decimal string in proto3 JSON; a zero count is omitted like any proto3 default
+    return JSON.stringify({ partialSuccess: rejected === 0 ? { errorMessage: message } : { [key]: String(rejected), errorMessage: message } });
   }
-  if (rejected === 0) return Buffer.alloc(0);
+  if (rejected === 0 && message === '') return Buffer.alloc(0);
   const w = Writer.create();
   w.uint32((RESPONSE_PARTIAL_SUCCESS << 3) | 2).fork();
-  w.uint32((PARTIAL_REJECTED << 3) | 0).int64(rejected);
+  if (rejected !== 0) w.uint32((PARTIAL_REJECTED << 3) | 0).int64(rejected);
   w.uint32((PARTIAL_ERROR_MESSAGE << 3) | 2).string(message);
   w.ldelim();
   return Buffer.from(w.finish());

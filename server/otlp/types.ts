@@ -15,12 +15,15 @@ export interface DecodedResource {
   attributes: Attributes;
   scopeName?: string;
   scopeVersion?: string;
+  /** resource attributes dropped over the receiver's per-item limit (OTLP dropped_attributes_count) */
+  droppedAttributesCount?: number;
 }
 
 export interface DecodedEvent {
   name: string;
   timeNs: bigint;
   attributes: Attributes;
+  droppedAttributesCount?: number;
 }
 
 export interface DecodedSpan {
@@ -37,6 +40,8 @@ export interface DecodedSpan {
   statusMessage?: string;
   /** index into DecodedTraceBatch.resources */
   resource: number;
+  /** attributes dropped over the receiver's per-item limit (OTLP dropped_attributes_count) */
+  droppedAttributesCount?: number;
 }
 
 export interface DecodedTraceBatch {
@@ -57,6 +62,7 @@ export interface DecodedLogRecord {
   traceId?: string; // lowercase hex, absent when empty/zero
   spanId?: string;
   resource: number;
+  droppedAttributesCount?: number;
 }
 
 export interface DecodedLogBatch {

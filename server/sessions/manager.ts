@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateSessionRequest, Session } from '../../common/api';
+import { DEFAULT_TENANT } from '../auth/roles';
 import { compileRule, type Matcher, type RuleInput } from '../rules';
 import type { Store, StoredSession } from '../store/types';
 import { InvalidSessionError } from './validate';
@@ -62,7 +63,7 @@ export class SessionManager {
     if (this.timer) clearInterval(this.timer);
   }
 
-  async create(req: CreateSessionRequest): Promise<Session> {
+  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT): Promise<Session> {
     const compiled = compileRule(req.rule);
     if (!compiled.ok) {
       const first = compiled.errors[0];
@@ -74,6 +75,7 @@ export class SessionManager {
     const session: StoredSession = {
       id,
       name: req.name?.trim() || `Session ${id.slice(0, 8)}`,
+      tenant,
       rule: req.rule,
       status: 'in_progress',
       durationSeconds: req.durationSeconds,
@@ -93,29 +95,27 @@ export class SessionManager {
 
   // Reads go to the store: every admitted trace is persisted in the same write as its spans, and
   // log counts are kept by the store alone, so the store is never behind memory.
-  async get(id: string): Promise<Session> {
+  /** `tenant`: when given, a session of another tenant is reported as not found (nothing leaks). */
+  async get(id: string, tenant?: string): Promise<Session> {
     const s = await this.store.getSession(id);
-    if (!s) throw new SessionNotFoundError(id);
+    if (!s || (tenant !== undefined && tenantOf(s) !== tenant)) throw new SessionNotFoundError(id);
     return s;
   }
 
-  async list(): Promise<Session[]> {
-    return this.store.listSessions();
+  async list(tenant?: string): Promise<Session[]> {
+    const all = await this.store.listSessions();
+    return tenant === undefined ? all : all.filter((s) => tenantOf(s) === tenant);
   }
 
-  async stop(id: string): Promise<Session> {
+  async stop(id: string, tenant?: string): Promise<Session> {
+    const s = await this.get(id, tenant);
     const live = this.running.get(id);
-    if (!live) {
-      const s = await this.store.getSession(id);
-      if (!s) throw new SessionNotFoundError(id);
-      throw new SessionConflictError(`session "${id}" has already ended (status ${s.status})`);
-    }
+    if (!live) throw new SessionConflictError(`session "${id}" has already ended (status ${s.status})`);
     return this.finish(live.session, 'cancelled', this.now());
   }
 
-  async delete(id: string): Promise<void> {
-    const exists = this.running.has(id) || (await this.store.getSession(id));
-    if (!exists) throw new SessionNotFoundError(id);
+  async delete(id: string, tenant?: string): Promise<void> {
+    await this.get(id, tenant);
     this.running.delete(id);
     await this.store.deleteSession(id);
   }
@@ -150,11 +150,11 @@ export class SessionManager {
    * session whose rule matches the root span. Sessions already timed out by the clock are skipped
    * even if the tick has not run yet, so a session never captures past its end.
    */
-  match(input: RuleInput | undefined, resourceSessionId: string | undefined): string[] {
+  match(input: RuleInput | undefined, resourceSessionId: string | undefined, tenant: string = DEFAULT_TENANT): string[] {
     const nowMs = this.now();
     const out: string[] = [];
     for (const r of this.running.values()) {
-      if (r.endsAtMs <= nowMs) continue;
+      if (r.endsAtMs <= nowMs || tenantOf(r.session) !== tenant) continue;
       if (resourceSessionId === r.session.id || (input !== undefined && r.matcher(input))) out.push(r.session.id);
     }
     return out;
@@ -191,4 +191,9 @@ export class SessionManager {
     this.onChange?.(ended);
     return (await this.store.getSession(s.id)) ?? ended;
   }
+}
+
+/** Sessions from before tenants existed belong to the default tenant. */
+export function tenantOf(s: Session): string {
+  return s.tenant ?? DEFAULT_TENANT;
 }

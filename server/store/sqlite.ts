@@ -6,9 +6,27 @@ import type { TraceDigest } from '../../common/lifecycle';
 import { nsToMs } from '../../common/spans/time';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
-import type { NewLogRecord, PendingRow, StoredSession, Store, TraceListResult, TraceRow, WriteBatch } from './types';
+import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
+// Log encryption at rest (server/crypto): body + attributes of each log row are sealed with the session's DEK.
+import { logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
+import { LogKeyUnavailableError } from '../crypto/errors';
+import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+// Upgrades, applied in order to databases older than SCHEMA_VERSION (a fresh database is created at 1 and upgraded).
+const MIGRATIONS: Record<number, string> = {
+  // 2: encrypted logs. `sealed` holds body + attributes as one AES-256-GCM blob (then body/attributes are '');
+  // rows written before the upgrade keep sealed NULL until sealLegacyLogs() encrypts them.
+  2: `
+ALTER TABLE logs ADD COLUMN sealed BLOB;
+CREATE TABLE IF NOT EXISTS session_keys (
+  session_id TEXT PRIMARY KEY,
+  kek_id TEXT NOT NULL,
+  wrapped_dek TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);`,
+};
 
 // Spans are keyed (trace_id, span_id) WITHOUT ROWID so a trace by id is one range scan, and a span
 // Kong sends twice (retries, split exports) is an upsert, not a duplicate.
@@ -159,11 +177,14 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private db: Database.Database;
   private stmts: ReturnType<SqliteStore['prepare']>;
+  /** set when logs are encrypted at rest (opts.keyProvider); absent = plaintext logs (tests, explicit opt-out) */
+  readonly keyring?: SessionKeyring;
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
     dataDir: string,
     private readonly now: () => number = Date.now,
+    opts: StoreOptions = {},
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.db = new Database(path.join(dataDir, 'kong-debugger.sqlite'));
@@ -174,11 +195,88 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-    if (!v) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    if (!v) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '1')`).run();
     else if (Number(v.value) > SCHEMA_VERSION) {
       throw new Error(`database schema version ${v.value} is newer than this server understands (${SCHEMA_VERSION})`);
     }
+    this.migrate();
     this.stmts = this.prepare();
+    if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), opts.keyCache);
+  }
+
+  /** each step and its version bump in one transaction: an interrupted upgrade leaves the old version intact */
+  private migrate(): void {
+    const current = () => Number((this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string }).value);
+    for (let to = current() + 1; to <= SCHEMA_VERSION; to++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[to]);
+        this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(to));
+      })();
+    }
+  }
+
+  /** the `session_keys` table as the keyring sees it */
+  private dekStore(): DekStore {
+    const get = this.db.prepare(`SELECT session_id, kek_id, wrapped_dek, created_ms FROM session_keys WHERE session_id = ?`);
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO session_keys (session_id, kek_id, wrapped_dek, created_ms) VALUES (?, ?, ?, ?)`);
+    const upd = this.db.prepare(`UPDATE session_keys SET kek_id = ?, wrapped_dek = ? WHERE session_id = ?`);
+    const all = this.db.prepare(`SELECT session_id, kek_id, wrapped_dek, created_ms FROM session_keys ORDER BY session_id`);
+    type R = { session_id: string; kek_id: string; wrapped_dek: string; created_ms: number };
+    const toRow = (r: R): DekRow => ({ sessionId: r.session_id, kekId: r.kek_id, wrapped: r.wrapped_dek, createdMs: Number(r.created_ms) });
+    return {
+      getDek: (id) => {
+        const r = get.get(id) as R | undefined;
+        return r ? toRow(r) : undefined;
+      },
+      insertDek: (row) => {
+        ins.run(row.sessionId, row.kekId, row.wrapped, row.createdMs);
+        return toRow(get.get(row.sessionId) as R);
+      },
+      updateDek: (id, kekId, wrapped) => void upd.run(kekId, wrapped, id),
+      listDeks: () => (all.all() as R[]).map(toRow),
+    };
+  }
+
+  /** DEKs of the sessions whose logs are in the batch: from the cache, else fetched (the only async part of write) */
+  private deksFor(sessionIds: Iterable<string>): Map<string, Buffer> | Promise<Map<string, Buffer>> {
+    const deks = new Map<string, Buffer>();
+    const missing: string[] = [];
+    for (const id of new Set(sessionIds)) {
+      const d = this.keyring!.cached(id);
+      if (d) deks.set(id, d);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return deks;
+    return Promise.all(missing.map(async (id) => deks.set(id, await this.keyring!.dekForWrite(id)))).then(() => deks);
+  }
+
+  /**
+   * Encrypts log rows stored in plaintext before encryption existed (schema 1), session by session,
+   * with secure_delete on so the old plaintext is zeroed in the pages, then truncates the WAL.
+   */
+  async sealLegacyLogs(): Promise<number> {
+    if (!this.keyring) return 0;
+    const sessions = this.db.prepare(`SELECT DISTINCT session_id FROM logs WHERE sealed IS NULL`).all() as Array<{ session_id: string }>;
+    if (sessions.length === 0) return 0;
+    let n = 0;
+    this.db.pragma('secure_delete = ON');
+    try {
+      const sel = this.db.prepare(`SELECT id, dedupe_key, body, attributes FROM logs WHERE session_id = ? AND sealed IS NULL`);
+      const upd = this.db.prepare(`UPDATE logs SET sealed = ?, body = '', attributes = '' WHERE id = ?`);
+      for (const { session_id: sid } of sessions) {
+        const dek = await this.keyring.dekForWrite(sid);
+        this.db.transaction(() => {
+          for (const r of sel.all(sid) as Array<{ id: number; dedupe_key: string; body: string; attributes: string }>) {
+            upd.run(sealLogContent(dek, logRecordAad(sid, r.dedupe_key), { body: JSON.parse(r.body), attributes: JSON.parse(r.attributes) }), r.id);
+            n++;
+          }
+        })();
+      }
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    return n;
   }
 
   private prepare() {
@@ -201,8 +299,8 @@ export class SqliteStore implements Store {
       addLogCount: db.prepare(`UPDATE sessions SET log_count = log_count + ? WHERE id = ?`),
       getSession: db.prepare(`SELECT body, log_count FROM sessions WHERE id = ?`),
       listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
-      insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms, sealed)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       spansOfTrace: safe(db.prepare(`SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)),
       traceRow: safe(db.prepare(`SELECT * FROM traces WHERE trace_id = ?`)),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE trace_id = ?`),
@@ -213,7 +311,14 @@ export class SqliteStore implements Store {
     };
   }
 
-  write(batch: WriteBatch): void {
+  write(batch: WriteBatch): void | Promise<void> {
+    if (!this.keyring || batch.logs.length === 0) return this.writeSync(batch, undefined);
+    const deks = this.deksFor(batch.logs.map((l) => l.sessionId));
+    // Synchronous when every DEK is cached (the common case), so ingest order is unchanged.
+    return deks instanceof Map ? this.writeSync(batch, deks) : deks.then((d) => this.writeSync(batch, d));
+  }
+
+  private writeSync(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
     const s = this.stmts;
     const receivedMs = this.now();
     this.db.transaction(() => {
@@ -262,7 +367,7 @@ export class SqliteStore implements Store {
       for (const [sessionId, traceId, startMs] of batch.memberships) s.insertMembership.run(sessionId, traceId, startMs);
       const logsAdded = new Map<string, number>();
       for (const l of batch.logs) {
-        const res = this.insertLog(l, receivedMs);
+        const res = this.insertLog(l, receivedMs, deks?.get(l.sessionId));
         if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
       }
       for (const sess of batch.sessions) this.saveSessionSync(sess);
@@ -273,7 +378,9 @@ export class SqliteStore implements Store {
     })();
   }
 
-  private insertLog(l: NewLogRecord, receivedMs: number): boolean {
+  private insertLog(l: NewLogRecord, receivedMs: number, dek: Buffer | undefined): boolean {
+    // Encrypted: the content lives only in `sealed`; body/attributes stay '' (NOT NULL columns of schema 1).
+    const sealed = dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }) : null;
     const r = this.stmts.insertLog.run(
       l.sessionId,
       l.dedupeKey,
@@ -281,11 +388,12 @@ export class SqliteStore implements Store {
       l.level,
       l.severityNumber,
       l.severityText ?? null,
-      JSON.stringify(l.body),
-      JSON.stringify(l.attributes),
+      sealed ? '' : JSON.stringify(l.body),
+      sealed ? '' : JSON.stringify(l.attributes),
       l.traceId ?? null,
       l.spanId ?? null,
       receivedMs,
+      sealed,
     );
     return r.changes > 0;
   }
@@ -324,8 +432,11 @@ export class SqliteStore implements Store {
       }
       this.db.prepare(`DELETE FROM session_traces WHERE session_id = ?`).run(id);
       this.db.prepare(`DELETE FROM logs WHERE session_id = ?`).run(id);
+      // Crypto-shredding: without its wrapped DEK, any copy of the session's sealed rows is unreadable.
+      this.db.prepare(`DELETE FROM session_keys WHERE session_id = ?`).run(id);
       this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id);
     })();
+    this.keyring?.forget(id);
   }
 
   listTraces(sessionId: string, f: TraceQueryFilters): TraceListResult {
@@ -413,7 +524,7 @@ export class SqliteStore implements Store {
     return (this.stmts.digests.all(sessionId) as Array<{ digest: string }>).map((r) => JSON.parse(r.digest));
   }
 
-  listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } {
+  listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {
     const where: string[] = ['l.session_id = ?'];
     const args: unknown[] = [sessionId];
     if (f.traceId) {
@@ -456,8 +567,18 @@ export class SqliteStore implements Store {
       )
       .safeIntegers(true)
       .all(...args, limit + 1) as Row[];
+    // Sealed rows need the session's DEK: synchronous when cached, else one provider call for the whole page.
+    if (!rows.some((r) => r.sealed != null)) return this.logPage(rows, limit, undefined);
+    if (!this.keyring) throw new LogKeyUnavailableError(sessionId, undefined, 'the server runs without a key provider but the logs are encrypted');
+    const dek = this.keyring.cached(sessionId);
+    if (dek) return this.logPage(rows, limit, dek);
+    return this.keyring.dekForRead(sessionId).then((d) => this.logPage(rows, limit, d));
+  }
+
+  private logPage(rows: Row[], limit: number, dek: Buffer | undefined): { logs: LogRecord[]; nextCursor?: string } {
     const logs = rows.slice(0, limit).map((r): LogRecord => {
       const ns = r.time_ns as bigint;
+      const content = r.sealed != null ? this.openLog(r, dek!) : { body: JSON.parse(r.body as string), attributes: JSON.parse(r.attributes as string) };
       const rec: LogRecord = {
         id: String(r.id),
         sessionId: r.session_id as string,
@@ -465,8 +586,8 @@ export class SqliteStore implements Store {
         timeMs: nsToMs(ns),
         level: r.level as LogLevel,
         severityNumber: Number(r.severity_number),
-        body: JSON.parse(r.body as string),
-        attributes: JSON.parse(r.attributes as string),
+        body: content.body as LogRecord['body'],
+        attributes: content.attributes as LogRecord['attributes'],
       };
       if (r.severity_text != null) rec.severityText = r.severity_text as string;
       if (r.trace_id != null) rec.traceId = r.trace_id as string;
@@ -482,6 +603,15 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  private openLog(r: Row, dek: Buffer) {
+    const sessionId = r.session_id as string;
+    try {
+      return openLogContent(dek, logRecordAad(sessionId, r.dedupe_key as string), r.sealed as Buffer);
+    } catch (e) {
+      throw new LogKeyUnavailableError(sessionId, undefined, `log record ${r.id} does not decrypt with the session's data key (${(e as Error).message}): tampered or restored from another database`);
+    }
+  }
+
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } {
     return this.db.transaction(() => {
       const logs = this.db.prepare(`DELETE FROM logs WHERE received_ms < ?`).run(cutoffMs).changes;
@@ -495,6 +625,10 @@ export class SqliteStore implements Store {
       const traces = this.db.prepare(`DELETE FROM traces WHERE received_ms < ?`).run(cutoffMs).changes;
       // A session goes once it ended before the cutoff; its data went with the rows above.
       const sessions = this.db.prepare(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < ?`).run(cutoffMs).changes;
+      // Keys of sessions that are gone and have no logs left go too (crypto-shredding).
+      this.db
+        .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs)`)
+        .run();
       return { traces, logs, sessions };
     })();
   }

@@ -8,6 +8,15 @@ import type {
   AttributeValue,
 } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
+import type { KeyringOptions } from '../crypto/keyring';
+import type { KeyProvider, ProviderResolver } from '../crypto/provider';
+
+/** Store construction options. */
+export interface StoreOptions {
+  /** encrypts log body + attributes at rest with per-session DEKs wrapped by this provider (see server/crypto) */
+  keyProvider?: KeyProvider | ProviderResolver;
+  keyCache?: KeyringOptions;
+}
 
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */
 export interface StoredSession extends Session {}

@@ -1,0 +1,152 @@
+/*
+ * Query latency with many stored traces: rows go straight through the store's write() in big
+ * transactions (the ingest path is measured elsewhere). Each query is what the REST handler does,
+ * plus JSON serialisation of the answer, since the server has to send it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AttributeValue, Span } from '../common/api';
+import { digestTrace, summarizeSession, traceSummary } from '../common/lifecycle';
+import { traceFacts } from '../common/spans';
+import { toApiSpan } from '../server/ingest/pipeline';
+import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
+import { SqliteStore } from '../server/store/sqlite';
+import type { StoredSession, TraceRow, WriteBatch } from '../server/store/types';
+import { encodeTracesProtobuf } from '../server/otlp/testing';
+import { consume, hex, kongTraceSpans, nowMs, percentile, rmDir, status, tmpDir, tracesDoc, type Result } from './util';
+
+export const TRACES_PER_SESSION = 10_000;
+const PER_WRITE = 5_000;
+
+function template(): { spans: Span[]; row: TraceRow } {
+  const batch = decodeTracesProtobuf(encodeTracesProtobuf(tracesDoc(kongTraceSpans(Date.now(), false))));
+  const spans = batch.spans.map(toApiSpan);
+  const traceId = spans[0].traceId;
+  const resource = batch.resources[0];
+  const row: TraceRow = {
+    traceId,
+    ...traceFacts(spans),
+    resource: resource.attributes as Record<string, AttributeValue>,
+    digest: digestTrace(traceSummary(traceId, spans)),
+  };
+  return { spans, row };
+}
+
+function session(i: number, traces: number): StoredSession {
+  const t = new Date(Date.now() - 3_600_000).toISOString();
+  return {
+    id: `bench-session-${i}`,
+    name: `bench ${i}`,
+    rule: { type: 'basic', routeIds: ['r'] },
+    status: 'completed',
+    durationSeconds: 600,
+    maxTraces: TRACES_PER_SESSION,
+    captureLogs: false,
+    traceCount: traces,
+    logCount: 0,
+    createdAt: t,
+    startedAt: t,
+    endsAt: t,
+    endedAt: t,
+  } as StoredSession;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const STATUSES = [200, 200, 200, 201, 404, 200, 200, 503, 200, 500];
+
+export async function benchQuery(traceCount: number, log: (s: string) => void): Promise<Result[]> {
+  const dir = tmpDir('query');
+  const store = new SqliteStore(dir);
+  try {
+    const { spans: tSpans, row: tRow } = template();
+    const sessions = Math.ceil(traceCount / TRACES_PER_SESSION);
+    for (let s = 0; s < sessions; s++) store.saveSession(session(s, Math.min(TRACES_PER_SESSION, traceCount - s * TRACES_PER_SESSION)));
+    const ids: string[] = new Array(traceCount);
+    const t0Fill = nowMs();
+    const baseMs = Date.now() - 86_400_000;
+    for (let start = 0; start < traceCount; start += PER_WRITE) {
+      const w: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+      for (let i = start; i < Math.min(traceCount, start + PER_WRITE); i++) {
+        const traceId = hex(16);
+        ids[i] = traceId;
+        const startMs = baseMs + i * 10;
+        const code = STATUSES[i % STATUSES.length];
+        for (const sp of tSpans) w.spans.push({ ...sp, traceId });
+        w.traces.push({
+          ...tRow,
+          traceId,
+          startTimeMs: startMs,
+          startTimeUnixNano: (BigInt(startMs) * 1_000_000n).toString(),
+          method: METHODS[(i >> 3) % METHODS.length],
+          statusCode: code,
+          error: code >= 500,
+        });
+        w.memberships.push([`bench-session-${Math.floor(i / TRACES_PER_SESSION)}`, traceId, startMs]);
+      }
+      store.write(w);
+      if ((start / PER_WRITE) % 20 === 19) log(`  query fill: ${start + PER_WRITE} / ${traceCount} traces (${((nowMs() - t0Fill) / 1000).toFixed(0)} s)`);
+    }
+    const fillS = (nowMs() - t0Fill) / 1000;
+    log(`  query fill: ${traceCount} traces, ${traceCount * tSpans.length} spans in ${fillS.toFixed(1)} s`);
+
+    const time = (n: number, fn: (i: number) => unknown): number[] => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = nowMs();
+        consume(JSON.stringify(fn(i)));
+        out.push(nowMs() - t0);
+      }
+      return out;
+    };
+    const rnd = (n: number) => Math.floor(Math.random() * n);
+
+    // trace by id: GET /api/v1/traces/:id
+    const byId = (i: number) => {
+      const id = ids[rnd(traceCount)];
+      const row = store.getTraceRow(id)!;
+      return { traceId: id, resource: row.resource, spans: store.getSpans(id), i };
+    };
+    time(200, byId);
+    const byIdMs = time(2000, byId);
+
+    // first page of a filtered list: GET /api/v1/sessions/:id/traces?status=5xx&method=GET (limit as the plugin asks: 100)
+    const page = () => {
+      const sid = `bench-session-${rnd(sessions)}`;
+      store.getSession(sid);
+      return store.listTraces(sid, { status: '5xx', method: 'GET', limit: 100 });
+    };
+    time(20, page);
+    const pageMs = time(300, page);
+
+    // session summary: GET /api/v1/sessions/:id/summary, over a session of 10,000 traces
+    const fullSessions = Math.floor(traceCount / TRACES_PER_SESSION);
+    const summary = () => {
+      const sid = `bench-session-${rnd(Math.max(1, fullSessions))}`;
+      store.getSession(sid);
+      return summarizeSession(sid, store.digests(sid));
+    };
+    time(2, summary);
+    const summaryMs = time(20, summary);
+
+    const dbBytes = ['kong-debugger.sqlite', 'kong-debugger.sqlite-wal']
+      .map((f) => path.join(dir, f))
+      .reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+    const note = `${traceCount.toLocaleString('en-US')} traces stored, database ${(dbBytes / 2 ** 20).toFixed(0)} MB (targets are stated at 1,000,000)`;
+    const row = (metric: string, samples: number[], p: number, target: string, limit: number, withNote = false): Result => {
+      const v = percentile(samples, p);
+      return { section: 'query', metric, value: v, unit: 'ms', target, status: status(v < limit), ...(withNote ? { note } : {}) };
+    };
+    return [
+      { section: 'query', metric: 'fill (store.write, 5,000 traces a transaction)', value: (traceCount * tSpans.length) / fillS, unit: 'spans/s', note },
+      row('trace by id p50', byIdMs, 0.5, '', Infinity),
+      row('trace by id p99', byIdMs, 0.99, '<5 ms', 5),
+      row('filtered first page (5xx, GET, 100) p50', pageMs, 0.5, '', Infinity),
+      row('filtered first page p99', pageMs, 0.99, '<20 ms', 20),
+      row(`session summary (${TRACES_PER_SESSION.toLocaleString('en-US')} traces) p50`, summaryMs, 0.5, '<100 ms', 100),
+      row('session summary p99', summaryMs, 0.99, '<100 ms', 100, true),
+    ].map((r) => (r.target === '' ? { ...r, target: undefined, status: undefined } : r));
+  } finally {
+    store.close();
+    rmDir(dir);
+  }
+}

@@ -1,0 +1,83 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestContext } from './context';
+import { can, DEFAULT_TENANT, type Permission, type Principal } from './roles';
+import type { TokenStore } from './tokens';
+
+/**
+ * `tokens`: every call needs a token from the token table (or the bootstrap `staticToken`, an admin of
+ * the default tenant). `none`: the local demo: everyone is an anonymous admin of the default tenant.
+ */
+export interface AuthConfig {
+  mode: 'tokens' | 'none';
+  tokens?: TokenStore;
+  staticToken?: string;
+}
+
+export const ANONYMOUS: Principal = { tokenId: '', name: 'anonymous', role: 'admin', tenant: DEFAULT_TENANT };
+const BOOTSTRAP_NAME = 'bootstrap token';
+
+export class ForbiddenError extends Error {}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The principal of a request, or a reason it has none. */
+export function authenticate(auth: AuthConfig, authorization: string | undefined): Principal | { error: string } {
+  if (auth.mode === 'none') return ANONYMOUS;
+  const token = bearer(authorization);
+  if (!token) return { error: 'an API token is required: send Authorization: Bearer <token>' };
+  if (auth.staticToken && sameSecret(token, auth.staticToken)) return { tokenId: 'bootstrap', name: BOOTSTRAP_NAME, role: 'admin', tenant: DEFAULT_TENANT };
+  return auth.tokens?.verify(token) ?? { error: 'the API token is not valid (unknown, revoked or mistyped)' };
+}
+
+/**
+ * Authenticates every request of `app` (but the paths in `open`), remembers the principal on the request
+ * and in the async context for the code that handles it. `onFailure` writes the 401 in the app's format.
+ */
+export function installAuth(
+  app: FastifyInstance,
+  auth: AuthConfig,
+  opts: { open?: (url: string) => boolean; onFailure: (reply: FastifyReply, status: 401 | 403, message: string) => void; require?: Permission },
+): void {
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (opts.open?.(req.url)) return done();
+    const who = authenticate(auth, req.headers.authorization);
+    if ('error' in who) {
+      opts.onFailure(reply, 401, who.error);
+      return;
+    }
+    // Without auth (local demo) the anonymous caller may do everything, ingest included.
+    if (opts.require && auth.mode === 'tokens' && !can(who.role, opts.require)) {
+      opts.onFailure(reply, 403, `a token with role "${who.role}" may not ${describe(opts.require)}`);
+      return;
+    }
+    req.principal = who;
+    requestContext.run({ principal: who }, done);
+  });
+}
+
+export function describe(p: Permission): string {
+  return { read: 'read sessions, traces and logs', 'manage-sessions': 'create, stop or delete sessions', 'manage-tokens': 'manage tokens', ingest: 'send OTLP data' }[p];
+}
+
+/** Throws a 403 when the request's principal lacks the permission. */
+export function need(req: FastifyRequest, permission: Permission): Principal {
+  const p = req.principal ?? ANONYMOUS;
+  if (!can(p.role, permission)) throw new ForbiddenError(`a token with role "${p.role}" may not ${describe(permission)}`);
+  return p;
+}
