@@ -35,6 +35,8 @@ export interface ServerOptions {
   auth?: 'tokens' | 'none';
   /** a bootstrap admin token of the default tenant, accepted on the REST API besides the token table */
   apiToken?: string;
+  /** a bootstrap ingest token of the default tenant, accepted on the OTLP receiver besides the token table */
+  ingestToken?: string;
   /** largest OTLP request body, bytes */
   maxBodyBytes?: number;
   /** feed the server with the demo gateway and open demo sessions */
@@ -89,7 +91,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const authMode = opts.auth ?? (opts.apiToken ? 'tokens' : 'none');
   const tokens = authMode === 'tokens' ? new TokenStore(opts.dataDir) : undefined;
-  const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken };
+  const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken };
   const audit = new AuditLog(opts.dataDir);
 
   const logger = opts.logger ?? false;
@@ -105,7 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const otlp = Fastify({ logger });
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
-  installAuth(otlp, { ...auth, staticToken: undefined }, {
+  installAuth(otlp, auth, {
     require: 'ingest',
     onFailure: (reply, status, message) => void reply.code(status).type('application/json').send({ code: status === 401 ? 16 : 7, message }),
   });

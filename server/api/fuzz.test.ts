@@ -80,8 +80,9 @@ function sessionBody(g: Gen): unknown {
   for (let i = 1 + g.int(2); i > 0; i--) {
     const k = g.pick([...Object.keys(body), 'rule.type', 'rule.expression', 'rule.routeIds', 'extra']);
     const v = g.chance(0.5) ? g.pick(ODD) : randomJson(g);
-    if (k.startsWith('rule.')) (body.rule as Record<string, unknown>)[k.slice(5)] = v;
-    else if (g.chance(0.2)) delete body[k];
+    if (k.startsWith('rule.')) {
+      if (body.rule !== null && typeof body.rule === 'object') (body.rule as Record<string, unknown>)[k.slice(5)] = v;
+    } else if (g.chance(0.2)) delete body[k];
     else body[k] = v;
   }
   return body;

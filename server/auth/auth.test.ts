@@ -36,7 +36,7 @@ beforeAll(async () => {
     tok[key] = tokens.create(key, role, tenant).token;
   }
   tokens.close();
-  server = await startServer({ dataDir: dir, port: 0, otlpPort: 0, auth: 'tokens' });
+  server = await startServer({ dataDir: dir, port: 0, otlpPort: 0, auth: 'tokens', apiToken: 'bootstrap-admin-secret', ingestToken: 'bootstrap-ingest-secret' });
 });
 
 afterAll(async () => {
@@ -69,6 +69,12 @@ describe('access control', () => {
     expect(await ingest(tok.viewer, kongRequest().spans)).toBe(403);
     expect(await ingest(tok.admin, kongRequest().spans)).toBe(403);
     expect(await ingest(tok.ingest, kongRequest().spans)).toBe(200);
+
+    // The bootstrap tokens: admin on the REST API only, ingest on OTLP only.
+    expect((await call('GET', api('/tokens'), 'bootstrap-admin-secret')).status).toBe(200);
+    expect(await ingest('bootstrap-admin-secret', kongRequest().spans)).toBe(403);
+    expect(await ingest('bootstrap-ingest-secret', kongRequest().spans)).toBe(200);
+    expect((await call('GET', api('/sessions'), 'bootstrap-ingest-secret')).status).toBe(403);
   });
 
   it('keeps each tenant to its own sessions, traces, logs, entities and audit', async () => {

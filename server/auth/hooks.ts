@@ -11,7 +11,10 @@ import type { TokenStore } from './tokens';
 export interface AuthConfig {
   mode: 'tokens' | 'none';
   tokens?: TokenStore;
+  /** bootstrap admin token (default tenant), e.g. for Grafana's data source before any token exists */
   staticToken?: string;
+  /** bootstrap ingest token (default tenant), e.g. for a Kong configured from environment variables */
+  staticIngestToken?: string;
 }
 
 export const ANONYMOUS: Principal = { tokenId: '', name: 'anonymous', role: 'admin', tenant: DEFAULT_TENANT };
@@ -42,6 +45,7 @@ export function authenticate(auth: AuthConfig, authorization: string | undefined
   const token = bearer(authorization);
   if (!token) return { error: 'an API token is required: send Authorization: Bearer <token>' };
   if (auth.staticToken && sameSecret(token, auth.staticToken)) return { tokenId: 'bootstrap', name: BOOTSTRAP_NAME, role: 'admin', tenant: DEFAULT_TENANT };
+  if (auth.staticIngestToken && sameSecret(token, auth.staticIngestToken)) return { tokenId: 'bootstrap-ingest', name: 'bootstrap ingest token', role: 'ingest', tenant: DEFAULT_TENANT };
   return auth.tokens?.verify(token) ?? { error: 'the API token is not valid (unknown, revoked or mistyped)' };
 }
 

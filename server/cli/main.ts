@@ -72,6 +72,7 @@ export function buildCli(): Command {
     .addOption(new Option('--retention-days <days>', 'keep traces and logs this many days').env('KONG_DEBUGGER_RETENTION_DAYS').default(7).argParser(intArg('--retention-days', 1, 3650)))
     .addOption(new Option('--auth <mode>', 'tokens: every call needs an API token; none: local demo only (default with --demo)').choices(['tokens', 'none']).env('KONG_DEBUGGER_AUTH'))
     .addOption(new Option('--api-token <token>', 'a bootstrap admin token (default tenant) for the REST API, besides `token create` ones').env('KONG_DEBUGGER_API_TOKEN'))
+    .addOption(new Option('--ingest-token <token>', 'a bootstrap ingest token (default tenant) for the OTLP receiver').env('KONG_DEBUGGER_INGEST_TOKEN'))
     .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
     .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
     .action(async (o) => {
@@ -84,6 +85,7 @@ export function buildCli(): Command {
         dataDir: path.resolve(o.dataDir),
         retentionDays: o.retentionDays,
         apiToken: o.apiToken,
+        ingestToken: o.ingestToken,
         auth: o.auth ?? (o.demo ? 'none' : 'tokens'),
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
       });

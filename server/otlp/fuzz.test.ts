@@ -133,7 +133,7 @@ function randomJson(g: Gen, depth = 0): unknown {
   const k = depth > 4 ? g.int(4) : g.int(7);
   switch (k) {
     case 0:
-      return g.pick(ODD_VALUES);
+      return structuredClone(g.pick(ODD_VALUES));
     case 1:
       return g.rnd() * 10 ** g.int(30) * (g.chance(0.5) ? -1 : 1);
     case 2:
@@ -168,7 +168,7 @@ function mutateDoc(g: Gen, doc: any): any {
     if (parent === undefined || key === undefined) continue;
     switch (g.int(5)) {
       case 0:
-        parent[key] = g.pick(ODD_VALUES);
+        parent[key] = structuredClone(g.pick(ODD_VALUES));
         break;
       case 1:
         parent[key] = randomJson(g);
