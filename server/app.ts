@@ -80,7 +80,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
   await pipeline.restore();
-  const sweeper = setInterval(() => pipeline.sweep(), 1000);
+  const sweeper = setInterval(() => {
+    pipeline.sweep();
+    store.checkpoint();
+  }, 1000);
   sweeper.unref();
 
   const retentionMs = (opts.retentionDays ?? 7) * 86_400_000;
