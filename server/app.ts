@@ -8,6 +8,8 @@ import { TokenStore } from './auth/tokens';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
 import { registerOtlpRoutes } from './otlp/receiver';
+import type { OtlpLimits } from './otlp/limits';
+import { encodeStatus } from './otlp/responses';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/types';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   ingestToken?: string;
   /** largest OTLP request body, bytes */
   maxBodyBytes?: number;
+  /** spans/records per request, attributes per item, attribute value length (defaults: DEFAULT_LIMITS) */
+  otlpLimits?: Partial<OtlpLimits>;
   /** feed the server with the demo gateway and open demo sessions */
   demo?: boolean | { ratePerSecond?: number };
   pipeline?: PipelineOptions;
@@ -75,6 +79,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = new SqliteStore(opts.dataDir, Date.now, keyProvider ? { keyProvider } : {});
   // Rows from before encryption existed are encrypted now; a failing KMS leaves them readable and is retried next start.
   await store.sealLegacyLogs().catch((e: Error) => process.stderr.write(`warning: logs stored before encryption stay in plaintext for now: ${e.message}\n`));
+  await store.prepareKeys(); // the key of sealed waiting logs, before the pipeline restores them
   const sessions = new SessionManager(store);
   await sessions.init();
   sessions.start();
@@ -112,9 +117,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
   installAuth(otlp, auth, {
     require: 'ingest',
-    onFailure: (reply, status, message) => void reply.code(status).type('application/json').send({ code: status === 401 ? 16 : 7, message }),
+    // A google.rpc.Status in the request's encoding, as OTLP answers failures (16 UNAUTHENTICATED, 7 PERMISSION_DENIED).
+    onFailure: (reply, status, message) => {
+      const encoding = /protobuf/i.test(String(reply.request.headers['content-type'] ?? '')) ? 'protobuf' : 'json';
+      void reply
+        .code(status)
+        .type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json')
+        .send(encodeStatus(encoding, status === 401 ? 16 : 7, message));
+    },
   });
-  registerOtlpRoutes(otlp, pipeline, { maxBodyBytes: opts.maxBodyBytes });
+  registerOtlpRoutes(otlp, pipeline, { maxBodyBytes: opts.maxBodyBytes, limits: opts.otlpLimits });
 
   await api.listen({ port: opts.port ?? 8080, host });
   await otlp.listen({ port: opts.otlpPort ?? 4318, host });

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../app';
+import { decodeStatusProtobuf } from '../otlp/responses';
+import { encodeTracesProtobuf } from '../otlp/testing';
 import { kongRequest, tracesPayload } from '../testing/otlp-builders';
 import { TokenStore } from './tokens';
 
@@ -66,6 +68,11 @@ describe('access control', () => {
     expect((await call('GET', api('/sessions'), tok.viewer)).status).toBe(200);
 
     expect(await ingest(undefined, kongRequest().spans)).toBe(401);
+    // Kong sends protobuf: the refusal is a google.rpc.Status in protobuf too.
+    const pb = await fetch(`${server.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(encodeTracesProtobuf(tracesPayload(kongRequest().spans))) });
+    expect(pb.status).toBe(401);
+    expect(pb.headers.get('content-type')).toMatch(/application\/x-protobuf/);
+    expect(decodeStatusProtobuf(new Uint8Array(await pb.arrayBuffer()))).toEqual({ code: 16, message: 'an API token is required: send Authorization: Bearer <token>' });
     expect(await ingest(tok.viewer, kongRequest().spans)).toBe(403);
     expect(await ingest(tok.admin, kongRequest().spans)).toBe(403);
     expect(await ingest(tok.ingest, kongRequest().spans)).toBe(200);

@@ -70,7 +70,8 @@ function varint(v: bigint): Buffer {
 /** offsets of bytes that look like a length-delimited tag (wire type 2, small field number) */
 function lenTagOffsets(buf: Buffer): number[] {
   const out: number[] = [];
-  for (let i = 0; i + 1 < buf.length; i++) if ((buf[i] & 7) === 2 && buf[i] >>> 3 >= 1 && buf[i] >>> 3 <= 15) out.push(i);
+  for (let i = 0; i + 1 < buf.length; i++)
+    if ((buf[i] & 7) === 2 && buf[i] >>> 3 >= 1 && buf[i] >>> 3 <= 15) out.push(i);
   return out;
 }
 
@@ -104,7 +105,15 @@ function mutateBytes(g: Gen, input: Buffer, donor: Buffer): Buffer {
         break;
       }
       case 4: // huge or overlong varint
-        b = Buffer.concat([b.subarray(0, pos), g.pick([Buffer.alloc(11, 0xff), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), varint(1n << 63n)]), b.subarray(pos)]);
+        b = Buffer.concat([
+          b.subarray(0, pos),
+          g.pick([
+            Buffer.alloc(11, 0xff),
+            Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            varint(1n << 63n),
+          ]),
+          b.subarray(pos),
+        ]);
         break;
       case 5: // random bytes inserted
         b = Buffer.concat([b.subarray(0, pos), g.bytes(1 + g.int(32)), b.subarray(pos)]);
@@ -123,10 +132,39 @@ function mutateBytes(g: Gen, input: Buffer, donor: Buffer): Buffer {
 }
 
 const ODD_VALUES: unknown[] = [
-  null, true, false, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, '18446744073709551616', '99999999999999999999999', '-5', 'NaN',
-  'Infinity', '', 'zz', '0'.repeat(32), 'f'.repeat(31), 'AAAAAAAAAAAAAAAAAAAAAA==', '////////////', '\u0000', '\ud800', '😀'.repeat(10),
-  [], {}, [[[]]], { stringValue: 1 }, { intValue: '1e3' }, { arrayValue: { values: 'x' } }, { kvlistValue: { values: [{ key: 1 }] } },
-  { bytesValue: '***' }, 'SPAN_KIND_BOGUS', 'x'.repeat(70_000),
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  2 ** 53 + 1,
+  '18446744073709551616',
+  '99999999999999999999999',
+  '-5',
+  'NaN',
+  'Infinity',
+  '',
+  'zz',
+  '0'.repeat(32),
+  'f'.repeat(31),
+  'AAAAAAAAAAAAAAAAAAAAAA==',
+  '////////////',
+  '\u0000',
+  '\ud800',
+  '😀'.repeat(10),
+  [],
+  {},
+  [[[]]],
+  { stringValue: 1 },
+  { intValue: '1e3' },
+  { arrayValue: { values: 'x' } },
+  { kvlistValue: { values: [{ key: 1 }] } },
+  { bytesValue: '***' },
+  'SPAN_KIND_BOGUS',
+  'x'.repeat(70_000),
 ];
 
 function randomJson(g: Gen, depth = 0): unknown {
@@ -144,7 +182,24 @@ function randomJson(g: Gen, depth = 0): unknown {
       return Array.from({ length: g.int(4) }, () => randomJson(g, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      const keys = ['resourceSpans', 'resourceLogs', 'scopeSpans', 'scopeLogs', 'spans', 'logRecords', 'attributes', 'key', 'value', 'traceId', 'spanId', 'body', 'arrayValue', 'values', 'kvlistValue', 'x'];
+      const keys = [
+        'resourceSpans',
+        'resourceLogs',
+        'scopeSpans',
+        'scopeLogs',
+        'spans',
+        'logRecords',
+        'attributes',
+        'key',
+        'value',
+        'traceId',
+        'spanId',
+        'body',
+        'arrayValue',
+        'values',
+        'kvlistValue',
+        'x',
+      ];
       for (let i = g.int(4); i > 0; i--) o[g.pick(keys)] = randomJson(g, depth + 1);
       return o;
     }
@@ -185,7 +240,8 @@ function mutateDoc(g: Gen, doc: any): any {
       default: {
         // deep nesting of a valid-looking AnyValue
         let v: any = { stringValue: 'leaf' };
-        for (let i = 20 + g.int(30); i > 0; i--) v = g.chance(0.5) ? { arrayValue: { values: [v] } } : { kvlistValue: { values: [{ key: 'k', value: v }] } };
+        for (let i = 20 + g.int(30); i > 0; i--)
+          v = g.chance(0.5) ? { arrayValue: { values: [v] } } : { kvlistValue: { values: [{ key: 'k', value: v }] } };
         parent[key] = g.chance(0.5) ? v : { key: 'deep', value: v };
       }
     }
@@ -195,7 +251,9 @@ function mutateDoc(g: Gen, doc: any): any {
 
 function deepText(g: Gen): string {
   const n = 1000 + g.int(200_000);
-  return g.chance(0.5) ? '['.repeat(n) + ']'.repeat(g.chance(0.5) ? n : g.int(n)) : '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+  return g.chance(0.5)
+    ? '['.repeat(n) + ']'.repeat(g.chance(0.5) ? n : g.int(n))
+    : '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 }
 
 interface Case {
@@ -219,7 +277,11 @@ function makeCase(g: Gen): Case {
   if (roll < 10) {
     [body, json, kind] = [g.bytes(g.int(2000)), g.chance(0.5), 'random bytes'];
   } else if (roll < 50) {
-    [body, json, kind] = [mutateBytes(g, g.chance(0.9) ? pb : other, g.chance(0.5) ? pb : other), false, 'mutated protobuf'];
+    [body, json, kind] = [
+      mutateBytes(g, g.chance(0.9) ? pb : other, g.chance(0.5) ? pb : other),
+      false,
+      'mutated protobuf',
+    ];
   } else if (roll < 75) {
     const doc = structuredClone(signal === 'traces' ? TRACE_DOC : LOGS_DOC);
     [body, json, kind] = [Buffer.from(JSON.stringify(mutateDoc(g, doc))), true, 'mutated JSON document'];
@@ -234,7 +296,14 @@ function makeCase(g: Gen): Case {
   let contentType = json ? 'application/json' : 'application/x-protobuf';
   let replyEncoding: 'json' | 'protobuf' = json ? 'json' : 'protobuf';
   if (g.chance(0.05)) {
-    contentType = g.pick(['text/plain', '', 'application/xml', 'application/json; charset=utf-8', 'APPLICATION/PROTOBUF', 'multipart/form-data; boundary=x']);
+    contentType = g.pick([
+      'text/plain',
+      '',
+      'application/xml',
+      'application/json; charset=utf-8',
+      'APPLICATION/PROTOBUF',
+      'multipart/form-data; boundary=x',
+    ]);
     replyEncoding = /^application\/protobuf/i.test(contentType) ? 'protobuf' : 'json';
   }
   let contentEncoding: string | undefined;
@@ -258,7 +327,8 @@ function checkReply(c: Case, status: number, contentType: string | null, body: B
       const parsed = JSON.parse(body.toString('utf8'));
       if (status === 200) {
         if (typeof parsed !== 'object' || parsed === null) return `200 body is not an object: ${body.toString()}`;
-      } else if (typeof parsed.message !== 'string' || parsed.message === '') return `error body without message: ${body.toString()}`;
+      } else if (typeof parsed.message !== 'string' || parsed.message === '')
+        return `error body without message: ${body.toString()}`;
     } else if (status === 200) decodeExportResponseProtobuf(body);
     else if (decodeStatusProtobuf(body).message === '') return 'protobuf Status without message';
   } catch (e) {
@@ -276,7 +346,13 @@ let ingest: Record<string, string>;
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-otlp-fuzz-'));
   // a smaller body limit than the default so that big fuzz bodies also meet the 413 path
-  server = await startServer({ dataDir, port: 0, otlpPort: 0, apiToken: ADMIN.authorization.slice(7), maxBodyBytes: 300_000 });
+  server = await startServer({
+    dataDir,
+    port: 0,
+    otlpPort: 0,
+    apiToken: ADMIN.authorization.slice(7),
+    maxBodyBytes: 300_000,
+  });
   const t = await api('POST', '/api/v1/tokens', { name: 'fuzz gateway', role: 'ingest' });
   expect(t.status).toBe(201);
   ingest = { authorization: `Bearer ${t.body.token}` };
@@ -292,75 +368,100 @@ const MATCH_ALL = { type: 'advanced', expression: '!(http.path == "#never#")' };
 async function api(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { ...ADMIN };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${server.apiUrl}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.apiUrl}${url}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 async function createMatchAllSession(): Promise<string> {
-  const r = await api('POST', '/api/v1/sessions', { rule: MATCH_ALL, durationSeconds: 600, maxTraces: 100_000, captureLogs: true });
+  const r = await api('POST', '/api/v1/sessions', {
+    rule: MATCH_ALL,
+    durationSeconds: 600,
+    maxTraces: 100_000,
+    captureLogs: true,
+  });
   expect(r.status).toBe(201);
   return r.body.id;
 }
 
-it(`survives random and mutated OTLP (seed ${SEED}, ${BUDGET_MS} ms)`, async () => {
-  const sessionId = await createMatchAllSession();
-  const g = new Gen(prng(SEED));
-  const counts: Record<string, number> = {};
-  const deadline = Date.now() + BUDGET_MS;
-  let n = 0;
-  for (; Date.now() < deadline; n++) {
-    const c = makeCase(g);
-    const headers: Record<string, string> = { ...ingest, 'content-type': c.contentType };
-    if (c.contentEncoding) headers['content-encoding'] = c.contentEncoding;
-    let failure: string | null;
-    try {
-      const res = await fetch(`${server.otlpUrl}/v1/${c.signal}`, { method: 'POST', headers, body: c.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      const body = Buffer.from(await res.arrayBuffer());
-      counts[res.status] = (counts[res.status] ?? 0) + 1;
-      failure = checkReply(c, res.status, res.headers.get('content-type'), body);
-    } catch (e) {
-      failure = `request failed: ${(e as Error).message}`;
+it(
+  `survives random and mutated OTLP (seed ${SEED}, ${BUDGET_MS} ms)`,
+  async () => {
+    const sessionId = await createMatchAllSession();
+    const g = new Gen(prng(SEED));
+    const counts: Record<string, number> = {};
+    const deadline = Date.now() + BUDGET_MS;
+    let n = 0;
+    for (; Date.now() < deadline; n++) {
+      const c = makeCase(g);
+      const headers: Record<string, string> = { ...ingest, 'content-type': c.contentType };
+      if (c.contentEncoding) headers['content-encoding'] = c.contentEncoding;
+      let failure: string | null;
+      try {
+        const res = await fetch(`${server.otlpUrl}/v1/${c.signal}`, {
+          method: 'POST',
+          headers,
+          body: c.body,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        const body = Buffer.from(await res.arrayBuffer());
+        counts[res.status] = (counts[res.status] ?? 0) + 1;
+        failure = checkReply(c, res.status, res.headers.get('content-type'), body);
+      } catch (e) {
+        failure = `request failed: ${(e as Error).message}`;
+      }
+      if (failure !== null) {
+        const file = path.join(os.tmpdir(), `otlp-fuzz-seed${SEED}-case${n}.bin`);
+        fs.writeFileSync(file, c.body);
+        throw new Error(
+          `seed ${SEED} case ${n} (${c.kind}, POST /v1/${c.signal}, ${JSON.stringify({ ...headers, authorization: undefined })}, body in ${file}): ${failure}`
+        );
+      }
     }
-    if (failure !== null) {
-      const file = path.join(os.tmpdir(), `otlp-fuzz-seed${SEED}-case${n}.bin`);
-      fs.writeFileSync(file, c.body);
-      throw new Error(`seed ${SEED} case ${n} (${c.kind}, POST /v1/${c.signal}, ${JSON.stringify({ ...headers, authorization: undefined })}, body in ${file}): ${failure}`);
-    }
-  }
-  // the fuzz really exercised both outcomes
-  expect(n).toBeGreaterThan(50);
-  expect(counts[400]).toBeGreaterThan(0);
-  expect(counts[200]).toBeGreaterThan(0);
+    // the fuzz really exercised both outcomes
+    expect(n).toBeGreaterThan(50);
+    expect(counts[400]).toBeGreaterThan(0);
+    expect(counts[200]).toBeGreaterThan(0);
 
-  // still healthy, and a good request afterwards is stored
-  expect((await api('GET', '/api/v1/health')).status).toBe(200);
-  expect((await api('POST', `/api/v1/sessions/${sessionId}/stop`, {})).status).toBe(200);
-  const fresh = await createMatchAllSession();
-  const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-  const oldId = TRACE_DOC.resourceSpans[0].scopeSpans[0].spans[0].traceId as string;
-  const swap = (doc: object) => JSON.parse(JSON.stringify(doc).split(oldId).join(traceId));
-  const post = (signal: string, bytes: Buffer) =>
-    fetch(`${server.otlpUrl}/v1/${signal}`, { method: 'POST', headers: { ...ingest, 'content-type': 'application/x-protobuf' }, body: bytes });
-  expect((await post('traces', encodeTracesProtobuf(swap(TRACE_DOC)))).status).toBe(200);
-  expect((await post('logs', encodeLogsProtobuf(swap(LOGS_DOC)))).status).toBe(200);
-  let traces: any;
-  for (let i = 0; i < 50; i++) {
-    traces = (await api('GET', `/api/v1/sessions/${fresh}/traces`)).body;
-    if (traces.traces?.length > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(traces.traces.map((t: { traceId: string }) => t.traceId)).toEqual([traceId]);
-  const detail = await api('GET', `/api/v1/traces/${traceId}`);
-  expect(detail.status).toBe(200);
-  expect(detail.body.spans).toHaveLength(TRACE_DOC.resourceSpans[0].scopeSpans[0].spans.length);
-  const wantLogs = LOGS_DOC.resourceLogs[0].scopeLogs[0].logRecords.length;
-  let logs: any;
-  for (let i = 0; i < 50; i++) {
-    logs = (await api('GET', `/api/v1/sessions/${fresh}/logs`)).body;
-    if (logs.logs?.length >= wantLogs) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(logs.logs).toHaveLength(wantLogs);
-  if (process.env.FUZZ_VERBOSE) process.stdout.write(`OTLP fuzz: ${n} requests, statuses ${JSON.stringify(counts)}\n`);
-}, BUDGET_MS + 60_000);
+    // still healthy, and a good request afterwards is stored
+    expect((await api('GET', '/api/v1/health')).status).toBe(200);
+    expect((await api('POST', `/api/v1/sessions/${sessionId}/stop`, {})).status).toBe(200);
+    const fresh = await createMatchAllSession();
+    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const oldId = TRACE_DOC.resourceSpans[0].scopeSpans[0].spans[0].traceId as string;
+    const swap = (doc: object) => JSON.parse(JSON.stringify(doc).split(oldId).join(traceId));
+    const post = (signal: string, bytes: Buffer) =>
+      fetch(`${server.otlpUrl}/v1/${signal}`, {
+        method: 'POST',
+        headers: { ...ingest, 'content-type': 'application/x-protobuf' },
+        body: bytes,
+      });
+    expect((await post('traces', encodeTracesProtobuf(swap(TRACE_DOC)))).status).toBe(200);
+    expect((await post('logs', encodeLogsProtobuf(swap(LOGS_DOC)))).status).toBe(200);
+    let traces: any;
+    for (let i = 0; i < 50; i++) {
+      traces = (await api('GET', `/api/v1/sessions/${fresh}/traces`)).body;
+      if (traces.traces?.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(traces.traces.map((t: { traceId: string }) => t.traceId)).toEqual([traceId]);
+    const detail = await api('GET', `/api/v1/traces/${traceId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.spans).toHaveLength(TRACE_DOC.resourceSpans[0].scopeSpans[0].spans.length);
+    const wantLogs = LOGS_DOC.resourceLogs[0].scopeLogs[0].logRecords.length;
+    let logs: any;
+    for (let i = 0; i < 50; i++) {
+      logs = (await api('GET', `/api/v1/sessions/${fresh}/logs`)).body;
+      if (logs.logs?.length >= wantLogs) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logs.logs).toHaveLength(wantLogs);
+    if (process.env.FUZZ_VERBOSE)
+      process.stdout.write(`OTLP fuzz: ${n} requests, statuses ${JSON.stringify(counts)}\n`);
+  },
+  BUDGET_MS + 60_000
+);

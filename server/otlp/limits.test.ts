@@ -40,7 +40,8 @@ const ENCODINGS: Enc[] = ['json', 'protobuf'];
 
 /** posts an OTLP/JSON doc in the given encoding; returns status and the decoded reply */
 async function post(signal: 'traces' | 'logs', doc: object, enc: Enc) {
-  const body = enc === 'json' ? JSON.stringify(doc) : signal === 'traces' ? encodeTracesProtobuf(doc) : encodeLogsProtobuf(doc);
+  const body =
+    enc === 'json' ? JSON.stringify(doc) : signal === 'traces' ? encodeTracesProtobuf(doc) : encodeLogsProtobuf(doc);
   const res = await fetch(`${base}/v1/${signal}`, {
     method: 'POST',
     body,
@@ -49,7 +50,8 @@ async function post(signal: 'traces' | 'logs', doc: object, enc: Enc) {
   const buf = Buffer.from(await res.arrayBuffer());
   let message = '';
   let rejected = 0;
-  if (res.status !== 200) message = enc === 'json' ? JSON.parse(buf.toString()).message : decodeStatusProtobuf(buf).message;
+  if (res.status !== 200)
+    message = enc === 'json' ? JSON.parse(buf.toString()).message : decodeStatusProtobuf(buf).message;
   else if (enc === 'json') {
     const ps = JSON.parse(buf.toString()).partialSuccess;
     message = ps?.errorMessage ?? '';
@@ -64,18 +66,39 @@ async function post(signal: 'traces' | 'logs', doc: object, enc: Enc) {
 
 let idCounter = 1;
 const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, '0');
-const kv = (key: string, v: string | number) => ({ key, value: typeof v === 'string' ? { stringValue: v } : { intValue: String(v) } });
+const kv = (key: string, v: string | number) => ({
+  key,
+  value: typeof v === 'string' ? { stringValue: v } : { intValue: String(v) },
+});
 
 function span(attributes: object[] = [], events: object[] = []) {
   const n = idCounter++;
-  return { traceId: hex(n, 16), spanId: hex(n, 8), name: 'kong', kind: 2, startTimeUnixNano: '1000', endTimeUnixNano: '2000', attributes, events };
+  return {
+    traceId: hex(n, 16),
+    spanId: hex(n, 8),
+    name: 'kong',
+    kind: 2,
+    startTimeUnixNano: '1000',
+    endTimeUnixNano: '2000',
+    attributes,
+    events,
+  };
 }
 const traces = (spans: object[], resourceAttrs: object[] = []) => ({
-  resourceSpans: [{ resource: { attributes: resourceAttrs }, scopeSpans: [{ scope: { name: 'kong-internal' }, spans }] }],
+  resourceSpans: [
+    { resource: { attributes: resourceAttrs }, scopeSpans: [{ scope: { name: 'kong-internal' }, spans }] },
+  ],
 });
-const record = (attributes: object[] = []) => ({ timeUnixNano: '1000', severityNumber: 9, body: { stringValue: 'hello' }, attributes });
+const record = (attributes: object[] = []) => ({
+  timeUnixNano: '1000',
+  severityNumber: 9,
+  body: { stringValue: 'hello' },
+  attributes,
+});
 const logs = (records: object[], resourceAttrs: object[] = []) => ({
-  resourceLogs: [{ resource: { attributes: resourceAttrs }, scopeLogs: [{ scope: { name: 'kong-internal' }, logRecords: records }] }],
+  resourceLogs: [
+    { resource: { attributes: resourceAttrs }, scopeLogs: [{ scope: { name: 'kong-internal' }, logRecords: records }] },
+  ],
 });
 const manyAttrs = (n: number, prefix = 'a') => Array.from({ length: n }, (_, i) => kv(`${prefix}${i}`, i));
 
@@ -91,7 +114,9 @@ describe('DEFAULT_LIMITS and resolveLimits', () => {
   });
   it('overrides given values and refuses nonsense', () => {
     expect(resolveLimits({ maxSpansPerRequest: 10 })).toEqual({ ...DEFAULT_LIMITS, maxSpansPerRequest: 10 });
-    expect(() => resolveLimits({ maxAttributesPerItem: 0 })).toThrow('OTLP limit maxAttributesPerItem must be a positive integer, got 0');
+    expect(() => resolveLimits({ maxAttributesPerItem: 0 })).toThrow(
+      'OTLP limit maxAttributesPerItem must be a positive integer, got 0'
+    );
     expect(() => resolveLimits({ maxAttributeValueBytes: 1.5 })).toThrow(RangeError);
   });
 });
@@ -131,7 +156,9 @@ describe.each(ENCODINGS)('limits over HTTP (%s)', (enc) => {
     await start({ maxLogRecordsPerRequest: 2 });
     const r = await post('logs', logs([record(), record(), record()]), enc);
     expect(r.status).toBe(413);
-    expect(r.message).toBe('request has 3 log records, over the limit of 2 log records per request: send smaller batches');
+    expect(r.message).toBe(
+      'request has 3 log records, over the limit of 2 log records per request: send smaller batches'
+    );
     expect(sink.logs).toHaveLength(0);
     expect((await post('logs', logs([record(), record()]), enc)).status).toBe(200);
     expect(sink.logs[0].records).toHaveLength(2);
@@ -162,7 +189,11 @@ describe.each(ENCODINGS)('limits over HTTP (%s)', (enc) => {
   it('attributes per log record: extras dropped and counted, record kept', async () => {
     await start({ maxAttributesPerItem: 3 });
     const r = await post('logs', logs([record(manyAttrs(5)), record(manyAttrs(1))]), enc);
-    expect(r).toEqual({ status: 200, rejected: 0, message: 'accepted with limits applied: 2 attributes dropped on 1 items over the limit of 3 attributes per item' });
+    expect(r).toEqual({
+      status: 200,
+      rejected: 0,
+      message: 'accepted with limits applied: 2 attributes dropped on 1 items over the limit of 3 attributes per item',
+    });
     expect(sink.logs[0].records.map((x) => Object.keys(x.attributes))).toEqual([['a0', 'a1', 'a2'], ['a0']]);
     expect(sink.logs[0].records[0].droppedAttributesCount).toBe(2);
     expect(sink.logs[0].records[0].body).toBe('hello');
@@ -171,17 +202,32 @@ describe.each(ENCODINGS)('limits over HTTP (%s)', (enc) => {
   it('default attribute limit is 256', async () => {
     await start();
     const r = await post('traces', traces([span(manyAttrs(300))]), enc);
-    expect(r.message).toBe('accepted with limits applied: 44 attributes dropped on 1 items over the limit of 256 attributes per item');
+    expect(r.message).toBe(
+      'accepted with limits applied: 44 attributes dropped on 1 items over the limit of 256 attributes per item'
+    );
     expect(Object.keys(sink.traces[0].spans[0].attributes)).toHaveLength(256);
   });
 
   it('attribute value length: strings truncated (nested ones too), counted, reported', async () => {
     await start({ maxAttributeValueBytes: 8 });
-    const nested = { key: 'list', value: { arrayValue: { values: [{ stringValue: '0123456789' }, { kvlistValue: { values: [kv('k', 'abcdefghij')] } }] } } };
+    const nested = {
+      key: 'list',
+      value: {
+        arrayValue: { values: [{ stringValue: '0123456789' }, { kvlistValue: { values: [kv('k', 'abcdefghij')] } }] },
+      },
+    };
     const s = span([kv('short', 'ok'), kv('long', 'x'.repeat(100)), nested]);
     const r = await post('traces', traces([s]), enc);
-    expect(r).toEqual({ status: 200, rejected: 0, message: 'accepted with limits applied: 3 attribute values truncated to the limit of 8 bytes' });
-    expect(sink.traces[0].spans[0].attributes).toEqual({ short: 'ok', long: 'xxxxxxxx', list: ['01234567', { k: 'abcdefgh' }] });
+    expect(r).toEqual({
+      status: 200,
+      rejected: 0,
+      message: 'accepted with limits applied: 3 attribute values truncated to the limit of 8 bytes',
+    });
+    expect(sink.traces[0].spans[0].attributes).toEqual({
+      short: 'ok',
+      long: 'xxxxxxxx',
+      list: ['01234567', { k: 'abcdefgh' }],
+    });
   });
 
   it('default value limit is 16 KiB; a log body is not an attribute and is kept whole', async () => {
@@ -199,7 +245,9 @@ describe.each(ENCODINGS)('limits over HTTP (%s)', (enc) => {
     const r = await post('traces', traces([span(manyAttrs(2)), bad]), enc);
     expect(r.status).toBe(200);
     expect(r.rejected).toBe(1);
-    expect(r.message).toMatch(/^1 spans rejected: .*span_?[iI]d.*; accepted with limits applied: 1 attributes dropped on 1 items over the limit of 1 attributes per item$/);
+    expect(r.message).toMatch(
+      /^1 spans rejected: .*span_?[iI]d.*; accepted with limits applied: 1 attributes dropped on 1 items over the limit of 1 attributes per item$/
+    );
     expect(sink.traces[0].spans).toHaveLength(1);
   });
 
@@ -228,7 +276,9 @@ describe.each(ENCODINGS)('limits over HTTP (%s)', (enc) => {
     const r = await post('traces', traces([late, span(), lateEvent]), enc);
     expect(r.status).toBe(200);
     expect(r.rejected).toBe(2);
-    expect(r.message).toContain('start_time_unix_nano 18446744073709551615 is beyond the largest storable time (9223372036854775807 ns, year 2262)');
+    expect(r.message).toContain(
+      'start_time_unix_nano 18446744073709551615 is beyond the largest storable time (9223372036854775807 ns, year 2262)'
+    );
     expect(r.message).toContain('event "boom" time_unix_nano 9223372036854775808 is beyond');
     expect(sink.traces[0].spans).toHaveLength(1);
     const l = await post('logs', logs([{ ...record(), timeUnixNano: '9223372036854775808' }, record()]), enc);

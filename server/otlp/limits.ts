@@ -46,7 +46,8 @@ export function resolveLimits(partial: Partial<OtlpLimits> = {}): OtlpLimits {
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof OtlpLimits)[]) {
     const v = partial[key];
     if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`OTLP limit ${key} must be a positive integer, got ${String(v)}`);
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new RangeError(`OTLP limit ${key} must be a positive integer, got ${String(v)}`);
     out[key] = v;
   }
   return out;
@@ -170,7 +171,8 @@ function rejectWhere<T>(items: T[], out: Rejecting, reason: (item: T) => string 
 }
 
 const tooLate = (ns: bigint) => ns > MAX_TIME_NS;
-const timeReason = (what: string, field: string, ns: bigint) => `${what}: ${field} ${ns} is beyond the largest storable time (${MAX_TIME_NS} ns, year 2262)`;
+const timeReason = (what: string, field: string, ns: bigint) =>
+  `${what}: ${field} ${ns} is beyond the largest storable time (${MAX_TIME_NS} ns, year 2262)`;
 
 /** Rejects (in place, counted with a reason) spans whose start, end or event times cannot be stored. */
 export function rejectUnstorableSpans(batch: DecodedTraceBatch): void {
@@ -185,16 +187,22 @@ export function rejectUnstorableSpans(batch: DecodedTraceBatch): void {
 
 /** Rejects (in place, counted with a reason) log records whose time cannot be stored. */
 export function rejectUnstorableLogs(batch: DecodedLogBatch): void {
-  batch.records = rejectWhere(batch.records, batch, (r) => (tooLate(r.timeNs) ? timeReason('log record', 'time_unix_nano', r.timeNs) : undefined));
+  batch.records = rejectWhere(batch.records, batch, (r) =>
+    tooLate(r.timeNs) ? timeReason('log record', 'time_unix_nano', r.timeNs) : undefined
+  );
 }
 
 /** the warning for partial_success.error_message, or '' when no limit applied */
 export function describeLimitReport(r: LimitReport, limits: OtlpLimits): string {
   const parts: string[] = [];
   if (r.droppedAttributes > 0)
-    parts.push(`${r.droppedAttributes} attributes dropped on ${r.itemsWithDroppedAttributes} items over the limit of ${limits.maxAttributesPerItem} attributes per item`);
+    parts.push(
+      `${r.droppedAttributes} attributes dropped on ${r.itemsWithDroppedAttributes} items over the limit of ${limits.maxAttributesPerItem} attributes per item`
+    );
   if (r.truncatedValues > 0)
-    parts.push(`${r.truncatedValues} attribute values truncated to the limit of ${limits.maxAttributeValueBytes} bytes`);
+    parts.push(
+      `${r.truncatedValues} attribute values truncated to the limit of ${limits.maxAttributeValueBytes} bytes`
+    );
   return parts.join('; ');
 }
 

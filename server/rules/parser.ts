@@ -192,7 +192,7 @@ export function parse(src: string): ParseResult {
         const e = src[pos + 1];
         const map: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', r: '\r', t: '\t' };
         if (e === undefined || map[e] === undefined) {
-          fail('invalid escape in string: only \\" \\\\ \\n \\r \\t are allowed (use a raw string r#"..."# for regexes)', pos, pos + 2);
+          fail('invalid escape in string: only \\" \\\\ \\n \\r \\t are allowed (use a raw string r#"..."# for regexes)', pos, Math.min(pos + 2, src.length));
         }
         value += map[e];
         pos += 2;

@@ -1,4 +1,4 @@
-import { compileRegex } from './regex';
+import { compileRegex, translateRegex } from './regex';
 
 const re = (src: string) => {
   const r = compileRegex(src);
@@ -106,5 +106,14 @@ describe('exponential backtracking guard (JS backtracks, Rust does not)', () => 
   });
   it.each(['(ab)+', '(a+){2}', 'a+b+', '(a|b)+', '(?:\\d+\\.)?\\d+', '^/v1/(orders|users)/\\d+$', '(a+)?'])('accepts %s', (src) => {
     expect(compileRegex(src).ok).toBe(true);
+  });
+});
+
+describe('alternations under an unbounded repetition', () => {
+  it.each(['(a|aa)+', '(a|a)*b', '((a|aa))+', '(?:x|xy){2,}', '(a|A)+'])('refuses %s, which backtracks exponentially in JavaScript', (src) => {
+    expect(() => translateRegex(src)).toThrow(/alternation under an unbounded repetition/);
+  });
+  it.each(['(a|b)+', '(?:x|y|z)*', '^/v1/(orders|users)/\\d+$', '(ab|cd){1,3}'])('accepts %s', (src) => {
+    expect(() => translateRegex(src)).not.toThrow();
   });
 });

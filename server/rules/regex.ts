@@ -156,6 +156,10 @@ export function translateRegex(src: string): string {
   // it is refused. Track whether the last atom / each open group contains an unbounded repetition.
   let atomUnbounded = false;
   const groupUnbounded: boolean[] = [false];
+  // Overlapping alternatives under an unbounded repetition (`(a|aa)+`, `(a|a)*b`) are exponential too,
+  // and overlap is hard to rule out, so any group holding an alternation may not be repeated without bound.
+  let atomAlt = false;
+  const groupAlt: boolean[] = [false];
   const groupStarts: number[] = [];
   const names = new Set<string>();
   let depth = 0;
@@ -362,6 +366,11 @@ export function translateRegex(src: string): string {
       } else i++;
       if (atomStart === -1) throw new RegexError('repetition operator missing expression');
       const unbounded = q === '*' || q === '+' || q.endsWith(',}');
+      if (unbounded && atomAlt) {
+        throw new RegexError(
+          'an alternation under an unbounded repetition (like (a|aa)+) is not supported by kong-debugger: JavaScript regexes can backtrack exponentially on it; use a character class or a bounded {n,m}',
+        );
+      }
       if (unbounded && atomUnbounded) {
         throw new RegexError(
           'nested unbounded repetition (like (a+)+) is not supported by kong-debugger: JavaScript regexes can backtrack exponentially on it',
@@ -382,6 +391,7 @@ export function translateRegex(src: string): string {
     }
     atomStart = out.length;
     atomUnbounded = false;
+    atomAlt = false;
     if (c === '\\') {
       i++;
       const e = escape(false);
@@ -402,6 +412,7 @@ export function translateRegex(src: string): string {
       i++;
       out += '|';
       atomStart = -1;
+      groupAlt[groupAlt.length - 1] = true;
     } else if (c === ')') {
       if (depth === 0) throw new RegexError('unopened group');
       i++;
@@ -411,6 +422,9 @@ export function translateRegex(src: string): string {
       atomStart = groupStarts.pop()!;
       atomUnbounded = groupUnbounded.pop()!;
       if (atomUnbounded) groupUnbounded[groupUnbounded.length - 1] = true;
+      // `(a|b)+` is a character class in disguise: distinct single characters cannot overlap.
+      atomAlt = groupAlt.pop()! && !isCharAlternation(out.slice(atomStart));
+      if (atomAlt) groupAlt[groupAlt.length - 1] = true;
     } else if (c === '(') {
       i++;
       const groupStart = out.length;
@@ -418,6 +432,7 @@ export function translateRegex(src: string): string {
       if (ch() !== '?') {
         groupStarts.push(groupStart);
         groupUnbounded.push(false);
+        groupAlt.push(false);
         out += '(';
         depth++;
         flagStack.push({ ...cur() });
@@ -434,6 +449,7 @@ export function translateRegex(src: string): string {
         i += named[0].length;
         groupStarts.push(groupStart);
         groupUnbounded.push(false);
+        groupAlt.push(false);
         out += '(';
         depth++;
         flagStack.push({ ...cur() });
@@ -473,6 +489,7 @@ export function translateRegex(src: string): string {
       } else {
         groupStarts.push(groupStart);
         groupUnbounded.push(false);
+        groupAlt.push(false);
         out += '(?:';
         depth++;
         flagStack.push(nf);
@@ -498,4 +515,12 @@ export function compileRegex(src: string): RegexResult {
     const msg = e instanceof RegexError ? e.message : (e as Error).message.replace(/^Invalid regular expression: /, '');
     return { ok: false, message: `regex parse error: ${msg}` };
   }
+}
+
+/** `(a|b|c)` / `(?:a|b)` with distinct plain single characters (escapes are not looked into). */
+function isCharAlternation(group: string): boolean {
+  const m = /^\((?:\?:)?(.*)\)$/s.exec(group);
+  if (!m || m[1].includes('\\')) return false;
+  const branches = m[1].split('|');
+  return branches.every((b) => b.length === 1 && !'()[]{}.*+?^$'.includes(b)) && new Set(branches.map((b) => b.toLowerCase())).size === branches.length; // case-folded: (?i) may be on
 }

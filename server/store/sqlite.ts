@@ -8,11 +8,14 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
 // Log encryption at rest (server/crypto): body + attributes of each log row are sealed with the session's DEK.
-import { logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
+import { gcmOpen, gcmSeal, logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
 const SCHEMA_VERSION = 2;
+/** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
+export const PENDING_KEY_ID = '~pending';
+const SEALED_PENDING = 'sealed:v1:';
 
 // Upgrades, applied in order to databases older than SCHEMA_VERSION (a fresh database is created at 1 and upgraded).
 const MIGRATIONS: Record<number, string> = {
@@ -179,6 +182,8 @@ export class SqliteStore implements Store {
   private stmts: ReturnType<SqliteStore['prepare']>;
   /** set when logs are encrypted at rest (opts.keyProvider); absent = plaintext logs (tests, explicit opt-out) */
   readonly keyring?: SessionKeyring;
+  /** DEK of waiting logs, held for the store's life so loadPending() stays synchronous (see prepareKeys) */
+  private pendingDek?: Buffer;
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
@@ -249,7 +254,28 @@ export class SqliteStore implements Store {
       else missing.push(id);
     }
     if (missing.length === 0) return deks;
-    return Promise.all(missing.map(async (id) => deks.set(id, await this.keyring!.dekForWrite(id)))).then(() => deks);
+    // A session whose key cannot be had (revoked KEK, KMS down) loses this batch's logs, loudly; the spans and
+    // other sessions' logs of the batch are still written, so traces keep flowing. Logs are never stored unencrypted.
+    return Promise.all(
+      missing.map((id) =>
+        this.keyring!.dekForWrite(id).then(
+          (d) => void deks.set(id, d),
+          (e: Error) => void process.stderr.write(`warning: ${e.message}; the logs of this batch for that session are not stored\n`),
+        ),
+      ),
+    ).then(() => deks);
+  }
+
+  /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
+  async prepareKeys(): Promise<void> {
+    if (!this.keyring || this.pendingDek) return;
+    if (!this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND substr(payload, 1, ?) = ?`).get(SEALED_PENDING.length, SEALED_PENDING)) return;
+    try {
+      this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
+    } catch (e) {
+      // Start anyway: traces and new data still work; loadPending names what it cannot restore.
+      process.stderr.write(`warning: ${(e as Error).message}\n`);
+    }
   }
 
   /**
@@ -314,10 +340,22 @@ export class SqliteStore implements Store {
   }
 
   write(batch: WriteBatch): void | Promise<void> {
-    if (!this.keyring || batch.logs.length === 0) return this.writeSync(batch, undefined);
+    if (!this.keyring) return this.writeSync(batch, undefined);
+    const needPending = !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs');
+    if (batch.logs.length === 0 && !needPending) return this.writeSync(batch, undefined);
     const deks = this.deksFor(batch.logs.map((l) => l.sessionId));
     // Synchronous when every DEK is cached (the common case), so ingest order is unchanged.
-    return deks instanceof Map ? this.writeSync(batch, deks) : deks.then((d) => this.writeSync(batch, d));
+    if (deks instanceof Map && !needPending) return this.writeSync(batch, deks);
+    return Promise.all([deks, needPending ? this.keyring.dekForWrite(PENDING_KEY_ID) : undefined]).then(([d, p]) => {
+      if (p) this.pendingDek = p;
+      this.writeSync(batch, d);
+    });
+  }
+
+  /** waiting logs hold log content too: sealed with the pending DEK, bound to their trace id */
+  private sealPending(traceId: string, kind: string, payload: string): string {
+    if (!this.keyring || kind !== 'logs') return payload;
+    return SEALED_PENDING + gcmSeal(this.pendingDek!, Buffer.from(payload, 'utf8'), logRecordAad(PENDING_KEY_ID, traceId)).toString('base64');
   }
 
   private writeSync(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
@@ -369,12 +407,13 @@ export class SqliteStore implements Store {
       for (const [sessionId, traceId, startMs] of batch.memberships) s.insertMembership.run(sessionId, traceId, startMs);
       const logsAdded = new Map<string, number>();
       for (const l of batch.logs) {
+        if (deks && !deks.has(l.sessionId)) continue; // its key is unavailable (see deksFor)
         const res = this.insertLog(l, receivedMs, deks?.get(l.sessionId));
         if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
       }
       for (const sess of batch.sessions) this.saveSessionSync(sess);
       for (const traceId of batch.pendingDone ?? []) s.deletePending.run(traceId);
-      for (const p of batch.pendingAdd ?? []) s.addPending.run(p.traceId, p.kind, p.payload, receivedMs);
+      for (const p of batch.pendingAdd ?? []) s.addPending.run(p.traceId, p.kind, this.sealPending(p.traceId, p.kind, p.payload), receivedMs);
       // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
       for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
     })();
@@ -629,8 +668,8 @@ export class SqliteStore implements Store {
       const sessions = this.db.prepare(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < ?`).run(cutoffMs).changes;
       // Keys of sessions that are gone and have no logs left go too (crypto-shredding).
       this.db
-        .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs)`)
-        .run();
+        .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs) AND session_id != ?`)
+        .run(PENDING_KEY_ID);
       return { traces, logs, sessions };
     })();
   }
@@ -641,12 +680,22 @@ export class SqliteStore implements Store {
   }
 
   loadPending(): PendingRow[] {
-    return (this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>).map((r) => ({
-      traceId: r.trace_id,
-      kind: r.kind,
-      payload: r.payload,
-      receivedMs: r.received_ms,
-    }));
+    const out: PendingRow[] = [];
+    for (const r of this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>) {
+      let payload = r.payload;
+      if (payload.startsWith(SEALED_PENDING)) {
+        // Sealed waiting logs: needs prepareKeys(); if their key is gone they stay in the table, named in the log, not restored.
+        try {
+          if (!this.pendingDek) throw new Error('their key was not loaded (prepareKeys) or is unavailable');
+          payload = gcmOpen(this.pendingDek, Buffer.from(payload.slice(SEALED_PENDING.length), 'base64'), logRecordAad(PENDING_KEY_ID, r.trace_id)).toString('utf8');
+        } catch (e) {
+          process.stderr.write(`warning: waiting logs of trace ${r.trace_id} cannot be decrypted and are not restored: ${(e as Error).message}\n`);
+          continue;
+        }
+      }
+      out.push({ traceId: r.trace_id, kind: r.kind, payload, receivedMs: r.received_ms });
+    }
+    return out;
   }
 
   deletePending(traceIds: string[]): void {
