@@ -8,7 +8,7 @@ import { TokenStore } from '../auth/tokens';
 import { ApiClient, ApiClientError } from './client';
 import { formatSessions, formatTraces, formatValidation, table } from './format';
 // Log encryption at rest: which KEK provider serve / keys rotate use (server/crypto/config.ts).
-import { keyProviderFromConfig } from '../crypto/config';
+import { keyProviderFromConfig, tenantKeyResolver } from '../crypto/config';
 import { SqliteStore } from '../store/sqlite';
 
 /** the key options shared by `serve` and `keys rotate`; no flag for the key itself (it would show in `ps`) */
@@ -19,7 +19,8 @@ function keyOptions(cmd: Command): Command {
     .addOption(new Option('--vault-addr <url>', 'Vault address').env('VAULT_ADDR'))
     .addOption(new Option('--vault-token <token>', 'Vault token (prefer the env var)').env('VAULT_TOKEN'))
     .addOption(new Option('--vault-mount <path>', 'transit engine mount').env('KONG_DEBUGGER_VAULT_MOUNT').default('transit'))
-    .addOption(new Option('--vault-namespace <ns>', 'Vault Enterprise namespace').env('VAULT_NAMESPACE'));
+    .addOption(new Option('--vault-namespace <ns>', 'Vault Enterprise namespace').env('VAULT_NAMESPACE'))
+    .addOption(new Option('--tenant-keys <file>', 'JSON file: per-tenant customer-managed keys (kekFile, kekBase64 or vault*)').env('KONG_DEBUGGER_TENANT_KEYS'));
 }
 
 function keyProviderOf(o: Record<string, string | undefined>, dataDir: string) {
@@ -78,7 +79,7 @@ export function buildCli(): Command {
     .action(async (o) => {
       const keyProvider = keyProviderOf(o, path.resolve(o.dataDir));
       const server = await startServer({
-        keyProvider,
+        keyProvider: o.tenantKeys ? tenantKeyResolver(path.resolve(o.tenantKeys), keyProvider, path.resolve(o.dataDir)) : keyProvider,
         port: o.port,
         otlpPort: o.otlpPort,
         host: o.host,
@@ -95,7 +96,7 @@ export function buildCli(): Command {
         `  REST API       ${server.apiUrl}/api/v1   (health: ${server.apiUrl}/api/v1/health)`,
         `  OTLP/HTTP      ${server.otlpUrl}/v1/traces and ${server.otlpUrl}/v1/logs`,
         `  data           ${path.resolve(o.dataDir)} (SQLite, retention ${o.retentionDays} days)`,
-        `  logs at rest   AES-256-GCM, per-session keys wrapped by ${keyProvider.description}`,
+        `  logs at rest   AES-256-GCM, per-session keys wrapped by ${keyProvider.description}${o.tenantKeys ? ` (tenants in ${o.tenantKeys}: their own keys)` : ''}`,
         authMode === 'tokens'
           ? `  auth           API tokens required (REST: admin/debugger/viewer; OTLP: ingest); create them with \`kong-debugger token create\``
           : `  auth           NONE: anyone who reaches these ports reads captured traffic and starts sessions (local demo only; use --auth tokens)`,
@@ -145,7 +146,8 @@ export function buildCli(): Command {
       .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data')),
   ).action(async (o) => {
     const dataDir = path.resolve(o.dataDir);
-    const store = new SqliteStore(dataDir, Date.now, { keyProvider: keyProviderOf(o, dataDir) });
+    const base = keyProviderOf(o, dataDir);
+    const store = new SqliteStore(dataDir, Date.now, { keyProvider: o.tenantKeys ? tenantKeyResolver(path.resolve(o.tenantKeys), base, dataDir) : base });
     try {
       const r = await store.keyring!.rotate();
       process.stdout.write(`re-wrapped ${r.rewrapped} session keys\n`);

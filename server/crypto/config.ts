@@ -1,6 +1,7 @@
 import { KeyProviderError } from './errors';
 import { LocalKeyProvider } from './local';
-import type { KeyProvider } from './provider';
+import fs from 'node:fs';
+import type { KeyProvider, ProviderResolver } from './provider';
 import { StaticKeyProvider } from './static';
 import { VaultTransitProvider } from './vault';
 
@@ -47,4 +48,30 @@ export function keyProviderFromConfig(c: KeyConfig): KeyProvider {
   if (c.kekFile) return StaticKeyProvider.fromFile(c.kekFile);
   if (c.kekBase64) return StaticKeyProvider.fromBase64(c.kekBase64);
   return LocalKeyProvider.open(c.dataDir);
+}
+
+/**
+ * Customer-managed keys per tenant: a JSON file `{ "<tenant>": { "kekFile": "..." } | { "kekBase64": "..." } |
+ * { "vaultKey": "...", "vaultAddr": "...", "vaultToken": "...", "vaultMount"?: "...", "vaultNamespace"?: "..." } }`.
+ * Sessions of a listed tenant get their data keys wrapped by that tenant's key; every other tenant (and logs that
+ * wait for their trace) by the server's default provider.
+ */
+export function tenantKeyResolver(file: string, fallback: KeyProvider, dataDir: string): ProviderResolver {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new KeyProviderError(`cannot read tenant keys from ${file}: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new KeyProviderError(`${file} must be a JSON object of tenant → key settings`);
+  const known = new Set(['kekFile', 'kekBase64', 'vaultKey', 'vaultAddr', 'vaultToken', 'vaultMount', 'vaultNamespace']);
+  const byTenant = new Map<string, KeyProvider>();
+  for (const [tenant, cfg] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof cfg !== 'object' || cfg === null) throw new KeyProviderError(`${file}: the settings of tenant "${tenant}" must be an object`);
+    for (const k of Object.keys(cfg)) if (!known.has(k)) throw new KeyProviderError(`${file}: tenant "${tenant}": unknown setting "${k}"; use ${[...known].join(', ')}`);
+    const c = cfg as Omit<KeyConfig, 'dataDir'>;
+    if (!c.kekFile && !c.kekBase64 && !c.vaultKey) throw new KeyProviderError(`${file}: tenant "${tenant}" names no key (kekFile, kekBase64 or vaultKey)`);
+    byTenant.set(tenant, keyProviderFromConfig({ ...c, dataDir }));
+  }
+  return (ctx) => (ctx.tenantId !== undefined && byTenant.get(ctx.tenantId)) || fallback;
 }

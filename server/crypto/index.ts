@@ -1,5 +1,5 @@
 // Encryption of logs at rest: envelope scheme (per-session DEK, wrapped by a KEK) and the KEK providers.
-export { keyProviderFromConfig, type KeyConfig } from './config';
+export { keyProviderFromConfig, tenantKeyResolver, type KeyConfig } from './config';
 export { KeyProviderError, LogKeyUnavailableError } from './errors';
 export { SessionKeyring, type DekRow, type DekStore, type KeyringOptions } from './keyring';
 export { LocalKeyProvider, LOCAL_KEK_FILE } from './local';

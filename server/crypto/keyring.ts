@@ -25,6 +25,8 @@ export interface KeyringOptions {
   /** how long an unwrapped DEK is trusted before the provider is asked again, default 5 min: bounds how long a revoked KEK keeps working */
   cacheTtlMs?: number;
   now?: () => number;
+  /** the tenant of a session, so a tenant's own (customer-managed) key wraps its sessions' data keys */
+  tenantOf?: (sessionId: string) => string | undefined;
 }
 
 /**
@@ -49,6 +51,14 @@ export class SessionKeyring {
     this.maxCached = opts.maxCached ?? 1000;
     this.ttlMs = opts.cacheTtlMs ?? 300_000;
     this.now = opts.now ?? Date.now;
+    this.tenantOf = opts.tenantOf;
+  }
+
+  private readonly tenantOf?: (sessionId: string) => string | undefined;
+
+  private ctx(sessionId: string): KeyContext {
+    const tenantId = sessionId ? this.tenantOf?.(sessionId) : undefined;
+    return tenantId ? { sessionId, tenantId } : { sessionId };
   }
 
   /** the cached DEK, if fresh (no I/O) */
@@ -92,7 +102,7 @@ export class SessionKeyring {
   }
 
   private async fetch(sessionId: string, create: boolean): Promise<Buffer> {
-    const ctx: KeyContext = { sessionId };
+    const ctx = this.ctx(sessionId);
     const provider = this.resolve(ctx);
     let row = this.store.getDek(sessionId);
     let dek: Buffer;
@@ -149,7 +159,7 @@ export class SessionKeyring {
     if (first.rotate) await first.rotate();
     rotated.add(first);
     for (const row of rows) {
-      const ctx: KeyContext = { sessionId: row.sessionId };
+      const ctx = this.ctx(row.sessionId);
       const provider = this.resolve(ctx);
       try {
         if (!rotated.has(provider)) {

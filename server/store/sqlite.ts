@@ -208,7 +208,8 @@ export class SqliteStore implements Store {
     }
     this.migrate();
     this.stmts = this.prepare();
-    if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), opts.keyCache);
+    // A session's tenant picks the provider, so a tenant that brings its own key gets its sessions wrapped by it.
+    if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), { tenantOf: (id) => this.getSession(id)?.tenant, ...opts.keyCache });
   }
 
   /** each step and its version bump in one transaction: an interrupted upgrade leaves the old version intact */
