@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startServer, type RunningServer } from '../app';
 import { encodeTracesProtobuf } from '../otlp/testing';
 import { loadFixture } from '../testing/otlp-builders';
+import { Gen, prng } from '../testing/fuzz';
 
 /*
  * Bounded fuzz of the REST API through a real server: random JSON bodies, random query strings and
@@ -15,30 +16,6 @@ import { loadFixture } from '../testing/otlp-builders';
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const BUDGET_MS = Number(process.env.FUZZ_MS ?? 5000);
 const REQUEST_TIMEOUT_MS = 10_000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(readonly rnd: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.rnd() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  chance(p: number): boolean {
-    return this.rnd() < p;
-  }
-}
 
 const TRACE_DOC = loadFixture('kong-trace.otlp.json');
 const TRACE_ID: string = TRACE_DOC.resourceSpans[0].scopeSpans[0].spans[0].traceId;

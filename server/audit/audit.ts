@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../store/database';
 
 export type AuditAction = 'session.create' | 'session.stop' | 'session.delete' | 'token.create' | 'token.revoke';
 
@@ -21,10 +20,7 @@ export class AuditLog {
   private readonly db: Database.Database;
 
   constructor(dataDir: string) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'kong-debugger.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDatabase(dataDir);
     this.db.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       time_ms INTEGER NOT NULL,

@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { DEFAULT_TENANT, TENANT_PATTERN, isRole, type Principal, type Role } from './roles';
+import { openDatabase } from '../store/database';
 
 export interface TokenInfo {
   id: string;
@@ -31,10 +30,7 @@ export class TokenStore {
   private readonly db: Database.Database;
 
   constructor(dataDir: string) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'kong-debugger.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDatabase(dataDir);
     this.db.exec(`CREATE TABLE IF NOT EXISTS tokens (
       id TEXT PRIMARY KEY,
       name TEXT NOT NULL,

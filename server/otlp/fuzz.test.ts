@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../app';
 import { loadFixture } from '../testing/otlp-builders';
 import { decodeExportResponseProtobuf, decodeStatusProtobuf } from './responses';
 import { encodeLogsProtobuf, encodeTracesProtobuf } from './testing';
+import { Gen, prng } from '../testing/fuzz';
 
 /*
  * Bounded fuzz of the OTLP receiver through a real server: random bytes, mutated protobuf
@@ -19,36 +20,6 @@ import { encodeLogsProtobuf, encodeTracesProtobuf } from './testing';
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const BUDGET_MS = Number(process.env.FUZZ_MS ?? 8000);
 const REQUEST_TIMEOUT_MS = 10_000;
-
-/** mulberry32: small, fast, good enough for fuzzing, reproducible from a 32-bit seed */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(readonly rnd: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.rnd() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  chance(p: number): boolean {
-    return this.rnd() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-}
 
 const TRACE_DOC = loadFixture('kong-trace.otlp.json');
 const LOGS_DOC = loadFixture('kong-logs.otlp.json');

@@ -10,6 +10,7 @@ import {
   SAMPLER_FIELDS,
   validateExpression,
 } from './index';
+import { Gen, prng } from '../testing/fuzz';
 
 /*
  * Bounded fuzz of the rule engine: grammar-aware random expressions plus byte-level mutations
@@ -23,30 +24,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const BUDGET_MS = Number(process.env.FUZZ_MS ?? 4000);
 /** far above any sane call; only an exponential blow-up reaches it */
 const CALL_LIMIT_MS = 2000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(readonly rnd: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.rnd() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  chance(p: number): boolean {
-    return this.rnd() < p;
-  }
-}
 
 /** runs fn, throwing if it takes longer than CALL_LIMIT_MS (synchronous code included) */
 const sandbox = vm.createContext({ fn: undefined as unknown });

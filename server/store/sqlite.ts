@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import path from 'node:path';
+import type Database from 'better-sqlite3';
 import type { LogLevel, LogQueryFilters, LogRecord, Span, TraceQueryFilters, TraceListItem } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
 import { nsToMs } from '../../common/spans/time';
+import { openDatabase } from './database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
@@ -191,13 +190,10 @@ export class SqliteStore implements Store {
     private readonly now: () => number = Date.now,
     opts: StoreOptions = {},
   ) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'kong-debugger.sqlite'));
     // WAL: readers never block the ingest writer; NORMAL sync is durable across process crashes.
-    this.db.pragma('journal_mode = WAL');
+    this.db = openDatabase(dataDir);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
-    this.db.pragma('busy_timeout = 5000');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.exec(SCHEMA);

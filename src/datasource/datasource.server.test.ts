@@ -22,7 +22,8 @@ const TRACE_ID = 'fe42545217a406e81da675f9d52a2532';
 
 function post(url: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    // the server runs with tokens: OTLP needs the (bootstrap) ingest token, as Kong's plugin would send it
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ingest-tok' } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -39,7 +40,7 @@ function startCli(dir: string): Promise<{ apiUrl: string; otlpUrl: string }> {
   const root = path.resolve(__dirname, '../..');
   child = spawn(
     process.execPath,
-    ['bin/kong-debugger.js', 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--api-token', 'tok'],
+    ['bin/kong-debugger.js', 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--api-token', 'tok', '--ingest-token', 'ingest-tok'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }
   );
   return new Promise((resolve, reject) => {
@@ -155,5 +156,5 @@ it('explains a wrong token', async () => {
   const res = await ds.testDatasource();
   setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, 'tok'));
   expect(res.status).toBe('error');
-  expect(res.message).toMatch(/API token was rejected \(HTTP 401: the API token is not valid\)/);
+  expect(res.message).toMatch(/API token was rejected \(HTTP 401: the API token is not valid/);
 });
