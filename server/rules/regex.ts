@@ -174,6 +174,15 @@ export function translateRegex(src: string): string {
     }
   };
 
+  /** The text of a `{...}` argument (`\x{41}`, `\p{Greek}`) at the cursor, which is left after the `}`. */
+  const braced = (): string => {
+    const end = cps.indexOf(0x7d, i);
+    if (end === -1) throw new RegexError('found an opening { with no corresponding closing }');
+    const text = String.fromCodePoint(...cps.slice(i + 1, end));
+    i = end + 1;
+    return text;
+  };
+
   /** An escape after `\`; returns the JS text and whether it is a single literal code point. */
   const escape = (inClass: boolean): { js: string; cp?: number } => {
     const c = ch();
@@ -210,10 +219,7 @@ export function translateRegex(src: string): string {
       case 'U': {
         let hex: string;
         if (ch() === '{') {
-          const end = cps.indexOf(0x7d, i);
-          if (end === -1) throw new RegexError('found an opening { with no corresponding closing }');
-          hex = String.fromCodePoint(...cps.slice(i + 1, end));
-          i = end + 1;
+          hex = braced();
         } else {
           const n = c === 'x' ? 2 : c === 'u' ? 4 : 8;
           hex = String.fromCodePoint(...cps.slice(i, i + n));
@@ -230,10 +236,7 @@ export function translateRegex(src: string): string {
       case 'P': {
         let name: string;
         if (ch() === '{') {
-          const end = cps.indexOf(0x7d, i);
-          if (end === -1) throw new RegexError('found an opening { with no corresponding closing }');
-          name = String.fromCodePoint(...cps.slice(i + 1, end));
-          i = end + 1;
+          name = braced();
         } else {
           name = ch();
           if (name === '') throw new RegexError('incomplete escape sequence, reached end of pattern prematurely');

@@ -1,8 +1,7 @@
 /** Panel: the correlated log viewer over the data source's log-lines frame. */
 import React, { useCallback, useMemo } from 'react';
 import { PanelProps } from '@grafana/data';
-import { PanelDataErrorView } from '@grafana/runtime';
-import { Alert } from '@grafana/ui';
+import { PanelProblem } from '../shared/PanelProblem';
 import { rowLinks as links } from './links';
 import { LogsView } from './LogsView';
 import { LogRow, readLogsFrame } from './model';
@@ -22,21 +21,14 @@ export function DebugLogsPanel(props: PanelProps<DebugLogsOptions>) {
     [model, replaceVariables, timeRange]
   );
 
-  if (result.ok === 'empty') {
+  if (result.ok !== true) {
     return (
-      <PanelDataErrorView
-        panelId={id}
-        fieldConfig={fieldConfig}
-        data={data}
-        message="No log lines: run a logs query for a debug session."
+      <PanelProblem
+        problem={result.ok === 'empty' ? 'empty' : { error: result.error }}
+        panel={{ id, fieldConfig, data }}
+        emptyMessage="No log lines: run a logs query for a debug session."
+        errorTitle="Cannot show the logs"
       />
-    );
-  }
-  if (result.ok === false) {
-    return (
-      <Alert severity="error" title="Cannot show the logs">
-        {result.error}
-      </Alert>
     );
   }
   return (

@@ -2,8 +2,9 @@
 import React, { useCallback } from 'react';
 import { css } from '@emotion/css';
 import { PanelProps } from '@grafana/data';
-import { PanelDataErrorView, locationService } from '@grafana/runtime';
-import { Alert, ScrollContainer } from '@grafana/ui';
+import { locationService } from '@grafana/runtime';
+import { ScrollContainer } from '@grafana/ui';
+import { PanelProblem } from '../shared/PanelProblem';
 import { LifecycleMap } from './LifecycleMap';
 import { MapNode, readLifecycleFrames } from './model';
 import { DEFAULT_OPTIONS, LifecycleMapOptions } from './types';
@@ -20,21 +21,14 @@ export function LifecycleMapPanel(props: PanelProps<LifecycleMapOptions>) {
     [variableName]
   );
 
-  if (result.ok === 'empty') {
+  if (result.ok !== true) {
     return (
-      <PanelDataErrorView
-        panelId={id}
-        fieldConfig={fieldConfig}
-        data={data}
-        message="No lifecycle summary: run a summary query for a trace or a session."
+      <PanelProblem
+        problem={result.ok === 'empty' ? 'empty' : { error: result.error }}
+        panel={{ id, fieldConfig, data }}
+        emptyMessage="No lifecycle summary: run a summary query for a trace or a session."
+        errorTitle="Cannot draw the lifecycle map"
       />
-    );
-  }
-  if (result.ok === false) {
-    return (
-      <Alert severity="error" title="Cannot draw the lifecycle map">
-        {result.error}
-      </Alert>
     );
   }
   // An unset variable interpolates to itself; treat that as "nothing selected".
