@@ -6,13 +6,19 @@ import { traceSummary } from '../../common/lifecycle';
 import { spansFromOtlpJson } from '../../common/spans/testing';
 import { startServer, type RunningServer } from '../app';
 import { encodeLogsProtobuf, encodeTracesProtobuf } from '../otlp/testing';
+import { createTestDatabase } from '../testing/pg';
 import { getJson, kongRequest, loadFixture, logsPayload, postJson, tracesPayload } from '../testing/otlp-builders';
 
 let dataDir: string;
 let server: RunningServer;
+/** the server to close after the test (tests that restart close the first one themselves) */
+let running: RunningServer | undefined;
+/** set while the suite runs on PostgreSQL: a fresh database per test */
+let databaseUrl: string | undefined;
 
 async function start(extra: Partial<Parameters<typeof startServer>[0]> = {}) {
-  server = await startServer({ dataDir, port: 0, otlpPort: 0, ...extra });
+  server = await startServer({ dataDir, port: 0, otlpPort: 0, databaseUrl, ...extra });
+  running = server;
   return server;
 }
 
@@ -44,350 +50,368 @@ beforeEach(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-api-'));
 });
 
-afterEach(async () => {
-  await server?.close();
+afterEach(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('sessions', () => {
-  beforeEach(() => start());
-
-  it('answers health', async () => {
-    const r = await getJson(`${server.apiUrl}/api/v1/health`);
-    expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: 'ok', store: 'sqlite', runningSessions: 0 });
+// The whole suite runs on both stores: the embedded SQLite and PostgreSQL (the machine's, trust auth).
+describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
+  let drop: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    if (kind !== 'postgres') return;
+    const db = await createTestDatabase();
+    databaseUrl = db.url;
+    drop = db.drop;
+  });
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    await drop?.();
+    drop = undefined;
+    databaseUrl = undefined;
   });
 
-  it('creates a session with defaults, lists, gets, stops and deletes it', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60 });
-    expect(s).toMatchObject({ status: 'in_progress', maxTraces: 200, captureLogs: false, traceCount: 0, durationSeconds: 60 });
-    expect(Date.parse(s.endsAt!) - Date.parse(s.startedAt!)).toBe(60_000);
+  describe('sessions', () => {
+    beforeEach(() => start());
 
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions`)).body.sessions.map((x: Session) => x.id)).toEqual([s.id]);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body.id).toBe(s.id);
+    it('answers health', async () => {
+      const r = await getJson(`${server.apiUrl}/api/v1/health`);
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ status: 'ok', store: kind, runningSessions: 0 });
+    });
 
-    const stopped = await postJson(`${server.apiUrl}/api/v1/sessions/${s.id}/stop`, {});
-    expect(stopped.status).toBe(200);
-    expect(stopped.body.status).toBe('cancelled');
-    const again = await postJson(`${server.apiUrl}/api/v1/sessions/${s.id}/stop`, {});
-    expect(again.status).toBe(409);
-    expect(again.body.message).toMatch(/already ended \(status cancelled\)/);
+    it('creates a session with defaults, lists, gets, stops and deletes it', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60 });
+      expect(s).toMatchObject({ status: 'in_progress', maxTraces: 200, captureLogs: false, traceCount: 0, durationSeconds: 60 });
+      expect(Date.parse(s.endsAt!) - Date.parse(s.startedAt!)).toBe(60_000);
 
-    const del = await fetch(`${server.apiUrl}/api/v1/sessions/${s.id}`, { method: 'DELETE' });
-    expect(del.status).toBe(204);
-    const gone = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`);
-    expect(gone.status).toBe(404);
-    expect(gone.body.message).toBe(`no debug session with id "${s.id}"`);
-  });
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions`)).body.sessions.map((x: Session) => x.id)).toEqual([s.id]);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body.id).toBe(s.id);
 
-  it.each([
-    [{ rule: { type: 'advanced', expression: 'http.path == "/x"' }, durationSeconds: 9 }, /durationSeconds must be from 10/],
-    [{ rule: { type: 'advanced', expression: 'http.path == "/x"' }, durationSeconds: 1801 }, /durationSeconds must be from 10/],
-    [{ rule: { type: 'advanced', expression: 'http.path == "/x"' } }, /durationSeconds is required/],
-    [{ rule: { type: 'advanced', expression: 'http.path == "/x"' }, durationSeconds: 60, maxTraces: 0 }, /maxTraces must be/],
-    [{ rule: { type: 'fancy' }, durationSeconds: 60 }, /rule.type must be "basic" or "advanced"/],
-    [{ rule: { type: 'basic', routeIds: [1] }, durationSeconds: 60 }, /rule.routeIds must be an array of non-empty strings/],
-    [{ rule: { type: 'advanced', expression: 'a == 1' }, durationSeconds: 60, colour: 'red' }, /unknown field "colour"/],
-    ['nope', /body must be a JSON object/],
-  ])('rejects %j with a 400', async (body, message) => {
-    const r = await postJson(`${server.apiUrl}/api/v1/sessions`, body);
-    expect(r.status).toBe(400);
-    expect(r.body.message).toMatch(message);
-  });
+      const stopped = await postJson(`${server.apiUrl}/api/v1/sessions/${s.id}/stop`, {});
+      expect(stopped.status).toBe(200);
+      expect(stopped.body.status).toBe('cancelled');
+      const again = await postJson(`${server.apiUrl}/api/v1/sessions/${s.id}/stop`, {});
+      expect(again.status).toBe(409);
+      expect(again.body.message).toMatch(/already ended \(status cancelled\)/);
 
-  it('rejects a rule with a typo with the position of the fault, like validate does', async () => {
-    const expression = 'http.response.status_cod >= 500';
-    const r = await postJson(`${server.apiUrl}/api/v1/sessions`, { rule: { type: 'advanced', expression }, durationSeconds: 60 });
-    expect(r.status).toBe(400);
-    expect(r.body.errors[0]).toMatchObject({ start: 0, end: 'http.response.status_cod'.length });
-    expect(r.body.errors[0].message).toMatch(/http\.response\.status_code/);
-    const v = await postJson(`${server.apiUrl}/api/v1/expressions/validate`, { expression });
-    expect(v.status).toBe(200);
-    expect(v.body.valid).toBe(false);
-    expect(v.body.errors).toEqual(r.body.errors);
-    const ok = await postJson(`${server.apiUrl}/api/v1/expressions/validate`, { expression: 'http.response.status_code >= 500' });
-    expect(ok.body).toEqual({ valid: true, errors: [] });
-  });
+      const del = await fetch(`${server.apiUrl}/api/v1/sessions/${s.id}`, { method: 'DELETE' });
+      expect(del.status).toBe(204);
+      const gone = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`);
+      expect(gone.status).toBe(404);
+      expect(gone.body.message).toBe(`no debug session with id "${s.id}"`);
+    });
 
-  it('gives JSON 404s for unknown sessions and endpoints, and 400 for malformed JSON', async () => {
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/nope/traces`)).status).toBe(404);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/nope/logs`)).status).toBe(404);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/nope/summary`)).status).toBe(404);
-    const r = await getJson(`${server.apiUrl}/api/v1/nothing`);
-    expect(r.status).toBe(404);
-    expect(r.body.message).toBe('no such endpoint: GET /api/v1/nothing');
-    const bad = await fetch(`${server.apiUrl}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rule":' });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toMatch(/JSON/i);
-  });
-});
-
-describe('capture', () => {
-  beforeEach(() => start());
-
-  it('keeps only the traces a running session matches, in every session they match', async () => {
-    const errors = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60 });
-    const route = await createSession({ rule: { type: 'basic', routeIds: ['route-a'] }, durationSeconds: 60 });
-    const ok = kongRequest({ status: 200, routeId: 'route-b' });
-    const fail = kongRequest({ status: 503, routeId: 'route-a' });
-    const okA = kongRequest({ status: 201, routeId: 'route-a' });
-    const oss = kongRequest({ status: 502, oss: true });
-    await sendTraces([...ok.spans, ...fail.spans, ...okA.spans]);
-    await sendTraces(oss.spans, oss.resource, 'json');
-
-    expect((await traces(errors.id)).traces.map((t) => t.traceId).sort()).toEqual([fail.traceId, oss.traceId].sort());
-    expect((await traces(route.id)).traces.map((t) => t.traceId).sort()).toEqual([fail.traceId, okA.traceId].sort());
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/${ok.traceId}`)).status).toBe(404);
-
-    const detail = await getJson(`${server.apiUrl}/api/v1/traces/${fail.traceId}`);
-    expect(detail.status).toBe(200);
-    expect(detail.body.spans).toHaveLength(3);
-    expect(detail.body.spans.every((s: any) => /^[0-9a-f]{32}$/.test(s.traceId) && /^[0-9a-f]{16}$/.test(s.spanId))).toBe(true);
-    expect(detail.body.scope).toEqual({ name: 'kong-internal', version: '0.1.0' });
-    // The same trace addressed by the base64 form Kong Enterprise writes.
-    const b64 = Buffer.from(fail.traceId, 'hex').toString('base64');
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/${encodeURIComponent(b64)}`)).body.traceId).toBe(fail.traceId);
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/xyz`)).status).toBe(400);
-
-    const s = (await getJson(`${server.apiUrl}/api/v1/sessions/${errors.id}`)).body;
-    expect(s.traceCount).toBe(2);
-  });
-
-  it('judges a trace split over two requests when its root arrives last', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.path ^= "/v1"' }, durationSeconds: 60 });
-    const t = kongRequest({ path: '/v1/users' });
-    const [root, ...rest] = t.spans;
-    await sendTraces(rest);
-    expect((await traces(s.id)).traces).toHaveLength(0);
-    await sendTraces([root]);
-    const list = await traces(s.id);
-    expect(list.traces).toHaveLength(1);
-    expect(list.traces[0]).toMatchObject({ traceId: t.traceId, spanCount: 3, path: '/v1/users', method: 'GET' });
-    // A late duplicate of a span (Kong retries non-200 answers) is an upsert, not a new span.
-    await sendTraces([rest[0]]);
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
-  });
-
-  it('puts a trace whose resource names a session into it directly', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code == 999' }, durationSeconds: 60 });
-    const t = kongRequest({ sessionId: s.id });
-    await sendTraces(t.spans, t.resource);
-    expect((await traces(s.id)).traces.map((x) => x.traceId)).toEqual([t.traceId]);
-    // A session.id that names no session of ours is ignored: the rule decides.
-    const other = kongRequest({ sessionId: '01890000-0000-7000-8000-000000000000' });
-    await sendTraces(other.spans, other.resource);
-    expect((await traces(s.id)).traces).toHaveLength(1);
-  });
-
-  it('completes a session at its trace cap without overshooting', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 200' }, durationSeconds: 60, maxTraces: 3 });
-    const reqs = Array.from({ length: 5 }, () => kongRequest());
-    await sendTraces(reqs.flatMap((r) => r.spans));
-    const after = (await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body;
-    expect(after.status).toBe('completed');
-    expect(after.traceCount).toBe(3);
-    expect(after.endedAt).toBeDefined();
-    expect((await traces(s.id)).traces).toHaveLength(3);
-  });
-
-  it('filters and pages the trace list, newest first', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
-    const t0 = Date.now() - 60_000;
-    const specs = [
-      { status: 200, method: 'GET', path: '/a/1', durationMs: 5, routeId: 'r1', serviceId: 's1' },
-      { status: 404, method: 'GET', path: '/a/2', durationMs: 50, routeId: 'r1', serviceId: 's1' },
-      { status: 500, method: 'POST', path: '/b/1', durationMs: 500, routeId: 'r2', serviceId: 's1' },
-      { status: 503, method: 'PUT', path: '/b/2', durationMs: 80, routeId: 'r2', serviceId: 's2' },
-      { status: 201, method: 'POST', path: '/a/3', durationMs: 10, routeId: 'r3', serviceId: 's2' },
-    ];
-    const built = specs.map((sp, i) => kongRequest({ ...sp, startMs: t0 + i * 1000 }));
-    await sendTraces(built.flatMap((b) => b.spans));
-    const ids = (l: TraceList) => l.traces.map((t) => built.findIndex((b) => b.traceId === t.traceId));
-
-    expect(ids(await traces(s.id))).toEqual([4, 3, 2, 1, 0]);
-    expect(ids(await traces(s.id, '?status=5xx'))).toEqual([3, 2]);
-    expect(ids(await traces(s.id, '?status=404'))).toEqual([1]);
-    expect(ids(await traces(s.id, '?status=200-404'))).toEqual([4, 1, 0]);
-    expect(ids(await traces(s.id, '?method=post'))).toEqual([4, 2]);
-    expect(ids(await traces(s.id, '?path=/a'))).toEqual([4, 1, 0]);
-    expect(ids(await traces(s.id, '?minDurationMs=50'))).toEqual([3, 2, 1]);
-    expect(ids(await traces(s.id, '?errorsOnly=true'))).toEqual([3, 2]);
-    expect(ids(await traces(s.id, '?routeId=r2'))).toEqual([3, 2]);
-    expect(ids(await traces(s.id, '?serviceId=s2'))).toEqual([4, 3]);
-    expect(ids(await traces(s.id, `?from=${t0 + 1000}&to=${t0 + 3000}`))).toEqual([3, 2, 1]);
-
-    const p1 = await traces(s.id, '?limit=2');
-    expect(ids(p1)).toEqual([4, 3]);
-    const p2 = await traces(s.id, `?limit=2&cursor=${p1.nextCursor}`);
-    expect(ids(p2)).toEqual([2, 1]);
-    const p3 = await traces(s.id, `?limit=2&cursor=${p2.nextCursor}`);
-    expect(ids(p3)).toEqual([0]);
-    expect(p3.nextCursor).toBeUndefined();
-
-    for (const [q, msg] of [
-      ['?status=6xx', /invalid status filter/],
-      ['?limit=0', /"limit" must be a whole number from 1 to 1000/],
-      ['?cursor=garbage', /invalid cursor/],
-      ['?sort=asc', /unknown query parameter "sort"/],
-      ['?errorsOnly=maybe', /must be true or false/],
-    ] as const) {
-      const r = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/traces${q}`);
+    it.each([
+      [{ rule: { type: 'advanced', expression: 'http.path == "/x"' }, durationSeconds: 9 }, /durationSeconds must be from 10/],
+      [{ rule: { type: 'advanced', expression: 'http.path == "/x"' }, durationSeconds: 1801 }, /durationSeconds must be from 10/],
+      [{ rule: { type: 'advanced', expression: 'http.path == "/x"' } }, /durationSeconds is required/],
+      [{ rule: { type: 'advanced', expression: 'http.path == "/x"' }, durationSeconds: 60, maxTraces: 0 }, /maxTraces must be/],
+      [{ rule: { type: 'fancy' }, durationSeconds: 60 }, /rule.type must be "basic" or "advanced"/],
+      [{ rule: { type: 'basic', routeIds: [1] }, durationSeconds: 60 }, /rule.routeIds must be an array of non-empty strings/],
+      [{ rule: { type: 'advanced', expression: 'a == 1' }, durationSeconds: 60, colour: 'red' }, /unknown field "colour"/],
+      ['nope', /body must be a JSON object/],
+    ])('rejects %j with a 400', async (body, message) => {
+      const r = await postJson(`${server.apiUrl}/api/v1/sessions`, body);
       expect(r.status).toBe(400);
-      expect(r.body.message).toMatch(msg);
-    }
+      expect(r.body.message).toMatch(message);
+    });
+
+    it('rejects a rule with a typo with the position of the fault, like validate does', async () => {
+      const expression = 'http.response.status_cod >= 500';
+      const r = await postJson(`${server.apiUrl}/api/v1/sessions`, { rule: { type: 'advanced', expression }, durationSeconds: 60 });
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0]).toMatchObject({ start: 0, end: 'http.response.status_cod'.length });
+      expect(r.body.errors[0].message).toMatch(/http\.response\.status_code/);
+      const v = await postJson(`${server.apiUrl}/api/v1/expressions/validate`, { expression });
+      expect(v.status).toBe(200);
+      expect(v.body.valid).toBe(false);
+      expect(v.body.errors).toEqual(r.body.errors);
+      const ok = await postJson(`${server.apiUrl}/api/v1/expressions/validate`, { expression: 'http.response.status_code >= 500' });
+      expect(ok.body).toEqual({ valid: true, errors: [] });
+    });
+
+    it('gives JSON 404s for unknown sessions and endpoints, and 400 for malformed JSON', async () => {
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/nope/traces`)).status).toBe(404);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/nope/logs`)).status).toBe(404);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/nope/summary`)).status).toBe(404);
+      const r = await getJson(`${server.apiUrl}/api/v1/nothing`);
+      expect(r.status).toBe(404);
+      expect(r.body.message).toBe('no such endpoint: GET /api/v1/nothing');
+      const bad = await fetch(`${server.apiUrl}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rule":' });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { message: string }).message).toMatch(/JSON/i);
+    });
   });
 
-  it('serves the trace summary and the session summary for Kong\'s fixture', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code == 200' }, durationSeconds: 60 });
-    const fixture = loadFixture('kong-trace.otlp.json');
-    expect(await postProtobuf(`${server.otlpUrl}/v1/traces`, encodeTracesProtobuf(fixture))).toBe(200);
-    const spans = spansFromOtlpJson(fixture);
-    const traceId = spans[0].traceId;
-    const r = await getJson(`${server.apiUrl}/api/v1/traces/${traceId}/summary`);
-    expect(r.status).toBe(200);
-    expect(r.body).toEqual(JSON.parse(JSON.stringify(traceSummary(traceId, spans))));
-    expect(r.body.lifecycle.requestPlugins.map((n: any) => n.plugin)).toEqual(
-      expect.arrayContaining(['pre-function', 'correlation-id', 'key-auth', 'ext-authz', 'rate-limiting', 'opentelemetry']),
-    );
+  describe('capture', () => {
+    beforeEach(() => start());
 
-    const sum = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/summary`);
-    expect(sum.status).toBe(200);
-    expect(sum.body.traceCount).toBe(1);
-    const node = sum.body.nodes['access.key-auth'];
-    const own = r.body.lifecycle.requestPlugins.find((n: any) => n.key === 'access.key-auth');
-    expect(node).toMatchObject({ count: 1, p50Ns: own.durationNs, p99Ns: own.durationNs, maxNs: own.durationNs });
+    it('keeps only the traces a running session matches, in every session they match', async () => {
+      const errors = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60 });
+      const route = await createSession({ rule: { type: 'basic', routeIds: ['route-a'] }, durationSeconds: 60 });
+      const ok = kongRequest({ status: 200, routeId: 'route-b' });
+      const fail = kongRequest({ status: 503, routeId: 'route-a' });
+      const okA = kongRequest({ status: 201, routeId: 'route-a' });
+      const oss = kongRequest({ status: 502, oss: true });
+      await sendTraces([...ok.spans, ...fail.spans, ...okA.spans]);
+      await sendTraces(oss.spans, oss.resource, 'json');
+
+      expect((await traces(errors.id)).traces.map((t) => t.traceId).sort()).toEqual([fail.traceId, oss.traceId].sort());
+      expect((await traces(route.id)).traces.map((t) => t.traceId).sort()).toEqual([fail.traceId, okA.traceId].sort());
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${ok.traceId}`)).status).toBe(404);
+
+      const detail = await getJson(`${server.apiUrl}/api/v1/traces/${fail.traceId}`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.spans).toHaveLength(3);
+      expect(detail.body.spans.every((s: any) => /^[0-9a-f]{32}$/.test(s.traceId) && /^[0-9a-f]{16}$/.test(s.spanId))).toBe(true);
+      expect(detail.body.scope).toEqual({ name: 'kong-internal', version: '0.1.0' });
+      // The same trace addressed by the base64 form Kong Enterprise writes.
+      const b64 = Buffer.from(fail.traceId, 'hex').toString('base64');
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${encodeURIComponent(b64)}`)).body.traceId).toBe(fail.traceId);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/xyz`)).status).toBe(400);
+
+      const s = (await getJson(`${server.apiUrl}/api/v1/sessions/${errors.id}`)).body;
+      expect(s.traceCount).toBe(2);
+    });
+
+    it('judges a trace split over two requests when its root arrives last', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.path ^= "/v1"' }, durationSeconds: 60 });
+      const t = kongRequest({ path: '/v1/users' });
+      const [root, ...rest] = t.spans;
+      await sendTraces(rest);
+      expect((await traces(s.id)).traces).toHaveLength(0);
+      await sendTraces([root]);
+      const list = await traces(s.id);
+      expect(list.traces).toHaveLength(1);
+      expect(list.traces[0]).toMatchObject({ traceId: t.traceId, spanCount: 3, path: '/v1/users', method: 'GET' });
+      // A late duplicate of a span (Kong retries non-200 answers) is an upsert, not a new span.
+      await sendTraces([rest[0]]);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
+    });
+
+    it('puts a trace whose resource names a session into it directly', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code == 999' }, durationSeconds: 60 });
+      const t = kongRequest({ sessionId: s.id });
+      await sendTraces(t.spans, t.resource);
+      expect((await traces(s.id)).traces.map((x) => x.traceId)).toEqual([t.traceId]);
+      // A session.id that names no session of ours is ignored: the rule decides.
+      const other = kongRequest({ sessionId: '01890000-0000-7000-8000-000000000000' });
+      await sendTraces(other.spans, other.resource);
+      expect((await traces(s.id)).traces).toHaveLength(1);
+    });
+
+    it('completes a session at its trace cap without overshooting', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 200' }, durationSeconds: 60, maxTraces: 3 });
+      const reqs = Array.from({ length: 5 }, () => kongRequest());
+      await sendTraces(reqs.flatMap((r) => r.spans));
+      const after = (await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body;
+      expect(after.status).toBe('completed');
+      expect(after.traceCount).toBe(3);
+      expect(after.endedAt).toBeDefined();
+      expect((await traces(s.id)).traces).toHaveLength(3);
+    });
+
+    it('filters and pages the trace list, newest first', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
+      const t0 = Date.now() - 60_000;
+      const specs = [
+        { status: 200, method: 'GET', path: '/a/1', durationMs: 5, routeId: 'r1', serviceId: 's1' },
+        { status: 404, method: 'GET', path: '/a/2', durationMs: 50, routeId: 'r1', serviceId: 's1' },
+        { status: 500, method: 'POST', path: '/b/1', durationMs: 500, routeId: 'r2', serviceId: 's1' },
+        { status: 503, method: 'PUT', path: '/b/2', durationMs: 80, routeId: 'r2', serviceId: 's2' },
+        { status: 201, method: 'POST', path: '/a/3', durationMs: 10, routeId: 'r3', serviceId: 's2' },
+      ];
+      const built = specs.map((sp, i) => kongRequest({ ...sp, startMs: t0 + i * 1000 }));
+      await sendTraces(built.flatMap((b) => b.spans));
+      const ids = (l: TraceList) => l.traces.map((t) => built.findIndex((b) => b.traceId === t.traceId));
+
+      expect(ids(await traces(s.id))).toEqual([4, 3, 2, 1, 0]);
+      expect(ids(await traces(s.id, '?status=5xx'))).toEqual([3, 2]);
+      expect(ids(await traces(s.id, '?status=404'))).toEqual([1]);
+      expect(ids(await traces(s.id, '?status=200-404'))).toEqual([4, 1, 0]);
+      expect(ids(await traces(s.id, '?method=post'))).toEqual([4, 2]);
+      expect(ids(await traces(s.id, '?path=/a'))).toEqual([4, 1, 0]);
+      expect(ids(await traces(s.id, '?minDurationMs=50'))).toEqual([3, 2, 1]);
+      expect(ids(await traces(s.id, '?errorsOnly=true'))).toEqual([3, 2]);
+      expect(ids(await traces(s.id, '?routeId=r2'))).toEqual([3, 2]);
+      expect(ids(await traces(s.id, '?serviceId=s2'))).toEqual([4, 3]);
+      expect(ids(await traces(s.id, `?from=${t0 + 1000}&to=${t0 + 3000}`))).toEqual([3, 2, 1]);
+
+      const p1 = await traces(s.id, '?limit=2');
+      expect(ids(p1)).toEqual([4, 3]);
+      const p2 = await traces(s.id, `?limit=2&cursor=${p1.nextCursor}`);
+      expect(ids(p2)).toEqual([2, 1]);
+      const p3 = await traces(s.id, `?limit=2&cursor=${p2.nextCursor}`);
+      expect(ids(p3)).toEqual([0]);
+      expect(p3.nextCursor).toBeUndefined();
+
+      for (const [q, msg] of [
+        ['?status=6xx', /invalid status filter/],
+        ['?limit=0', /"limit" must be a whole number from 1 to 1000/],
+        ['?cursor=garbage', /invalid cursor/],
+        ['?sort=asc', /unknown query parameter "sort"/],
+        ['?errorsOnly=maybe', /must be true or false/],
+      ] as const) {
+        const r = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/traces${q}`);
+        expect(r.status).toBe(400);
+        expect(r.body.message).toMatch(msg);
+      }
+    });
+
+    it('serves the trace summary and the session summary for Kong\'s fixture', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code == 200' }, durationSeconds: 60 });
+      const fixture = loadFixture('kong-trace.otlp.json');
+      expect(await postProtobuf(`${server.otlpUrl}/v1/traces`, encodeTracesProtobuf(fixture))).toBe(200);
+      const spans = spansFromOtlpJson(fixture);
+      const traceId = spans[0].traceId;
+      const r = await getJson(`${server.apiUrl}/api/v1/traces/${traceId}/summary`);
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual(JSON.parse(JSON.stringify(traceSummary(traceId, spans))));
+      expect(r.body.lifecycle.requestPlugins.map((n: any) => n.plugin)).toEqual(
+        expect.arrayContaining(['pre-function', 'correlation-id', 'key-auth', 'ext-authz', 'rate-limiting', 'opentelemetry']),
+      );
+
+      const sum = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/summary`);
+      expect(sum.status).toBe(200);
+      expect(sum.body.traceCount).toBe(1);
+      const node = sum.body.nodes['access.key-auth'];
+      const own = r.body.lifecycle.requestPlugins.find((n: any) => n.key === 'access.key-auth');
+      expect(node).toMatchObject({ count: 1, p50Ns: own.durationNs, p99Ns: own.durationNs, maxNs: own.durationNs });
+    });
   });
-});
 
-describe('logs', () => {
-  beforeEach(() => start());
+  describe('logs', () => {
+    beforeEach(() => start());
 
-  it('keeps the logs of captured traces whatever the order, drops the others, and never twice', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
-    const kept = kongRequest({ status: 500 });
-    const dropped = kongRequest({ status: 200 });
-    const now = Date.now();
-    const early = logsPayload([
-      { traceId: kept.traceId, spanId: kept.pluginSpanId, body: 'before the trace', severityText: 'ERR', severityNumber: 17, timeMs: now - 3 },
-      { traceId: dropped.traceId, spanId: dropped.pluginSpanId, body: 'not captured', timeMs: now - 2 },
-    ]);
-    expect(await postProtobuf(`${server.otlpUrl}/v1/logs`, encodeLogsProtobuf(early))).toBe(200);
-    await sendTraces([...kept.spans, ...dropped.spans]);
-    const late = logsPayload([
-      { traceId: kept.traceId, body: 'after the trace, log phase', severityText: 'NOTICE', severityNumber: 11, timeMs: now - 1 },
-      { body: 'worker: queue flushed', severityText: 'WARN', severityNumber: 13, timeMs: now },
-    ]);
-    expect((await postJson(`${server.otlpUrl}/v1/logs`, late)).status).toBe(200);
-    // Kong retries a batch it did not see answered 200: the copy must not be stored twice.
-    expect((await postJson(`${server.otlpUrl}/v1/logs`, late)).status).toBe(200);
+    it('keeps the logs of captured traces whatever the order, drops the others, and never twice', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
+      const kept = kongRequest({ status: 500 });
+      const dropped = kongRequest({ status: 200 });
+      const now = Date.now();
+      const early = logsPayload([
+        { traceId: kept.traceId, spanId: kept.pluginSpanId, body: 'before the trace', severityText: 'ERR', severityNumber: 17, timeMs: now - 3 },
+        { traceId: dropped.traceId, spanId: dropped.pluginSpanId, body: 'not captured', timeMs: now - 2 },
+      ]);
+      expect(await postProtobuf(`${server.otlpUrl}/v1/logs`, encodeLogsProtobuf(early))).toBe(200);
+      await sendTraces([...kept.spans, ...dropped.spans]);
+      const late = logsPayload([
+        { traceId: kept.traceId, body: 'after the trace, log phase', severityText: 'NOTICE', severityNumber: 11, timeMs: now - 1 },
+        { body: 'worker: queue flushed', severityText: 'WARN', severityNumber: 13, timeMs: now },
+      ]);
+      expect((await postJson(`${server.otlpUrl}/v1/logs`, late)).status).toBe(200);
+      // Kong retries a batch it did not see answered 200: the copy must not be stored twice.
+      expect((await postJson(`${server.otlpUrl}/v1/logs`, late)).status).toBe(200);
 
-    const all = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`);
-    expect(all.status).toBe(200);
-    expect(all.body.logs.map((l: any) => l.body)).toEqual(['worker: queue flushed', 'after the trace, log phase', 'before the trace']);
-    const first = all.body.logs[2];
-    expect(first).toMatchObject({ level: 'error', severityText: 'ERR', traceId: kept.traceId, spanId: kept.pluginSpanId, spanName: 'kong.access.plugin.key-auth' });
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body.logCount).toBe(3);
+      const all = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`);
+      expect(all.status).toBe(200);
+      expect(all.body.logs.map((l: any) => l.body)).toEqual(['worker: queue flushed', 'after the trace, log phase', 'before the trace']);
+      const first = all.body.logs[2];
+      expect(first).toMatchObject({ level: 'error', severityText: 'ERR', traceId: kept.traceId, spanId: kept.pluginSpanId, spanName: 'kong.access.plugin.key-auth' });
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body.logCount).toBe(3);
 
-    const bySpan = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?spanId=${kept.pluginSpanId}`);
-    expect(bySpan.body.logs.map((l: any) => l.body)).toEqual(['before the trace']);
-    const byTrace = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?traceId=${kept.traceId}`);
-    expect(byTrace.body.logs).toHaveLength(2);
-    const byLevel = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?level=warn,notice`);
-    expect(byLevel.body.logs.map((l: any) => l.level)).toEqual(['warn', 'notice']);
-    const page = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?limit=2`);
-    const next = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?limit=2&cursor=${page.body.nextCursor}`);
-    expect([...page.body.logs, ...next.body.logs].map((l: any) => l.id)).toEqual(all.body.logs.map((l: any) => l.id));
-    const bad = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?level=loud`);
-    expect(bad.status).toBe(400);
-    expect(bad.body.message).toMatch(/unknown log level "loud"/);
+      const bySpan = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?spanId=${kept.pluginSpanId}`);
+      expect(bySpan.body.logs.map((l: any) => l.body)).toEqual(['before the trace']);
+      const byTrace = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?traceId=${kept.traceId}`);
+      expect(byTrace.body.logs).toHaveLength(2);
+      const byLevel = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?level=warn,notice`);
+      expect(byLevel.body.logs.map((l: any) => l.level)).toEqual(['warn', 'notice']);
+      const page = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?limit=2`);
+      const next = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?limit=2&cursor=${page.body.nextCursor}`);
+      expect([...page.body.logs, ...next.body.logs].map((l: any) => l.id)).toEqual(all.body.logs.map((l: any) => l.id));
+      const bad = await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs?level=loud`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toMatch(/unknown log level "loud"/);
+    });
+
+    it('keeps no logs for a session that does not capture them', async () => {
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
+      const t = kongRequest();
+      await sendTraces(t.spans);
+      await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, body: 'x' }]));
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs).toEqual([]);
+    });
   });
 
-  it('keeps no logs for a session that does not capture them', async () => {
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
-    const t = kongRequest();
-    await sendTraces(t.spans);
-    await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, body: 'x' }]));
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs).toEqual([]);
+  describe('durability and retention', () => {
+    it('keeps sessions, traces and logs across a restart, and running sessions keep capturing', async () => {
+      await start();
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 600, captureLogs: true });
+      const t = kongRequest();
+      await sendTraces(t.spans);
+      await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'persisted' }]));
+      await server.close();
+
+      await start();
+      const again = (await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body;
+      expect(again).toMatchObject({ status: 'in_progress', traceCount: 1, logCount: 1 });
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
+      const t2 = kongRequest();
+      await sendTraces(t2.spans);
+      expect((await traces(s.id)).traces).toHaveLength(2);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs[0].body).toBe('persisted');
+    });
+
+    it('keeps what waited for its root across a restart: spans and logs acknowledged before it are not lost', async () => {
+      await start();
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 600, captureLogs: true });
+      const t = kongRequest();
+      const [root, ...rest] = t.spans;
+      await sendTraces(rest);
+      await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'waiting' }]));
+      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+      await server.close();
+
+      await start();
+      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+      await sendTraces([root]);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs.map((l: any) => l.body)).toEqual(['waiting']);
+      await server.close();
+      // Settled: nothing waits any more after the next restart.
+      await start();
+      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 0, pendingLogs: 0 });
+    });
+
+    it('purges what is older than the retention, and only that', async () => {
+      await start();
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60, captureLogs: true });
+      const t = kongRequest();
+      await sendTraces(t.spans);
+      await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, body: 'old' }]));
+      expect(await server.purge()).toEqual({ traces: 0, logs: 0, sessions: 0 });
+      await postJson(`${server.apiUrl}/api/v1/sessions/${s.id}/stop`, {});
+      const removed = await server.store.purge(Date.now() + 2 * 86_400_000);
+      expect(removed).toEqual({ traces: 1, logs: 1, sessions: 1 });
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).status).toBe(404);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).status).toBe(404);
+    });
+
+    // PostgreSQL keeps whole days (partitions), so a retention of one millisecond purges nothing there.
+    (kind === 'sqlite' ? it : it.skip)('runs the purge on its own', async () => {
+      await start({ retentionDays: 1 / 86_400_000, purgeIntervalMs: 50 });
+      await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
+      const t = kongRequest();
+      await sendTraces(t.spans);
+      const deadline = Date.now() + 5000;
+      let status = 200;
+      while (status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).status;
+      }
+      expect(status).toBe(404);
+    });
   });
-});
 
-describe('durability and retention', () => {
-  it('keeps sessions, traces and logs across a restart, and running sessions keep capturing', async () => {
-    await start();
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 600, captureLogs: true });
-    const t = kongRequest();
-    await sendTraces(t.spans);
-    await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'persisted' }]));
-    await server.close();
-
-    await start();
-    const again = (await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).body;
-    expect(again).toMatchObject({ status: 'in_progress', traceCount: 1, logCount: 1 });
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
-    const t2 = kongRequest();
-    await sendTraces(t2.spans);
-    expect((await traces(s.id)).traces).toHaveLength(2);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs[0].body).toBe('persisted');
-  });
-
-  it('keeps what waited for its root across a restart: spans and logs acknowledged before it are not lost', async () => {
-    await start();
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 600, captureLogs: true });
-    const t = kongRequest();
-    const [root, ...rest] = t.spans;
-    await sendTraces(rest);
-    await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'waiting' }]));
-    expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
-    await server.close();
-
-    await start();
-    expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
-    await sendTraces([root]);
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs.map((l: any) => l.body)).toEqual(['waiting']);
-    await server.close();
-    // Settled: nothing waits any more after the next restart.
-    await start();
-    expect(server.pipeline.stats).toMatchObject({ pendingSpans: 0, pendingLogs: 0 });
-  });
-
-  it('purges what is older than the retention, and only that', async () => {
-    await start();
-    const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60, captureLogs: true });
-    const t = kongRequest();
-    await sendTraces(t.spans);
-    await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, body: 'old' }]));
-    expect(await server.purge()).toEqual({ traces: 0, logs: 0, sessions: 0 });
-    await postJson(`${server.apiUrl}/api/v1/sessions/${s.id}/stop`, {});
-    const removed = await server.store.purge(Date.now() + 1000);
-    expect(removed).toEqual({ traces: 1, logs: 1, sessions: 1 });
-    expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).status).toBe(404);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}`)).status).toBe(404);
-  });
-
-  it('runs the purge on its own', async () => {
-    await start({ retentionDays: 1 / 86_400_000, purgeIntervalMs: 50 });
-    await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
-    const t = kongRequest();
-    await sendTraces(t.spans);
-    const deadline = Date.now() + 5000;
-    let status = 200;
-    while (status === 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).status;
-    }
-    expect(status).toBe(404);
-  });
-});
-
-describe('api token', () => {
-  it('requires the bearer token on everything but health', async () => {
-    await start({ apiToken: 's3cret' });
-    expect((await getJson(`${server.apiUrl}/api/v1/health`)).status).toBe(200);
-    const none = await getJson(`${server.apiUrl}/api/v1/sessions`);
-    expect(none.status).toBe(401);
-    expect(none.body.message).toMatch(/API token is required/);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions`, { authorization: 'Bearer nope' })).status).toBe(401);
-    expect((await getJson(`${server.apiUrl}/api/v1/sessions`, { authorization: 'Bearer s3cret' })).status).toBe(200);
+  describe('api token', () => {
+    it('requires the bearer token on everything but health', async () => {
+      await start({ apiToken: 's3cret' });
+      expect((await getJson(`${server.apiUrl}/api/v1/health`)).status).toBe(200);
+      const none = await getJson(`${server.apiUrl}/api/v1/sessions`);
+      expect(none.status).toBe(401);
+      expect(none.body.message).toMatch(/API token is required/);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions`, { authorization: 'Bearer nope' })).status).toBe(401);
+      expect((await getJson(`${server.apiUrl}/api/v1/sessions`, { authorization: 'Bearer s3cret' })).status).toBe(200);
+    });
   });
 });

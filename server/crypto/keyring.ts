@@ -10,13 +10,13 @@ export interface DekRow {
   createdMs: number;
 }
 
-/** where wrapped DEKs live (the store's `session_keys` table); synchronous like the SQLite store */
+/** where wrapped DEKs live (the store's `session_keys` table): synchronous on SQLite, asynchronous on PostgreSQL */
 export interface DekStore {
-  getDek(sessionId: string): DekRow | undefined;
+  getDek(sessionId: string): DekRow | undefined | Promise<DekRow | undefined>;
   /** inserts unless the session already has a key; returns the row that is stored */
-  insertDek(row: DekRow): DekRow;
-  updateDek(sessionId: string, kekId: string, wrapped: string): void;
-  listDeks(): DekRow[];
+  insertDek(row: DekRow): DekRow | Promise<DekRow>;
+  updateDek(sessionId: string, kekId: string, wrapped: string): void | Promise<void>;
+  listDeks(): DekRow[] | Promise<DekRow[]>;
 }
 
 export interface KeyringOptions {
@@ -26,7 +26,7 @@ export interface KeyringOptions {
   cacheTtlMs?: number;
   now?: () => number;
   /** the tenant of a session, so a tenant's own (customer-managed) key wraps its sessions' data keys */
-  tenantOf?: (sessionId: string) => string | undefined;
+  tenantOf?: (sessionId: string) => string | undefined | Promise<string | undefined>;
 }
 
 /**
@@ -54,10 +54,10 @@ export class SessionKeyring {
     this.tenantOf = opts.tenantOf;
   }
 
-  private readonly tenantOf?: (sessionId: string) => string | undefined;
+  private readonly tenantOf?: KeyringOptions['tenantOf'];
 
-  private ctx(sessionId: string): KeyContext {
-    const tenantId = sessionId ? this.tenantOf?.(sessionId) : undefined;
+  private async ctx(sessionId: string): Promise<KeyContext> {
+    const tenantId = sessionId ? await this.tenantOf?.(sessionId) : undefined;
     return tenantId ? { sessionId, tenantId } : { sessionId };
   }
 
@@ -102,9 +102,9 @@ export class SessionKeyring {
   }
 
   private async fetch(sessionId: string, create: boolean): Promise<Buffer> {
-    const ctx = this.ctx(sessionId);
+    const ctx = await this.ctx(sessionId);
     const provider = this.resolve(ctx);
-    let row = this.store.getDek(sessionId);
+    let row = await this.store.getDek(sessionId);
     let dek: Buffer;
     if (!row) {
       if (!create) throw new LogKeyUnavailableError(sessionId, undefined, 'no data key is stored for this session');
@@ -115,7 +115,7 @@ export class SessionKeyring {
       } catch (e) {
         throw new LogKeyUnavailableError(sessionId, kekIdOf(provider), reasonOf(e), 'encrypted');
       }
-      row = this.store.insertDek({ sessionId, kekId: w.kekId, wrapped: w.wrapped, createdMs: this.now() });
+      row = await this.store.insertDek({ sessionId, kekId: w.kekId, wrapped: w.wrapped, createdMs: this.now() });
       // Another process won the race: use its key, not ours.
       if (row.wrapped !== w.wrapped) dek = await this.unwrapRow(provider, row, ctx, 'encrypted');
     } else {
@@ -150,7 +150,7 @@ export class SessionKeyring {
    * (its KEK already revoked) is reported, the others still move.
    */
   async rotate(): Promise<{ rewrapped: number; failed: Array<{ sessionId: string; error: string }> }> {
-    const rows = this.store.listDeks();
+    const rows = await this.store.listDeks();
     const rotated = new Set<KeyProvider>();
     const failed: Array<{ sessionId: string; error: string }> = [];
     let rewrapped = 0;
@@ -159,7 +159,7 @@ export class SessionKeyring {
     if (first.rotate) await first.rotate();
     rotated.add(first);
     for (const row of rows) {
-      const ctx = this.ctx(row.sessionId);
+      const ctx = await this.ctx(row.sessionId);
       const provider = this.resolve(ctx);
       try {
         if (!rotated.has(provider)) {
@@ -169,7 +169,7 @@ export class SessionKeyring {
         const w = provider.rewrap
           ? await provider.rewrap({ kekId: row.kekId, wrapped: row.wrapped }, ctx)
           : await provider.wrap(await provider.unwrap({ kekId: row.kekId, wrapped: row.wrapped }, ctx), ctx);
-        this.store.updateDek(row.sessionId, w.kekId, w.wrapped);
+        await this.store.updateDek(row.sessionId, w.kekId, w.wrapped);
         rewrapped++;
       } catch (e) {
         failed.push({ sessionId: row.sessionId, error: reasonOf(e) });

@@ -34,6 +34,13 @@ interface Decision {
   logSessions: string[];
 }
 
+/** a trace judged in this request: its spans and the running sessions its root matches */
+interface Candidate {
+  traceId: string;
+  spans: DecodedSpan[];
+  matches: string[];
+}
+
 interface PendingTrace {
   spans: DecodedSpan[];
   resources: DecodedResource[];
@@ -95,6 +102,8 @@ export class IngestPipeline implements OtlpSink {
   private readonly pending: TtlMap<string, PendingTrace>;
   private readonly pendingLogs: TtlMap<string, Array<{ rec: DecodedLogRecord; resource: DecodedResource | undefined }>>;
   private readonly recent: TtlMap<string, Span[]>;
+  /** decisions being made by requests in flight (admission awaits the store) */
+  private readonly deciding = new Map<string, Promise<Decision | undefined>>();
   /** traces whose waiting rows expired unjudged: their store rows go at the next sweep */
   private expiredPending: string[] = [];
   private pendingSpanCount = 0;
@@ -153,6 +162,40 @@ export class IngestPipeline implements OtlpSink {
     }
   }
 
+  /**
+   * Shared store: spans and logs waiting here may belong to a trace another replica judged (a load
+   * balancer splits Kong's trace and log exports). Such a trace is in the database with its sessions:
+   * adopt that decision and store what waited (the trace was already counted against the cap there).
+   */
+  async adoptDecisions(): Promise<void> {
+    const shared = this.store.shared;
+    if (!shared) return;
+    const ids = [...new Set([...this.pending.keys(), ...this.pendingLogs.keys()])];
+    if (ids.length === 0) return;
+    const found = await shared.sessionsOfTraces(ids);
+    if (found.size === 0) return;
+    const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+    for (const [traceId, sessionIds] of found) {
+      if (this.matched.has(traceId)) continue;
+      const logSessions: string[] = [];
+      for (const id of sessionIds) if ((await this.store.getSession(id))?.captureLogs) logSessions.push(id);
+      const decision: Decision = { sessions: sessionIds, logSessions };
+      this.matched.set(traceId, decision);
+      (write.pendingDone ??= []).push(traceId);
+      const waiting = this.pending.take(traceId);
+      if (waiting) {
+        this.pendingSpanCount -= waiting.spans.length;
+        await this.collect(traceId, waiting.spans, waiting.resources, decision, write);
+      }
+      this.releasePendingLogs(traceId, decision, write);
+    }
+    this.stats.pendingSpans = this.pendingSpanCount;
+    this.stats.pendingLogs = this.pendingLogCount;
+    await this.store.write(write);
+    this.stats.spansStored += write.spans.length;
+    this.stats.logsStored += write.logs.length;
+  }
+
   /** After a restart: what waited for a decision when the server stopped waits again. */
   async restore(): Promise<void> {
     for (const row of await this.store.loadPending()) {
@@ -189,38 +232,59 @@ export class IngestPipeline implements OtlpSink {
     }
 
     const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
-    const decidedNow: string[] = [];
+    const known: Array<{ traceId: string; spans: DecodedSpan[]; decision: Decision | Promise<Decision | undefined> }> = [];
+    const fresh: Candidate[] = [];
     for (const [traceId, spans] of byTrace) {
       if (this.rejected.has(traceId)) {
         this.stats.spansDropped += spans.length;
         continue;
       }
-      let decision = this.matched.get(traceId);
-      if (!decision) {
-        const root = spans.find(isRoot);
-        const resource = batch.resources[(root ?? spans[0]).resource];
-        const directSession = sessionIdOf(resource);
-        const direct = directSession !== undefined && this.sessions.isRunning(directSession);
-        if (!root && !direct) {
-          this.addPending(traceId, spans, batch.resources);
-          (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
-          continue;
-        }
-        decision = this.decide(root, resource, directSession, write);
-        // Judged just now: nothing of this trace is stored yet, so no need to read it back.
-        if (decision.sessions.length) this.recent.set(traceId, []);
-        if (decision.sessions.length) this.matched.set(traceId, decision);
-        else this.rejected.set(traceId, true);
-        decidedNow.push(traceId);
-        const waiting = this.pending.take(traceId);
-        if (waiting || this.pendingLogs.has(traceId)) (write.pendingDone ??= []).push(traceId);
-        if (waiting) {
-          this.pendingSpanCount -= waiting.spans.length;
-          // Resource indexes of waiting spans point into their own batch's resources.
-          this.collect(traceId, waiting.spans, waiting.resources, decision, write);
-        }
+      // Judged already, or being judged by a request in flight (a retry, split exports): follow that decision.
+      const decision = this.matched.get(traceId) ?? this.deciding.get(traceId);
+      if (decision) {
+        known.push({ traceId, spans, decision });
+        continue;
       }
-      this.collect(traceId, spans, batch.resources, decision, write);
+      const root = spans.find(isRoot);
+      const resource = batch.resources[(root ?? spans[0]).resource];
+      const directSession = sessionIdOf(resource);
+      const direct = directSession !== undefined && this.sessions.isRunning(directSession);
+      if (!root && !direct) {
+        this.addPending(traceId, spans, batch.resources);
+        (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
+        continue;
+      }
+      const input = root ? makeRuleInput(root.attributes, resource?.attributes) : undefined;
+      // Only the sessions of the tenant whose ingest token sent the trace may capture it.
+      fresh.push({ traceId, spans, matches: this.sessions.match(input, directSession, currentTenant()) });
+    }
+
+    const decisions = fresh.length ? await this.decide(fresh, write) : new Map<string, Decision>();
+    const decidedNow: string[] = [];
+    for (const { traceId, spans } of fresh) {
+      const decision = decisions.get(traceId)!;
+      // Judged just now: nothing of this trace is stored yet, so no need to read it back.
+      if (decision.sessions.length) this.recent.set(traceId, []);
+      if (decision.sessions.length) this.matched.set(traceId, decision);
+      else this.rejected.set(traceId, true);
+      decidedNow.push(traceId);
+      const waiting = this.pending.take(traceId);
+      if (waiting || this.pendingLogs.has(traceId)) (write.pendingDone ??= []).push(traceId);
+      if (waiting) {
+        this.pendingSpanCount -= waiting.spans.length;
+        // Resource indexes of waiting spans point into their own batch's resources.
+        await this.collect(traceId, waiting.spans, waiting.resources, decision, write);
+      }
+      await this.collect(traceId, spans, batch.resources, decision, write);
+    }
+    for (const { traceId, spans, decision } of known) {
+      const d = await decision;
+      if (d) await this.collect(traceId, spans, batch.resources, d, write);
+      else {
+        // The request judging it failed (it will be retried with its root): these spans wait for it.
+        this.addPending(traceId, spans, batch.resources);
+        (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
+      }
     }
 
     for (const traceId of decidedNow) this.releasePendingLogs(traceId, this.matched.get(traceId), write);
@@ -268,23 +332,47 @@ export class IngestPipeline implements OtlpSink {
     this.stats.logsStored += write.logs.length;
   }
 
-  private decide(root: DecodedSpan | undefined, resource: DecodedResource | undefined, directSession: string | undefined, write: WriteBatch): Decision {
-    const input = root ? makeRuleInput(root.attributes, resource?.attributes) : undefined;
-    // Only the sessions of the tenant whose ingest token sent the trace may capture it.
-    const matched = this.sessions.match(input, directSession, currentTenant());
-    const sessions: string[] = [];
-    const logSessions: string[] = [];
-    for (const id of matched) {
-      const updated = this.sessions.admitTrace(id);
-      if (!updated) continue;
-      sessions.push(id);
-      if (updated.captureLogs) logSessions.push(id);
-      const i = write.sessions.findIndex((s) => s.id === id);
-      if (i >= 0) write.sessions[i] = updated;
-      else write.sessions.push(updated);
+  /**
+   * Admits the batch's newly judged traces into the sessions their roots match, within each session's
+   * cap (one admission a session, not a trace: on PostgreSQL that is one statement). Traces are served
+   * in batch order. Concurrent requests carrying spans of these traces wait for this decision.
+   */
+  private async decide(fresh: Candidate[], write: WriteBatch): Promise<Map<string, Decision>> {
+    const requests = new Map<string, number>();
+    for (const c of fresh) for (const id of c.matches) requests.set(id, (requests.get(id) ?? 0) + 1);
+    const admission = requests.size ? this.sessions.admit(requests) : Promise.resolve({ admitted: new Map<string, number>(), captureLogs: new Set<string>(), persist: [] });
+    const decided = admission.then(({ admitted, captureLogs, persist }) => {
+      const out = new Map<string, Decision>();
+      for (const c of fresh) {
+        const sessions: string[] = [];
+        const logSessions: string[] = [];
+        for (const id of c.matches) {
+          const left = admitted.get(id) ?? 0;
+          if (left === 0) continue;
+          admitted.set(id, left - 1);
+          sessions.push(id);
+          if (captureLogs.has(id)) logSessions.push(id);
+        }
+        if (sessions.length) this.stats.tracesMatched++;
+        out.set(c.traceId, { sessions, logSessions });
+      }
+      write.sessions.push(...persist);
+      return out;
+    });
+    for (const c of fresh) {
+      this.deciding.set(
+        c.traceId,
+        decided.then(
+          (m) => m.get(c.traceId),
+          () => undefined,
+        ),
+      );
     }
-    if (sessions.length) this.stats.tracesMatched++;
-    return { sessions, logSessions };
+    try {
+      return await decided;
+    } finally {
+      for (const c of fresh) this.deciding.delete(c.traceId);
+    }
   }
 
   private queueLog(traceId: string, rec: DecodedLogRecord, resource: DecodedResource | undefined): void {
@@ -307,18 +395,14 @@ export class IngestPipeline implements OtlpSink {
     this.pendingSpanCount += spans.length;
   }
 
-  private collect(traceId: string, spans: DecodedSpan[], resources: DecodedResource[], d: Decision, write: WriteBatch): void {
+  private async collect(traceId: string, spans: DecodedSpan[], resources: DecodedResource[], d: Decision, write: WriteBatch): Promise<void> {
     if (d.sessions.length === 0) {
       this.stats.spansDropped += spans.length;
       return;
     }
     const fresh = spans.map(toApiSpan);
-    let all = this.recent.get(traceId);
-    if (!all) {
-      const stored = this.store.getSpans(traceId);
-      // The SQLite store answers synchronously; an async store is awaited by its own pipeline.
-      all = Array.isArray(stored) ? stored : [];
-    }
+    // Late spans of a trace no longer in memory: the trace row is recomputed over what is stored too.
+    let all = this.recent.get(traceId) ?? (await this.store.getSpans(traceId));
     all = mergeSpans(all, fresh);
     this.recent.set(traceId, all);
 

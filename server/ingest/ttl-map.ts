@@ -43,6 +43,11 @@ export class TtlMap<K, V> {
   }
 
   /** removes and returns a live entry */
+  /** the keys, expired ones included until the next sweep */
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+
   take(key: K): V | undefined {
     const v = this.get(key);
     if (v !== undefined) this.map.delete(key);

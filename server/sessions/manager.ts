@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreateSessionRequest, Session } from '../../common/api';
 import { DEFAULT_TENANT } from '../auth/roles';
 import { compileRule, type Matcher, type RuleInput } from '../rules';
-import type { Store, StoredSession } from '../store/types';
+import type { SharedSessions, Store, StoredSession } from '../store/types';
 import { InvalidSessionError } from './validate';
 
 export class SessionNotFoundError extends Error {
@@ -19,13 +19,26 @@ interface Running {
   endsAtMs: number;
 }
 
+/** what admission granted: traces admitted a session, and the sessions to persist with the batch (embedded store only) */
+export interface Admission {
+  admitted: Map<string, number>;
+  /** the admitting sessions that capture logs */
+  captureLogs: Set<string>;
+  persist: StoredSession[];
+}
+
 /**
  * Owns the debug sessions' lifecycle: in_progress from creation until the trace cap (completed),
  * the duration (timed_out) or a stop (cancelled). Running sessions and their compiled rules are kept in
  * memory for the ingest hot path; every change is written to the store.
+ *
+ * On a shared store (several replicas on PostgreSQL) the store is the authority: trace caps and ends
+ * are single atomic statements there, and each replica reloads the running set on every tick, so a
+ * session started or stopped on one replica is seen by the others within one tick.
  */
 export class SessionManager {
   private running = new Map<string, Running>();
+  private readonly shared: SharedSessions | undefined;
   private timer?: NodeJS.Timeout;
   /** called whenever a session changes status, e.g. for logs */
   onChange?: (s: Session) => void;
@@ -33,10 +46,13 @@ export class SessionManager {
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.shared = store.shared;
+  }
 
   /** Resumes sessions after a restart: those whose time ran out while the server was down are timed out. */
   async init(): Promise<void> {
+    if (this.shared) return this.refresh();
     for (const s of await this.store.listSessions()) {
       if (s.status !== 'in_progress' && s.status !== 'pending') continue;
       const endsAtMs = Date.parse(s.endsAt ?? s.createdAt);
@@ -52,6 +68,38 @@ export class SessionManager {
       }
       this.running.set(s.id, { session: s, matcher: compiled.matcher, endsAtMs });
     }
+  }
+
+  /**
+   * Shared store: the running set becomes what the store says is in progress (new sessions from other
+   * replicas compiled, ended ones dropped), and sessions past their end are timed out (one replica wins).
+   */
+  async refresh(): Promise<void> {
+    const shared = this.shared!;
+    const nowMs = this.now();
+    const next = new Map<string, Running>();
+    for (const s of await shared.runningSessions()) {
+      const endsAtMs = Date.parse(s.endsAt ?? s.createdAt);
+      if (endsAtMs <= nowMs) {
+        const ended = await shared.endSession(s.id, 'timed_out', endsAtMs);
+        if (ended) this.onChange?.(ended);
+        continue;
+      }
+      const known = this.running.get(s.id);
+      let matcher = known?.matcher;
+      if (!matcher) {
+        const compiled = compileRule(s.rule);
+        if (!compiled.ok) {
+          const ended = await shared.endSession(s.id, 'cancelled', nowMs);
+          if (ended) this.onChange?.(ended);
+          continue;
+        }
+        matcher = compiled.matcher;
+      }
+      next.set(s.id, { session: s, matcher, endsAtMs });
+    }
+    for (const id of this.running.keys()) if (!next.has(id)) this.onChange?.((await this.store.getSession(id)) ?? this.running.get(id)!.session);
+    this.running = next;
   }
 
   start(tickMs = 250): void {
@@ -109,6 +157,14 @@ export class SessionManager {
 
   async stop(id: string, tenant?: string): Promise<Session> {
     const s = await this.get(id, tenant);
+    if (this.shared) {
+      // Conditional in the store: if another replica ended it first, this is a conflict, not a second end.
+      const ended = await this.shared.endSession(id, 'cancelled', this.now());
+      this.running.delete(id);
+      if (!ended) throw new SessionConflictError(`session "${id}" has already ended (status ${(await this.get(id, tenant)).status})`);
+      this.onChange?.(ended);
+      return ended;
+    }
     const live = this.running.get(id);
     if (!live) throw new SessionConflictError(`session "${id}" has already ended (status ${s.status})`);
     return this.finish(live.session, 'cancelled', this.now());
@@ -121,6 +177,7 @@ export class SessionManager {
   }
 
   async tick(): Promise<void> {
+    if (this.shared) return this.refresh().catch((e: Error) => void process.stderr.write(`warning: could not refresh the running sessions: ${e.message}\n`));
     const nowMs = this.now();
     for (const r of [...this.running.values()]) {
       if (r.endsAtMs <= nowMs) await this.finish(r.session, 'timed_out', r.endsAtMs);
@@ -161,6 +218,45 @@ export class SessionManager {
   }
 
   /**
+   * Counts new traces against their sessions' caps (`requests`: session → traces wanting in). On a
+   * shared store each session is one atomic statement; otherwise counting is in memory and the
+   * sessions to persist go out with the batch, so counts and spans are stored together.
+   */
+  async admit(requests: Map<string, number>): Promise<Admission> {
+    const admitted = new Map<string, number>();
+    const captureLogs = new Set<string>();
+    const persist: StoredSession[] = [];
+    if (this.shared) {
+      const nowMs = this.now();
+      await Promise.all(
+        [...requests].map(async ([id, n]) => {
+          const r = await this.shared!.admitTraces(id, n, nowMs);
+          admitted.set(id, r.admitted);
+          if (r.admitted && r.session?.captureLogs) captureLogs.add(id);
+          if (r.session && r.session.status !== 'in_progress') {
+            this.running.delete(id);
+            this.onChange?.(r.session);
+          }
+        }),
+      );
+      return { admitted, captureLogs, persist };
+    }
+    for (const [id, n] of requests) {
+      let k = 0;
+      let last: StoredSession | undefined;
+      for (; k < n; k++) {
+        const updated = this.admitTrace(id);
+        if (!updated) break;
+        last = updated;
+      }
+      admitted.set(id, k);
+      if (last) persist.push(last);
+      if (last?.captureLogs) captureLogs.add(id);
+    }
+    return { admitted, captureLogs, persist };
+  }
+
+  /**
    * Counts a new trace against the session's cap. Returns the updated session to persist, or
    * undefined when the session is no longer running (the trace is then not added to it).
    * Reaching the cap completes the session.
@@ -183,6 +279,12 @@ export class SessionManager {
   }
 
   private async finish(s: StoredSession, status: 'completed' | 'timed_out' | 'cancelled', atMs: number): Promise<Session> {
+    if (this.shared) {
+      this.running.delete(s.id);
+      const ended = await this.shared.endSession(s.id, status, atMs);
+      if (ended) this.onChange?.(ended);
+      return ended ?? (await this.get(s.id));
+    }
     const latest = this.running.get(s.id)?.session ?? s;
     this.running.delete(s.id);
     const iso = new Date(atMs).toISOString();

@@ -56,6 +56,21 @@ export interface PendingRow {
   receivedMs: number;
 }
 
+/**
+ * Session state shared by several server replicas (PostgreSQL). Each change is one atomic statement,
+ * so replicas agree on caps and stops without talking to each other.
+ */
+export interface SharedSessions {
+  /** counts up to `n` new traces against the session's cap; how many were admitted, and the session after */
+  admitTraces(sessionId: string, n: number, nowMs: number): Promise<{ admitted: number; session?: StoredSession }>;
+  /** ends a running session; undefined when it had already ended (another replica got there first) */
+  endSession(id: string, status: 'completed' | 'timed_out' | 'cancelled', atMs: number): Promise<StoredSession | undefined>;
+  /** the sessions in progress, for this replica's compiled matchers */
+  runningSessions(): Promise<StoredSession[]>;
+  /** the sessions holding each of these traces (those held by none are absent): decisions other replicas made */
+  sessionsOfTraces(traceIds: string[]): Promise<Map<string, string[]>>;
+}
+
 export interface TraceListResult {
   traces: TraceListItem[];
   nextCursor?: string;
@@ -67,6 +82,8 @@ export interface TraceListResult {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** set when several server processes share this store: sessions are then coordinated through it */
+  readonly shared?: SharedSessions;
   write(batch: WriteBatch): void | Promise<void>;
 
   saveSession(session: StoredSession): void | Promise<void>;

@@ -1,0 +1,154 @@
+import type { Pool } from 'pg';
+
+/**
+ * The PostgreSQL schema, as ordered migrations recorded in `schema_migrations`. Every replica runs
+ * them on start; an advisory lock makes the others wait while one migrates, so they never race.
+ *
+ * Big tables are partitioned by day (see pg-partitions.ts); their keys include `day` as PostgreSQL
+ * requires. Span attributes, events, digests and log content are JSON text: never queried in SQL,
+ * and text is cheaper to write than jsonb.
+ */
+export const PG_MIGRATIONS: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE sessions (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  body text NOT NULL,
+  status text NOT NULL,
+  trace_count integer NOT NULL DEFAULT 0,
+  max_traces integer NOT NULL,
+  log_count bigint NOT NULL DEFAULT 0,
+  created_ms bigint NOT NULL,
+  ends_ms bigint NOT NULL,
+  ended_ms bigint
+);
+CREATE INDEX sessions_running ON sessions (status) WHERE status = 'in_progress';
+
+CREATE TABLE traces (
+  day integer NOT NULL,
+  trace_id text NOT NULL,
+  start_ns bigint NOT NULL,
+  start_ms double precision NOT NULL,
+  duration_ns bigint NOT NULL,
+  method text, path text, url text, host text,
+  status_code integer, upstream_status_code integer,
+  route_id text, service_id text, consumer_id text, client_address text,
+  error boolean NOT NULL,
+  span_count integer NOT NULL,
+  dialect text NOT NULL,
+  latency text NOT NULL,
+  digest text NOT NULL,
+  resource text NOT NULL,
+  scope_name text, scope_version text,
+  received_ms bigint NOT NULL,
+  PRIMARY KEY (trace_id, day)
+) PARTITION BY RANGE (day);
+
+-- Membership plus what the trace list filters on and the summary reads, so both are answered from
+-- this table alone (no random lookups into traces).
+CREATE TABLE session_traces (
+  day integer NOT NULL,
+  session_id text NOT NULL,
+  trace_id text NOT NULL,
+  start_ms double precision NOT NULL,
+  duration_ns bigint NOT NULL,
+  method text, path text,
+  status_code integer,
+  route_id text, service_id text,
+  error boolean NOT NULL,
+  digest text NOT NULL,
+  PRIMARY KEY (session_id, trace_id, day)
+) PARTITION BY RANGE (day);
+CREATE INDEX session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
+CREATE INDEX session_traces_trace ON session_traces (trace_id);
+
+CREATE TABLE spans (
+  day integer NOT NULL,
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
+  parent_span_id text NOT NULL,
+  name text NOT NULL,
+  kind smallint NOT NULL,
+  start_ns bigint NOT NULL,
+  end_ns bigint NOT NULL,
+  status_code smallint NOT NULL,
+  status_message text,
+  attributes text NOT NULL,
+  events text NOT NULL,
+  PRIMARY KEY (trace_id, span_id, day)
+) PARTITION BY RANGE (day);
+
+CREATE TABLE logs (
+  day integer NOT NULL,
+  id bigserial NOT NULL,
+  session_id text NOT NULL,
+  dedupe_key text NOT NULL,
+  time_ns bigint NOT NULL,
+  level text NOT NULL,
+  severity_number integer NOT NULL,
+  severity_text text,
+  body text,
+  attributes text,
+  sealed bytea,
+  trace_id text,
+  span_id text,
+  received_ms bigint NOT NULL,
+  UNIQUE (session_id, dedupe_key, day)
+) PARTITION BY RANGE (day);
+CREATE INDEX logs_time ON logs (session_id, time_ns DESC, id DESC);
+CREATE INDEX logs_trace ON logs (session_id, trace_id);
+
+-- What waits for its trace's decision, per replica (owner): restored by that replica after a restart.
+CREATE TABLE pending (
+  id bigserial PRIMARY KEY,
+  owner text NOT NULL,
+  trace_id text NOT NULL,
+  kind text NOT NULL,
+  payload text NOT NULL,
+  received_ms bigint NOT NULL
+);
+CREATE INDEX pending_trace ON pending (owner, trace_id);
+
+CREATE TABLE session_keys (
+  session_id text PRIMARY KEY,
+  kek_id text NOT NULL,
+  wrapped_dek text NOT NULL,
+  created_ms bigint NOT NULL
+);
+`,
+  },
+];
+
+/** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */
+export const SCHEMA_LOCK = 7_482_190_331;
+
+/** Applies the migrations this database lacks, each in its own transaction, under the schema lock. */
+export async function migrate(pool: Pool): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = rows[0].v ?? 0;
+    const latest = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
+    if (current > latest) throw new Error(`database schema version ${current} is newer than this server understands (${latest})`);
+    for (const m of PG_MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK');
+        throw e;
+      }
+    }
+    return latest;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}

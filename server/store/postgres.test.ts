@@ -1,0 +1,165 @@
+import { Client } from 'pg';
+import { analyzeTrace, digestTrace } from '../../common/lifecycle';
+import { decodeTracesJson } from '../otlp/decode-json';
+import { toApiSpan } from '../ingest/pipeline';
+import { createTestDatabase } from '../testing/pg';
+import { kongRequest, tracesPayload } from '../testing/otlp-builders';
+import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './pg-partitions';
+import { PgStore } from './postgres';
+import type { StoredSession, TraceRow, WriteBatch } from './types';
+
+let db: { url: string; drop(): Promise<void> };
+const open: PgStore[] = [];
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+  await db.drop();
+});
+
+async function openStore(now: () => number = Date.now, replicaId = 'a'): Promise<PgStore> {
+  const s = await PgStore.open(db.url, now, { replicaId });
+  open.push(s);
+  return s;
+}
+
+async function sql<T = Record<string, unknown>>(text: string, args: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query(text, args)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+function session(id: string, nowMs: number, maxTraces = 100): StoredSession {
+  return {
+    id,
+    name: id,
+    tenant: 'default',
+    rule: { type: 'advanced', expression: 'http.path ^= "/"' },
+    status: 'in_progress',
+    durationSeconds: 600,
+    maxTraces,
+    captureLogs: false,
+    traceCount: 0,
+    logCount: 0,
+    createdAt: new Date(nowMs).toISOString(),
+    startedAt: new Date(nowMs).toISOString(),
+    endsAt: new Date(nowMs + 600_000).toISOString(),
+  };
+}
+
+/** the rows the pipeline would write for one Kong request starting at `startMs`, member of `sessionId` */
+function batchOf(startMs: number, sessionId: string): { batch: WriteBatch; traceId: string } {
+  const t = kongRequest({ startMs });
+  const spans = decodeTracesJson(tracesPayload(t.spans)).spans.map(toApiSpan);
+  const { facts, summary } = analyzeTrace(t.traceId, spans);
+  const row: TraceRow = { traceId: t.traceId, ...facts, resource: {}, digest: digestTrace(summary) };
+  return { traceId: t.traceId, batch: { spans, traces: [row], memberships: [[sessionId, t.traceId, row.startTimeMs]], sessions: [], logs: [] } };
+}
+
+describe('PgStore', () => {
+  it('migrates once when replicas open an empty database at the same moment', async () => {
+    await Promise.all([openStore(), openStore(), openStore()]);
+    expect(await sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+    const today = dayOf(Date.now());
+    const parts = (await sql<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'spans'`)).map((r) => r.relname);
+    expect(parts.sort()).toEqual([today - 1, today, today + 1].map((d) => partitionName('spans', d)));
+  });
+
+  it('puts rows in the partition of their trace start day, clamped to what retention keeps', async () => {
+    const now = Date.UTC(2026, 10, 24, 12);
+    const store = await openStore(() => now);
+    await store.saveSession(session('s1', now));
+    const threeDaysAgo = batchOf(now - 3 * DAY_MS, 's1');
+    const epoch = batchOf(1000, 's1'); // a gateway with its clock at 1970
+    const future = batchOf(now + 30 * DAY_MS, 's1');
+    for (const b of [threeDaysAgo, epoch, future]) await store.write(b.batch);
+    const days = await sql<{ trace_id: string; day: number }>('SELECT trace_id, day FROM traces');
+    const dayOfTrace = new Map(days.map((r) => [r.trace_id, r.day]));
+    expect(dayOfTrace.get(threeDaysAgo.traceId)).toBe(dayOf(now) - 3);
+    expect(dayOfTrace.get(epoch.traceId)).toBe(dayOf(now) - 7);
+    expect(dayOfTrace.get(future.traceId)).toBe(dayOf(now) + FUTURE_DAYS);
+    // Spans and memberships follow their trace's day, so a whole day goes at once.
+    const spanDays = await sql<{ day: number }>('SELECT DISTINCT day FROM spans WHERE trace_id = $1', [threeDaysAgo.traceId]);
+    expect(spanDays).toEqual([{ day: dayOf(now) - 3 }]);
+    expect(partitionDay(Number.NaN, now, 7)).toBe(dayOf(now));
+  });
+
+  it('purges by dropping whole day partitions, counting what they held', async () => {
+    let now = Date.UTC(2026, 10, 24, 12);
+    const store = await openStore(() => now);
+    await store.saveSession(session('s1', now));
+    const old = batchOf(now - 7 * DAY_MS, 's1');
+    const recent = batchOf(now - DAY_MS, 's1');
+    await store.write(old.batch);
+    await store.write(recent.batch);
+    // Seven days kept: today's purge keeps the oldest day whole, tomorrow's drops it.
+    expect(await store.purge(now - 7 * DAY_MS)).toEqual({ traces: 0, logs: 0, sessions: 0 });
+    now += DAY_MS;
+    expect(await store.purge(now - 7 * DAY_MS)).toEqual({ traces: 1, logs: 0, sessions: 0 });
+    expect(await store.getSpans(old.traceId)).toEqual([]);
+    expect(await store.getSpans(recent.traceId)).toHaveLength(3);
+    expect((await store.listTraces('s1', {})).traces.map((t) => t.traceId)).toEqual([recent.traceId]);
+    const left = await sql<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname = $1`, [partitionName('spans', dayOf(now) - 8)]);
+    expect(left).toEqual([]);
+    // A gateway still sending that old day's traces: they land in the oldest kept day, not in the dropped one.
+    const late = batchOf(now - 9 * DAY_MS, 's1');
+    await store.write(late.batch);
+    expect(await sql('SELECT day FROM traces WHERE trace_id = $1', [late.traceId])).toEqual([{ day: dayOf(now) - 7 }]);
+  });
+
+  it('upserts a re-sent batch instead of storing it twice', async () => {
+    const store = await openStore();
+    await store.saveSession(session('s1', Date.now()));
+    const b = batchOf(Date.now(), 's1');
+    await store.write(b.batch);
+    await store.write({ ...b.batch, spans: [...b.batch.spans, ...b.batch.spans] });
+    expect(await store.getSpans(b.traceId)).toHaveLength(3);
+    expect((await store.listTraces('s1', {})).traces).toHaveLength(1);
+    expect(await store.digests('s1')).toHaveLength(1);
+  });
+
+  it('admits exactly up to the cap when three replicas race', async () => {
+    const stores = await Promise.all([openStore(Date.now, 'a'), openStore(Date.now, 'b'), openStore(Date.now, 'c')]);
+    await stores[0].saveSession(session('capped', Date.now(), 100));
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => stores[i % 3].admitTraces('capped', 3, Date.now())));
+    expect(results.reduce((n, r) => n + r.admitted, 0)).toBe(100);
+    const s = await stores[1].getSession('capped');
+    expect(s).toMatchObject({ status: 'completed', traceCount: 100 });
+    expect(await stores[2].admitTraces('capped', 1, Date.now())).toEqual({ admitted: 0 });
+  });
+
+  it('admits nothing into a session past its end, and ends a session once', async () => {
+    const now = Date.now();
+    const store = await openStore();
+    await store.saveSession({ ...session('late', now - 700_000), endsAt: new Date(now - 1).toISOString() });
+    expect(await store.admitTraces('late', 1, now)).toEqual({ admitted: 0 });
+    expect(await store.endSession('late', 'timed_out', now - 1)).toMatchObject({ status: 'timed_out' });
+    expect(await store.endSession('late', 'cancelled', now)).toBeUndefined();
+    expect(await store.runningSessions()).toEqual([]);
+  });
+
+  it('restores waiting rows to the replica that acknowledged them only', async () => {
+    const a = await openStore(Date.now, 'a');
+    const b = await openStore(Date.now, 'b');
+    await a.write({ spans: [], traces: [], memberships: [], sessions: [], logs: [], pendingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
+    expect((await a.loadPending()).map((r) => r.traceId)).toEqual(['t1']);
+    expect(await b.loadPending()).toEqual([]);
+    await b.deletePending(['t1']);
+    expect(await a.loadPending()).toHaveLength(1);
+    await a.deletePending(['t1']);
+    expect(await a.loadPending()).toEqual([]);
+  });
+
+  it('refuses a database whose schema is newer than this server', async () => {
+    await openStore();
+    await sql('INSERT INTO schema_migrations (version) VALUES (99)');
+    await expect(PgStore.open(db.url)).rejects.toThrow(/schema version 99 is newer than this server understands \(1\)/);
+  });
+});

@@ -1,0 +1,628 @@
+import type { Pool, PoolClient } from 'pg';
+import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
+import type { TraceDigest } from '../../common/lifecycle';
+import { logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
+import { LogKeyUnavailableError } from '../crypto/errors';
+import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
+import { decodeCursor, encodeCursor } from './cursor';
+import { parseStatusFilter } from './filters';
+import { isSealedPending, openPendingPayload, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
+import { openPool } from './pg-pool';
+import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
+import { migrate, SCHEMA_LOCK } from './pg-schema';
+import { parseLevels, toLogRecord, toSpan, toTraceItem, type Row } from './rows';
+import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
+import { StoreUnavailableError } from './errors';
+
+export interface PgStoreOptions extends StoreOptions {
+  /** days of data kept; bounds which day partitions a row may land in (default 7) */
+  retentionDays?: number;
+  /** this replica's name: what waits for a decision is restored by the replica that acknowledged it */
+  replicaId?: string;
+  /** pool size (default 10) */
+  poolSize?: number;
+}
+
+type EndStatus = 'completed' | 'timed_out' | 'cancelled';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function fromSessionRow(r: Row): StoredSession {
+  // The columns own what replicas change concurrently; the body is the rest of the API shape.
+  const s: StoredSession = {
+    ...JSON.parse(r.body as string),
+    status: r.status,
+    traceCount: Number(r.trace_count),
+    logCount: Number(r.log_count),
+    endsAt: iso(Number(r.ends_ms)),
+  };
+  if (r.ended_ms != null) s.endedAt = iso(Number(r.ended_ms));
+  else delete s.endedAt;
+  return s;
+}
+
+/** SQLSTATE classes that mean the database cannot be reached right now (the request may be retried) */
+function isUnavailable(e: unknown): boolean {
+  const code = (e as { code?: string })?.code ?? '';
+  return /^(08|57P0|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE'].includes(code) || /Connection terminated|timeout exceeded when trying to connect/i.test((e as Error)?.message ?? '');
+}
+
+/** last wins, in key order (one statement may not upsert a row twice; a stable order avoids deadlocks between replicas) */
+function uniqueSorted<T>(items: T[], key: (t: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const t of items) m.set(key(t), t);
+  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+}
+
+/**
+ * The PostgreSQL store, for several server replicas on one database. Writes are one transaction a
+ * batch with one multi-row statement a table (unnest of column arrays); sessions' counters and
+ * statuses change by single atomic statements so replicas share caps and stops exactly.
+ */
+export class PgStore implements Store, SharedSessions {
+  readonly kind = 'postgres' as const;
+  readonly shared: SharedSessions = this;
+  readonly keyring?: SessionKeyring;
+  private pendingDek?: Buffer;
+  /** `table:day` partitions known to exist */
+  private readonly partitions = new Set<string>();
+  private readonly retentionDays: number;
+  private readonly owner: string;
+
+  private constructor(
+    /** shared with the token table and the audit log on the same database */
+    readonly pool: Pool,
+    private readonly now: () => number,
+    opts: PgStoreOptions,
+  ) {
+    this.retentionDays = opts.retentionDays ?? 7;
+    this.owner = opts.replicaId ?? 'default';
+    if (opts.keyProvider) {
+      this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), {
+        tenantOf: async (id) => (await this.getSession(id))?.tenant,
+        ...opts.keyCache,
+      });
+    }
+  }
+
+  /** Connects, migrates the schema and makes today's partitions. */
+  static async open(url: string, now: () => number = Date.now, opts: PgStoreOptions = {}): Promise<PgStore> {
+    const pool = openPool(url, opts.poolSize);
+    try {
+      await migrate(pool);
+      const store = new PgStore(pool, now, opts);
+      await store.loadPartitions();
+      const today = dayOf(now());
+      await store.ensurePartitions([today - 1, today, today + 1]);
+      return store;
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async loadPartitions(): Promise<void> {
+    const { rows } = await this.pool.query<{ parent: string; child: string }>(
+      `SELECT p.relname AS parent, c.relname AS child FROM pg_inherits i
+       JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE p.relname = ANY($1) AND p.relnamespace = current_schema()::regnamespace`,
+      [[...PARTITIONED_TABLES]],
+    );
+    this.partitions.clear();
+    for (const r of rows) {
+      const day = dayOfPartition(r.parent, r.child);
+      if (day !== undefined) this.partitions.add(`${r.parent}:${day}`);
+    }
+  }
+
+  private async ensurePartitions(days: Iterable<number>): Promise<void> {
+    const missing: Array<[string, number]> = [];
+    for (const day of new Set(days)) for (const t of PARTITIONED_TABLES) if (!this.partitions.has(`${t}:${day}`)) missing.push([t, day]);
+    if (missing.length === 0) return;
+    await this.tx(async (c) => {
+      // Replicas creating the same partition at once would race on the catalog: one at a time.
+      await c.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      for (const [t, day] of missing) await c.query(createPartitionSql(t, day));
+    });
+    for (const [t, day] of missing) this.partitions.add(`${t}:${day}`);
+  }
+
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unreachable: ${(e as Error).message}`) : e;
+    }
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async query<R extends Row = Row>(sql: string, args: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, args)).rows;
+    } catch (e) {
+      throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
+    }
+  }
+
+  private dekStore(): DekStore {
+    type R = { session_id: string; kek_id: string; wrapped_dek: string; created_ms: number };
+    const toRow = (r: R): DekRow => ({ sessionId: r.session_id, kekId: r.kek_id, wrapped: r.wrapped_dek, createdMs: Number(r.created_ms) });
+    return {
+      getDek: async (id) => {
+        const [r] = await this.query<R>(`SELECT * FROM session_keys WHERE session_id = $1`, [id]);
+        return r ? toRow(r) : undefined;
+      },
+      // Two replicas creating a session's first DEK at once: the first insert wins, both use its key.
+      insertDek: async (row) => {
+        await this.query(`INSERT INTO session_keys (session_id, kek_id, wrapped_dek, created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (session_id) DO NOTHING`, [
+          row.sessionId,
+          row.kekId,
+          row.wrapped,
+          row.createdMs,
+        ]);
+        const [r] = await this.query<R>(`SELECT * FROM session_keys WHERE session_id = $1`, [row.sessionId]);
+        return toRow(r);
+      },
+      updateDek: async (id, kekId, wrapped) => void (await this.query(`UPDATE session_keys SET kek_id = $2, wrapped_dek = $3 WHERE session_id = $1`, [id, kekId, wrapped])),
+      listDeks: async () => (await this.query<R>(`SELECT * FROM session_keys ORDER BY session_id`)).map(toRow),
+    };
+  }
+
+  /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
+  async prepareKeys(): Promise<void> {
+    if (!this.keyring || this.pendingDek) return;
+    const [r] = await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner]);
+    if (!r) return;
+    try {
+      this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
+    } catch (e) {
+      process.stderr.write(`warning: ${(e as Error).message}\n`);
+    }
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const nowMs = this.now();
+    const day = (ms: number) => partitionDay(ms, nowMs, this.retentionDays);
+    const traceDay = new Map<string, number>();
+    for (const t of batch.traces) traceDay.set(t.traceId, day(t.startTimeMs));
+    const dayOfSpan = (s: Span) => traceDay.get(s.traceId) ?? day(s.startTimeMs);
+
+    let deks: Map<string, Buffer> | undefined;
+    if (this.keyring && batch.logs.length) deks = await this.deksFor(batch.logs.map((l) => l.sessionId));
+    if (this.keyring && !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs')) this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
+
+    const spans = uniqueSorted(batch.spans, (s) => `${s.traceId}/${s.spanId}`);
+    const traces = uniqueSorted(batch.traces, (t) => t.traceId);
+    const byTrace = new Map(traces.map((t) => [t.traceId, t]));
+    const members = uniqueSorted(
+      batch.memberships.filter(([, traceId]) => byTrace.has(traceId)),
+      ([s, t]) => `${s}/${t}`,
+    );
+    const logs = batch.logs.filter((l) => !deks || deks.has(l.sessionId)); // a session whose key is unavailable loses these logs, loudly (deksFor)
+    const days = [...traceDay.values(), ...spans.map(dayOfSpan), ...logs.map((l) => day(l.timeMs))];
+    await this.ensurePartitions(days);
+
+    await this.tx(async (c) => {
+      if (spans.length) {
+        await c.query(
+          `INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
+           SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bigint[], $8::bigint[], $9::smallint[], $10::text[], $11::text[], $12::text[])
+           ON CONFLICT (trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
+             start_ns = EXCLUDED.start_ns, end_ns = EXCLUDED.end_ns, status_code = EXCLUDED.status_code, status_message = EXCLUDED.status_message,
+             attributes = EXCLUDED.attributes, events = EXCLUDED.events`,
+          [
+            spans.map(dayOfSpan),
+            spans.map((s) => s.traceId),
+            spans.map((s) => s.spanId),
+            spans.map((s) => s.parentSpanId),
+            spans.map((s) => s.name),
+            spans.map((s) => s.kind),
+            spans.map((s) => s.startTimeUnixNano),
+            spans.map((s) => s.endTimeUnixNano),
+            spans.map((s) => s.statusCode),
+            spans.map((s) => s.statusMessage ?? null),
+            spans.map((s) => JSON.stringify(s.attributes)),
+            spans.map((s) => JSON.stringify(s.events)),
+          ],
+        );
+      }
+      if (traces.length) {
+        const col = <K extends keyof TraceRow>(k: K) => traces.map((t) => t[k] ?? null);
+        await c.query(
+          `INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
+             route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
+           SELECT *, $23::bigint FROM unnest($1::int[], $2::text[], $3::bigint[], $4::float8[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[],
+             $12::text[], $13::text[], $14::text[], $15::text[], $16::bool[], $17::int[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $24::text[])
+           ON CONFLICT (trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
+             method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
+             upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
+             consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
+             dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, digest = EXCLUDED.digest, resource = EXCLUDED.resource,
+             scope_name = EXCLUDED.scope_name, scope_version = EXCLUDED.scope_version`,
+          [
+            traces.map((t) => traceDay.get(t.traceId)),
+            col('traceId'),
+            col('startTimeUnixNano'),
+            col('startTimeMs'),
+            traces.map((t) => Math.round(t.durationNs)),
+            col('method'),
+            col('path'),
+            col('url'),
+            col('host'),
+            col('statusCode'),
+            col('upstreamStatusCode'),
+            col('routeId'),
+            col('serviceId'),
+            col('consumerId'),
+            col('clientAddress'),
+            traces.map((t) => t.error),
+            col('spanCount'),
+            col('dialect'),
+            traces.map((t) => JSON.stringify(t.latency)),
+            traces.map((t) => JSON.stringify(t.digest)),
+            traces.map((t) => JSON.stringify(t.resource)),
+            col('scopeName'),
+            nowMs,
+            col('scopeVersion'),
+          ],
+        );
+      }
+      if (members.length) {
+        const rows = members.map(([sessionId, traceId]) => ({ sessionId, t: byTrace.get(traceId)! }));
+        await c.query(
+          `INSERT INTO session_traces (day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
+           SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::bool[], $12::text[])
+           ON CONFLICT (session_id, trace_id, day) DO UPDATE SET start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns, method = EXCLUDED.method,
+             path = EXCLUDED.path, status_code = EXCLUDED.status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
+             error = EXCLUDED.error, digest = EXCLUDED.digest`,
+          [
+            rows.map((r) => traceDay.get(r.t.traceId)),
+            rows.map((r) => r.sessionId),
+            rows.map((r) => r.t.traceId),
+            rows.map((r) => r.t.startTimeMs),
+            rows.map((r) => Math.round(r.t.durationNs)),
+            rows.map((r) => r.t.method ?? null),
+            rows.map((r) => r.t.path ?? null),
+            rows.map((r) => r.t.statusCode ?? null),
+            rows.map((r) => r.t.routeId ?? null),
+            rows.map((r) => r.t.serviceId ?? null),
+            rows.map((r) => r.t.error),
+            rows.map((r) => JSON.stringify(r.t.digest)),
+          ],
+        );
+      }
+      if (logs.length) {
+        // Encrypted: the content lives only in `sealed`; a re-sent record hits the dedupe key and is neither stored nor counted.
+        const sealed = logs.map((l) => {
+          const dek = deks?.get(l.sessionId);
+          return dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }) : null;
+        });
+        const inserted = await c.query<{ session_id: string }>(
+          `INSERT INTO logs (day, session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, sealed, trace_id, span_id, received_ms)
+           SELECT *, $13::bigint FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::text[])
+           ON CONFLICT (session_id, dedupe_key, day) DO NOTHING RETURNING session_id`,
+          [
+            logs.map((l) => day(l.timeMs)),
+            logs.map((l) => l.sessionId),
+            logs.map((l) => l.dedupeKey),
+            logs.map((l) => l.timeUnixNano),
+            logs.map((l) => l.level),
+            logs.map((l) => l.severityNumber),
+            logs.map((l) => l.severityText ?? null),
+            logs.map((l, i) => (sealed[i] ? null : JSON.stringify(l.body))),
+            logs.map((l, i) => (sealed[i] ? null : JSON.stringify(l.attributes))),
+            sealed,
+            logs.map((l) => l.traceId ?? null),
+            logs.map((l) => l.spanId ?? null),
+            nowMs,
+          ],
+        );
+        const added = new Map<string, number>();
+        for (const r of inserted.rows) added.set(r.session_id, (added.get(r.session_id) ?? 0) + 1);
+        const ids = [...added.keys()].sort();
+        if (ids.length) {
+          await c.query(`UPDATE sessions s SET log_count = s.log_count + a.n FROM unnest($1::text[], $2::int[]) AS a(id, n) WHERE s.id = a.id`, [ids, ids.map((id) => added.get(id))]);
+        }
+      }
+      for (const s of batch.sessions) await this.upsertSession(c, s);
+      if (batch.pendingDone?.length) await c.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, batch.pendingDone]);
+      const adds = batch.pendingAdd ?? [];
+      if (adds.length) {
+        await c.query(`INSERT INTO pending (owner, trace_id, kind, payload, received_ms) SELECT $1, * , $5::bigint FROM unnest($2::text[], $3::text[], $4::text[])`, [
+          this.owner,
+          adds.map((p) => p.traceId),
+          adds.map((p) => p.kind),
+          adds.map((p) => (this.keyring && p.kind === 'logs' ? sealPendingPayload(this.pendingDek!, p.traceId, p.payload) : p.payload)),
+          nowMs,
+        ]);
+      }
+    });
+  }
+
+  /** DEKs of the sessions whose logs are in the batch; a session whose key cannot be had is left out, with a warning */
+  private async deksFor(sessionIds: string[]): Promise<Map<string, Buffer>> {
+    const deks = new Map<string, Buffer>();
+    await Promise.all(
+      [...new Set(sessionIds)].map((id) =>
+        this.keyring!.dekForWrite(id).then(
+          (d) => void deks.set(id, d),
+          (e: Error) => void process.stderr.write(`warning: ${e.message}; the logs of this batch for that session are not stored\n`),
+        ),
+      ),
+    );
+    return deks;
+  }
+
+  private async upsertSession(c: PoolClient | Pool, s: StoredSession): Promise<void> {
+    const endsMs = Date.parse(s.endsAt ?? s.createdAt);
+    await c.query(
+      `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, trace_count = GREATEST(sessions.trace_count, EXCLUDED.trace_count),
+         ends_ms = EXCLUDED.ends_ms, ended_ms = EXCLUDED.ended_ms`,
+      [s.id, s.tenant ?? 'default', JSON.stringify(s), s.status, s.traceCount, s.maxTraces, Date.parse(s.createdAt), endsMs, s.endedAt ? Date.parse(s.endedAt) : null],
+    );
+  }
+
+  async saveSession(s: StoredSession): Promise<void> {
+    try {
+      await this.upsertSession(this.pool, s);
+    } catch (e) {
+      throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
+    }
+  }
+
+  async getSession(id: string): Promise<StoredSession | undefined> {
+    const [r] = await this.query(`SELECT * FROM sessions WHERE id = $1`, [id]);
+    return r ? fromSessionRow(r) : undefined;
+  }
+
+  async listSessions(): Promise<StoredSession[]> {
+    return (await this.query(`SELECT * FROM sessions ORDER BY created_ms DESC, id DESC`)).map(fromSessionRow);
+  }
+
+  async runningSessions(): Promise<StoredSession[]> {
+    return (await this.query(`SELECT * FROM sessions WHERE status = 'in_progress'`)).map(fromSessionRow);
+  }
+
+  /**
+   * Up to `n` traces counted against the cap in one statement: the row lock makes replicas take
+   * turns, and the condition is re-checked on the row they find, so together they never overshoot.
+   * Reaching the cap completes the session in the same statement.
+   */
+  async admitTraces(sessionId: string, n: number, nowMs: number): Promise<{ admitted: number; session?: StoredSession }> {
+    const [r] = await this.query(
+      `WITH old AS (
+         SELECT id, trace_count FROM sessions WHERE id = $1 AND status = 'in_progress' AND ends_ms > $3 AND trace_count < max_traces FOR UPDATE
+       )
+       UPDATE sessions s SET
+         trace_count = LEAST(s.max_traces, old.trace_count + $2),
+         status = CASE WHEN old.trace_count + $2 >= s.max_traces THEN 'completed' ELSE s.status END,
+         ended_ms = CASE WHEN old.trace_count + $2 >= s.max_traces THEN $3 ELSE s.ended_ms END,
+         ends_ms = CASE WHEN old.trace_count + $2 >= s.max_traces THEN $3 ELSE s.ends_ms END
+       FROM old WHERE s.id = old.id
+       RETURNING s.*, s.trace_count - old.trace_count AS admitted`,
+      [sessionId, n, nowMs],
+    );
+    return r ? { admitted: Number(r.admitted), session: fromSessionRow(r) } : { admitted: 0 };
+  }
+
+  async endSession(id: string, status: EndStatus, atMs: number): Promise<StoredSession | undefined> {
+    const [r] = await this.query(`UPDATE sessions SET status = $2, ended_ms = $3, ends_ms = $3 WHERE id = $1 AND status = 'in_progress' RETURNING *`, [id, status, atMs]);
+    return r ? fromSessionRow(r) : undefined;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.tx(async (c) => {
+      // Traces no other session holds go with it.
+      await c.query(
+        `WITH orphans AS (
+           SELECT st.trace_id FROM session_traces st WHERE st.session_id = $1
+           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.trace_id = st.trace_id AND o.session_id <> st.session_id)
+         ), s AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM orphans))
+         DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM orphans)`,
+        [id],
+      );
+      await c.query(`DELETE FROM session_traces WHERE session_id = $1`, [id]);
+      await c.query(`DELETE FROM logs WHERE session_id = $1`, [id]);
+      // Crypto-shredding: without its wrapped DEK, any copy of the session's sealed rows is unreadable.
+      await c.query(`DELETE FROM session_keys WHERE session_id = $1`, [id]);
+      await c.query(`DELETE FROM sessions WHERE id = $1`, [id]);
+    });
+    this.keyring?.forget(id);
+  }
+
+  async listTraces(sessionId: string, f: TraceQueryFilters): Promise<TraceListResult> {
+    const where: string[] = ['st.session_id = $1'];
+    const args: unknown[] = [sessionId];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (f.status) {
+      const [lo, hi] = parseStatusFilter(f.status);
+      where.push(`st.status_code BETWEEN ${arg(lo)} AND ${arg(hi)}`);
+    }
+    if (f.minDurationMs != null) where.push(`st.duration_ns >= ${arg(Math.round(f.minDurationMs * 1e6))}`);
+    if (f.method) where.push(`st.method = ${arg(f.method.toUpperCase())}`);
+    // Prefix match without LIKE wildcards leaking from user input.
+    if (f.path) where.push(`starts_with(st.path, ${arg(f.path)})`);
+    if (f.routeId) where.push(`st.route_id = ${arg(f.routeId)}`);
+    if (f.serviceId) where.push(`st.service_id = ${arg(f.serviceId)}`);
+    if (f.errorsOnly) where.push('st.error');
+    if (f.from != null) where.push(`st.start_ms >= ${arg(f.from)}`);
+    if (f.to != null) where.push(`st.start_ms <= ${arg(f.to)}`);
+    if (f.cursor) {
+      const c = decodeCursor(f.cursor);
+      const ms = arg(Number(c[0]));
+      where.push(`(st.start_ms < ${ms} OR (st.start_ms = ${ms} AND st.trace_id < ${arg(c[1])}))`);
+    }
+    const limit = f.limit ?? 50;
+    const rows = await this.query(
+      `SELECT t.* FROM (
+         SELECT st.trace_id, st.day, st.start_ms FROM session_traces st WHERE ${where.join(' AND ')}
+         ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${arg(limit + 1)}
+       ) p JOIN traces t ON t.trace_id = p.trace_id AND t.day = p.day
+       ORDER BY p.start_ms DESC, p.trace_id DESC`,
+      args,
+    );
+    const page = rows.slice(0, limit).map(toTraceItem);
+    const result: TraceListResult = { traces: page };
+    if (rows.length > limit) {
+      const last = page[page.length - 1];
+      result.nextCursor = encodeCursor([String(last.startTimeMs), last.traceId]);
+    }
+    return result;
+  }
+
+  async getSpans(traceId: string): Promise<Span[]> {
+    return (await this.query(`SELECT * FROM spans WHERE trace_id = $1 ORDER BY start_ns, span_id`, [traceId])).map(toSpan);
+  }
+
+  async getTraceRow(traceId: string): Promise<TraceRow | undefined> {
+    const [r] = await this.query(`SELECT * FROM traces WHERE trace_id = $1 ORDER BY day DESC LIMIT 1`, [traceId]);
+    if (!r) return undefined;
+    const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: JSON.parse(r.digest as string) };
+    if (r.scope_name != null) row.scopeName = r.scope_name as string;
+    if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
+    return row;
+  }
+
+  async sessionsOfTrace(traceId: string): Promise<string[]> {
+    return (await this.query<{ session_id: string }>(`SELECT DISTINCT session_id FROM session_traces WHERE trace_id = $1`, [traceId])).map((r) => r.session_id);
+  }
+
+  async sessionsOfTraces(traceIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const rows = await this.query<{ trace_id: string; session_id: string }>(`SELECT DISTINCT trace_id, session_id FROM session_traces WHERE trace_id = ANY($1)`, [traceIds]);
+    for (const r of rows) out.set(r.trace_id, [...(out.get(r.trace_id) ?? []), r.session_id]);
+    return out;
+  }
+
+  async digests(sessionId: string): Promise<TraceDigest[]> {
+    // One JSON array built by the server: one value to parse instead of 10,000.
+    const [r] = await this.query<{ d: string | null }>(`SELECT '[' || string_agg(digest, ',') || ']' AS d FROM session_traces WHERE session_id = $1`, [sessionId]);
+    return r?.d ? JSON.parse(r.d) : [];
+  }
+
+  async listLogs(sessionId: string, f: LogQueryFilters): Promise<{ logs: LogRecord[]; nextCursor?: string }> {
+    const where: string[] = ['l.session_id = $1'];
+    const args: unknown[] = [sessionId];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (f.traceId) where.push(`l.trace_id = ${arg(f.traceId.toLowerCase())}`);
+    if (f.spanId) where.push(`l.span_id = ${arg(f.spanId.toLowerCase())}`);
+    if (f.level) where.push(`l.level = ANY(${arg(parseLevels(f.level))})`);
+    if (f.from != null) where.push(`l.time_ns >= ${arg((BigInt(Math.floor(f.from)) * 1_000_000n).toString())}`);
+    if (f.to != null) where.push(`l.time_ns <= ${arg((BigInt(Math.floor(f.to)) * 1_000_000n + 999_999n).toString())}`);
+    if (f.cursor) {
+      const [ns, id] = decodeCursor(f.cursor);
+      const t = arg(ns);
+      where.push(`(l.time_ns < ${t} OR (l.time_ns = ${t} AND l.id < ${arg(id)}))`);
+    }
+    const limit = f.limit ?? 100;
+    const rows = await this.query(
+      `SELECT l.*, (SELECT s.name FROM spans s WHERE s.trace_id = l.trace_id AND s.span_id = l.span_id LIMIT 1) AS span_name
+       FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${arg(limit + 1)}`,
+      args,
+    );
+    let dek: Buffer | undefined;
+    if (rows.some((r) => r.sealed != null)) {
+      if (!this.keyring) throw new LogKeyUnavailableError(sessionId, undefined, 'the server runs without a key provider but the logs are encrypted');
+      dek = await this.keyring.dekForRead(sessionId);
+    }
+    const logs = rows.slice(0, limit).map((r) => toLogRecord(r, r.sealed != null ? this.openLog(r, dek!) : { body: JSON.parse(r.body as string), attributes: JSON.parse(r.attributes as string) }));
+    const out: { logs: LogRecord[]; nextCursor?: string } = { logs };
+    if (rows.length > limit) {
+      const last = logs[logs.length - 1];
+      out.nextCursor = encodeCursor([last.timeUnixNano, last.id]);
+    }
+    return out;
+  }
+
+  private openLog(r: Row, dek: Buffer) {
+    const sessionId = r.session_id as string;
+    try {
+      return openLogContent(dek, logRecordAad(sessionId, r.dedupe_key as string), r.sealed as Buffer);
+    } catch (e) {
+      throw new LogKeyUnavailableError(sessionId, undefined, `log record ${r.id} does not decrypt with the session's data key (${(e as Error).message}): tampered or restored from another database`);
+    }
+  }
+
+  /**
+   * Retention: the day partitions wholly before the cutoff are dropped (counting their rows first),
+   * then sessions that ended before it, then keys nothing refers to any more (crypto-shredding).
+   */
+  async purge(cutoffMs: number): Promise<{ traces: number; logs: number; sessions: number }> {
+    const cutoffDay = dayOf(cutoffMs);
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      const { rows } = await c.query<{ parent: string; child: string }>(
+        `SELECT p.relname AS parent, c.relname AS child FROM pg_inherits i
+         JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE p.relname = ANY($1) AND p.relnamespace = current_schema()::regnamespace`,
+        [[...PARTITIONED_TABLES]],
+      );
+      const counts = { traces: 0, logs: 0, sessions: 0 };
+      for (const r of rows) {
+        const day = dayOfPartition(r.parent, r.child);
+        if (day === undefined || day >= cutoffDay) continue;
+        if (r.parent === 'traces' || r.parent === 'logs') {
+          const n = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${partitionName(r.parent, day)}`);
+          counts[r.parent] += n.rows[0].n;
+        }
+        await c.query(`DROP TABLE ${partitionName(r.parent, day)}`);
+        this.partitions.delete(`${r.parent}:${day}`);
+      }
+      counts.sessions = (await c.query(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < $1`, [cutoffMs])).rowCount ?? 0;
+      await c.query(
+        `DELETE FROM session_keys k WHERE k.session_id <> $1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = k.session_id)
+         AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.session_id = k.session_id)`,
+        [PENDING_KEY_ID],
+      );
+      return counts;
+    });
+  }
+
+  async loadPending(): Promise<PendingRow[]> {
+    const out: PendingRow[] = [];
+    const rows = await this.query<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
+      `SELECT trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
+      [this.owner],
+    );
+    for (const r of rows) {
+      let payload = r.payload;
+      if (isSealedPending(payload)) {
+        try {
+          if (!this.pendingDek) throw new Error('their key was not loaded (prepareKeys) or is unavailable');
+          payload = openPendingPayload(this.pendingDek, r.trace_id, payload);
+        } catch (e) {
+          process.stderr.write(`warning: waiting logs of trace ${r.trace_id} cannot be decrypted and are not restored: ${(e as Error).message}\n`);
+          continue;
+        }
+      }
+      out.push({ traceId: r.trace_id, kind: r.kind, payload, receivedMs: Number(r.received_ms) });
+    }
+    return out;
+  }
+
+  async deletePending(traceIds: string[]): Promise<void> {
+    await this.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, traceIds]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

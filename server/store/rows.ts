@@ -1,0 +1,101 @@
+import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
+import { nsToMs } from '../../common/spans/time';
+
+/**
+ * Database rows → API objects, for both stores. Column names are the same in SQLite and PostgreSQL;
+ * only the value types differ (SQLite: bigint ns and 0/1 flags; PostgreSQL: ns as decimal strings, booleans).
+ */
+export type Row = Record<string, unknown>;
+
+/** an absolute ns time as the driver returns it */
+export function nsOf(v: unknown): bigint {
+  return typeof v === 'bigint' ? v : BigInt(v as string | number);
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || Number(v) === 1;
+}
+
+export function toSpan(r: Row): Span {
+  const startNs = nsOf(r.start_ns);
+  const endNs = nsOf(r.end_ns);
+  const span: Span = {
+    traceId: r.trace_id as string,
+    spanId: r.span_id as string,
+    parentSpanId: r.parent_span_id as string,
+    name: r.name as string,
+    kind: Number(r.kind),
+    startTimeUnixNano: startNs.toString(),
+    endTimeUnixNano: endNs.toString(),
+    startTimeMs: nsToMs(startNs),
+    durationNs: Number(endNs - startNs),
+    attributes: JSON.parse(r.attributes as string),
+    events: JSON.parse(r.events as string),
+    statusCode: Number(r.status_code),
+  };
+  if (r.status_message != null) span.statusMessage = r.status_message as string;
+  return span;
+}
+
+const OPTIONAL: Array<[keyof TraceListItem, string, 'n' | 's']> = [
+  ['method', 'method', 's'],
+  ['path', 'path', 's'],
+  ['url', 'url', 's'],
+  ['host', 'host', 's'],
+  ['statusCode', 'status_code', 'n'],
+  ['upstreamStatusCode', 'upstream_status_code', 'n'],
+  ['routeId', 'route_id', 's'],
+  ['serviceId', 'service_id', 's'],
+  ['consumerId', 'consumer_id', 's'],
+  ['clientAddress', 'client_address', 's'],
+];
+
+export function toTraceItem(r: Row): TraceListItem {
+  const item: TraceListItem = {
+    traceId: r.trace_id as string,
+    startTimeUnixNano: String(r.start_ns),
+    startTimeMs: Number(r.start_ms),
+    durationNs: Number(r.duration_ns),
+    error: truthy(r.error),
+    spanCount: Number(r.span_count),
+    dialect: r.dialect as 'enterprise' | 'oss',
+    latency: JSON.parse(r.latency as string),
+  };
+  for (const [key, col, t] of OPTIONAL) {
+    const v = r[col];
+    if (v != null) (item as unknown as Record<string, unknown>)[key] = t === 'n' ? Number(v) : v;
+  }
+  return item;
+}
+
+/** a log row whose content (body, attributes) is already opened */
+export function toLogRecord(r: Row, content: { body: unknown; attributes: unknown }): LogRecord {
+  const ns = nsOf(r.time_ns);
+  const rec: LogRecord = {
+    id: String(r.id),
+    sessionId: r.session_id as string,
+    timeUnixNano: ns.toString(),
+    timeMs: nsToMs(ns),
+    level: r.level as LogLevel,
+    severityNumber: Number(r.severity_number),
+    body: content.body as LogRecord['body'],
+    attributes: content.attributes as LogRecord['attributes'],
+  };
+  if (r.severity_text != null) rec.severityText = r.severity_text as string;
+  if (r.trace_id != null) rec.traceId = r.trace_id as string;
+  if (r.span_id != null) rec.spanId = r.span_id as string;
+  if (r.span_name != null) rec.spanName = r.span_name as string;
+  return rec;
+}
+
+export const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg', 'unknown']);
+
+/** `level` filter value → the levels, or a RangeError naming the unknown one */
+export function parseLevels(level: string): string[] {
+  const levels = level
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const lv of levels) if (!LOG_LEVELS.has(lv)) throw new RangeError(`unknown log level "${lv}"; use ${[...LOG_LEVELS].join(', ')}`);
+  return levels;
+}
