@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { registerApiRoutes } from './api/routes';
-import { AuditLog } from './audit/audit';
+import { openAuditLog } from './audit/open-audit-log';
 import { installAuth, type AuthConfig } from './auth/hooks';
-import { TokenStore } from './auth/tokens';
+import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
 import { registerOtlpRoutes } from './otlp/receiver';
@@ -12,6 +13,7 @@ import type { OtlpLimits } from './otlp/limits';
 import { encodeStatus } from './otlp/responses';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
+import { PgStore } from './store/postgres';
 import type { Store } from './store/types';
 // Logs encrypted at rest (server/crypto).
 import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
@@ -26,6 +28,13 @@ export interface ServerOptions {
   otlpPort?: number;
   host?: string;
   dataDir: string;
+  /**
+   * PostgreSQL (`postgres://…`) instead of the embedded SQLite: several replicas on one database behave
+   * as one server. The data dir then holds only the local key file (when no other key provider is set).
+   */
+  databaseUrl?: string;
+  /** this replica's name on a shared database (default: host name and data dir) */
+  replicaId?: string;
   /** keep traces and logs this many days (default 7) */
   retentionDays?: number;
   /** how often the retention purge runs (default hourly) */
@@ -72,13 +81,23 @@ function urlOf(app: FastifyInstance, host: string): string {
   return `http://${h}:${addr.port}`;
 }
 
+async function openStore(opts: ServerOptions, keyProvider: KeyProvider | ProviderResolver | false): Promise<SqliteStore | PgStore> {
+  const storeOpts = keyProvider ? { keyProvider } : {};
+  if (opts.databaseUrl) {
+    const replicaId = opts.replicaId ?? `${os.hostname()}:${path.resolve(opts.dataDir)}`;
+    return PgStore.open(opts.databaseUrl, Date.now, { ...storeOpts, retentionDays: opts.retentionDays, replicaId });
+  }
+  const store = new SqliteStore(opts.dataDir, Date.now, storeOpts);
+  // Rows from before encryption existed are encrypted now; a failing KMS leaves them readable and is retried next start.
+  await store.sealLegacyLogs().catch((e: Error) => process.stderr.write(`warning: logs stored before encryption stay in plaintext for now: ${e.message}\n`));
+  return store;
+}
+
 /** Starts the debugger: store, sessions, the OTLP receiver and the REST API (two listeners). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const keyProvider = opts.keyProvider === undefined ? LocalKeyProvider.open(opts.dataDir) : opts.keyProvider;
-  const store = new SqliteStore(opts.dataDir, Date.now, keyProvider ? { keyProvider } : {});
-  // Rows from before encryption existed are encrypted now; a failing KMS leaves them readable and is retried next start.
-  await store.sealLegacyLogs().catch((e: Error) => process.stderr.write(`warning: logs stored before encryption stay in plaintext for now: ${e.message}\n`));
+  const store = await openStore(opts, keyProvider);
   await store.prepareKeys(); // the key of sealed waiting logs, before the pipeline restores them
   const sessions = new SessionManager(store);
   await sessions.init();
@@ -87,7 +106,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await pipeline.restore();
   const sweeper = setInterval(() => {
     pipeline.sweep();
-    store.checkpoint();
+    if (store instanceof SqliteStore) store.checkpoint();
+    else void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
   }, 1000);
   sweeper.unref();
 
@@ -97,10 +117,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const purger = setInterval(() => void purge().catch(() => undefined), opts.purgeIntervalMs ?? 3_600_000);
   purger.unref();
 
+  const sharedPool = store instanceof PgStore ? store.pool : undefined;
   const authMode = opts.auth ?? (opts.apiToken ? 'tokens' : 'none');
-  const tokens = authMode === 'tokens' ? new TokenStore(opts.dataDir) : undefined;
+  const tokens = authMode === 'tokens' ? await openTokenStore(opts.dataDir, sharedPool) : undefined;
   const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken };
-  const audit = new AuditLog(opts.dataDir);
+  const audit = await openAuditLog(opts.dataDir, sharedPool);
 
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
@@ -117,13 +138,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
   installAuth(otlp, auth, {
     require: 'ingest',
-    // A google.rpc.Status in the request's encoding, as OTLP answers failures (16 UNAUTHENTICATED, 7 PERMISSION_DENIED).
+    // A google.rpc.Status in the request's encoding, as OTLP answers failures (16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 14 UNAVAILABLE).
     onFailure: (reply, status, message) => {
       const encoding = /protobuf/i.test(String(reply.request.headers['content-type'] ?? '')) ? 'protobuf' : 'json';
+      // A token table that cannot be read is retryable: Kong's exporter waits Retry-After and sends again.
+      if (status === 503) reply.header('retry-after', '5');
       void reply
         .code(status)
         .type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json')
-        .send(encodeStatus(encoding, status === 401 ? 16 : 7, message));
+        .send(encodeStatus(encoding, { 401: 16, 403: 7, 503: 14 }[status], message));
     },
   });
   registerOtlpRoutes(otlp, pipeline, { maxBodyBytes: opts.maxBodyBytes, limits: opts.otlpLimits });
@@ -136,7 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let demo: { stop(): Promise<void> } | undefined;
   if (opts.demo) {
     // With tokens on, the demo gateway gets its own ingest token, as a real Kong would.
-    const headers = tokens ? { authorization: `Bearer ${tokens.create('demo gateway', 'ingest').token}` } : undefined;
+    const headers = tokens ? { authorization: `Bearer ${(await tokens.create('demo gateway', 'ingest')).token}` } : undefined;
     demo = await startDemo({
       otlpUrl,
       sessions,
@@ -159,9 +182,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       sessions.stopTimer();
       await otlp.close();
       await api.close();
-      await store.close();
-      tokens?.close();
-      audit.close();
+      await tokens?.close();
+      await audit.close();
+      await store.close(); // last: on PostgreSQL the tokens and the audit log use its pool
     },
   };
 }

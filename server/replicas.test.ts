@@ -164,4 +164,30 @@ describe('three replicas on one PostgreSQL', () => {
       expect((await getJson(`${r.apiUrl}/api/v1/traces/${t.traceId}`)).status).toBe(404);
     }
   });
+
+  it('share API tokens and the audit log: a token made on one replica works on the others, a revoke stops it everywhere', async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+    const key = new StaticKeyProvider(randomBytes(32), 'test key');
+    replicas = await Promise.all(
+      [0, 1, 2].map((i) => startServer({ dataDir: dirs[i], databaseUrl: db.url, replicaId: `replica-${i}`, port: 0, otlpPort: 0, keyProvider: key, auth: 'tokens', apiToken: 'bootstrap-secret' })),
+    );
+    const boot = { authorization: 'Bearer bootstrap-secret' };
+    const made = await fetch(`${replicas[0].apiUrl}/api/v1/tokens`, { method: 'POST', headers: { ...boot, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'alice', role: 'debugger' }) });
+    expect(made.status).toBe(201);
+    const { token, id } = (await made.json()) as { token: string; id: string };
+    const alice = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${replicas[1].apiUrl}/api/v1/sessions`, { method: 'POST', headers: alice, body: JSON.stringify({ rule: everything, durationSeconds: 60 }) });
+    expect(created.status).toBe(201);
+    const s = (await created.json()) as Session;
+    // Every replica's audit log shows both acts, newest first.
+    for (const r of replicas) {
+      const audit = (await getJson(`${r.apiUrl}/api/v1/audit`, boot)).body.entries as Array<{ action: string; actor: { name: string } }>;
+      expect(audit.map((e) => [e.action, e.actor.name])).toEqual([
+        ['session.create', 'alice'],
+        ['token.create', expect.any(String)],
+      ]);
+    }
+    expect((await fetch(`${replicas[2].apiUrl}/api/v1/tokens/${id}`, { method: 'DELETE', headers: boot })).status).toBe(204);
+    for (const r of replicas) expect((await getJson(`${r.apiUrl}/api/v1/sessions/${s.id}`, { authorization: alice.authorization })).status).toBe(401);
+  });
 });

@@ -93,7 +93,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/sessions', async (req, reply) => {
     const who = need(req, 'manage-sessions');
     const session = await sessions.create(parseCreateSession(req.body), who.tenant);
-    audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'session.create', target: session.id, details: { name: session.name, rule: session.rule, durationSeconds: session.durationSeconds } });
+    await audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'session.create', target: session.id, details: { name: session.name, rule: session.rule, durationSeconds: session.durationSeconds } });
     return reply.code(201).send(session);
   });
 
@@ -104,14 +104,14 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: { id: string } }>('/api/v1/sessions/:id/stop', async (req) => {
     const who = need(req, 'manage-sessions');
     const stopped = await sessions.stop(req.params.id, who.tenant);
-    audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'session.stop', target: stopped.id });
+    await audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'session.stop', target: stopped.id });
     return stopped;
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/sessions/:id', async (req, reply) => {
     const who = need(req, 'manage-sessions');
     await sessions.delete(req.params.id, who.tenant);
-    audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'session.delete', target: req.params.id });
+    await audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'session.delete', target: req.params.id });
     return reply.code(204).send();
   });
 
@@ -121,25 +121,25 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     for (const k of Object.keys(q)) if (k !== 'target' && k !== 'limit') throw new BadRequestError(`unknown query parameter "${k}"; accepted: target, limit`);
     const limit = q.limit === undefined ? undefined : Number(q.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new BadRequestError('query parameter "limit" must be a whole number from 1 to 1000');
-    return { entries: audit.list(who.tenant, { target: typeof q.target === 'string' ? q.target : undefined, limit }) };
+    return { entries: await audit.list(who.tenant, { target: typeof q.target === 'string' ? q.target : undefined, limit }) };
   });
 
-  app.get('/api/v1/tokens', async (req) => ({ tokens: tokenStore().list(need(req, 'manage-tokens').tenant) }));
+  app.get('/api/v1/tokens', async (req) => ({ tokens: await tokenStore().list(need(req, 'manage-tokens').tenant) }));
 
   app.post('/api/v1/tokens', async (req, reply) => {
     const who = need(req, 'manage-tokens');
     const body = (req.body ?? {}) as { name?: unknown; role?: unknown };
     if (typeof body.name !== 'string' || !isRole(body.role)) throw new BadRequestError('body must be {"name": "<who>", "role": "admin" | "debugger" | "viewer" | "ingest"}');
     // An admin manages its own tenant's tokens; tokens for other tenants are made with the CLI on the server.
-    const created = tokenStore().create(body.name, body.role, who.tenant);
-    audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'token.create', target: created.info.id, details: { name: created.info.name, role: created.info.role } });
+    const created = await tokenStore().create(body.name, body.role, who.tenant);
+    await audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'token.create', target: created.info.id, details: { name: created.info.name, role: created.info.role } });
     return reply.code(201).send({ ...created.info, token: created.token });
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', async (req, reply) => {
     const who = need(req, 'manage-tokens');
-    if (!tokenStore().revoke(req.params.id, who.tenant)) throw new NotFoundError(`no active token with id "${req.params.id}"`);
-    audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'token.revoke', target: req.params.id });
+    if (!(await tokenStore().revoke(req.params.id, who.tenant))) throw new NotFoundError(`no active token with id "${req.params.id}"`);
+    await audit.record({ tenant: who.tenant, actor: { tokenId: who.tokenId || undefined, name: who.name }, action: 'token.revoke', target: req.params.id });
     return reply.code(204).send();
   });
 

@@ -5,7 +5,7 @@ import { startServer, type RunningServer } from '../app';
 import { decodeStatusProtobuf } from '../otlp/responses';
 import { encodeTracesProtobuf } from '../otlp/testing';
 import { kongRequest, tracesPayload } from '../testing/otlp-builders';
-import { TokenStore } from './tokens';
+import { SqliteTokenStore } from './tokens-sqlite';
 
 let dir: string;
 let server: RunningServer;
@@ -26,7 +26,7 @@ const rule = { type: 'advanced', expression: 'http.response.status_code >= 100' 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-auth-'));
   // Tokens are made offline, as `kong-debugger token create --data-dir` does.
-  const tokens = new TokenStore(dir);
+  const tokens = new SqliteTokenStore(dir);
   for (const [key, role, tenant] of [
     ['admin', 'admin', 'team-a'],
     ['debugger', 'debugger', 'team-a'],
@@ -35,9 +35,9 @@ beforeAll(async () => {
     ['debuggerB', 'debugger', 'team-b'],
     ['ingestB', 'ingest', 'team-b'],
   ] as const) {
-    tok[key] = tokens.create(key, role, tenant).token;
+    tok[key] = (await tokens.create(key, role, tenant)).token;
   }
-  tokens.close();
+  await tokens.close();
   server = await startServer({ dataDir: dir, port: 0, otlpPort: 0, auth: 'tokens', apiToken: 'bootstrap-admin-secret', ingestToken: 'bootstrap-ingest-secret' });
 });
 

@@ -39,39 +39,46 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The principal of a request, or a reason it has none. */
-export function authenticate(auth: AuthConfig, authorization: string | undefined): Principal | { error: string } {
+/** The principal of a request, or a reason it has none. Rejects only when the token table cannot be read. */
+export async function authenticate(auth: AuthConfig, authorization: string | undefined): Promise<Principal | { error: string }> {
   if (auth.mode === 'none') return ANONYMOUS;
   const token = bearer(authorization);
   if (!token) return { error: 'an API token is required: send Authorization: Bearer <token>' };
   if (auth.staticToken && sameSecret(token, auth.staticToken)) return { tokenId: 'bootstrap', name: BOOTSTRAP_NAME, role: 'admin', tenant: DEFAULT_TENANT };
   if (auth.staticIngestToken && sameSecret(token, auth.staticIngestToken)) return { tokenId: 'bootstrap-ingest', name: 'bootstrap ingest token', role: 'ingest', tenant: DEFAULT_TENANT };
-  return auth.tokens?.verify(token) ?? { error: 'the API token is not valid (unknown, revoked or mistyped)' };
+  return (await auth.tokens?.verify(token)) ?? { error: 'the API token is not valid (unknown, revoked or mistyped)' };
 }
 
 /**
  * Authenticates every request of `app` (but the paths in `open`), remembers the principal on the request
- * and in the async context for the code that handles it. `onFailure` writes the 401 in the app's format.
+ * and in the async context for the code that handles it. `onFailure` writes the 401, 403 or 503 in the app's format.
  */
 export function installAuth(
   app: FastifyInstance,
   auth: AuthConfig,
-  opts: { open?: (url: string) => boolean; onFailure: (reply: FastifyReply, status: 401 | 403, message: string) => void; require?: Permission },
+  opts: { open?: (url: string) => boolean; onFailure: (reply: FastifyReply, status: 401 | 403 | 503, message: string) => void; require?: Permission },
 ): void {
+  // A callback hook, not an async one: `done` must run inside requestContext.run for the handler to see the principal.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     if (opts.open?.(req.url)) return done();
-    const who = authenticate(auth, req.headers.authorization);
-    if ('error' in who) {
-      opts.onFailure(reply, 401, who.error);
-      return;
-    }
-    // Without auth (local demo) the anonymous caller may do everything, ingest included.
-    if (opts.require && auth.mode === 'tokens' && !can(who.role, opts.require)) {
-      opts.onFailure(reply, 403, `a token with role "${who.role}" may not ${describe(opts.require)}`);
-      return;
-    }
-    req.principal = who;
-    requestContext.run({ principal: who }, done);
+    authenticate(auth, req.headers.authorization).then(
+      (who) => {
+        if ('error' in who) return opts.onFailure(reply, 401, who.error);
+        // Without auth (local demo) the anonymous caller may do everything, ingest included.
+        if (opts.require && auth.mode === 'tokens' && !can(who.role, opts.require)) {
+          return opts.onFailure(reply, 403, `a token with role "${who.role}" may not ${describe(opts.require)}`);
+        }
+        req.principal = who;
+        requestContext.run({ principal: who }, done);
+      },
+      // The token table is unreachable (database down): not the caller's fault, and worth retrying.
+      (err: Error) => {
+        req.log.error({ err }, 'token check failed');
+        opts.onFailure(reply, 503, 'the token store is unavailable; retry shortly');
+      },
+    )
+      // Whatever else throws goes to fastify's error handler, never an unhandled rejection that ends the process.
+      .catch((err: Error) => done(err));
   });
 }
 

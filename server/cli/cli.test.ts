@@ -5,6 +5,9 @@ import path from 'node:path';
 import { startServer, type RunningServer } from '../app';
 import { getJson, kongRequest, postJson, tracesPayload } from '../testing/otlp-builders';
 import { formatValidation } from './format';
+import { PgTokenStore } from '../auth/tokens-pg';
+import { openPool } from '../store/pg-pool';
+import { createTestDatabase } from '../testing/pg';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'kong-debugger.js');
 
@@ -155,4 +158,35 @@ describe('kong-debugger token and serve with tokens', () => {
     const after = await run(['session', 'list', '--url', url, '--token', token]);
     expect(after.stderr).toMatch(/the API token is not valid/);
   }, 120_000);
+});
+
+describe('kong-debugger token on the shared PostgreSQL database', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let pool: ReturnType<typeof openPool>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = openPool(db.url, 2);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('creates, lists and revokes tokens every replica sees, with --database-url or DATABASE_URL', async () => {
+    const created = await run(['token', 'create', '--name', 'ops', '--role', 'admin', '--tenant', 'team-p', '--database-url', db.url, '--json']);
+    expect(created.code).toBe(0);
+    const { token, id } = JSON.parse(created.stdout);
+    const replica = await PgTokenStore.open(pool);
+    expect(await replica.verify(token)).toEqual({ tokenId: id, name: 'ops', role: 'admin', tenant: 'team-p' });
+
+    const list = await run(['token', 'list', '--json'], { DATABASE_URL: db.url });
+    expect(JSON.parse(list.stdout).tokens.map((t: { id: string }) => t.id)).toEqual([id]);
+    expect((await run(['token', 'revoke', id], { DATABASE_URL: db.url })).stdout).toBe(`revoked ${id}\n`);
+    expect(await replica.verify(token)).toBeUndefined();
+    const again = await run(['token', 'revoke', id, '--database-url', db.url]);
+    expect([again.code, again.stderr]).toEqual([1, `error: no active token with id "${id}"\n`]);
+
+    const notPg = await run(['token', 'list', '--database-url', 'mysql://root@127.0.0.1/x']);
+    expect([notPg.code, notPg.stderr]).toEqual([1, 'error: --database-url (or DATABASE_URL) must be a postgres:// or postgresql:// URL\n']);
+  }, 60_000);
 });

@@ -4,12 +4,15 @@ import type { CreateSessionRequest, SamplingRule, Session, TraceList, ValidateEx
 import { startServer } from '../app';
 import { startDemoGateway } from '../demo';
 import { DEFAULT_TENANT, ROLES } from '../auth/roles';
-import { TokenStore } from '../auth/tokens';
+import { openTokenStore } from '../auth/open-token-store';
+import type { TokenStore } from '../auth/tokens';
+import { isPostgresUrl, openPool } from '../store/pg-pool';
 import { ApiClient, ApiClientError } from './client';
 import { formatSessions, formatTraces, formatValidation, table } from './format';
 // Log encryption at rest: which KEK provider serve / keys rotate use (server/crypto/config.ts).
 import { keyProviderFromConfig, tenantKeyResolver } from '../crypto/config';
 import { SqliteStore } from '../store/sqlite';
+import { PgStore } from '../store/postgres';
 
 /** the key options shared by `serve` and `keys rotate`; no flag for the key itself (it would show in `ps`) */
 function keyOptions(cmd: Command): Command {
@@ -51,6 +54,34 @@ function clientOptions(cmd: Command): Command {
     .option('--json', 'print the raw JSON answer');
 }
 
+/** The token table the `token` commands work on: the shared PostgreSQL one with --database-url, else --data-dir's. */
+async function withTokenStore(o: { dataDir: string; databaseUrl?: string }, use: (store: TokenStore) => Promise<void>): Promise<void> {
+  if (o.databaseUrl && !isPostgresUrl(o.databaseUrl)) throw new InvalidArgumentError('--database-url (or DATABASE_URL) must be a postgres:// or postgresql:// URL');
+  const pool = o.databaseUrl ? openPool(o.databaseUrl, 1) : undefined;
+  try {
+    const store = await openTokenStore(path.resolve(o.dataDir), pool);
+    try {
+      await use(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await pool?.end();
+  }
+}
+
+function postgresUrlArg(v: string): string {
+  if (!isPostgresUrl(v)) throw new InvalidArgumentError('must be a postgres:// or postgresql:// URL');
+  return v;
+}
+
+/** the URL without its password, for printing */
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
 function client(opts: { url: string; token?: string }): ApiClient {
   return new ApiClient(opts.url, opts.token);
 }
@@ -65,11 +96,13 @@ export function buildCli(): Command {
     .showHelpAfterError();
 
   keyOptions(program.command('serve'))
-    .description('run the debugger server (OTLP/HTTP receiver + REST API) on the embedded SQLite store')
+    .description('run the debugger server (OTLP/HTTP receiver + REST API) on the embedded SQLite store, or on PostgreSQL with --database-url')
     .addOption(new Option('--port <port>', 'REST API port').env('KONG_DEBUGGER_PORT').default(8080).argParser(intArg('--port', 0, 65535)))
     .addOption(new Option('--otlp-port <port>', 'OTLP/HTTP receiver port').env('KONG_DEBUGGER_OTLP_PORT').default(4318).argParser(intArg('--otlp-port', 0, 65535)))
     .addOption(new Option('--host <host>', 'address to listen on').env('KONG_DEBUGGER_HOST').default('127.0.0.1'))
-    .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data'))
+    .addOption(new Option('--data-dir <dir>', 'where the database lives (with --database-url: only the local key file)').env('KONG_DEBUGGER_DATA_DIR').default('./data'))
+    .addOption(new Option('--database-url <url>', 'PostgreSQL (postgres://…) instead of the embedded SQLite: run several replicas on one database').env('DATABASE_URL').argParser(postgresUrlArg))
+    .addOption(new Option('--replica-id <name>', "this replica's name on a shared database (default: host name and data dir)").env('KONG_DEBUGGER_REPLICA_ID'))
     .addOption(new Option('--retention-days <days>', 'keep traces and logs this many days').env('KONG_DEBUGGER_RETENTION_DAYS').default(7).argParser(intArg('--retention-days', 1, 3650)))
     .addOption(new Option('--auth <mode>', 'tokens: every call needs an API token; none: local demo only (default with --demo)').choices(['tokens', 'none']).env('KONG_DEBUGGER_AUTH'))
     .addOption(new Option('--api-token <token>', 'a bootstrap admin token (default tenant) for the REST API, besides `token create` ones').env('KONG_DEBUGGER_API_TOKEN'))
@@ -84,6 +117,8 @@ export function buildCli(): Command {
         otlpPort: o.otlpPort,
         host: o.host,
         dataDir: path.resolve(o.dataDir),
+        databaseUrl: o.databaseUrl,
+        replicaId: o.replicaId,
         retentionDays: o.retentionDays,
         apiToken: o.apiToken,
         ingestToken: o.ingestToken,
@@ -95,12 +130,16 @@ export function buildCli(): Command {
         `kong-debugger listening`,
         `  REST API       ${server.apiUrl}/api/v1   (health: ${server.apiUrl}/api/v1/health)`,
         `  OTLP/HTTP      ${server.otlpUrl}/v1/traces and ${server.otlpUrl}/v1/logs`,
-        `  data           ${path.resolve(o.dataDir)} (SQLite, retention ${o.retentionDays} days)`,
+        o.databaseUrl
+          ? `  data           PostgreSQL ${redactUrl(o.databaseUrl)} (day partitions, retention ${o.retentionDays} days)`
+          : `  data           ${path.resolve(o.dataDir)} (SQLite, retention ${o.retentionDays} days)`,
         `  logs at rest   AES-256-GCM, per-session keys wrapped by ${keyProvider.description}${o.tenantKeys ? ` (tenants in ${o.tenantKeys}: their own keys)` : ''}`,
         authMode === 'tokens'
           ? `  auth           API tokens required (REST: admin/debugger/viewer; OTLP: ingest); create them with \`kong-debugger token create\``
           : `  auth           NONE: anyone who reaches these ports reads captured traffic and starts sessions (local demo only; use --auth tokens)`,
       ];
+      if (o.databaseUrl && keyProvider.description.startsWith('server-managed'))
+        process.stderr.write(`note: replicas must share the log key: give each the same --key-file or KONG_DEBUGGER_KEK (or one data dir's key), or they cannot read each other's logs\n`);
       if (authMode === 'none') process.stderr.write('WARNING: kong-debugger runs WITHOUT authentication (--auth none). Never expose it beyond this machine.\n');
       if (o.demo) {
         lines.push(
@@ -143,18 +182,20 @@ export function buildCli(): Command {
       .command('keys')
       .command('rotate')
       .description('rotate the key-encryption key and re-wrap every session data key (log rows are not rewritten); safe while the server runs')
-      .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data')),
+      .addOption(new Option('--data-dir <dir>', 'where the database lives').env('KONG_DEBUGGER_DATA_DIR').default('./data'))
+      .addOption(new Option('--database-url <url>', 'the shared PostgreSQL database instead (postgres://…)').env('DATABASE_URL').argParser(postgresUrlArg)),
   ).action(async (o) => {
     const dataDir = path.resolve(o.dataDir);
     const base = keyProviderOf(o, dataDir);
-    const store = new SqliteStore(dataDir, Date.now, { keyProvider: o.tenantKeys ? tenantKeyResolver(path.resolve(o.tenantKeys), base, dataDir) : base });
+    const keyProvider = o.tenantKeys ? tenantKeyResolver(path.resolve(o.tenantKeys), base, dataDir) : base;
+    const store = o.databaseUrl ? await PgStore.open(o.databaseUrl, Date.now, { keyProvider, poolSize: 2 }) : new SqliteStore(dataDir, Date.now, { keyProvider });
     try {
       const r = await store.keyring!.rotate();
       process.stdout.write(`re-wrapped ${r.rewrapped} session keys\n`);
       for (const f of r.failed) process.stderr.write(`session ${f.sessionId}: ${f.error}\n`);
       if (r.failed.length) process.exitCode = 1;
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -226,8 +267,9 @@ export function buildCli(): Command {
     if (!r.valid) process.exitCode = 1;
   });
 
-  const token = program.command('token').description('API tokens, managed on the server machine (writes the database in --data-dir)');
+  const token = program.command('token').description('API tokens, managed on the server machine (writes the database in --data-dir, or the shared PostgreSQL one)');
   const dataDirOption = () => new Option('--data-dir <dir>', 'the server\'s data directory').env('KONG_DEBUGGER_DATA_DIR').default('./data');
+  const databaseUrlOption = () => new Option('--database-url <url>', 'the PostgreSQL database the server replicas share (postgres://…); instead of --data-dir').env('DATABASE_URL');
 
   token
     .command('create')
@@ -236,49 +278,43 @@ export function buildCli(): Command {
     .addOption(new Option('--role <role>', 'admin, debugger, viewer or ingest').choices([...ROLES]).makeOptionMandatory())
     .option('--tenant <tenant>', 'team or Grafana org it belongs to', DEFAULT_TENANT)
     .addOption(dataDirOption())
+    .addOption(databaseUrlOption())
     .option('--json', 'print JSON')
-    .action((o) => {
-      const store = new TokenStore(path.resolve(o.dataDir));
-      try {
-        const { token: secret, info } = store.create(o.name, o.role, o.tenant);
+    .action((o) =>
+      withTokenStore(o, async (store) => {
+        const { token: secret, info } = await store.create(o.name, o.role, o.tenant);
         print(o.json, { ...info, token: secret }, () => `${secret}\n(id ${info.id}, role ${info.role}, tenant ${info.tenant}; shown only now)`);
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   token
     .command('list')
     .description('list tokens (never their secrets)')
     .option('--tenant <tenant>', 'only this tenant')
     .addOption(dataDirOption())
+    .addOption(databaseUrlOption())
     .option('--json', 'print JSON')
-    .action((o) => {
-      const store = new TokenStore(path.resolve(o.dataDir));
-      try {
-        const list = store.list(o.tenant);
+    .action((o) =>
+      withTokenStore(o, async (store) => {
+        const list = await store.list(o.tenant);
         print(o.json, { tokens: list }, () =>
           list.length === 0 ? 'no tokens' : table(['ID', 'NAME', 'ROLE', 'TENANT', 'CREATED', 'REVOKED'], list.map((t) => [t.id, t.name, t.role, t.tenant, t.createdAt, t.revokedAt ?? '-'])),
         );
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   token
     .command('revoke')
     .description('revoke a token at once, on every server that shares the database')
     .argument('<id>')
     .addOption(dataDirOption())
-    .action((id, o) => {
-      const store = new TokenStore(path.resolve(o.dataDir));
-      try {
-        if (!store.revoke(id)) throw new InvalidArgumentError(`no active token with id "${id}"`);
+    .addOption(databaseUrlOption())
+    .action((id, o) =>
+      withTokenStore(o, async (store) => {
+        if (!(await store.revoke(id))) throw new InvalidArgumentError(`no active token with id "${id}"`);
         process.stdout.write(`revoked ${id}\n`);
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   return program;
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../app';
-import { TokenStore } from '../auth/tokens';
+import { SqliteTokenStore } from '../auth/tokens-sqlite';
 import { kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
 import { tenantKeyResolver } from './config';
 import { LocalKeyProvider } from './local';
@@ -35,14 +35,14 @@ async function start(kekBase64: string): Promise<RunningServer> {
   return server;
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-tenant-keys-'));
-  const tokens = new TokenStore(dir);
+  const tokens = new SqliteTokenStore(dir);
   for (const t of ['team-a', 'team-b']) {
-    tok[`${t}:debugger`] = tokens.create(`${t} debugger`, 'debugger', t).token;
-    tok[`${t}:ingest`] = tokens.create(`${t} kong`, 'ingest', t).token;
+    tok[`${t}:debugger`] = (await tokens.create(`${t} debugger`, 'debugger', t)).token;
+    tok[`${t}:ingest`] = (await tokens.create(`${t} kong`, 'ingest', t)).token;
   }
-  tokens.close();
+  await tokens.close();
 });
 
 afterEach(async () => {

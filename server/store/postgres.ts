@@ -213,141 +213,113 @@ export class PgStore implements Store, SharedSessions {
     const days = [...traceDay.values(), ...spans.map(dayOfSpan), ...logs.map((l) => day(l.timeMs))];
     await this.ensurePartitions(days);
 
-    await this.tx(async (c) => {
-      if (spans.length) {
-        await c.query(
-          `INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
-           SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bigint[], $8::bigint[], $9::smallint[], $10::text[], $11::text[], $12::text[])
-           ON CONFLICT (trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
-             start_ns = EXCLUDED.start_ns, end_ns = EXCLUDED.end_ns, status_code = EXCLUDED.status_code, status_message = EXCLUDED.status_message,
-             attributes = EXCLUDED.attributes, events = EXCLUDED.events`,
-          [
-            spans.map(dayOfSpan),
-            spans.map((s) => s.traceId),
-            spans.map((s) => s.spanId),
-            spans.map((s) => s.parentSpanId),
-            spans.map((s) => s.name),
-            spans.map((s) => s.kind),
-            spans.map((s) => s.startTimeUnixNano),
-            spans.map((s) => s.endTimeUnixNano),
-            spans.map((s) => s.statusCode),
-            spans.map((s) => s.statusMessage ?? null),
-            spans.map((s) => JSON.stringify(s.attributes)),
-            spans.map((s) => JSON.stringify(s.events)),
-          ],
-        );
-      }
-      if (traces.length) {
-        const col = <K extends keyof TraceRow>(k: K) => traces.map((t) => t[k] ?? null);
-        await c.query(
-          `INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
-             route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
-           SELECT *, $23::bigint FROM unnest($1::int[], $2::text[], $3::bigint[], $4::float8[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[],
-             $12::text[], $13::text[], $14::text[], $15::text[], $16::bool[], $17::int[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $24::text[])
-           ON CONFLICT (trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
-             method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
-             upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
-             consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
-             dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, digest = EXCLUDED.digest, resource = EXCLUDED.resource,
-             scope_name = EXCLUDED.scope_name, scope_version = EXCLUDED.scope_version`,
-          [
-            traces.map((t) => traceDay.get(t.traceId)),
-            col('traceId'),
-            col('startTimeUnixNano'),
-            col('startTimeMs'),
-            traces.map((t) => Math.round(t.durationNs)),
-            col('method'),
-            col('path'),
-            col('url'),
-            col('host'),
-            col('statusCode'),
-            col('upstreamStatusCode'),
-            col('routeId'),
-            col('serviceId'),
-            col('consumerId'),
-            col('clientAddress'),
-            traces.map((t) => t.error),
-            col('spanCount'),
-            col('dialect'),
-            traces.map((t) => JSON.stringify(t.latency)),
-            traces.map((t) => JSON.stringify(t.digest)),
-            traces.map((t) => JSON.stringify(t.resource)),
-            col('scopeName'),
-            nowMs,
-            col('scopeVersion'),
-          ],
-        );
-      }
-      if (members.length) {
-        const rows = members.map(([sessionId, traceId]) => ({ sessionId, t: byTrace.get(traceId)! }));
-        await c.query(
-          `INSERT INTO session_traces (day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
-           SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::bool[], $12::text[])
-           ON CONFLICT (session_id, trace_id, day) DO UPDATE SET start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns, method = EXCLUDED.method,
-             path = EXCLUDED.path, status_code = EXCLUDED.status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
-             error = EXCLUDED.error, digest = EXCLUDED.digest`,
-          [
-            rows.map((r) => traceDay.get(r.t.traceId)),
-            rows.map((r) => r.sessionId),
-            rows.map((r) => r.t.traceId),
-            rows.map((r) => r.t.startTimeMs),
-            rows.map((r) => Math.round(r.t.durationNs)),
-            rows.map((r) => r.t.method ?? null),
-            rows.map((r) => r.t.path ?? null),
-            rows.map((r) => r.t.statusCode ?? null),
-            rows.map((r) => r.t.routeId ?? null),
-            rows.map((r) => r.t.serviceId ?? null),
-            rows.map((r) => r.t.error),
-            rows.map((r) => JSON.stringify(r.t.digest)),
-          ],
-        );
-      }
-      if (logs.length) {
-        // Encrypted: the content lives only in `sealed`; a re-sent record hits the dedupe key and is neither stored nor counted.
-        const sealed = logs.map((l) => {
-          const dek = deks?.get(l.sessionId);
-          return dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }) : null;
-        });
-        const inserted = await c.query<{ session_id: string }>(
-          `INSERT INTO logs (day, session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, sealed, trace_id, span_id, received_ms)
-           SELECT *, $13::bigint FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::text[])
-           ON CONFLICT (session_id, dedupe_key, day) DO NOTHING RETURNING session_id`,
-          [
-            logs.map((l) => day(l.timeMs)),
-            logs.map((l) => l.sessionId),
-            logs.map((l) => l.dedupeKey),
-            logs.map((l) => l.timeUnixNano),
-            logs.map((l) => l.level),
-            logs.map((l) => l.severityNumber),
-            logs.map((l) => l.severityText ?? null),
-            logs.map((l, i) => (sealed[i] ? null : JSON.stringify(l.body))),
-            logs.map((l, i) => (sealed[i] ? null : JSON.stringify(l.attributes))),
-            sealed,
-            logs.map((l) => l.traceId ?? null),
-            logs.map((l) => l.spanId ?? null),
-            nowMs,
-          ],
-        );
-        const added = new Map<string, number>();
-        for (const r of inserted.rows) added.set(r.session_id, (added.get(r.session_id) ?? 0) + 1);
-        const ids = [...added.keys()].sort();
-        if (ids.length) {
-          await c.query(`UPDATE sessions s SET log_count = s.log_count + a.n FROM unnest($1::text[], $2::int[]) AS a(id, n) WHERE s.id = a.id`, [ids, ids.map((id) => added.get(id))]);
-        }
-      }
-      for (const s of batch.sessions) await this.upsertSession(c, s);
-      if (batch.pendingDone?.length) await c.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, batch.pendingDone]);
-      const adds = batch.pendingAdd ?? [];
-      if (adds.length) {
-        await c.query(`INSERT INTO pending (owner, trace_id, kind, payload, received_ms) SELECT $1, * , $5::bigint FROM unnest($2::text[], $3::text[], $4::text[])`, [
-          this.owner,
-          adds.map((p) => p.traceId),
-          adds.map((p) => p.kind),
-          adds.map((p) => (this.keyring && p.kind === 'logs' ? sealPendingPayload(this.pendingDek!, p.traceId, p.payload) : p.payload)),
-          nowMs,
-        ]);
-      }
-    });
+    for (const sess of batch.sessions) await this.saveSession(sess);
+    // The whole batch is ONE statement (data-modifying CTEs): atomic without BEGIN/COMMIT, one round trip. Each
+    // table's rows travel as one JSON document: one native JSON.stringify instead of escaping every array element,
+    // and attributes/events stay JSON inside it (the json type keeps their text as sent).
+    const parts: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (spans.length) {
+      const rows = spans.map((s) => ({
+        d: dayOfSpan(s),
+        t: s.traceId,
+        s: s.spanId,
+        p: s.parentSpanId,
+        n: s.name,
+        k: s.kind,
+        b: s.startTimeUnixNano,
+        e: s.endTimeUnixNano,
+        c: s.statusCode,
+        m: s.statusMessage ?? null,
+        a: s.attributes,
+        v: s.events,
+      }));
+      parts.push(`sp AS (INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
+        SELECT x.d, x.t, x.s, x.p, x.n, x.k, x.b, x.e, x.c, x.m, x.a::text, x.v::text
+        FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(d int, t text, s text, p text, n text, k smallint, b bigint, e bigint, c smallint, m text, a json, v json)
+        ON CONFLICT (trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
+          start_ns = EXCLUDED.start_ns, end_ns = EXCLUDED.end_ns, status_code = EXCLUDED.status_code, status_message = EXCLUDED.status_message,
+          attributes = EXCLUDED.attributes, events = EXCLUDED.events)`);
+    }
+    if (traces.length) {
+      const rows = traces.map((t) => ({ ...t, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
+      parts.push(`tr AS (INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
+          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
+        SELECT x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
+          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x.digest::text, x.resource::text,
+          x."scopeName", x."scopeVersion", ${arg(nowMs)}::bigint
+        FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
+          method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
+          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, digest json, resource json, "scopeName" text, "scopeVersion" text)
+        ON CONFLICT (trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
+          method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
+          upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
+          consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
+          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, digest = EXCLUDED.digest, resource = EXCLUDED.resource,
+          scope_name = EXCLUDED.scope_name, scope_version = EXCLUDED.scope_version)`);
+    }
+    if (members.length) {
+      const rows = members.map(([sessionId, traceId]) => {
+        const t = byTrace.get(traceId)!;
+        return { day: traceDay.get(traceId), s: sessionId, t: traceId, ms: t.startTimeMs, ns: Math.round(t.durationNs), m: t.method, p: t.path, c: t.statusCode, r: t.routeId, v: t.serviceId, e: t.error, g: t.digest };
+      });
+      parts.push(`st AS (INSERT INTO session_traces (day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
+        SELECT x.day, x.s, x.t, x.ms, x.ns, x.m, x.p, x.c, x.r, x.v, x.e, x.g::text
+        FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, s text, t text, ms float8, ns bigint, m text, p text, c int, r text, v text, e bool, g json)
+        ON CONFLICT (session_id, trace_id, day) DO UPDATE SET start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns, method = EXCLUDED.method,
+          path = EXCLUDED.path, status_code = EXCLUDED.status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
+          error = EXCLUDED.error, digest = EXCLUDED.digest)`);
+    }
+    if (logs.length) {
+      // Encrypted: the content lives only in `sealed`; a re-sent record hits the dedupe key and is neither stored nor counted.
+      const rows = logs.map((l) => {
+        const dek = deks?.get(l.sessionId);
+        const sealed = dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }).toString('base64') : null;
+        return {
+          d: day(l.timeMs),
+          s: l.sessionId,
+          k: l.dedupeKey,
+          t: l.timeUnixNano,
+          l: l.level,
+          n: l.severityNumber,
+          x: l.severityText ?? null,
+          b: sealed ? null : JSON.stringify(l.body),
+          a: sealed ? null : JSON.stringify(l.attributes),
+          z: sealed,
+          tr: l.traceId ?? null,
+          sp: l.spanId ?? null,
+        };
+      });
+      parts.push(`lg AS (INSERT INTO logs (day, session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, sealed, trace_id, span_id, received_ms)
+        SELECT x.d, x.s, x.k, x.t, x.l, x.n, x.x, x.b, x.a, decode(x.z, 'base64'), x.tr, x.sp, ${arg(nowMs)}::bigint
+        FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(d int, s text, k text, t bigint, l text, n int, x text, b text, a text, z text, tr text, sp text)
+        ON CONFLICT (session_id, dedupe_key, day) DO NOTHING RETURNING session_id)`);
+      // Exact counts: only what was really inserted is counted.
+      parts.push(`lc AS (UPDATE sessions s SET log_count = s.log_count + c.n FROM (SELECT session_id, count(*) AS n FROM lg GROUP BY session_id) c WHERE s.id = c.session_id)`);
+    }
+    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
+    const adds = batch.pendingAdd ?? [];
+    if (adds.length) {
+      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keyring && p.kind === 'logs' ? sealPendingPayload(this.pendingDek!, p.traceId, p.payload) : p.payload }));
+      parts.push(`pa AS (INSERT INTO pending (owner, trace_id, kind, payload, received_ms)
+        SELECT ${arg(this.owner)}, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
+    }
+    if (parts.length === 0) return;
+    await this.statement(`WITH ${parts.join(',\n')} SELECT 1`, args);
+  }
+
+  /** one statement, retried once on a deadlock between replicas (rows are locked in key order, so it is rare) */
+  private async statement(sql: string, args: unknown[]): Promise<void> {
+    try {
+      await this.query(sql, args);
+    } catch (e) {
+      if ((e as { code?: string }).code !== '40P01') throw e;
+      await this.query(sql, args);
+    }
   }
 
   /** DEKs of the sessions whose logs are in the batch; a session whose key cannot be had is left out, with a warning */
@@ -364,7 +336,7 @@ export class PgStore implements Store, SharedSessions {
     return deks;
   }
 
-  private async upsertSession(c: PoolClient | Pool, s: StoredSession): Promise<void> {
+  private async upsertSession(c: Pool, s: StoredSession): Promise<void> {
     const endsMs = Date.parse(s.endsAt ?? s.createdAt);
     await c.query(
       `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
