@@ -102,13 +102,45 @@ export class SessionManager {
     this.running = next;
   }
 
+  private refreshing?: Promise<void>;
+  private refreshAgain = false;
+  private refreshFailing = false;
+
+  /** one refresh at a time (ticks and notifications overlap); a request during one runs once more after it */
+  private refreshOnce(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          await this.refresh();
+          if (this.refreshFailing) process.stderr.write('the running sessions are in sync with the database again\n');
+          this.refreshFailing = false;
+        } catch (e) {
+          // Said once per outage, not four times a second.
+          if (!this.refreshFailing) process.stderr.write(`warning: could not refresh the running sessions: ${(e as Error).message}\n`);
+          this.refreshFailing = true;
+        }
+      } while (this.refreshAgain);
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
   start(tickMs = 250): void {
     this.timer = setInterval(() => void this.tick(), tickMs);
     this.timer.unref();
+    // Shared store: hear of other replicas' changes at once; the tick stays the fallback.
+    this.shared?.subscribe?.(() => {
+      if (this.timer) void this.tick();
+    });
   }
 
   stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT): Promise<Session> {
@@ -177,7 +209,7 @@ export class SessionManager {
   }
 
   async tick(): Promise<void> {
-    if (this.shared) return this.refresh().catch((e: Error) => void process.stderr.write(`warning: could not refresh the running sessions: ${e.message}\n`));
+    if (this.shared) return this.refreshOnce();
     const nowMs = this.now();
     for (const r of [...this.running.values()]) {
       if (r.endsAtMs <= nowMs) await this.finish(r.session, 'timed_out', r.endsAtMs);

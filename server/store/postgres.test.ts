@@ -157,6 +157,25 @@ describe('PgStore', () => {
     expect(await a.loadPending()).toEqual([]);
   });
 
+  it('tells the other replicas at once when a session starts, ends or goes (LISTEN/NOTIFY)', async () => {
+    const a = await openStore(Date.now, 'a');
+    const b = await openStore(Date.now, 'b');
+    let heard = 0;
+    b.subscribe(() => heard++);
+    const until = async (n: number) => {
+      const deadline = Date.now() + 3000;
+      while (heard < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(heard).toBeGreaterThanOrEqual(n);
+    };
+    await until(1); // on connecting: whatever changed before
+    await a.saveSession(session('x', Date.now()));
+    await until(2);
+    await a.endSession('x', 'cancelled', Date.now());
+    await until(3);
+    await a.deleteSession('x');
+    await until(4);
+  });
+
   it('refuses a database whose schema is newer than this server', async () => {
     await openStore();
     await sql('INSERT INTO schema_migrations (version) VALUES (99)');

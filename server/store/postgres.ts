@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
 import { logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
@@ -24,6 +24,9 @@ export interface PgStoreOptions extends StoreOptions {
 }
 
 type EndStatus = 'completed' | 'timed_out' | 'cancelled';
+
+/** the NOTIFY channel on which replicas hear of session changes */
+const SESSIONS_CHANNEL = 'kong_debugger_sessions';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -68,10 +71,13 @@ export class PgStore implements Store, SharedSessions {
   private readonly partitions = new Set<string>();
   private readonly retentionDays: number;
   private readonly owner: string;
+  private listener?: Client;
+  private closed = false;
 
   private constructor(
     /** shared with the token table and the audit log on the same database */
     readonly pool: Pool,
+    private readonly url: string,
     private readonly now: () => number,
     opts: PgStoreOptions,
   ) {
@@ -90,7 +96,7 @@ export class PgStore implements Store, SharedSessions {
     const pool = openPool(url, opts.poolSize);
     try {
       await migrate(pool);
-      const store = new PgStore(pool, now, opts);
+      const store = new PgStore(pool, url, now, opts);
       await store.loadPartitions();
       const today = dayOf(now());
       await store.ensurePartitions([today - 1, today, today + 1]);
@@ -352,6 +358,40 @@ export class PgStore implements Store, SharedSessions {
     } catch (e) {
       throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
     }
+    await this.notify(s.id);
+  }
+
+  /** tells every replica's listener that a session changed (best effort: they also poll) */
+  private async notify(sessionId: string): Promise<void> {
+    await this.pool.query(`SELECT pg_notify('${SESSIONS_CHANNEL}', $1)`, [sessionId]).catch(() => undefined);
+  }
+
+  /**
+   * A dedicated connection LISTENing for session changes; reconnects after a second when it drops, so a
+   * database restart only falls back to polling for a moment.
+   */
+  subscribe(onChange: () => void): void {
+    const connect = async () => {
+      if (this.closed) return;
+      const client = new Client({ connectionString: this.url, application_name: 'kong-debugger listener' });
+      const retry = () => {
+        if (this.listener === client) this.listener = undefined;
+        client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void connect(), 1000).unref();
+      };
+      client.on('error', retry);
+      client.on('notification', () => onChange());
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${SESSIONS_CHANNEL}`);
+        if (this.closed) return void client.end().catch(() => undefined);
+        this.listener = client;
+        onChange(); // whatever changed while not listening
+      } catch {
+        retry();
+      }
+    };
+    void connect();
   }
 
   async getSession(id: string): Promise<StoredSession | undefined> {
@@ -386,11 +426,13 @@ export class PgStore implements Store, SharedSessions {
        RETURNING s.*, s.trace_count - old.trace_count AS admitted`,
       [sessionId, n, nowMs],
     );
+    if (r && r.status !== 'in_progress') await this.notify(sessionId);
     return r ? { admitted: Number(r.admitted), session: fromSessionRow(r) } : { admitted: 0 };
   }
 
   async endSession(id: string, status: EndStatus, atMs: number): Promise<StoredSession | undefined> {
     const [r] = await this.query(`UPDATE sessions SET status = $2, ended_ms = $3, ends_ms = $3 WHERE id = $1 AND status = 'in_progress' RETURNING *`, [id, status, atMs]);
+    if (r) await this.notify(id);
     return r ? fromSessionRow(r) : undefined;
   }
 
@@ -412,6 +454,7 @@ export class PgStore implements Store, SharedSessions {
       await c.query(`DELETE FROM sessions WHERE id = $1`, [id]);
     });
     this.keyring?.forget(id);
+    await this.notify(id);
   }
 
   async listTraces(sessionId: string, f: TraceQueryFilters): Promise<TraceListResult> {
@@ -595,6 +638,8 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.listener?.end().catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -11,13 +11,50 @@ import { gcmOpen, gcmSeal, logRecordAad, openLogContent, sealLogContent } from '
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export const PENDING_KEY_ID = '~pending';
 const SEALED_PENDING = 'sealed:v1:';
 
+/**
+ * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
+ * summary read only that table (a range of one session) instead of one random `traces` lookup per membership.
+ * A membership whose trace row does not exist yet has them NULL; every write of the trace row refreshes them.
+ */
+const MEMBER_COLUMNS = ['status_code', 'method', 'path', 'duration_ns', 'error', 'route_id', 'service_id', 'digest'] as const;
+const TRACE_COLUMNS = [
+  'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
+  'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'digest', 'resource', 'scope_name', 'scope_version', 'received_ms',
+] as const;
+const NO_MEMBER_VALUES: unknown[] = MEMBER_COLUMNS.map(() => null);
+
+/** a trace row's MEMBER_COLUMNS values, in that order, as stored */
+function memberValues(t: TraceRow): unknown[] {
+  return [
+    t.statusCode ?? null,
+    t.method ?? null,
+    t.path ?? null,
+    Math.round(t.durationNs),
+    t.error ? 1 : 0,
+    t.routeId ?? null,
+    t.serviceId ?? null,
+    JSON.stringify(t.digest),
+  ];
+}
+
+const MEMBER_TYPES: Record<(typeof MEMBER_COLUMNS)[number], string> = {
+  status_code: 'INTEGER',
+  method: 'TEXT',
+  path: 'TEXT',
+  duration_ns: 'INTEGER',
+  error: 'INTEGER',
+  route_id: 'TEXT',
+  service_id: 'TEXT',
+  digest: 'TEXT',
+};
+
 // Upgrades, applied in order to databases older than SCHEMA_VERSION (a fresh database is created at 1 and upgraded).
-const MIGRATIONS: Record<number, string> = {
+const MIGRATIONS: Record<number, string | ((db: Database.Database) => void)> = {
   // 2: encrypted logs. `sealed` holds body + attributes as one AES-256-GCM blob (then body/attributes are '');
   // rows written before the upgrade keep sealed NULL until sealLegacyLogs() encrypts them.
   2: `
@@ -28,6 +65,18 @@ CREATE TABLE IF NOT EXISTS session_keys (
   wrapped_dek TEXT NOT NULL,
   created_ms INTEGER NOT NULL
 );`,
+  // 3: the filter columns and the digest of a trace copied into its memberships (MEMBER_COLUMNS), filled for the
+  // rows already there; the list index covers the filters, so a filtered page touches `traces` only for its own rows.
+  3: (db) => {
+    // Only the missing columns: a database whose version number was set back keeps the ones it has.
+    const have = new Set((db.prepare(`PRAGMA table_info(session_traces)`).all() as Array<{ name: string }>).map((c) => c.name));
+    for (const c of MEMBER_COLUMNS) if (!have.has(c)) db.exec(`ALTER TABLE session_traces ADD COLUMN ${c} ${MEMBER_TYPES[c]}`);
+    db.exec(`
+UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = t.${c}`).join(', ')} FROM traces t WHERE t.trace_id = session_traces.trace_id;
+DROP INDEX IF EXISTS session_traces_time;
+CREATE INDEX IF NOT EXISTS session_traces_list
+  ON session_traces (session_id, start_ms DESC, trace_id DESC, status_code, method, error, duration_ns, route_id, service_id, path);`);
+  },
 };
 
 // Spans are keyed (trace_id, span_id) WITHOUT ROWID so a trace by id is one range scan, and a span
@@ -66,7 +115,6 @@ CREATE TABLE IF NOT EXISTS session_traces (
   start_ms REAL NOT NULL,
   PRIMARY KEY (session_id, trace_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
 CREATE INDEX IF NOT EXISTS session_traces_trace ON session_traces (trace_id);
 CREATE TABLE IF NOT EXISTS spans (
   trace_id TEXT NOT NULL,
@@ -183,6 +231,9 @@ export class SqliteStore implements Store {
   readonly keyring?: SessionKeyring;
   /** DEK of waiting logs, held for the store's life so loadPending() stays synchronous (see prepareKeys) */
   private pendingDek?: Buffer;
+  /** batches waiting for the group commit at the end of this event-loop turn (see write) */
+  private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushTimer?: NodeJS.Immediate;
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
@@ -213,7 +264,9 @@ export class SqliteStore implements Store {
     const current = () => Number((this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string }).value);
     for (let to = current() + 1; to <= SCHEMA_VERSION; to++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[to]);
+        const step = MIGRATIONS[to];
+        if (typeof step === 'string') this.db.exec(step);
+        else step(this.db);
         this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(to));
       })();
     }
@@ -265,6 +318,7 @@ export class SqliteStore implements Store {
 
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
+    this.flush();
     if (!this.keyring || this.pendingDek) return;
     if (!this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND substr(payload, 1, ?) = ?`).get(SEALED_PENDING.length, SEALED_PENDING)) return;
     try {
@@ -280,6 +334,7 @@ export class SqliteStore implements Store {
    * with secure_delete on so the old plaintext is zeroed in the pages, then truncates the WAL.
    */
   async sealLegacyLogs(): Promise<number> {
+    this.flush();
     if (!this.keyring) return 0;
     const sessions = this.db.prepare(`SELECT DISTINCT session_id FROM logs WHERE sealed IS NULL`).all() as Array<{ session_id: string }>;
     if (sessions.length === 0) return 0;
@@ -313,11 +368,16 @@ export class SqliteStore implements Store {
         ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name, kind = excluded.kind,
           start_ns = excluded.start_ns, end_ns = excluded.end_ns, status_code = excluded.status_code, status_message = excluded.status_message,
           attributes = excluded.attributes, events = excluded.events`),
-      upsertTrace: db.prepare(`INSERT OR REPLACE INTO traces (trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
-          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertMembership: db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms) VALUES (?, ?, ?)
-        ON CONFLICT (session_id, trace_id) DO UPDATE SET start_ms = excluded.start_ms`),
+      // An upsert, not INSERT OR REPLACE: REPLACE deletes the row and inserts a new one under a new rowid,
+      // rewriting every index entry of the trace each time late spans arrive.
+      upsertTrace: db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (trace_id) DO UPDATE SET ${TRACE_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`),
+      insertMembership: db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms, ${MEMBER_COLUMNS.join(', ')})
+        VALUES (?, ?, ?, ${MEMBER_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (session_id, trace_id) DO UPDATE SET start_ms = excluded.start_ms, ${MEMBER_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`),
+      // the trace row's copy in memberships written by earlier batches (other sessions that hold the trace)
+      refreshMemberships: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ?`),
+      memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM traces WHERE trace_id = ?`).raw(true),
       // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
       saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
@@ -329,24 +389,62 @@ export class SqliteStore implements Store {
       spansOfTrace: safe(db.prepare(`SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)),
       traceRow: safe(db.prepare(`SELECT * FROM traces WHERE trace_id = ?`)),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE trace_id = ?`),
-      digests: db.prepare(`SELECT t.digest FROM session_traces st JOIN traces t ON t.trace_id = st.trace_id WHERE st.session_id = ?`),
+      digests: db.prepare(`SELECT digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`).pluck(true),
       addPending: db.prepare(`INSERT INTO pending (trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)`),
       deletePending: db.prepare(`DELETE FROM pending WHERE trace_id = ?`),
       loadPending: db.prepare(`SELECT trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
     };
   }
 
-  write(batch: WriteBatch): void | Promise<void> {
-    if (!this.keyring) return this.writeSync(batch, undefined);
+  /**
+   * Group commit: batches that arrive in the same event-loop turn (concurrent ingest requests) are written in one
+   * transaction at the end of the turn, and each caller's promise settles only after that commit, so an answered
+   * request is durable. Any other call on the store writes the queued batches first, so every caller still sees
+   * the writes in the order they were made.
+   */
+  write(batch: WriteBatch): Promise<void> {
+    if (!this.keyring) return this.enqueue(batch, undefined);
     const needPending = !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs');
-    if (batch.logs.length === 0 && !needPending) return this.writeSync(batch, undefined);
+    if (batch.logs.length === 0 && !needPending) return this.enqueue(batch, undefined);
     const deks = this.deksFor(batch.logs.map((l) => l.sessionId));
-    // Synchronous when every DEK is cached (the common case), so ingest order is unchanged.
-    if (deks instanceof Map && !needPending) return this.writeSync(batch, deks);
+    // Queued at once when every DEK is cached (the common case), so ingest order is unchanged.
+    if (deks instanceof Map && !needPending) return this.enqueue(batch, deks);
     return Promise.all([deks, needPending ? this.keyring.dekForWrite(PENDING_KEY_ID) : undefined]).then(([d, p]) => {
       if (p) this.pendingDek = p;
-      this.writeSync(batch, d);
+      return this.enqueue(batch, d);
     });
+  }
+
+  private enqueue(batch: WriteBatch, deks: Map<string, Buffer> | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ batch, deks, resolve, reject });
+      this.flushTimer ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Writes the queued batches in one transaction; if it fails, each alone, so a bad batch fails only its own caller. */
+  private flush(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    const group = this.queued;
+    if (group.length === 0) return;
+    this.queued = [];
+    try {
+      this.db.transaction(() => {
+        for (const q of group) this.writeRows(q.batch, q.deks);
+      })();
+      for (const q of group) q.resolve();
+    } catch (e) {
+      if (group.length === 1) return group[0].reject(e);
+      for (const q of group) {
+        try {
+          this.db.transaction(() => this.writeRows(q.batch, q.deks))();
+          q.resolve();
+        } catch (err) {
+          q.reject(err);
+        }
+      }
+    }
   }
 
   /** waiting logs hold log content too: sealed with the pending DEK, bound to their trace id */
@@ -355,65 +453,73 @@ export class SqliteStore implements Store {
     return SEALED_PENDING + gcmSeal(this.pendingDek!, Buffer.from(payload, 'utf8'), logRecordAad(PENDING_KEY_ID, traceId)).toString('base64');
   }
 
-  private writeSync(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
+  /** one batch's rows, inside the caller's transaction */
+  private writeRows(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
     const s = this.stmts;
     const receivedMs = this.now();
-    this.db.transaction(() => {
-      for (const sp of batch.spans) {
-        s.upsertSpan.run(
-          sp.traceId,
-          sp.spanId,
-          sp.parentSpanId,
-          sp.name,
-          sp.kind,
-          BigInt(sp.startTimeUnixNano),
-          BigInt(sp.endTimeUnixNano),
-          sp.statusCode,
-          sp.statusMessage ?? null,
-          JSON.stringify(sp.attributes),
-          JSON.stringify(sp.events),
-        );
-      }
-      for (const t of batch.traces) {
-        s.upsertTrace.run(
-          t.traceId,
-          BigInt(t.startTimeUnixNano),
-          t.startTimeMs,
-          Math.round(t.durationNs),
-          t.method ?? null,
-          t.path ?? null,
-          t.url ?? null,
-          t.host ?? null,
-          t.statusCode ?? null,
-          t.upstreamStatusCode ?? null,
-          t.routeId ?? null,
-          t.serviceId ?? null,
-          t.consumerId ?? null,
-          t.clientAddress ?? null,
-          t.error ? 1 : 0,
-          t.spanCount,
-          t.dialect,
-          JSON.stringify(t.latency),
-          JSON.stringify(t.digest),
-          JSON.stringify(t.resource),
-          t.scopeName ?? null,
-          t.scopeVersion ?? null,
-          receivedMs,
-        );
-      }
-      for (const [sessionId, traceId, startMs] of batch.memberships) s.insertMembership.run(sessionId, traceId, startMs);
-      const logsAdded = new Map<string, number>();
-      for (const l of batch.logs) {
-        if (deks && !deks.has(l.sessionId)) continue; // its key is unavailable (see deksFor)
-        const res = this.insertLog(l, receivedMs, deks?.get(l.sessionId));
-        if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
-      }
-      for (const sess of batch.sessions) this.saveSessionSync(sess);
-      for (const traceId of batch.pendingDone ?? []) s.deletePending.run(traceId);
-      for (const p of batch.pendingAdd ?? []) s.addPending.run(p.traceId, p.kind, this.sealPending(p.traceId, p.kind, p.payload), receivedMs);
-      // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
-      for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
-    })();
+    for (const sp of batch.spans) {
+      s.upsertSpan.run(
+        sp.traceId,
+        sp.spanId,
+        sp.parentSpanId,
+        sp.name,
+        sp.kind,
+        BigInt(sp.startTimeUnixNano),
+        BigInt(sp.endTimeUnixNano),
+        sp.statusCode,
+        sp.statusMessage ?? null,
+        JSON.stringify(sp.attributes),
+        JSON.stringify(sp.events),
+      );
+    }
+    const members = new Map<string, unknown[]>();
+    for (const t of batch.traces) {
+      const m = memberValues(t);
+      const [statusCode, method, path, durationNs, error, routeId, serviceId, digest] = m;
+      members.set(t.traceId, m);
+      s.upsertTrace.run(
+        t.traceId,
+        BigInt(t.startTimeUnixNano),
+        t.startTimeMs,
+        durationNs,
+        method,
+        path,
+        t.url ?? null,
+        t.host ?? null,
+        statusCode,
+        t.upstreamStatusCode ?? null,
+        routeId,
+        serviceId,
+        t.consumerId ?? null,
+        t.clientAddress ?? null,
+        error,
+        t.spanCount,
+        t.dialect,
+        JSON.stringify(t.latency),
+        digest,
+        JSON.stringify(t.resource),
+        t.scopeName ?? null,
+        t.scopeVersion ?? null,
+        receivedMs,
+      );
+      s.refreshMemberships.run(...m, t.traceId);
+    }
+    for (const [sessionId, traceId, startMs] of batch.memberships) {
+      // The trace row usually comes in the same batch; else its stored row (if any) is copied.
+      const m = members.get(traceId) ?? (s.memberColumnsOf.get(traceId) as unknown[] | undefined) ?? NO_MEMBER_VALUES;
+      s.insertMembership.run(sessionId, traceId, startMs, ...m);
+    }
+    const logsAdded = new Map<string, number>();
+    for (const l of batch.logs) {
+      if (deks && !deks.has(l.sessionId)) continue; // its key is unavailable (see deksFor)
+      const res = this.insertLog(l, receivedMs, deks?.get(l.sessionId));
+      if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
+    }
+    for (const sess of batch.sessions) this.saveSessionSync(sess);
+    for (const traceId of batch.pendingDone ?? []) s.deletePending.run(traceId);
+    for (const p of batch.pendingAdd ?? []) s.addPending.run(p.traceId, p.kind, this.sealPending(p.traceId, p.kind, p.payload), receivedMs);
+    // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
+    for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
   }
 
   private insertLog(l: NewLogRecord, receivedMs: number, dek: Buffer | undefined): boolean {
@@ -442,19 +548,23 @@ export class SqliteStore implements Store {
   }
 
   saveSession(s: StoredSession): void {
+    this.flush();
     this.saveSessionSync(s);
   }
 
   getSession(id: string): StoredSession | undefined {
+    this.flush();
     const r = this.stmts.getSession.get(id) as SessionRow | undefined;
     return r ? fromSessionRow(r) : undefined;
   }
 
   listSessions(): StoredSession[] {
+    this.flush();
     return (this.stmts.listSessions.all() as SessionRow[]).map(fromSessionRow);
   }
 
   deleteSession(id: string): void {
+    this.flush();
     this.db.transaction(() => {
       const orphans = this.db
         .prepare(
@@ -478,35 +588,36 @@ export class SqliteStore implements Store {
   }
 
   listTraces(sessionId: string, f: TraceQueryFilters): TraceListResult {
+    this.flush();
     const where: string[] = ['st.session_id = ?'];
     const args: unknown[] = [sessionId];
     if (f.status) {
       const [lo, hi] = parseStatusFilter(f.status);
-      where.push('t.status_code BETWEEN ? AND ?');
+      where.push('st.status_code BETWEEN ? AND ?');
       args.push(lo, hi);
     }
     if (f.minDurationMs != null) {
-      where.push('t.duration_ns >= ?');
+      where.push('st.duration_ns >= ?');
       args.push(Math.round(f.minDurationMs * 1e6));
     }
     if (f.method) {
-      where.push('t.method = ?');
+      where.push('st.method = ?');
       args.push(f.method.toUpperCase());
     }
     if (f.path) {
       // Prefix match without LIKE wildcards leaking from user input.
-      where.push('substr(t.path, 1, ?) = ?');
+      where.push('substr(st.path, 1, ?) = ?');
       args.push(f.path.length, f.path);
     }
     if (f.routeId) {
-      where.push('t.route_id = ?');
+      where.push('st.route_id = ?');
       args.push(f.routeId);
     }
     if (f.serviceId) {
-      where.push('t.service_id = ?');
+      where.push('st.service_id = ?');
       args.push(f.serviceId);
     }
-    if (f.errorsOnly) where.push('t.error = 1');
+    if (f.errorsOnly) where.push('st.error = 1');
     if (f.from != null) {
       where.push('st.start_ms >= ?');
       args.push(f.from);
@@ -521,6 +632,7 @@ export class SqliteStore implements Store {
       args.push(Number(c[0]), Number(c[0]), c[1]);
     }
     const limit = f.limit ?? 50;
+    // Filters read only the membership's copies (session_traces_list covers them); `traces` is joined for the page's rows.
     const rows = this.db
       .prepare(
         `SELECT t.* FROM session_traces st JOIN traces t ON t.trace_id = st.trace_id
@@ -538,10 +650,12 @@ export class SqliteStore implements Store {
   }
 
   getSpans(traceId: string): Span[] {
+    this.flush();
     return (this.stmts.spansOfTrace.all(traceId) as Row[]).map(toSpan);
   }
 
   getTraceRow(traceId: string): TraceRow | undefined {
+    this.flush();
     const r = this.stmts.traceRow.get(traceId) as Row | undefined;
     if (!r) return undefined;
     const row: TraceRow = {
@@ -555,14 +669,17 @@ export class SqliteStore implements Store {
   }
 
   sessionsOfTrace(traceId: string): string[] {
+    this.flush();
     return (this.stmts.sessionsOfTrace.all(traceId) as Array<{ session_id: string }>).map((r) => r.session_id);
   }
 
   digests(sessionId: string): TraceDigest[] {
-    return (this.stmts.digests.all(sessionId) as Array<{ digest: string }>).map((r) => JSON.parse(r.digest));
+    this.flush();
+    return (this.stmts.digests.all(sessionId) as string[]).map((d) => JSON.parse(d));
   }
 
   listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {
+    this.flush();
     const where: string[] = ['l.session_id = ?'];
     const args: unknown[] = [sessionId];
     if (f.traceId) {
@@ -651,6 +768,7 @@ export class SqliteStore implements Store {
   }
 
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } {
+    this.flush();
     return this.db.transaction(() => {
       const logs = this.db.prepare(`DELETE FROM logs WHERE received_ms < ?`).run(cutoffMs).changes;
       const old = this.db.prepare(`SELECT trace_id FROM traces WHERE received_ms < ?`).all(cutoffMs) as Array<{ trace_id: string }>;
@@ -677,6 +795,7 @@ export class SqliteStore implements Store {
   }
 
   loadPending(): PendingRow[] {
+    this.flush();
     const out: PendingRow[] = [];
     for (const r of this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>) {
       let payload = r.payload;
@@ -696,12 +815,14 @@ export class SqliteStore implements Store {
   }
 
   deletePending(traceIds: string[]): void {
+    this.flush();
     this.db.transaction(() => {
       for (const id of traceIds) this.stmts.deletePending.run(id);
     })();
   }
 
   close(): void {
+    this.flush();
     this.db.close();
   }
 }

@@ -67,6 +67,8 @@ export interface SharedSessions {
   endSession(id: string, status: 'completed' | 'timed_out' | 'cancelled', atMs: number): Promise<StoredSession | undefined>;
   /** the sessions in progress, for this replica's compiled matchers */
   runningSessions(): Promise<StoredSession[]>;
+  /** calls `onChange` soon after any replica creates, ends or deletes a session (PostgreSQL LISTEN/NOTIFY); polling stays the fallback */
+  subscribe?(onChange: () => void): void;
   /** the sessions holding each of these traces (those held by none are absent): decisions other replicas made */
   sessionsOfTraces(traceIds: string[]): Promise<Map<string, string[]>>;
 }

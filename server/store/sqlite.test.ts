@@ -1,0 +1,274 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Span, TraceQueryFilters } from '../../common/api';
+import { DATABASE_FILE } from './database';
+import { SqliteStore } from './sqlite';
+import type { StoredSession, TraceRow, WriteBatch } from './types';
+
+let dir: string;
+let store: SqliteStore;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-sqlite-'));
+  store = new SqliteStore(dir);
+});
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** a deterministic generator, so a failing case can be replayed */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+
+function span(traceId: string, spanId: string, startMs: number, name = 'kong'): Span {
+  const ns = BigInt(startMs) * 1_000_000n;
+  return {
+    traceId,
+    spanId,
+    parentSpanId: '',
+    name,
+    kind: 2,
+    startTimeUnixNano: ns.toString(),
+    endTimeUnixNano: (ns + 5_000_000n).toString(),
+    startTimeMs: startMs,
+    durationNs: 5_000_000,
+    attributes: { 'http.method': 'GET' },
+    events: [],
+    statusCode: 0,
+  };
+}
+
+function trace(traceId: string, startMs: number, extra: Partial<TraceRow> = {}): TraceRow {
+  return {
+    traceId,
+    startTimeUnixNano: (BigInt(startMs) * 1_000_000n).toString(),
+    startTimeMs: startMs,
+    durationNs: 5_000_000,
+    error: false,
+    spanCount: 1,
+    dialect: 'enterprise',
+    latency: { totalMs: 5 } as TraceRow['latency'],
+    resource: { 'service.name': 'kong' },
+    digest: { traceId, startTimeMs: startMs, dialect: 'enterprise', latency: { totalMs: 5 }, nodes: { clientOut: 1000 } },
+    ...extra,
+  };
+}
+
+function session(id: string, traceCount = 0): StoredSession {
+  const t = new Date(0).toISOString();
+  return {
+    id,
+    name: id,
+    rule: { type: 'basic', routeIds: ['r'] },
+    status: 'running',
+    durationSeconds: 60,
+    maxTraces: 1000,
+    captureLogs: false,
+    traceCount,
+    logCount: 0,
+    createdAt: t,
+  } as StoredSession;
+}
+
+const batch = (b: Partial<WriteBatch>): WriteBatch => ({ spans: [], traces: [], memberships: [], sessions: [], logs: [], ...b });
+
+/** one trace (row, root span, membership) per id */
+function traceBatch(sessionId: string, rows: TraceRow[]): WriteBatch {
+  return batch({
+    spans: rows.map((r) => span(r.traceId, r.traceId.slice(0, 16), r.startTimeMs)),
+    traces: rows,
+    memberships: rows.map((r) => [sessionId, r.traceId, r.startTimeMs] as [string, string, number]),
+  });
+}
+
+describe('group commit', () => {
+  it('writes the batches of one event-loop turn in one transaction and settles each caller after the commit', async () => {
+    store.saveSession(session('s'));
+    const commits: number[] = [];
+    const db = (store as unknown as { db: Database.Database }).db;
+    // Counts commits through the connection's own hook: total_changes moves only inside a transaction.
+    const writes = [1, 2, 3].map((i) => store.write(traceBatch('s', [trace(hex(i, 32), 1000 + i)])));
+    const before = db.prepare(`SELECT count(*) AS n FROM traces`).pluck().get();
+    expect(before).toBe(3); // a read first writes what is queued: callers see their writes in order
+    await Promise.all(writes);
+    commits.push(Number(db.prepare(`SELECT count(*) FROM session_traces`).pluck().get()));
+    expect(commits).toEqual([3]);
+  });
+
+  it('settles a caller only when its rows are committed, and they survive reopening', async () => {
+    store.saveSession(session('s'));
+    const pending = store.write(traceBatch('s', [trace(hex(7, 32), 1007)]));
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false); // not before the end of the turn's group
+    await pending;
+    store.close();
+    store = new SqliteStore(dir);
+    expect(store.getTraceRow(hex(7, 32))?.startTimeMs).toBe(1007);
+  });
+
+  it('fails only the bad batch of a group; the others are stored', async () => {
+    store.saveSession(session('s'));
+    const bad = traceBatch('s', [trace(hex(2, 32), 1002)]);
+    bad.spans[0].startTimeUnixNano = 'not a number';
+    const results = await Promise.allSettled([
+      store.write(traceBatch('s', [trace(hex(1, 32), 1001)])),
+      store.write(bad),
+      store.write(traceBatch('s', [trace(hex(3, 32), 1003)])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.listTraces('s', {}).traces.map((t) => t.traceId)).toEqual([hex(3, 32), hex(1, 32)]);
+    expect(store.getSpans(hex(2, 32))).toEqual([]);
+  });
+
+  it('keeps call order: a session saved after a queued batch is not overwritten by the batch', async () => {
+    store.saveSession(session('s'));
+    const w = store.write(batch({ sessions: [{ ...session('s', 1), status: 'running' }] }));
+    store.saveSession({ ...session('s', 1), status: 'completed' });
+    await w;
+    expect(store.getSession('s')?.status).toBe('completed');
+  });
+
+  it('writes what is queued before closing', async () => {
+    store.saveSession(session('s'));
+    const w = store.write(traceBatch('s', [trace(hex(9, 32), 1009)]));
+    store.close();
+    await w;
+    store = new SqliteStore(dir);
+    expect(store.sessionsOfTrace(hex(9, 32))).toEqual(['s']);
+  });
+});
+
+describe('trace columns copied into memberships (schema 3)', () => {
+  it('refreshes every membership when the trace row is rewritten by a later batch', async () => {
+    store.saveSession(session('a'));
+    store.saveSession(session('b'));
+    const id = hex(1, 32);
+    await store.write(batch({ traces: [trace(id, 1000, { statusCode: 200, method: 'GET' })], memberships: [['a', id, 1000], ['b', id, 1000]] }));
+    // late spans: the row is rewritten, no membership comes with it
+    await store.write(batch({ traces: [trace(id, 1000, { statusCode: 503, method: 'GET', error: true })] }));
+    for (const s of ['a', 'b']) {
+      expect(store.listTraces(s, { status: '5xx', errorsOnly: true }).traces.map((t) => t.statusCode)).toEqual([503]);
+      expect(store.listTraces(s, { status: '2xx' }).traces).toEqual([]);
+    }
+  });
+
+  it('copies the stored row into a membership that comes without it, and leaves out a trace with no row yet', async () => {
+    store.saveSession(session('a'));
+    const id = hex(1, 32);
+    const later = hex(2, 32);
+    await store.write(batch({ traces: [trace(id, 1000, { statusCode: 404 })] }));
+    await store.write(batch({ memberships: [['a', id, 1000], ['a', later, 2000]] }));
+    expect(store.listTraces('a', { status: '404' }).traces.map((t) => t.traceId)).toEqual([id]);
+    expect(store.digests('a').map((d) => d.traceId)).toEqual([id]);
+    // its row arrives afterwards: now it is listed and summarised
+    await store.write(batch({ traces: [trace(later, 2000, { statusCode: 404 })] }));
+    expect(store.listTraces('a', { status: '404' }).traces.map((t) => t.traceId)).toEqual([later, id]);
+    expect(store.digests('a').map((d) => d.traceId).sort()).toEqual([id, later]);
+  });
+
+  it('filters and pages exactly like the trace rows say (random data, every filter)', async () => {
+    const rand = rng(42);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+    const rows: TraceRow[] = [];
+    for (let i = 0; i < 600; i++) {
+      const extra: Partial<TraceRow> = { durationNs: Math.floor(rand() * 50) * 1_000_000, error: rand() < 0.2 };
+      const status = pick([200, 201, 404, 500, 503, undefined]);
+      if (status !== undefined) extra.statusCode = status;
+      const method = pick(['GET', 'POST', undefined]);
+      if (method) extra.method = method;
+      const p = pick(['/a/b', '/a/c', '/b', '/a%', undefined]);
+      if (p) extra.path = p;
+      const route = pick(['r1', 'r2', undefined]);
+      if (route) extra.routeId = route;
+      const service = pick(['s1', 's2', undefined]);
+      if (service) extra.serviceId = service;
+      // some equal start times, so the trace id breaks ties across pages
+      rows.push(trace(hex(i, 32), 1_000_000 + Math.floor(i / 3) * 7, extra));
+    }
+    store.saveSession(session('s'));
+    store.saveSession(session('other'));
+    await Promise.all([store.write(traceBatch('s', rows.slice(0, 400))), store.write(traceBatch('s', rows.slice(400)))]);
+    await store.write(traceBatch('other', [trace(hex(9999, 32), 1_000_500, { statusCode: 500, method: 'GET' })]));
+
+    const filters: TraceQueryFilters[] = [
+      {},
+      { status: '5xx', method: 'get' },
+      { status: '404' },
+      { status: '200-404', errorsOnly: true },
+      { minDurationMs: 25 },
+      { path: '/a' },
+      { path: '/a%' },
+      { routeId: 'r1', serviceId: 's2' },
+      { from: 1_000_100, to: 1_000_600, method: 'POST' },
+    ];
+    for (const f of filters) {
+      const [lo, hi] = f.status ? (f.status.includes('x') ? [500, 599] : f.status.split('-').map(Number).concat(Number(f.status)).slice(0, 2)) : [0, 0];
+      const want = rows
+        .filter(
+          (r) =>
+            (!f.status || (r.statusCode !== undefined && r.statusCode >= lo && r.statusCode <= (hi || lo))) &&
+            (!f.method || r.method === f.method.toUpperCase()) &&
+            (f.minDurationMs === undefined || r.durationNs >= f.minDurationMs * 1e6) &&
+            (!f.path || (r.path ?? '').startsWith(f.path)) &&
+            (!f.routeId || r.routeId === f.routeId) &&
+            (!f.serviceId || r.serviceId === f.serviceId) &&
+            (!f.errorsOnly || r.error) &&
+            (f.from === undefined || r.startTimeMs >= f.from) &&
+            (f.to === undefined || r.startTimeMs <= f.to),
+        )
+        .sort((x, y) => y.startTimeMs - x.startTimeMs || (y.traceId < x.traceId ? -1 : 1))
+        .map((r) => r.traceId);
+      const got: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = store.listTraces('s', { ...f, limit: 37, cursor });
+        got.push(...page.traces.map((t) => t.traceId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect({ f, got }).toEqual({ f, got: want });
+    }
+    expect(store.digests('s')).toHaveLength(600);
+  });
+
+  it('upgrades a schema-2 database: existing memberships get the copies, filters and summaries work', async () => {
+    store.saveSession(session('s'));
+    const rows = [trace(hex(1, 32), 1000, { statusCode: 503, method: 'GET', error: true }), trace(hex(2, 32), 2000, { statusCode: 200, method: 'GET' })];
+    await store.write(traceBatch('s', rows));
+    store.close();
+    // Back to exactly the schema-2 shape of session_traces.
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    db.exec(`
+      DROP INDEX session_traces_list;
+      ALTER TABLE session_traces DROP COLUMN status_code; ALTER TABLE session_traces DROP COLUMN method;
+      ALTER TABLE session_traces DROP COLUMN path; ALTER TABLE session_traces DROP COLUMN duration_ns;
+      ALTER TABLE session_traces DROP COLUMN error; ALTER TABLE session_traces DROP COLUMN route_id;
+      ALTER TABLE session_traces DROP COLUMN service_id; ALTER TABLE session_traces DROP COLUMN digest;
+      CREATE INDEX session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
+      UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
+    db.close();
+
+    store = new SqliteStore(dir);
+    expect(store.listTraces('s', { status: '5xx', method: 'GET' }).traces.map((t) => t.traceId)).toEqual([hex(1, 32)]);
+    expect(store.digests('s').map((d) => d.traceId).sort()).toEqual([hex(1, 32), hex(2, 32)]);
+    const check = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'session_traces' ORDER BY name`).pluck().all()).toEqual([
+      'session_traces_list',
+      'session_traces_trace',
+    ]);
+    check.close();
+  });
+});
