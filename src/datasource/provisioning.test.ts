@@ -134,3 +134,48 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     }
   });
 });
+
+describe('docker-compose.replicas.yml (three replicas on PostgreSQL behind nginx)', () => {
+  // Compose's `!reset` tag empties what the default file set; for these checks its value is what it tags.
+  const keep = <T,>(v: T) => v;
+  const reset = [
+    { tag: '!reset', collection: 'map' as const, resolve: keep },
+    { tag: '!reset', collection: 'seq' as const, resolve: keep },
+    { tag: '!reset', resolve: keep },
+  ];
+  const replicas = parse(read('docker-compose.replicas.yml'), { customTags: reset });
+  const nginx = read('provisioning/replicas/nginx.conf');
+  const defaultEnv = compose.services['kong-debugger'].environment;
+
+  it("keeps the name Grafana and Kong use for the balancer and listens on the default file's ports", () => {
+    const lb = replicas.services['kong-debugger'];
+    expect(lb.image).toMatch(/^nginx:/);
+    expect(lb.volumes).toEqual(['./provisioning/replicas/nginx.conf:/etc/nginx/nginx.conf:ro']);
+    for (const port of [defaultEnv.KONG_DEBUGGER_PORT, defaultEnv.KONG_DEBUGGER_OTLP_PORT]) {
+      expect(nginx).toContain(`listen ${port};`);
+      expect(nginx).toContain(`proxy_pass http://$replicas:${port};`);
+    }
+  });
+
+  it('balances over the replica service, which reaches the database service with its credentials and a shared log key', () => {
+    expect(nginx).toContain('set $replicas debugger;');
+    const dbg = replicas.services.debugger;
+    expect(dbg.deploy.replicas).toBeGreaterThanOrEqual(2);
+    const pg = replicas.services.postgres.environment;
+    const url = new URL(dbg.environment.DATABASE_URL.replace('${POSTGRES_PASSWORD:-debugger}', 'debugger'));
+    expect(url.protocol).toBe('postgres:');
+    expect(url.hostname).toBe('postgres');
+    expect(url.username).toBe(pg.POSTGRES_USER);
+    expect(url.pathname).toBe(`/${pg.POSTGRES_DB}`);
+    // Without one key for all replicas, logs sealed by one could not be read by another: compose refuses to start.
+    expect(dbg.environment.KONG_DEBUGGER_KEK).toMatch(/^\$\{KONG_DEBUGGER_KEK:\?/);
+    expect(dbg.environment.KONG_DEBUGGER_INGEST_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_INGEST_TOKEN);
+    expect(dbg.environment.KONG_DEBUGGER_API_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_API_TOKEN);
+  });
+
+  it('lets the receiver, not nginx, refuse oversize bodies and pass 429/503 through unretried', () => {
+    const maxMiB = Number(/client_max_body_size (\d+)m;/.exec(nginx)?.[1]);
+    expect(maxMiB).toBeGreaterThan(16);
+    expect(nginx).toContain('proxy_next_upstream off;');
+  });
+});
