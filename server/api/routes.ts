@@ -11,6 +11,7 @@ import { SessionConflictError, SessionNotFoundError, tenantOf, type SessionManag
 import { InvalidSessionError, parseCreateSession } from '../sessions/validate';
 import { CursorError } from '../store/cursor';
 import { LogKeyUnavailableError } from '../crypto/errors';
+import { StoreUnavailableError } from '../store/errors';
 import type { Store } from '../store/types';
 import { BadRequestError, normaliseTraceId, parseLogFilters, parseTraceFilters } from './params';
 
@@ -49,6 +50,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (err instanceof SessionConflictError) return send(reply, 409, err.message);
     // Encrypted logs whose key is revoked or unreachable: a clear 503, traces stay served.
     if (err instanceof LogKeyUnavailableError) return send(reply, 503, err.message);
+    // The shared database is unreachable (PostgreSQL restarting, network): retryable, not a server bug.
+    if (err instanceof StoreUnavailableError) return send(reply.header('retry-after', '5'), 503, err.message);
     const fe = err as FastifyError;
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // fastify's own 4xx: malformed JSON, wrong content type, body too large.
@@ -67,13 +70,18 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
   const { audit } = deps;
 
-  app.get('/api/v1/health', async (): Promise<Health> => ({
+  // Unhealthy (503) while the shared database is unreachable, so a load balancer or orchestrator routes around the replica.
+  app.get('/api/v1/health', async (): Promise<Health> => {
+    await store.ping?.();
+    return health();
+  });
+  const health = (): Health => ({
     status: 'ok',
     version: deps.version,
     store: store.kind,
     uptimeSeconds: Math.round((Date.now() - deps.startedAtMs) / 1000),
     runningSessions: sessions.runningSessions().length,
-  }));
+  });
 
   // Ingest counters are server-wide, so only admins see them.
   app.get('/api/v1/stats', async (req) => {

@@ -134,12 +134,7 @@ export class PgStore implements Store, SharedSessions {
   }
 
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unreachable: ${(e as Error).message}`) : e;
-    }
+    const client = await this.connect();
     try {
       await client.query('BEGIN');
       const out = await fn(client);
@@ -153,11 +148,23 @@ export class PgStore implements Store, SharedSessions {
     }
   }
 
-  private async query<R extends Row = Row>(sql: string, args: unknown[] = []): Promise<R[]> {
+  /** a pooled connection; failing to get one means the database is unavailable, whatever the driver's error */
+  private async connect(): Promise<PoolClient> {
     try {
-      return (await this.pool.query<R>(sql, args)).rows;
+      return await this.pool.connect();
+    } catch (e) {
+      throw new StoreUnavailableError(`PostgreSQL is unreachable: ${(e as Error).message}`);
+    }
+  }
+
+  private async query<R extends Row = Row>(sql: string, args: unknown[] = []): Promise<R[]> {
+    const client = await this.connect();
+    try {
+      return (await client.query<R>(sql, args)).rows;
     } catch (e) {
       throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
+    } finally {
+      client.release();
     }
   }
 
@@ -342,9 +349,9 @@ export class PgStore implements Store, SharedSessions {
     return deks;
   }
 
-  private async upsertSession(c: Pool, s: StoredSession): Promise<void> {
+  private async upsertSession(s: StoredSession): Promise<void> {
     const endsMs = Date.parse(s.endsAt ?? s.createdAt);
-    await c.query(
+    await this.query(
       `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, trace_count = GREATEST(sessions.trace_count, EXCLUDED.trace_count),
          ends_ms = EXCLUDED.ends_ms, ended_ms = EXCLUDED.ended_ms`,
@@ -353,11 +360,7 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async saveSession(s: StoredSession): Promise<void> {
-    try {
-      await this.upsertSession(this.pool, s);
-    } catch (e) {
-      throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
-    }
+    await this.upsertSession(s);
     await this.notify(s.id);
   }
 
@@ -635,6 +638,10 @@ export class PgStore implements Store, SharedSessions {
 
   async deletePending(traceIds: string[]): Promise<void> {
     await this.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, traceIds]);
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
   }
 
   async close(): Promise<void> {

@@ -108,5 +108,7 @@ export interface Store {
   /** what waited for a decision when the server stopped, oldest first */
   loadPending(): PendingRow[] | Promise<PendingRow[]>;
   deletePending(traceIds: string[]): void | Promise<void>;
+  /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
+  ping?(): Promise<void>;
   close(): void | Promise<void>;
 }
