@@ -4,6 +4,10 @@
  * protobuf batches, 100 % of traces matching (the most memory-hungry case):
  *   1. closed loop, a few requests in flight, bounded by time and count → the sustainable rate;
  *   2. open loop at twice that rate for a bounded time (in-flight capped) → peak RSS (VmHWM).
+ *      Each batch is delivered like an OTLP exporter does: a 429/503 is retried after its
+ *      Retry-After (other failures with Kong's backoff, 10 ms doubling), until 200 or until Kong's
+ *      max_retry_time (60 s) has passed, when Kong would drop it. Kong itself ignores Retry-After
+ *      and only backs off; the OTel SDK exporters honour it.
  * Both processes share the machine's 2 cores, so the sustainable rate here is below the in-process one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -11,6 +15,11 @@ import path from 'node:path';
 import { kongPayloads, nowMs, status, type Result } from './util';
 
 const SPANS_PER_REQUEST = 200;
+/** Kong's queue defaults (kong/tools/queue_schema.lua): give up after 60 s, first retry after 10 ms */
+const MAX_RETRY_MS = 60_000;
+const INITIAL_RETRY_DELAY_MS = 10;
+/** open requests the load generator allows itself; far above the receiver's admission limit (64) */
+const MAX_OPEN_REQUESTS = 2048;
 
 interface Mem {
   rss: number;
@@ -32,13 +41,58 @@ function ask(child: ChildProcess, cmd: string): Promise<any> {
   });
 }
 
-async function post(url: string, body: Buffer): Promise<number> {
+interface Answer {
+  status: number; // -1: connection error
+  retryAfterSeconds?: number;
+}
+
+async function post(url: string, body: Buffer): Promise<Answer> {
   try {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: body as unknown as Uint8Array<ArrayBuffer> });
     await res.arrayBuffer();
-    return res.status;
+    const ra = Number(res.headers.get('retry-after'));
+    return { status: res.status, retryAfterSeconds: res.headers.has('retry-after') && Number.isFinite(ra) ? ra : undefined };
   } catch {
-    return -1;
+    return { status: -1 };
+  }
+}
+
+interface Tally {
+  /** every answer, retries included */
+  codes: Map<number, number>;
+  retries: number;
+  acknowledged: number;
+  /** given up after MAX_RETRY_MS, as Kong would */
+  lost: number;
+  /** honoured Retry-After values, for the note */
+  retryAfter: Map<number, number>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const count = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+
+/** one batch until 200 (true) or until it is older than MAX_RETRY_MS (false); `send` is one POST */
+async function deliver(send: () => Promise<Answer>, tally: Tally): Promise<boolean> {
+  const first = nowMs();
+  let backoff = INITIAL_RETRY_DELAY_MS;
+  for (;;) {
+    const a = await send();
+    count(tally.codes, a.status);
+    if (a.status === 200) {
+      tally.acknowledged++;
+      return true;
+    }
+    let wait = backoff;
+    if ((a.status === 429 || a.status === 503) && a.retryAfterSeconds !== undefined) {
+      wait = a.retryAfterSeconds * 1000;
+      count(tally.retryAfter, a.retryAfterSeconds);
+    } else backoff = Math.min(2 * backoff, MAX_RETRY_MS);
+    if (nowMs() + wait - first > MAX_RETRY_MS) {
+      tally.lost++;
+      return false;
+    }
+    await sleep(wait);
+    tally.retries++;
   }
 }
 
@@ -60,7 +114,7 @@ export async function benchRss(opts: { sustainSeconds: number; overloadSeconds: 
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (nowMs() < deadline && next < sustainPayloads.length) {
-          if ((await post(url, sustainPayloads[next++])) === 200) ok1++;
+          if ((await post(url, sustainPayloads[next++])).status === 200) ok1++;
         }
       }),
     );
@@ -73,31 +127,35 @@ export async function benchRss(opts: { sustainSeconds: number; overloadSeconds: 
     const count = Math.min(8000, Math.ceil(reqPerSec * opts.overloadSeconds));
     const payloads = kongPayloads(count, 1);
     const before = (await ask(child, 'mem')) as Mem;
-    const codes = new Map<number, number>();
+    const tally: Tally = { codes: new Map(), retries: 0, acknowledged: 0, lost: 0, retryAfter: new Map() };
     let inFlight = 0;
     let maxInFlight = 0;
     let skipped = 0;
     let sent = 0;
     let sampledPeak = before.rss;
     const pending: Promise<void>[] = [];
+    let settled = false;
     const t1 = nowMs();
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
         const due = Math.min(count, Math.floor(((nowMs() - t1) / 1000) * reqPerSec));
         while (sent < due) {
           const body = payloads[sent++];
-          if (inFlight >= 512) {
+          if (inFlight >= MAX_OPEN_REQUESTS) {
             skipped++;
             continue;
           }
-          inFlight++;
-          maxInFlight = Math.max(maxInFlight, inFlight);
-          pending.push(
-            post(url, body).then((c) => {
+          // the cap counts open requests only: a batch waiting to retry holds no connection
+          const send = async () => {
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            try {
+              return await post(url, body);
+            } finally {
               inFlight--;
-              codes.set(c, (codes.get(c) ?? 0) + 1);
-            }),
-          );
+            }
+          };
+          pending.push(deliver(send, tally).then(() => undefined));
         }
         if (sent >= count || nowMs() - t1 > opts.overloadSeconds * 1000 + 5000) {
           clearInterval(tick);
@@ -106,15 +164,21 @@ export async function benchRss(opts: { sustainSeconds: number; overloadSeconds: 
       }, 10);
       const sampler = setInterval(() => {
         void ask(child, 'mem').then((m: Mem) => (sampledPeak = Math.max(sampledPeak, m.rss)));
-        if (sent >= count) clearInterval(sampler);
+        if (sent >= count && inFlight === 0 && settled) clearInterval(sampler);
       }, 200);
     });
-    await Promise.all(pending);
     const elapsed = (nowMs() - t1) / 1000;
+    // retries go on after the last first send: wait for every batch to be acknowledged or given up
+    await Promise.all(pending);
+    settled = true;
+    const drained = (nowMs() - t1) / 1000;
     const after = (await ask(child, 'mem')) as Mem;
     const mb = (b: number) => b / 1024 / 1024;
-    const accepted = codes.get(200) ?? 0;
-    const codeText = [...codes.entries()].map(([c, n]) => `${c === -1 ? 'conn error' : c}: ${n}`).join(', ');
+    const accepted = tally.acknowledged;
+    const codeText = [...tally.codes.entries()].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c === -1 ? 'conn error' : c}: ${n}`).join(', ');
+    const refused = (tally.codes.get(429) ?? 0) + (tally.codes.get(503) ?? 0);
+    const retryAfterText = [...tally.retryAfter.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s} s ×${n}`).join(', ');
+    const batches = sent - skipped;
     return [
       { section: 'rss', metric: 'sustainable ingest over HTTP (closed loop, 4 in flight)', value: sustainRate, unit: 'spans/s', note: '100 % matching; load generator shares the 2 cores' },
       {
@@ -122,7 +186,16 @@ export async function benchRss(opts: { sustainSeconds: number; overloadSeconds: 
         metric: 'offered 2× load',
         value: offered,
         unit: 'spans/s',
-        note: `${sent} requests in ${elapsed.toFixed(1)} s; ${codeText}${skipped ? `; ${skipped} not sent (512 in flight)` : ''}; max ${maxInFlight} in flight; accepted ${Math.round((accepted * SPANS_PER_REQUEST) / elapsed)} spans/s`,
+        note: `${sent} batches in ${elapsed.toFixed(1)} s${skipped ? ` (${skipped} not sent: ${MAX_OPEN_REQUESTS} open)` : ''}; answers ${codeText}; max ${maxInFlight} in flight; all acknowledged after ${drained.toFixed(1)} s, ${Math.round((accepted * SPANS_PER_REQUEST) / drained)} spans/s`,
+      },
+      {
+        section: 'rss',
+        metric: 'batches refused under 2× load (429/503, then retried)',
+        value: refused,
+        unit: 'answers',
+        target: 'every batch acknowledged',
+        status: status(tally.lost === 0 && accepted === batches),
+        note: `${accepted}/${batches} batches acknowledged, ${tally.lost} given up after 60 s; ${tally.retries} retries; Retry-After ${retryAfterText || 'never sent'}`,
       },
       {
         section: 'rss',

@@ -8,7 +8,7 @@ import { installAuth, type AuthConfig } from './auth/hooks';
 import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
-import { registerOtlpRoutes } from './otlp/receiver';
+import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
 import { encodeStatus } from './otlp/responses';
 import { SessionManager } from './sessions/manager';
@@ -50,6 +50,10 @@ export interface ServerOptions {
   ingestToken?: string;
   /** largest OTLP request body, bytes */
   maxBodyBytes?: number;
+  /** OTLP requests read, decoded or ingested at once; past it: 429 with Retry-After (default 64) */
+  otlpMaxInFlightRequests?: number;
+  /** OTLP body bytes (as sent and decompressed) in flight at once; past it: 429 with Retry-After (default 64 MiB) */
+  otlpMaxInFlightBytes?: number;
   /** spans/records per request, attributes per item, attribute value length (defaults: DEFAULT_LIMITS) */
   otlpLimits?: Partial<OtlpLimits>;
   /** feed the server with the demo gateway and open demo sessions */
@@ -70,6 +74,8 @@ export interface RunningServer {
   store: Store;
   sessions: SessionManager;
   pipeline: IngestPipeline;
+  /** the OTLP receiver's admission counters */
+  receiver: Readonly<OtlpReceiverStats>;
   /** runs the retention purge now */
   purge(): Promise<{ traces: number; logs: number; sessions: number }>;
   close(): Promise<void>;
@@ -125,6 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  let receiverStats: Readonly<OtlpReceiverStats> | undefined;
   registerApiRoutes(api, {
     store,
     sessions,
@@ -133,6 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     startedAtMs: Date.now(),
     auth,
     audit,
+    receiver: () => receiverStats,
   });
   const otlp = Fastify({ logger });
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
@@ -149,7 +157,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         .send(encodeStatus(encoding, { 401: 16, 403: 7, 503: 14 }[status], message));
     },
   });
-  registerOtlpRoutes(otlp, pipeline, { maxBodyBytes: opts.maxBodyBytes, limits: opts.otlpLimits });
+  receiverStats = registerOtlpRoutes(otlp, pipeline, {
+    maxBodyBytes: opts.maxBodyBytes,
+    limits: opts.otlpLimits,
+    maxInFlightRequests: opts.otlpMaxInFlightRequests,
+    maxInFlightBytes: opts.otlpMaxInFlightBytes,
+  });
 
   await api.listen({ port: opts.port ?? 8080, host });
   await otlp.listen({ port: opts.otlpPort ?? 4318, host });
@@ -174,6 +187,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     sessions,
     pipeline,
+    receiver: receiverStats,
     purge,
     async close() {
       await demo?.stop();

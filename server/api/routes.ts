@@ -6,6 +6,7 @@ import { ForbiddenError, installAuth, need, type AuthConfig } from '../auth/hook
 import { isRole } from '../auth/roles';
 import { TokenError } from '../auth/tokens';
 import type { IngestPipeline } from '../ingest/pipeline';
+import type { OtlpReceiverStats } from '../otlp/receiver';
 import { validateExpression } from '../rules';
 import { SessionConflictError, SessionNotFoundError, tenantOf, type SessionManager } from '../sessions/manager';
 import { InvalidSessionError, parseCreateSession } from '../sessions/validate';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   startedAtMs: number;
   auth: AuthConfig;
   audit: AuditLog;
+  /** the OTLP receiver's admission counters (requests refused with 429/503, bytes in flight) */
+  receiver?: () => Readonly<OtlpReceiverStats> | undefined;
 }
 
 class NotFoundError extends Error {}
@@ -51,7 +54,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     // Encrypted logs whose key is revoked or unreachable: a clear 503, traces stay served.
     if (err instanceof LogKeyUnavailableError) return send(reply, 503, err.message);
     // The shared database is unreachable (PostgreSQL restarting, network): retryable, not a server bug.
-    if (err instanceof StoreUnavailableError) return send(reply.header('retry-after', '5'), 503, err.message);
+    if (err instanceof StoreUnavailableError) return send(reply.header('retry-after', String(err.retryAfterSeconds)), 503, err.message);
     const fe = err as FastifyError;
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // fastify's own 4xx: malformed JSON, wrong content type, body too large.
@@ -86,7 +89,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // Ingest counters are server-wide, so only admins see them.
   app.get('/api/v1/stats', async (req) => {
     need(req, 'manage-tokens');
-    return { ingest: pipeline.stats };
+    return { ingest: pipeline.stats, receiver: deps.receiver?.() };
   });
 
   app.get('/api/v1/entities', async (req) => pipeline.entities.list(need(req, 'read').tenant));

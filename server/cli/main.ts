@@ -107,6 +107,8 @@ export function buildCli(): Command {
     .addOption(new Option('--auth <mode>', 'tokens: every call needs an API token; none: local demo only (default with --demo)').choices(['tokens', 'none']).env('KONG_DEBUGGER_AUTH'))
     .addOption(new Option('--api-token <token>', 'a bootstrap admin token (default tenant) for the REST API, besides `token create` ones').env('KONG_DEBUGGER_API_TOKEN'))
     .addOption(new Option('--ingest-token <token>', 'a bootstrap ingest token (default tenant) for the OTLP receiver').env('KONG_DEBUGGER_INGEST_TOKEN'))
+    .addOption(new Option('--otlp-max-in-flight-requests <n>', 'OTLP requests handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_REQUESTS').argParser(intArg('--otlp-max-in-flight-requests', 1, 100_000)))
+    .addOption(new Option('--otlp-max-in-flight-bytes <n>', 'OTLP body bytes handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_BYTES').argParser(intArg('--otlp-max-in-flight-bytes', 1024, 2 ** 40)))
     .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
     .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
     .action(async (o) => {
@@ -120,6 +122,8 @@ export function buildCli(): Command {
         databaseUrl: o.databaseUrl,
         replicaId: o.replicaId,
         retentionDays: o.retentionDays,
+        otlpMaxInFlightRequests: o.otlpMaxInFlightRequests,
+        otlpMaxInFlightBytes: o.otlpMaxInFlightBytes,
         apiToken: o.apiToken,
         ingestToken: o.ingestToken,
         auth: o.auth ?? (o.demo ? 'none' : 'tokens'),

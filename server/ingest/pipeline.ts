@@ -175,25 +175,18 @@ export class IngestPipeline implements OtlpSink {
     const found = await shared.sessionsOfTraces(ids);
     if (found.size === 0) return;
     const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+    const undo: Array<() => void> = [];
     for (const [traceId, sessionIds] of found) {
       if (this.matched.has(traceId)) continue;
       const logSessions: string[] = [];
       for (const id of sessionIds) if ((await this.store.getSession(id))?.captureLogs) logSessions.push(id);
       const decision: Decision = { sessions: sessionIds, logSessions };
       this.matched.set(traceId, decision);
-      (write.pendingDone ??= []).push(traceId);
-      const waiting = this.pending.take(traceId);
-      if (waiting) {
-        this.pendingSpanCount -= waiting.spans.length;
-        await this.collect(traceId, waiting.spans, waiting.resources, decision, write);
-      }
-      this.releasePendingLogs(traceId, decision, write);
+      await this.releaseWaiting(traceId, decision, write, undo);
     }
     this.stats.pendingSpans = this.pendingSpanCount;
     this.stats.pendingLogs = this.pendingLogCount;
-    await this.store.write(write);
-    this.stats.spansStored += write.spans.length;
-    this.stats.logsStored += write.logs.length;
+    await this.commit(write, undo);
   }
 
   /** After a restart: what waited for a decision when the server stopped waits again. */
@@ -260,39 +253,71 @@ export class IngestPipeline implements OtlpSink {
     }
 
     const decisions = fresh.length ? await this.decide(fresh, write) : new Map<string, Decision>();
-    const decidedNow: string[] = [];
+    const undo: Array<() => void> = [];
     for (const { traceId, spans } of fresh) {
       const decision = decisions.get(traceId)!;
       // Judged just now: nothing of this trace is stored yet, so no need to read it back.
       if (decision.sessions.length) this.recent.set(traceId, []);
       if (decision.sessions.length) this.matched.set(traceId, decision);
       else this.rejected.set(traceId, true);
-      decidedNow.push(traceId);
-      const waiting = this.pending.take(traceId);
-      if (waiting || this.pendingLogs.has(traceId)) (write.pendingDone ??= []).push(traceId);
-      if (waiting) {
-        this.pendingSpanCount -= waiting.spans.length;
-        // Resource indexes of waiting spans point into their own batch's resources.
-        await this.collect(traceId, waiting.spans, waiting.resources, decision, write);
-      }
+      await this.releaseWaiting(traceId, decision, write, undo);
       await this.collect(traceId, spans, batch.resources, decision, write);
     }
     for (const { traceId, spans, decision } of known) {
       const d = await decision;
-      if (d) await this.collect(traceId, spans, batch.resources, d, write);
-      else {
+      if (d) {
+        // Normally nothing waits for a judged trace; something does when the write that judged it failed.
+        await this.releaseWaiting(traceId, d, write, undo);
+        await this.collect(traceId, spans, batch.resources, d, write);
+      } else {
         // The request judging it failed (it will be retried with its root): these spans wait for it.
         this.addPending(traceId, spans, batch.resources);
         (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
       }
     }
 
-    for (const traceId of decidedNow) this.releasePendingLogs(traceId, this.matched.get(traceId), write);
     this.stats.pendingSpans = this.pendingSpanCount;
     this.stats.pendingLogs = this.pendingLogCount;
-    if (write.spans.length || write.logs.length || write.sessions.length || write.pendingAdd || write.pendingDone) await this.store.write(write);
+    if (write.spans.length || write.logs.length || write.sessions.length || write.pendingAdd || write.pendingDone) await this.commit(write, undo);
     this.stats.spansStored += write.spans.length;
     this.stats.logsStored += write.logs.length;
+  }
+
+  /**
+   * What waited for this trace's decision (spans before their root, logs before their trace) joins the
+   * write. `undo` puts it back should the write fail: it was acknowledged when it arrived, so it must
+   * still be waiting when the failed request is retried.
+   */
+  private async releaseWaiting(traceId: string, d: Decision, write: WriteBatch, undo: Array<() => void>): Promise<void> {
+    const waiting = this.pending.take(traceId);
+    const logs = this.pendingLogs.take(traceId);
+    if (!waiting && !logs) return;
+    (write.pendingDone ??= []).push(traceId);
+    if (waiting) {
+      this.pendingSpanCount -= waiting.spans.length;
+      undo.push(() => this.addPending(traceId, waiting.spans, waiting.resources));
+      // Resource indexes of waiting spans point into their own batch's resources.
+      await this.collect(traceId, waiting.spans, waiting.resources, d, write);
+    }
+    if (logs) {
+      this.pendingLogCount -= logs.length;
+      undo.push(() => {
+        for (const l of logs) this.queueLog(traceId, l.rec, l.resource);
+      });
+      if (d.logSessions.length === 0) this.stats.logsDropped += logs.length;
+      for (const { rec } of logs) for (const id of d.logSessions) write.logs.push(this.toLog(rec, id));
+    }
+  }
+
+  private async commit(write: WriteBatch, undo: Array<() => void>): Promise<void> {
+    try {
+      await this.store.write(write);
+    } catch (e) {
+      for (const u of undo) u();
+      this.stats.pendingSpans = this.pendingSpanCount;
+      this.stats.pendingLogs = this.pendingLogCount;
+      throw e;
+    }
   }
 
   async ingestLogs(batch: DecodedLogBatch): Promise<void> {
@@ -427,17 +452,6 @@ export class IngestPipeline implements OtlpSink {
     if (resource?.scopeName) row.scopeName = resource.scopeName;
     if (resource?.scopeVersion) row.scopeVersion = resource.scopeVersion;
     return row;
-  }
-
-  private releasePendingLogs(traceId: string, d: Decision | undefined, write: WriteBatch): void {
-    const waiting = this.pendingLogs.take(traceId);
-    if (!waiting) return;
-    this.pendingLogCount -= waiting.length;
-    if (!d || d.logSessions.length === 0) {
-      this.stats.logsDropped += waiting.length;
-      return;
-    }
-    for (const { rec } of waiting) for (const id of d.logSessions) write.logs.push(this.toLog(rec, id));
   }
 
   private toLog(rec: DecodedLogRecord, sessionId: string): NewLogRecord {

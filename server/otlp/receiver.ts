@@ -1,6 +1,8 @@
+import { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, type InputType, type ZlibOptions } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AdmissionGate, MAX_RETRY_AFTER_SECONDS, MIN_RETRY_AFTER_SECONDS, resolveAdmissionLimits, type AdmissionLimits, type OtlpReceiverStats, type Ticket } from './admission';
 import { decodeLogsJson, decodeTracesJson } from './decode-json';
 import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf';
 import { OtlpDecodeError } from './errors';
@@ -15,6 +17,7 @@ import {
   type LimitReport,
   type OtlpLimits,
 } from './limits';
+import { StoreUnavailableError } from '../store/errors';
 import { encodeExportResponse, encodeStatus, type Encoding } from './responses';
 import type { DecodedLogBatch, DecodedTraceBatch } from './types';
 
@@ -39,14 +42,22 @@ export class BackpressureError extends Error {
   }
 }
 
+// thrown by a sink whose store cannot take writes now (the database connection is lost): 503 with Retry-After
+export { StoreUnavailableError, STORE_UNAVAILABLE_RETRY_SECONDS } from '../store/errors';
+
 export interface OtlpRouteOptions {
   /** limit for the body as sent and, when gzip-encoded, after decompression; default 16 MiB (same as limits.maxBodyBytes; this one wins) */
   maxBodyBytes?: number;
   /** request and item limits; each missing one takes its value from DEFAULT_LIMITS (limits.ts) */
   limits?: Partial<OtlpLimits>;
+  /** requests read/decoded/ingested at once; more are refused with 429 (default DEFAULT_ADMISSION_LIMITS, admission.ts) */
+  maxInFlightRequests?: number;
+  /** their body bytes (Content-Length or bytes read, plus decompressed size); past it 429 (default 64 MiB) */
+  maxInFlightBytes?: number;
 }
 
 export { DEFAULT_LIMITS, type OtlpLimits } from './limits';
+export { DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type OtlpReceiverStats } from './admission';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const gunzipAsync = promisify(gunzip) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
@@ -55,6 +66,7 @@ const gunzipAsync = promisify(gunzip) as (buf: InputType, opts: ZlibOptions) => 
 const CODE_INVALID_ARGUMENT = 3;
 const CODE_RESOURCE_EXHAUSTED = 8;
 const CODE_INTERNAL = 13;
+const CODE_UNAVAILABLE = 14;
 
 /** the request's encoding from its Content-Type, or undefined when we cannot read it */
 function encodingOf(req: FastifyRequest): Encoding | undefined {
@@ -79,27 +91,74 @@ class HttpError extends Error {
   }
 }
 
-async function bodyOf(req: FastifyRequest, maxBodyBytes: number): Promise<Buffer> {
+/** the admission gate is full (mid-body or after decompression); statusCode keeps fastify's body reader from making it a 400 */
+class GateFullError extends Error {
+  statusCode = 429;
+}
+
+/** 429/503 with Retry-After in whole seconds within 1..30 and a Status naming the retry delay */
+function refuse(reply: FastifyReply, encoding: Encoding | undefined, status: 429 | 503, retryAfterSeconds: number, message: string): FastifyReply {
+  const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(MIN_RETRY_AFTER_SECONDS, Math.ceil(retryAfterSeconds) || MIN_RETRY_AFTER_SECONDS));
+  reply.header('retry-after', String(seconds));
+  return sendStatus(reply, encoding, status, status === 429 ? CODE_RESOURCE_EXHAUSTED : CODE_UNAVAILABLE, `${message}, retry after ${seconds}s`);
+}
+
+function refuseBusy(reply: FastifyReply, encoding: Encoding | undefined, gate: AdmissionGate): FastifyReply {
+  gate.stats.refusedBusy++;
+  const { inFlightRequests, inFlightBytes } = gate.stats;
+  const { maxInFlightRequests, maxInFlightBytes } = gate.limits;
+  return refuse(reply, encoding, 429, gate.retryAfter(),
+    `receiver is busy: ${inFlightRequests} requests (limit ${maxInFlightRequests}) with ${inFlightBytes} body bytes (limit ${maxInFlightBytes}) in flight`);
+}
+
+/** the declared body size, or undefined when the body is chunked (or the header is unusable) */
+function contentLengthOf(req: FastifyRequest): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return req.headers['content-length'] !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** passes the body through, counting it on the ticket as it arrives; fails once the gate is full */
+function countingStream(ticket: Ticket): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (ticket.grow(chunk.length)) cb(null, chunk);
+      else cb(new GateFullError('receiver is busy: in-flight body bytes over the limit while reading this body'));
+    },
+  });
+}
+
+async function bodyOf(req: FastifyRequest, maxBodyBytes: number, ticket: Ticket | undefined): Promise<Buffer> {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const ce = req.headers['content-encoding'];
   const coding = typeof ce === 'string' ? ce.trim().toLowerCase() : '';
   if (coding === '' || coding === 'identity') return raw;
   if (coding !== 'gzip' && coding !== 'x-gzip')
     throw new HttpError(415, CODE_INVALID_ARGUMENT, `unsupported Content-Encoding ${JSON.stringify(ce)}: use gzip or none`);
+  let inflated: Buffer;
   try {
     // maxOutputLength stops a gzip bomb while inflating instead of after
-    return await gunzipAsync(raw, { maxOutputLength: maxBodyBytes });
+    inflated = await gunzipAsync(raw, { maxOutputLength: maxBodyBytes });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
       throw new HttpError(413, CODE_RESOURCE_EXHAUSTED, `decompressed body exceeds the limit of ${maxBodyBytes} bytes`);
     throw new HttpError(400, CODE_INVALID_ARGUMENT, `invalid gzip body: ${err.message}`);
   }
+  // the inflated copy is memory in flight too
+  if (ticket !== undefined && !ticket.grow(inflated.length)) throw new GateFullError('receiver is busy: in-flight body bytes over the limit after decompressing this body');
+  return inflated;
 }
 
 type Signal = 'traces' | 'logs';
 
-async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, sink: OtlpSink, limits: OtlpLimits): Promise<FastifyReply> {
+interface Context {
+  sink: OtlpSink;
+  limits: OtlpLimits;
+  gate: AdmissionGate;
+  ticket: Ticket | undefined;
+}
+
+async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, ticket }: Context): Promise<FastifyReply> {
   const encoding = encodingOf(req);
   if (encoding === undefined) {
     const ct = req.headers['content-type'];
@@ -110,7 +169,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
   let errors: string[] = [];
   let limited: LimitReport | undefined;
   try {
-    const body = await bodyOf(req, limits.maxBodyBytes);
+    const body = await bodyOf(req, limits.maxBodyBytes, ticket);
     // too many items refuses the whole request (before ingest), so nothing is half-stored
     const checkCount = (count: number) => {
       const tooMany = itemCountError(signal, count, limits);
@@ -136,9 +195,15 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
   } catch (e) {
     if (e instanceof HttpError) return sendStatus(reply, encoding, e.status, e.code, e.message);
     if (e instanceof OtlpDecodeError) return sendStatus(reply, encoding, 400, CODE_INVALID_ARGUMENT, e.message);
+    if (e instanceof GateFullError) return refuseBusy(reply, encoding, gate);
     if (e instanceof BackpressureError) {
-      reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
-      return sendStatus(reply, encoding, 429, CODE_RESOURCE_EXHAUSTED, e.message);
+      gate.stats.refusedBusy++;
+      return refuse(reply, encoding, 429, e.retryAfterSeconds, e.message);
+    }
+    if (e instanceof StoreUnavailableError) {
+      gate.stats.refusedUnavailable++;
+      req.log.warn(`OTLP ${signal}: store unavailable: ${e.message}`);
+      return refuse(reply, encoding, 503, e.retryAfterSeconds, `store unavailable: ${e.message}`);
     }
     req.log.error({ err: e }, `OTLP ${signal} ingest failed`);
     return sendStatus(reply, encoding, 500, CODE_INTERNAL, `ingest failed: ${(e as Error).message}`);
@@ -150,31 +215,67 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
   // rejected = 0 with a message is OTLP's "accepted with a warning"
   const message = parts.join('; ');
   if (message !== '') req.log.warn(`OTLP ${signal}: ${message}`);
+  // only now, after the sink's promise resolved: a 200 is a promise that the data is kept
   reply.code(200).header('content-type', encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json');
   return reply.send(encodeExportResponse(encoding, signal, rejected, message));
 }
 
 /**
  * Registers POST /v1/traces and /v1/logs inside an encapsulated plugin, so the raw-body
- * content-type parsers and the error handler below apply to these routes only and the REST
- * API's JSON parsing is untouched.
+ * content-type parsers, the admission gate and the error handler below apply to these routes
+ * only and the REST API's JSON parsing is untouched. Returns the receiver's live counters.
  */
-export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: OtlpRouteOptions = {}): void {
+export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: OtlpRouteOptions = {}): Readonly<OtlpReceiverStats> {
   const limits = resolveLimits({ ...opts.limits, ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}) });
   const maxBodyBytes = limits.maxBodyBytes;
+  const admission: Partial<AdmissionLimits> = { maxInFlightRequests: opts.maxInFlightRequests, maxInFlightBytes: opts.maxInFlightBytes };
+  const gate = new AdmissionGate(resolveAdmissionLimits(admission));
+  const tickets = new WeakMap<FastifyRequest, Ticket>();
   app.register(async (scope) => {
+    // after the app's onRequest hooks (auth): a refused login never takes a slot
+    scope.addHook('onRequest', async (req, reply) => {
+      const declared = contentLengthOf(req);
+      // fastify answers 413 to a declared size over the body limit without reading the body: nothing to admit
+      if (declared !== undefined && declared > maxBodyBytes) return;
+      const ticket = gate.tryAdmit(declared ?? 0);
+      if (ticket === undefined) return refuseBusy(reply, encodingOf(req), gate);
+      tickets.set(req, ticket);
+      // 'close' comes once the response is sent or the client is gone, on every path
+      reply.raw.once('close', () => ticket.release());
+    });
+    scope.addHook('preParsing', async (req, _reply, payload) => {
+      const ticket = tickets.get(req);
+      if (ticket === undefined || contentLengthOf(req) !== undefined) return payload;
+      // chunked body: count it as it arrives. Not stream.pipeline: on a refusal it would destroy
+      // the request, and with it the socket the 429 goes out on; a client abort is passed on.
+      const counted = countingStream(ticket);
+      payload.once('error', (e) => counted.destroy(e));
+      return payload.pipe(counted);
+    });
     scope.removeAllContentTypeParsers();
     // every content type arrives as a Buffer; the handler decides (415 with an OTLP Status)
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       // fastify's own errors before our handler runs: body too large, bad Content-Length, ...
+      if (err instanceof GateFullError) return refuseBusy(reply, encodingOf(req), gate);
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       const message = status === 413 ? `body exceeds the limit of ${maxBodyBytes} bytes` : err.message;
       if (status === 500) req.log.error({ err }, 'OTLP receiver error');
       return sendStatus(reply, encodingOf(req), status, status === 413 ? CODE_RESOURCE_EXHAUSTED : status === 500 ? CODE_INTERNAL : CODE_INVALID_ARGUMENT, message);
     });
     const routeOpts = { bodyLimit: maxBodyBytes };
-    scope.post('/v1/traces', routeOpts, (req, reply) => handle(req, reply, 'traces', sink, limits));
-    scope.post('/v1/logs', routeOpts, (req, reply) => handle(req, reply, 'logs', sink, limits));
+    const route = (signal: Signal) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const ticket = tickets.get(req);
+      // held until ingest ends, even if the client hangs up meanwhile: the batch is still in memory
+      const unhold = ticket?.hold();
+      try {
+        return await handle(req, reply, signal, { sink, limits, gate, ticket });
+      } finally {
+        unhold?.();
+      }
+    };
+    scope.post('/v1/traces', routeOpts, route('traces'));
+    scope.post('/v1/logs', routeOpts, route('logs'));
   });
+  return gate.stats;
 }

@@ -1,0 +1,140 @@
+import { AdmissionGate, CostClock, DEFAULT_ADMISSION_LIMITS, ewma, resolveAdmissionLimits, retryAfterSeconds } from './admission';
+
+describe('retryAfterSeconds', () => {
+  test('queue depth × cost per request, rounded up to whole seconds', () => {
+    expect(retryAfterSeconds(250, 10)).toBe(3); // 2.5 s
+    expect(retryAfterSeconds(100, 20)).toBe(2);
+    expect(retryAfterSeconds(1000, 7)).toBe(7);
+  });
+
+  test('clamped to 1..30 s', () => {
+    expect(retryAfterSeconds(0, 64)).toBe(1); // no measurement yet
+    expect(retryAfterSeconds(5, 1)).toBe(1);
+    expect(retryAfterSeconds(2000, 64)).toBe(30);
+    expect(retryAfterSeconds(NaN, 3)).toBe(1);
+    expect(retryAfterSeconds(Infinity, 3)).toBe(1);
+  });
+});
+
+test('ewma: first sample as is, then moves a fifth of the way', () => {
+  expect(ewma(undefined, 100)).toBe(100);
+  expect(ewma(100, 200)).toBe(120);
+  expect(ewma(100, 0, 0.5)).toBe(50);
+});
+
+describe('CostClock', () => {
+  test('the cost is the busy time between completions; idle time does not count', () => {
+    let t = 0;
+    const c = new CostClock(() => t);
+    expect(c.cost).toBe(0);
+    t = 1000; // idle until the first admission
+    c.advance(false);
+    t = 1040;
+    c.advance(true);
+    c.completed();
+    expect(c.cost).toBe(40);
+    t = 5000; // idle again
+    c.advance(false);
+    t = 5040;
+    c.advance(true);
+    t = 5080;
+    c.advance(true);
+    c.completed();
+    expect(c.cost).toBe(48); // 40 + 0.2 × (80 - 40)
+  });
+});
+
+describe('resolveAdmissionLimits', () => {
+  test('defaults, overrides, startup errors', () => {
+    expect(resolveAdmissionLimits()).toEqual(DEFAULT_ADMISSION_LIMITS);
+    expect(resolveAdmissionLimits({ maxInFlightRequests: 8, maxInFlightBytes: undefined })).toEqual({ ...DEFAULT_ADMISSION_LIMITS, maxInFlightRequests: 8 });
+    expect(() => resolveAdmissionLimits({ maxInFlightBytes: 0 })).toThrow('OTLP limit maxInFlightBytes must be a positive integer, got 0');
+    expect(() => resolveAdmissionLimits({ maxInFlightRequests: 1.5 })).toThrow(/maxInFlightRequests/);
+  });
+});
+
+describe('AdmissionGate', () => {
+  test('admits up to the request limit, then refuses; a release makes room', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 2, maxInFlightBytes: 1000 });
+    const a = gate.tryAdmit(10)!;
+    const b = gate.tryAdmit(10)!;
+    expect(a && b).toBeTruthy();
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 2, inFlightBytes: 20, peakInFlightBytes: 20 });
+    a.release();
+    expect(gate.tryAdmit(0)).toBeDefined();
+  });
+
+  test('admits up to the byte limit; a lone request always passes', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 10, maxInFlightBytes: 100 });
+    const big = gate.tryAdmit(500)!; // alone: admitted, or it could never be stored
+    expect(big).toBeDefined();
+    expect(gate.tryAdmit(1)).toBeUndefined();
+    big.release();
+    const a = gate.tryAdmit(60)!;
+    expect(gate.tryAdmit(41)).toBeUndefined();
+    expect(gate.tryAdmit(40)).toBeDefined();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 2, inFlightBytes: 100, peakInFlightBytes: 500 });
+    a.release();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 1, inFlightBytes: 40 });
+  });
+
+  test('grow: counted while within the limit, or while the ticket is alone', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 10, maxInFlightBytes: 100 });
+    const a = gate.tryAdmit(0)!;
+    expect(a.grow(150)).toBe(true); // alone
+    const b = gate.tryAdmit(0);
+    expect(b).toBeUndefined(); // 150 > 100
+    a.release();
+    const c = gate.tryAdmit(50)!;
+    const d = gate.tryAdmit(0)!;
+    expect(d.grow(50)).toBe(true);
+    expect(d.grow(1)).toBe(false);
+    expect(c.grow(1)).toBe(false);
+    expect(gate.stats.inFlightBytes).toBe(100);
+    c.release();
+    d.release();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0 });
+  });
+
+  test('a hold keeps the ticket counted past the response; released once however often called', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 1, maxInFlightBytes: 100 });
+    const t = gate.tryAdmit(30)!;
+    const unhold = t.hold();
+    t.release(); // the response closed (client gone) while ingest runs
+    expect(gate.stats).toMatchObject({ inFlightRequests: 1, inFlightBytes: 30 });
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    unhold();
+    unhold();
+    t.release();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0 });
+  });
+
+  test('a hold taken after the response closed counts the ticket again', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 4, maxInFlightBytes: 100 });
+    const t = gate.tryAdmit(30)!;
+    t.release();
+    expect(gate.stats.inFlightRequests).toBe(0);
+    const unhold = t.hold();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 1, inFlightBytes: 30 });
+    unhold();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0 });
+  });
+
+  test('Retry-After follows the measured cost and the queue', () => {
+    let t = 0;
+    const gate = new AdmissionGate({ maxInFlightRequests: 40, maxInFlightBytes: 1e9 }, () => t);
+    expect(gate.retryAfter()).toBe(1);
+    // 40 requests in flight, one finishing every 200 ms
+    const tickets = Array.from({ length: 40 }, () => gate.tryAdmit(1)!);
+    for (let i = 0; i < 10; i++) {
+      t += 200;
+      tickets[i].release();
+      tickets[i] = gate.tryAdmit(1)!;
+    }
+    expect(gate.stats.inFlightRequests).toBe(40);
+    expect(gate.retryAfter()).toBe(8); // 40 × 0.2 s
+    for (const x of tickets.slice(0, 35)) x.release();
+    expect(gate.retryAfter()).toBeLessThan(8);
+  });
+});
