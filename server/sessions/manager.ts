@@ -33,8 +33,9 @@ export interface Admission {
  * memory for the ingest hot path; every change is written to the store.
  *
  * On a shared store (several replicas on PostgreSQL) the store is the authority: trace caps and ends
- * are single atomic statements there, and each replica reloads the running set on every tick, so a
- * session started or stopped on one replica is seen by the others within one tick.
+ * are single atomic statements there, and each replica reloads the running set when the store tells
+ * it something changed and on every tick, so a session started or stopped on one replica is seen by
+ * the others at once, or within one tick if the notification is lost.
  */
 export class SessionManager {
   private running = new Map<string, Running>();
