@@ -103,7 +103,7 @@ export async function runInsertWith(payloads: Buffer[], pragmas: string[]): Prom
   try {
     const batches = payloads.map((p, i) => rowsOf(p, e.session, i + 1));
     const t0 = nowMs();
-    for (const b of batches) e.store.write(b);
+    for (const b of batches) await e.store.write(b);
     return nowMs() - t0;
   } finally {
     close(e);

@@ -109,7 +109,7 @@ describe('logs at rest', () => {
     await server!.close();
     server = undefined;
     const check = new Database(DB(), { readonly: true });
-    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: '2' });
+    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: '3' });
     expect(check.prepare(`SELECT count(*) AS n FROM logs WHERE sealed IS NULL`).get()).toEqual({ n: 0 });
     check.close();
     expect(filesWithMarker()).toEqual([]);

@@ -1,7 +1,7 @@
 import { Client, type Pool, type PoolClient } from 'pg';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
-import { logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
+import { logRecordAad, sealLogContent } from '../crypto/envelope';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -10,6 +10,7 @@ import { isSealedPending, openPendingPayload, PENDING_KEY_ID, sealPendingPayload
 import { openPool } from './pg-pool';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
 import { migrate, SCHEMA_LOCK } from './pg-schema';
+import { logRowContent } from './log-content';
 import { parseLevels, toLogRecord, toSpan, toTraceItem, type Row } from './rows';
 import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
 import { StoreUnavailableError } from './errors';
@@ -561,7 +562,7 @@ export class PgStore implements Store, SharedSessions {
       if (!this.keyring) throw new LogKeyUnavailableError(sessionId, undefined, 'the server runs without a key provider but the logs are encrypted');
       dek = await this.keyring.dekForRead(sessionId);
     }
-    const logs = rows.slice(0, limit).map((r) => toLogRecord(r, r.sealed != null ? this.openLog(r, dek!) : { body: JSON.parse(r.body as string), attributes: JSON.parse(r.attributes as string) }));
+    const logs = rows.slice(0, limit).map((r) => toLogRecord(r, logRowContent(r, dek)));
     const out: { logs: LogRecord[]; nextCursor?: string } = { logs };
     if (rows.length > limit) {
       const last = logs[logs.length - 1];
@@ -570,14 +571,6 @@ export class PgStore implements Store, SharedSessions {
     return out;
   }
 
-  private openLog(r: Row, dek: Buffer) {
-    const sessionId = r.session_id as string;
-    try {
-      return openLogContent(dek, logRecordAad(sessionId, r.dedupe_key as string), r.sealed as Buffer);
-    } catch (e) {
-      throw new LogKeyUnavailableError(sessionId, undefined, `log record ${r.id} does not decrypt with the session's data key (${(e as Error).message}): tampered or restored from another database`);
-    }
-  }
 
   /**
    * Retention: the day partitions wholly before the cutoff are dropped (counting their rows first),

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Span, TraceQueryFilters } from '../../common/api';
 import { DATABASE_FILE } from './database';
+import { parseStatusFilter } from './filters';
 import { SqliteStore } from './sqlite';
 import type { StoredSession, TraceRow, WriteBatch } from './types';
 
@@ -71,7 +72,7 @@ function session(id: string, traceCount = 0): StoredSession {
     id,
     name: id,
     rule: { type: 'basic', routeIds: ['r'] },
-    status: 'running',
+    status: 'in_progress',
     durationSeconds: 60,
     maxTraces: 1000,
     captureLogs: false,
@@ -93,17 +94,21 @@ function traceBatch(sessionId: string, rows: TraceRow[]): WriteBatch {
 }
 
 describe('group commit', () => {
-  it('writes the batches of one event-loop turn in one transaction and settles each caller after the commit', async () => {
+  it('writes the batches of one event-loop turn in one transaction', async () => {
     store.saveSession(session('s'));
-    const commits: number[] = [];
-    const db = (store as unknown as { db: Database.Database }).db;
-    // Counts commits through the connection's own hook: total_changes moves only inside a transaction.
+    const transaction = jest.spyOn((store as unknown as { db: Database.Database }).db, 'transaction');
     const writes = [1, 2, 3].map((i) => store.write(traceBatch('s', [trace(hex(i, 32), 1000 + i)])));
-    const before = db.prepare(`SELECT count(*) AS n FROM traces`).pluck().get();
-    expect(before).toBe(3); // a read first writes what is queued: callers see their writes in order
+    expect(transaction).not.toHaveBeenCalled();
     await Promise.all(writes);
-    commits.push(Number(db.prepare(`SELECT count(*) FROM session_traces`).pluck().get()));
-    expect(commits).toEqual([3]);
+    expect(transaction).toHaveBeenCalledTimes(1);
+    expect(store.listTraces('s', {}).traces).toHaveLength(3);
+  });
+
+  it('lets a read in the same turn see the queued writes', () => {
+    store.saveSession(session('s'));
+    void store.write(traceBatch('s', [trace(hex(1, 32), 1001)]));
+    expect(store.getSpans(hex(1, 32))).toHaveLength(1);
+    expect(store.digests('s')).toHaveLength(1);
   });
 
   it('settles a caller only when its rows are committed, and they survive reopening', async () => {
@@ -135,7 +140,7 @@ describe('group commit', () => {
 
   it('keeps call order: a session saved after a queued batch is not overwritten by the batch', async () => {
     store.saveSession(session('s'));
-    const w = store.write(batch({ sessions: [{ ...session('s', 1), status: 'running' }] }));
+    const w = store.write(batch({ sessions: [{ ...session('s', 1), status: 'in_progress' }] }));
     store.saveSession({ ...session('s', 1), status: 'completed' });
     await w;
     expect(store.getSession('s')?.status).toBe('completed');
@@ -215,11 +220,11 @@ describe('trace columns copied into memberships (schema 3)', () => {
       { from: 1_000_100, to: 1_000_600, method: 'POST' },
     ];
     for (const f of filters) {
-      const [lo, hi] = f.status ? (f.status.includes('x') ? [500, 599] : f.status.split('-').map(Number).concat(Number(f.status)).slice(0, 2)) : [0, 0];
+      const [lo, hi] = f.status ? parseStatusFilter(f.status) : [0, 0];
       const want = rows
         .filter(
           (r) =>
-            (!f.status || (r.statusCode !== undefined && r.statusCode >= lo && r.statusCode <= (hi || lo))) &&
+            (!f.status || (r.statusCode !== undefined && r.statusCode >= lo && r.statusCode <= hi)) &&
             (!f.method || r.method === f.method.toUpperCase()) &&
             (f.minDurationMs === undefined || r.durationNs >= f.minDurationMs * 1e6) &&
             (!f.path || (r.path ?? '').startsWith(f.path)) &&
@@ -251,7 +256,7 @@ describe('trace columns copied into memberships (schema 3)', () => {
     // Back to exactly the schema-2 shape of session_traces.
     const db = new Database(path.join(dir, DATABASE_FILE));
     db.exec(`
-      DROP INDEX session_traces_list;
+      DROP INDEX session_traces_list; DROP INDEX session_traces_rowless;
       ALTER TABLE session_traces DROP COLUMN status_code; ALTER TABLE session_traces DROP COLUMN method;
       ALTER TABLE session_traces DROP COLUMN path; ALTER TABLE session_traces DROP COLUMN duration_ns;
       ALTER TABLE session_traces DROP COLUMN error; ALTER TABLE session_traces DROP COLUMN route_id;
@@ -267,6 +272,7 @@ describe('trace columns copied into memberships (schema 3)', () => {
     expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
     expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'session_traces' ORDER BY name`).pluck().all()).toEqual([
       'session_traces_list',
+      'session_traces_rowless',
       'session_traces_trace',
     ]);
     check.close();

@@ -1,20 +1,21 @@
 import type Database from 'better-sqlite3';
-import type { LogLevel, LogQueryFilters, LogRecord, Span, TraceQueryFilters, TraceListItem } from '../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
-import { nsToMs } from '../../common/spans/time';
 import { openDatabase } from './database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
+import { logRowContent } from './log-content';
+import { parseLevels, toLogRecord, toSpan, toTraceItem, type Row } from './rows';
+import { isSealedPending, openPendingPayload, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
 // Log encryption at rest (server/crypto): body + attributes of each log row are sealed with the session's DEK.
-import { gcmOpen, gcmSeal, logRecordAad, openLogContent, sealLogContent } from '../crypto/envelope';
+import { logRecordAad, sealLogContent } from '../crypto/envelope';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
 const SCHEMA_VERSION = 3;
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
-export const PENDING_KEY_ID = '~pending';
-const SEALED_PENDING = 'sealed:v1:';
+export { PENDING_KEY_ID } from './pending-seal';
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -75,7 +76,9 @@ CREATE TABLE IF NOT EXISTS session_keys (
 UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = t.${c}`).join(', ')} FROM traces t WHERE t.trace_id = session_traces.trace_id;
 DROP INDEX IF EXISTS session_traces_time;
 CREATE INDEX IF NOT EXISTS session_traces_list
-  ON session_traces (session_id, start_ms DESC, trace_id DESC, status_code, method, error, duration_ns, route_id, service_id, path);`);
+  ON session_traces (session_id, start_ms DESC, trace_id DESC, status_code, method, error, duration_ns, route_id, service_id, path);
+-- memberships written before their trace row (normally none): what a new trace row must fill, found without a lookup in session_traces_trace
+CREATE INDEX IF NOT EXISTS session_traces_rowless ON session_traces (trace_id) WHERE digest IS NULL;`);
   },
 };
 
@@ -158,59 +161,9 @@ CREATE INDEX IF NOT EXISTS logs_time ON logs (session_id, time_ns DESC, id DESC)
 CREATE INDEX IF NOT EXISTS logs_trace ON logs (session_id, trace_id);
 `;
 
-type Row = Record<string, unknown>;
-
-function toSpan(r: Row): Span {
-  const startNs = r.start_ns as bigint;
-  const endNs = r.end_ns as bigint;
-  const span: Span = {
-    traceId: r.trace_id as string,
-    spanId: r.span_id as string,
-    parentSpanId: r.parent_span_id as string,
-    name: r.name as string,
-    kind: Number(r.kind),
-    startTimeUnixNano: startNs.toString(),
-    endTimeUnixNano: endNs.toString(),
-    startTimeMs: nsToMs(startNs),
-    durationNs: Number(endNs - startNs),
-    attributes: JSON.parse(r.attributes as string),
-    events: JSON.parse(r.events as string),
-    statusCode: Number(r.status_code),
-  };
-  if (r.status_message != null) span.statusMessage = r.status_message as string;
-  return span;
-}
 
 
-function toTraceItem(r: Row): TraceListItem {
-  const item: TraceListItem = {
-    traceId: r.trace_id as string,
-    startTimeUnixNano: String(r.start_ns),
-    startTimeMs: Number(r.start_ms),
-    durationNs: Number(r.duration_ns),
-    error: Number(r.error) === 1,
-    spanCount: Number(r.span_count),
-    dialect: r.dialect as 'enterprise' | 'oss',
-    latency: JSON.parse(r.latency as string),
-  };
-  const opt: Array<[keyof TraceListItem, string, 'n' | 's']> = [
-    ['method', 'method', 's'],
-    ['path', 'path', 's'],
-    ['url', 'url', 's'],
-    ['host', 'host', 's'],
-    ['statusCode', 'status_code', 'n'],
-    ['upstreamStatusCode', 'upstream_status_code', 'n'],
-    ['routeId', 'route_id', 's'],
-    ['serviceId', 'service_id', 's'],
-    ['consumerId', 'consumer_id', 's'],
-    ['clientAddress', 'client_address', 's'],
-  ];
-  for (const [key, col, t] of opt) {
-    const v = r[col];
-    if (v != null) (item as unknown as Record<string, unknown>)[key] = t === 'n' ? Number(v) : v;
-  }
-  return item;
-}
+
 
 interface SessionRow {
   body: string;
@@ -221,7 +174,6 @@ function fromSessionRow(r: SessionRow): StoredSession {
   return { ...JSON.parse(r.body), logCount: Number(r.log_count) };
 }
 
-const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg', 'unknown']);
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -320,7 +272,7 @@ export class SqliteStore implements Store {
   async prepareKeys(): Promise<void> {
     this.flush();
     if (!this.keyring || this.pendingDek) return;
-    if (!this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND substr(payload, 1, ?) = ?`).get(SEALED_PENDING.length, SEALED_PENDING)) return;
+    if (!this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND payload LIKE 'sealed:%'`).get()) return;
     try {
       this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
     } catch (e) {
@@ -368,15 +320,18 @@ export class SqliteStore implements Store {
         ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name, kind = excluded.kind,
           start_ns = excluded.start_ns, end_ns = excluded.end_ns, status_code = excluded.status_code, status_message = excluded.status_message,
           attributes = excluded.attributes, events = excluded.events`),
-      // An upsert, not INSERT OR REPLACE: REPLACE deletes the row and inserts a new one under a new rowid,
-      // rewriting every index entry of the trace each time late spans arrive.
-      upsertTrace: db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')})
-        ON CONFLICT (trace_id) DO UPDATE SET ${TRACE_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`),
+      // Insert, and only if the trace is already stored (late spans) update it and its memberships' copies:
+      // a new trace, the common case, then costs no lookup in session_traces. (INSERT OR REPLACE, as before schema 3,
+      // deleted and re-inserted the row, rewriting every index entry of the trace.)
+      insertTrace: db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (trace_id) DO NOTHING`),
+      updateTrace: db.prepare(`UPDATE traces SET ${TRACE_COLUMNS.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ?`),
       insertMembership: db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms, ${MEMBER_COLUMNS.join(', ')})
         VALUES (?, ?, ?, ${MEMBER_COLUMNS.map(() => '?').join(', ')})
         ON CONFLICT (session_id, trace_id) DO UPDATE SET start_ms = excluded.start_ms, ${MEMBER_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`),
       // the trace row's copy in memberships written by earlier batches (other sessions that hold the trace)
       refreshMemberships: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ?`),
+      fillRowless: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ? AND digest IS NULL`),
       memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM traces WHERE trace_id = ?`).raw(true),
       // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
       saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
@@ -450,7 +405,7 @@ export class SqliteStore implements Store {
   /** waiting logs hold log content too: sealed with the pending DEK, bound to their trace id */
   private sealPending(traceId: string, kind: string, payload: string): string {
     if (!this.keyring || kind !== 'logs') return payload;
-    return SEALED_PENDING + gcmSeal(this.pendingDek!, Buffer.from(payload, 'utf8'), logRecordAad(PENDING_KEY_ID, traceId)).toString('base64');
+    return sealPendingPayload(this.pendingDek!, traceId, payload);
   }
 
   /** one batch's rows, inside the caller's transaction */
@@ -477,7 +432,7 @@ export class SqliteStore implements Store {
       const m = memberValues(t);
       const [statusCode, method, path, durationNs, error, routeId, serviceId, digest] = m;
       members.set(t.traceId, m);
-      s.upsertTrace.run(
+      const values = [
         t.traceId,
         BigInt(t.startTimeUnixNano),
         t.startTimeMs,
@@ -501,8 +456,12 @@ export class SqliteStore implements Store {
         t.scopeName ?? null,
         t.scopeVersion ?? null,
         receivedMs,
-      );
-      s.refreshMemberships.run(...m, t.traceId);
+      ];
+      if (s.insertTrace.run(...values).changes > 0) s.fillRowless.run(...m, t.traceId);
+      else {
+        s.updateTrace.run(...values.slice(1), t.traceId);
+        s.refreshMemberships.run(...m, t.traceId);
+      }
     }
     for (const [sessionId, traceId, startMs] of batch.memberships) {
       // The trace row usually comes in the same batch; else its stored row (if any) is copied.
@@ -691,11 +650,7 @@ export class SqliteStore implements Store {
       args.push(f.spanId.toLowerCase());
     }
     if (f.level) {
-      const levels = f.level
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean);
-      for (const lv of levels) if (!LEVELS.has(lv)) throw new RangeError(`unknown log level "${lv}"; use ${[...LEVELS].join(', ')}`);
+      const levels = parseLevels(f.level);
       where.push(`l.level IN (${levels.map(() => '?').join(', ')})`);
       args.push(...levels);
     }
@@ -731,25 +686,7 @@ export class SqliteStore implements Store {
   }
 
   private logPage(rows: Row[], limit: number, dek: Buffer | undefined): { logs: LogRecord[]; nextCursor?: string } {
-    const logs = rows.slice(0, limit).map((r): LogRecord => {
-      const ns = r.time_ns as bigint;
-      const content = r.sealed != null ? this.openLog(r, dek!) : { body: JSON.parse(r.body as string), attributes: JSON.parse(r.attributes as string) };
-      const rec: LogRecord = {
-        id: String(r.id),
-        sessionId: r.session_id as string,
-        timeUnixNano: ns.toString(),
-        timeMs: nsToMs(ns),
-        level: r.level as LogLevel,
-        severityNumber: Number(r.severity_number),
-        body: content.body as LogRecord['body'],
-        attributes: content.attributes as LogRecord['attributes'],
-      };
-      if (r.severity_text != null) rec.severityText = r.severity_text as string;
-      if (r.trace_id != null) rec.traceId = r.trace_id as string;
-      if (r.span_id != null) rec.spanId = r.span_id as string;
-      if (r.span_name != null) rec.spanName = r.span_name as string;
-      return rec;
-    });
+    const logs = rows.slice(0, limit).map((r) => toLogRecord(r, logRowContent(r, dek)));
     const out: { logs: LogRecord[]; nextCursor?: string } = { logs };
     if (rows.length > limit) {
       const last = logs[logs.length - 1];
@@ -758,14 +695,6 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  private openLog(r: Row, dek: Buffer) {
-    const sessionId = r.session_id as string;
-    try {
-      return openLogContent(dek, logRecordAad(sessionId, r.dedupe_key as string), r.sealed as Buffer);
-    } catch (e) {
-      throw new LogKeyUnavailableError(sessionId, undefined, `log record ${r.id} does not decrypt with the session's data key (${(e as Error).message}): tampered or restored from another database`);
-    }
-  }
 
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } {
     this.flush();
@@ -799,11 +728,11 @@ export class SqliteStore implements Store {
     const out: PendingRow[] = [];
     for (const r of this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>) {
       let payload = r.payload;
-      if (payload.startsWith(SEALED_PENDING)) {
+      if (isSealedPending(payload)) {
         // Sealed waiting logs: needs prepareKeys(); if their key is gone they stay in the table, named in the log, not restored.
         try {
           if (!this.pendingDek) throw new Error('their key was not loaded (prepareKeys) or is unavailable');
-          payload = gcmOpen(this.pendingDek, Buffer.from(payload.slice(SEALED_PENDING.length), 'base64'), logRecordAad(PENDING_KEY_ID, r.trace_id)).toString('utf8');
+          payload = openPendingPayload(this.pendingDek, r.trace_id, payload);
         } catch (e) {
           process.stderr.write(`warning: waiting logs of trace ${r.trace_id} cannot be decrypted and are not restored: ${(e as Error).message}\n`);
           continue;
