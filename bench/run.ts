@@ -3,7 +3,7 @@
  * in the same run as its baseline and printed next to its target; the same rows are written as
  * JSON (bench/results/latest.json) so runs can be compared.
  *
- *   npm run bench -- [--traces N] [--only ingest,rules,query,plugin,rss] [--out FILE]
+ *   npm run bench -- [--traces N] [--only ingest,rules,query,plugin,rss] [--stores sqlite,postgres] [--out FILE]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { benchIngest } from './ingest';
 import { benchQuery } from './query';
 import { benchRules } from './rules';
 import { benchRss } from './rss';
+import { postgresUnavailable, STORE_KINDS, STORE_LABEL, type StoreKind } from './stores';
 import { fmtNum, type Result } from './util';
 
 const SECTIONS = ['ingest', 'rules', 'query', 'plugin', 'rss'] as const;
@@ -24,11 +25,13 @@ interface Options {
   ruleIterations: number;
   frameReps: number;
   only: Set<Section>;
+  /** the stores the ingest and query sections run on */
+  stores: StoreKind[];
   out: string;
 }
 
 const USAGE = `usage: npm run bench -- [--traces N] [--ingest-requests N] [--rule-iterations N] [--frame-reps N]
-                        [--only ${SECTIONS.join(',')}] [--out FILE]`;
+                        [--only ${SECTIONS.join(',')}] [--stores ${STORE_KINDS.join(',')}] [--out FILE]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -37,6 +40,7 @@ function parseArgs(argv: string[]): Options {
     ruleIterations: 3_000_000,
     frameReps: 20,
     only: new Set(SECTIONS),
+    stores: [...STORE_KINDS],
     out: path.join(__dirname, 'results', 'latest.json'),
   };
   const int = (flag: string, v: string | undefined, min: number, max: number): number => {
@@ -55,6 +59,10 @@ function parseArgs(argv: string[]): Options {
       const names = (v ?? '').split(',').filter(Boolean);
       for (const n of names) if (!SECTIONS.includes(n as Section)) throw new Error(`--only: unknown section "${n}"; use ${SECTIONS.join(', ')}`);
       o.only = new Set(names as Section[]);
+    } else if (a === '--stores') {
+      const names = (v ?? '').split(',').filter(Boolean);
+      for (const n of names) if (!STORE_KINDS.includes(n as StoreKind)) throw new Error(`--stores: unknown store "${n}"; use ${STORE_KINDS.join(', ')}`);
+      o.stores = names as StoreKind[];
     } else if (a === '--out') {
       if (!v) throw new Error('--out needs a file name');
       o.out = path.resolve(v);
@@ -109,9 +117,17 @@ async function main(): Promise<void> {
     results.push(...(await fn()));
     log(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   };
-  await step('ingest', () => benchIngest(o.ingestRequests));
+  await step('ingest', () => benchIngest(o.ingestRequests, o.stores));
   await step('rules', () => benchRules(o.ruleIterations));
-  await step('query', () => benchQuery(o.traces, log));
+  await step('query', async () => {
+    const out: Result[] = [];
+    for (const kind of o.stores) {
+      const why = kind === 'postgres' ? await postgresUnavailable() : undefined;
+      if (why) out.push({ section: 'query', metric: STORE_LABEL[kind], value: null, unit: '', note: `n/a — ${why}`, status: 'n/a' });
+      else out.push(...(await benchQuery(o.traces, log, kind)));
+    }
+    return out;
+  });
   await step('plugin', () => benchFrames(o.frameReps));
   await step('rss', () => benchRss({ sustainSeconds: 5, overloadSeconds: 10, log }));
 

@@ -1,0 +1,64 @@
+/*
+ * The stores a bench section runs on: the embedded SQLite in a temp dir, or PostgreSQL in a fresh
+ * database on the machine's server (TEST_DATABASE_URL or 127.0.0.1:5432), dropped afterwards.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATABASE_FILE } from '../server/store/database';
+import { PgStore } from '../server/store/postgres';
+import { SqliteStore } from '../server/store/sqlite';
+import type { Store } from '../server/store/types';
+import { createTestDatabase, PG_ADMIN_URL } from '../server/testing/pg';
+import { rmDir, tmpDir } from './util';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
+export const STORE_LABEL: Record<StoreKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+
+export interface BenchStore {
+  store: Store;
+  /** SQLite: moves the WAL into the database, as the server's 1 s timer does; PostgreSQL: nothing */
+  checkpoint(): void;
+  /** the database's size on disk, bytes */
+  sizeBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function openBenchStore(kind: StoreKind, label: string): Promise<BenchStore> {
+  if (kind === 'sqlite') {
+    const dir = tmpDir(label);
+    const store = new SqliteStore(dir);
+    return {
+      store,
+      checkpoint: () => store.checkpoint(),
+      sizeBytes: async () =>
+        [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((f) => path.join(dir, f)).reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0),
+      async close() {
+        store.close();
+        rmDir(dir);
+      },
+    };
+  }
+  const db = await createTestDatabase('kdbg_bench');
+  const store = await PgStore.open(db.url, Date.now, { poolSize: 8 });
+  return {
+    store,
+    checkpoint: () => undefined,
+    sizeBytes: async () => Number((await store.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0].n),
+    async close() {
+      await store.close();
+      await db.drop();
+    },
+  };
+}
+
+/** why PostgreSQL figures are missing, or undefined when it answers */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  try {
+    const db = await createTestDatabase('kdbg_bench');
+    await db.drop();
+    return undefined;
+  } catch (e) {
+    return `PostgreSQL not reachable at ${PG_ADMIN_URL}: ${(e as Error).message}`;
+  }
+}
