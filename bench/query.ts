@@ -90,6 +90,7 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
       if ((start / perWrite) % 100 === 99) log(`  query fill (${label}): ${start + perWrite} / ${traceCount} traces (${((nowMs() - t0Fill) / 1000).toFixed(0)} s)`);
     }
     const fillS = (nowMs() - t0Fill) / 1000;
+    await bs.settle();
     log(`  query fill (${label}): ${traceCount} traces, ${traceCount * tSpans.length} spans in ${fillS.toFixed(1)} s`);
 
     const time = async (n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> => {

@@ -36,7 +36,7 @@ const USAGE = `usage: npm run bench -- [--traces N] [--ingest-requests N] [--rul
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     traces: 100_000,
-    ingestRequests: 300,
+    ingestRequests: 1000,
     ruleIterations: 3_000_000,
     frameReps: 20,
     only: new Set(SECTIONS),

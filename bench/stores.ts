@@ -19,6 +19,8 @@ export interface BenchStore {
   store: Store;
   /** SQLite: moves the WAL into the database, as the server's 1 s timer does; PostgreSQL: nothing */
   checkpoint(): void;
+  /** after a bulk fill: what the database does on its own soon after (PostgreSQL: autovacuum's VACUUM ANALYZE) */
+  settle(): Promise<void>;
   /** the database's size on disk, bytes */
   sizeBytes(): Promise<number>;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function openBenchStore(kind: StoreKind, label: string): Promise<Be
     return {
       store,
       checkpoint: () => store.checkpoint(),
+      settle: async () => store.checkpoint(),
       sizeBytes: async () =>
         [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((f) => path.join(dir, f)).reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0),
       async close() {
@@ -44,6 +47,7 @@ export async function openBenchStore(kind: StoreKind, label: string): Promise<Be
   return {
     store,
     checkpoint: () => undefined,
+    settle: async () => void (await store.pool.query('VACUUM ANALYZE')),
     sizeBytes: async () => Number((await store.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0].n),
     async close() {
       await store.close();

@@ -61,7 +61,9 @@ CREATE TABLE session_traces (
   digest text NOT NULL,
   PRIMARY KEY (session_id, trace_id, day)
 ) PARTITION BY RANGE (day);
-CREATE INDEX session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
+-- Newest first, covering what the trace list filters on: a filtered page is read in index order, often index-only.
+CREATE INDEX session_traces_list ON session_traces (session_id, start_ms DESC, trace_id DESC)
+  INCLUDE (status_code, method, duration_ns, error, route_id, service_id, path);
 CREATE INDEX session_traces_trace ON session_traces (trace_id);
 
 CREATE TABLE spans (

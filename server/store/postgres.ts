@@ -529,9 +529,8 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async digests(sessionId: string): Promise<TraceDigest[]> {
-    // One JSON array built by the server: one value to parse instead of 10,000.
-    const [r] = await this.query<{ d: string | null }>(`SELECT '[' || string_agg(digest, ',') || ']' AS d FROM session_traces WHERE session_id = $1`, [sessionId]);
-    return r?.d ? JSON.parse(r.d) : [];
+    // Row by row: measured faster than one string_agg'd array (the server builds 5 MB for 10,000 traces).
+    return (await this.query<{ digest: string }>(`SELECT digest FROM session_traces WHERE session_id = $1`, [sessionId])).map((r) => JSON.parse(r.digest));
   }
 
   async listLogs(sessionId: string, f: LogQueryFilters): Promise<{ logs: LogRecord[]; nextCursor?: string }> {
