@@ -46,13 +46,13 @@ async function close(e: Env): Promise<void> {
   await e.bs.close();
 }
 
-/** what the server does every second besides ingest: SQLite's WAL checkpoint (on the same thread) */
+/** what the server runs besides ingest: SQLite's WAL checkpoints, every second on their own thread */
 async function withServerTimers<T>(e: Env, run: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => e.bs.checkpoint(), 1000);
+  const stop = e.bs.startServerTimers();
   try {
     return await run();
   } finally {
-    clearInterval(timer);
+    await stop();
   }
 }
 

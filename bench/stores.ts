@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DATABASE_FILE } from '../server/store/database';
+import { startCheckpointer } from '../server/store/checkpointer';
 import { PgStore } from '../server/store/postgres';
 import { SqliteStore } from '../server/store/sqlite';
 import type { Store } from '../server/store/types';
@@ -17,8 +18,10 @@ export const STORE_LABEL: Record<StoreKind, string> = { sqlite: 'SQLite', postgr
 
 export interface BenchStore {
   store: Store;
-  /** SQLite: moves the WAL into the database, as the server's 1 s timer does; PostgreSQL: nothing */
+  /** SQLite: moves the WAL into the database now; PostgreSQL: nothing */
   checkpoint(): void;
+  /** what the server runs besides ingest (SQLite: the checkpoint thread); returns its stop */
+  startServerTimers(): () => Promise<void>;
   /** after a bulk fill: what the database does on its own soon after (PostgreSQL: autovacuum's VACUUM ANALYZE) */
   settle(): Promise<void>;
   /** the database's size on disk, bytes */
@@ -33,6 +36,7 @@ export async function openBenchStore(kind: StoreKind, label: string): Promise<Be
     return {
       store,
       checkpoint: () => store.checkpoint(),
+      startServerTimers: () => startCheckpointer(dir),
       settle: async () => store.checkpoint(),
       sizeBytes: async () =>
         [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((f) => path.join(dir, f)).reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0),
@@ -47,6 +51,7 @@ export async function openBenchStore(kind: StoreKind, label: string): Promise<Be
   return {
     store,
     checkpoint: () => undefined,
+    startServerTimers: () => async () => undefined,
     settle: async () => void (await store.pool.query('VACUUM ANALYZE')),
     sizeBytes: async () => Number((await store.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0].n),
     async close() {

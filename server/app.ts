@@ -14,6 +14,7 @@ import { encodeStatus } from './otlp/responses';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
+import { startCheckpointer } from './store/checkpointer';
 import type { Store } from './store/types';
 // Logs encrypted at rest (server/crypto).
 import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
@@ -110,10 +111,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
   await pipeline.restore();
+  // SQLite: WAL checkpoints every second on their own thread, off the ingest thread.
+  const stopCheckpoints = store instanceof SqliteStore ? startCheckpointer(opts.dataDir) : undefined;
   const sweeper = setInterval(() => {
     pipeline.sweep();
-    if (store instanceof SqliteStore) store.checkpoint();
-    else void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
+    if (store instanceof PgStore) void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
   }, 1000);
   sweeper.unref();
 
@@ -198,6 +200,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await api.close();
       await tokens?.close();
       await audit.close();
+      await stopCheckpoints?.();
       await store.close(); // last: on PostgreSQL the tokens and the audit log use its pool
     },
   };

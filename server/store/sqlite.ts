@@ -197,6 +197,7 @@ export class SqliteStore implements Store {
     this.db = openDatabase(dataDir);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
+    this.db.pragma('cache_size = -32768');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.exec(SCHEMA);
