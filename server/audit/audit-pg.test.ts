@@ -1,26 +1,11 @@
 // The audit log on PostgreSQL, shared by replicas: each PgAuditLog with its own pool stands for one replica.
 import { openPool } from '../store/pg-pool';
-import { createTestDatabase } from '../testing/pg';
+import { createTestDatabase, replicaPools } from '../testing/pg';
 import { PgAuditLog } from './audit-pg';
 import { openAuditLog } from './open-audit-log';
 
-let db: { url: string; drop(): Promise<void> };
-const pools: Array<ReturnType<typeof openPool>> = [];
-
-function pool() {
-  const p = openPool(db.url, 4);
-  pools.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await db.drop();
-});
+const replicas = replicaPools();
+const pool = () => replicas.pool();
 
 describe('PgAuditLog', () => {
   it('opens concurrently on an empty database from several replicas without failing', async () => {

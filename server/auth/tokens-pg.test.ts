@@ -1,29 +1,14 @@
 // API tokens on PostgreSQL, shared by replicas: each PgTokenStore with its own pool stands for one replica.
 import Fastify from 'fastify';
 import { openPool } from '../store/pg-pool';
-import { createTestDatabase } from '../testing/pg';
+import { createTestDatabase, replicaPools } from '../testing/pg';
 import { installAuth } from './hooks';
 import { openTokenStore } from './open-token-store';
 import { PgTokenStore } from './tokens-pg';
 import { TokenError } from './tokens';
 
-let db: { url: string; drop(): Promise<void> };
-const pools: Array<ReturnType<typeof openPool>> = [];
-
-function pool() {
-  const p = openPool(db.url, 4);
-  pools.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
-  await db.drop();
-});
+const replicas = replicaPools();
+const pool = () => replicas.pool();
 
 describe('PgTokenStore', () => {
   it('opens concurrently on an empty database from several replicas without failing', async () => {
@@ -96,7 +81,7 @@ describe('PgTokenStore', () => {
   });
 
   it('answers 503 (not 500, no crash) when the token table cannot be read', async () => {
-    const p = openPool(db.url, 1);
+    const p = openPool(replicas.url(), 1);
     const store = await PgTokenStore.open(p);
     const { token } = await store.create('x', 'viewer');
     const app = Fastify();

@@ -6,7 +6,7 @@ import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
-import { isSealedPending, openPendingPayload, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
+import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
 import { openPool } from './pg-pool';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
 import { migrate, SCHEMA_LOCK } from './pg-schema';
@@ -607,25 +607,11 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async loadPending(): Promise<PendingRow[]> {
-    const out: PendingRow[] = [];
     const rows = await this.query<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
       `SELECT trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
       [this.owner],
     );
-    for (const r of rows) {
-      let payload = r.payload;
-      if (isSealedPending(payload)) {
-        try {
-          if (!this.pendingDek) throw new Error('their key was not loaded (prepareKeys) or is unavailable');
-          payload = openPendingPayload(this.pendingDek, r.trace_id, payload);
-        } catch (e) {
-          process.stderr.write(`warning: waiting logs of trace ${r.trace_id} cannot be decrypted and are not restored: ${(e as Error).message}\n`);
-          continue;
-        }
-      }
-      out.push({ traceId: r.trace_id, kind: r.kind, payload, receivedMs: Number(r.received_ms) });
-    }
-    return out;
+    return openPendingRows(rows, this.pendingDek);
   }
 
   async deletePending(traceIds: string[]): Promise<void> {

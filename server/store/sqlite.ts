@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import { logRowContent } from './log-content';
 import { parseLevels, toLogRecord, toSpan, toTraceItem, type Row } from './rows';
-import { isSealedPending, openPendingPayload, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
+import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
 // Log encryption at rest (server/crypto): body + attributes of each log row are sealed with the session's DEK.
 import { logRecordAad, sealLogContent } from '../crypto/envelope';
@@ -726,22 +726,7 @@ export class SqliteStore implements Store {
 
   loadPending(): PendingRow[] {
     this.flush();
-    const out: PendingRow[] = [];
-    for (const r of this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>) {
-      let payload = r.payload;
-      if (isSealedPending(payload)) {
-        // Sealed waiting logs: needs prepareKeys(); if their key is gone they stay in the table, named in the log, not restored.
-        try {
-          if (!this.pendingDek) throw new Error('their key was not loaded (prepareKeys) or is unavailable');
-          payload = openPendingPayload(this.pendingDek, r.trace_id, payload);
-        } catch (e) {
-          process.stderr.write(`warning: waiting logs of trace ${r.trace_id} cannot be decrypted and are not restored: ${(e as Error).message}\n`);
-          continue;
-        }
-      }
-      out.push({ traceId: r.trace_id, kind: r.kind, payload, receivedMs: r.received_ms });
-    }
-    return out;
+    return openPendingRows(this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.pendingDek);
   }
 
   deletePending(traceIds: string[]): void {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
+import { openPool } from '../store/pg-pool';
 
 /** The machine's PostgreSQL (trust auth); TEST_DATABASE_URL overrides it. */
 export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -26,6 +27,30 @@ export async function createTestDatabase(prefix = 'kdbg_test'): Promise<{ url: s
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/**
+ * One test database for the file, and pools on it that stand for replicas (each its own pool, as each
+ * server process has). Registers its own beforeAll/afterAll.
+ */
+export function replicaPools(): { url(): string; pool(): Pool } {
+  let db: { url: string; drop(): Promise<void> } | undefined;
+  const pools: Pool[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
+    await db?.drop();
+  });
+  return {
+    url: () => db!.url,
+    pool() {
+      const p = openPool(db!.url, 4);
+      pools.push(p);
+      return p;
     },
   };
 }
