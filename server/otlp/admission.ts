@@ -7,6 +7,8 @@
  * timeout, then it retries anyway), so waiting would only turn refusals into duplicates.
  */
 
+import { resolvePositiveLimits } from './limits';
+
 export interface AdmissionLimits {
   /** requests between admission and the end of their ingest */
   maxInFlightRequests: number;
@@ -28,14 +30,7 @@ export const DEFAULT_ADMISSION_LIMITS: Readonly<AdmissionLimits> = Object.freeze
 
 /** defaults overridden by the given (defined) values; throws on a nonsensical value (a startup error) */
 export function resolveAdmissionLimits(partial: Partial<AdmissionLimits> = {}): AdmissionLimits {
-  const out: AdmissionLimits = { ...DEFAULT_ADMISSION_LIMITS };
-  for (const key of Object.keys(DEFAULT_ADMISSION_LIMITS) as (keyof AdmissionLimits)[]) {
-    const v = partial[key];
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`OTLP limit ${key} must be a positive integer, got ${String(v)}`);
-    out[key] = v;
-  }
-  return out;
+  return resolvePositiveLimits(DEFAULT_ADMISSION_LIMITS, partial);
 }
 
 /** live counters of the receiver (the gate updates this object in place) */

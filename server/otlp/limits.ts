@@ -41,16 +41,19 @@ export const DEFAULT_LIMITS: Readonly<OtlpLimits> = Object.freeze({
 });
 
 /** defaults overridden by the given (defined) values; throws on a nonsensical value (a startup error) */
-export function resolveLimits(partial: Partial<OtlpLimits> = {}): OtlpLimits {
-  const out: OtlpLimits = { ...DEFAULT_LIMITS };
-  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof OtlpLimits)[]) {
+export function resolvePositiveLimits<T extends { [K in keyof T]: number }>(defaults: Readonly<T>, partial: Partial<T> = {}): T {
+  const out = { ...defaults } as T;
+  for (const key of Object.keys(defaults) as (keyof T)[]) {
     const v = partial[key];
     if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1)
-      throw new RangeError(`OTLP limit ${key} must be a positive integer, got ${String(v)}`);
-    out[key] = v;
+    if (!Number.isSafeInteger(v) || (v as number) < 1) throw new RangeError(`OTLP limit ${String(key)} must be a positive integer, got ${String(v)}`);
+    out[key] = v as T[keyof T];
   }
   return out;
+}
+
+export function resolveLimits(partial: Partial<OtlpLimits> = {}): OtlpLimits {
+  return resolvePositiveLimits(DEFAULT_LIMITS, partial);
 }
 
 /** what the per-item limits changed in one request */

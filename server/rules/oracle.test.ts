@@ -3,6 +3,7 @@
  * generated corpus, valid/invalid must agree (and validation messages must match), and valid
  * expressions must evaluate the same on random contexts.
  */
+import { prng } from '../testing/fuzz';
 import { AtcOracle, type AstValue } from './atc-oracle';
 import { FIELD_DEFS, FIELD_INDEX } from './fields';
 import { formatIp, type IpAddr } from './ip';
@@ -12,17 +13,6 @@ import type { Attributes } from '../otlp/types';
 
 const oracle = new AtcOracle(FIELD_DEFS.map((d) => ({ name: d.name, type: d.type })));
 
-/** Mulberry32: a seeded PRNG so failures reproduce. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Things Rust's regex accepts that we reject on purpose (documented in regex.ts). */
 const DELIBERATE = /not supported by kong-debugger/;

@@ -11,7 +11,7 @@ import { openPool } from './pg-pool';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
 import { migrate, SCHEMA_LOCK } from './pg-schema';
 import { logRowContent } from './log-content';
-import { parseLevels, toLogRecord, toSpan, toTraceItem, type Row } from './rows';
+import { parseLevels, toLogRecord, toSpan, toTraceItem, tracePage, type Row } from './rows';
 import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
 import { StoreUnavailableError } from './errors';
 
@@ -495,13 +495,7 @@ export class PgStore implements Store, SharedSessions {
        ORDER BY p.start_ms DESC, p.trace_id DESC`,
       args,
     );
-    const page = rows.slice(0, limit).map(toTraceItem);
-    const result: TraceListResult = { traces: page };
-    if (rows.length > limit) {
-      const last = page[page.length - 1];
-      result.nextCursor = encodeCursor([String(last.startTimeMs), last.traceId]);
-    }
-    return result;
+    return tracePage(rows, limit);
   }
 
   async getSpans(traceId: string): Promise<Span[]> {

@@ -1,5 +1,7 @@
 import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
 import { nsToMs } from '../../common/spans/time';
+import { encodeCursor } from './cursor';
+import type { TraceListResult } from './types';
 
 /**
  * Database rows → API objects, for both stores. Column names are the same in SQLite and PostgreSQL;
@@ -66,6 +68,17 @@ export function toTraceItem(r: Row): TraceListItem {
     if (v != null) (item as unknown as Record<string, unknown>)[key] = t === 'n' ? Number(v) : v;
   }
   return item;
+}
+
+/** a trace-list page from up to limit + 1 rows (newest first): the extra row only says there is a next page */
+export function tracePage(rows: Row[], limit: number): TraceListResult {
+  const page = rows.slice(0, limit).map(toTraceItem);
+  const result: TraceListResult = { traces: page };
+  if (rows.length > limit) {
+    const last = page[page.length - 1];
+    result.nextCursor = encodeCursor([String(last.startTimeMs), last.traceId]);
+  }
+  return result;
 }
 
 /** a log row whose content (body, attributes) is already opened */

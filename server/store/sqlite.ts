@@ -5,7 +5,7 @@ import { openDatabase } from './database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import { logRowContent } from './log-content';
-import { parseLevels, toLogRecord, toSpan, toTraceItem, type Row } from './rows';
+import { parseLevels, toLogRecord, toSpan, toTraceItem, tracePage, type Row } from './rows';
 import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
 // Log encryption at rest (server/crypto): body + attributes of each log row are sealed with the session's DEK.
@@ -600,13 +600,7 @@ export class SqliteStore implements Store {
       )
       .safeIntegers(true)
       .all(...args, limit + 1) as Row[];
-    const page = rows.slice(0, limit).map(toTraceItem);
-    const result: TraceListResult = { traces: page };
-    if (rows.length > limit) {
-      const last = page[page.length - 1];
-      result.nextCursor = encodeCursor([String(last.startTimeMs), last.traceId]);
-    }
-    return result;
+    return tracePage(rows, limit);
   }
 
   getSpans(traceId: string): Span[] {
