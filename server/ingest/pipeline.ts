@@ -128,7 +128,7 @@ export class IngestPipeline implements OtlpSink {
 
   /** After a restart: what waited for a decision when the server stopped waits again. */
   async restore(): Promise<void> {
-    this.waiting.restore(await this.store.loadPending());
+    await this.waiting.restore();
   }
 
   async ingestTraces(batch: DecodedTraceBatch): Promise<void> {

@@ -6,7 +6,7 @@ import { WaitBuffer } from './wait-buffer';
 let now = 1_000_000;
 const clock = () => now;
 const deleted: string[][] = [];
-const store = { deletePending: (ids: string[]) => void deleted.push(ids) };
+const store = { loadPending: (): PendingRow[] => [], deletePending: (ids: string[]) => void deleted.push(ids) };
 
 beforeEach(() => {
   now = 1_000_000;
@@ -77,7 +77,7 @@ describe('WaitBuffer', () => {
 
   it('never rejects when the store cannot delete expired rows (the database is down), and says so once', async () => {
     const warnings: string[] = [];
-    const failing = { deletePending: () => Promise.reject(new Error('connection lost')) };
+    const failing = { loadPending: (): PendingRow[] => [], deletePending: () => Promise.reject(new Error('connection lost')) };
     const w = new WaitBuffer(failing, { now: clock, spanTtlMs: 1000, warn: (m) => warnings.push(m) });
     for (const id of [TRACE_A, TRACE_B]) {
       w.holdSpans(traceKey('t', id), [decodedSpan({ traceId: id })], [resource('kong')], emptyWrite());
@@ -88,15 +88,15 @@ describe('WaitBuffer', () => {
     expect(warnings[0]).toMatch(/connection lost/);
   });
 
-  it('restores stored rows after a restart under their tenant (older rows: the default tenant)', () => {
+  it('restores stored rows after a restart under their tenant (older rows: the default tenant)', async () => {
     const hold = emptyWrite();
     const before = new WaitBuffer(store, { now: clock });
     before.holdSpans(A, [decodedSpan()], [resource('kong')], hold);
     before.holdLog(A, decodedLog({ resource: 4 }), resource('logs'), hold);
     const rows: PendingRow[] = hold.pendingAdd!.map((r, i) => ({ ...r, receivedMs: i, ...(i === 0 ? { tenant: 'team-a' } : {}) }));
 
-    const after = new WaitBuffer(store, { now: clock });
-    after.restore(rows);
+    const after = new WaitBuffer({ ...store, loadPending: () => rows }, { now: clock });
+    await after.restore();
     expect([after.spanCount, after.logCount]).toEqual([1, 1]);
     const spans = after.release(A, emptyWrite())!;
     expect(spans.spans!.spans[0]).toEqual(decodedSpan()); // bigint times and all

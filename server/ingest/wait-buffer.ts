@@ -61,7 +61,7 @@ export class WaitBuffer {
   readonly stats: WaitBufferStats = { spansExpired: 0, logsExpired: 0 };
 
   constructor(
-    private readonly store: Pick<Store, 'deletePending'>,
+    private readonly store: Pick<Store, 'loadPending' | 'deletePending'>,
     opts: WaitBufferOptions = {},
   ) {
     const now = opts.now ?? Date.now;
@@ -134,8 +134,8 @@ export class WaitBuffer {
   }
 
   /** After a restart: what waited when the server stopped waits again (its rows are still stored). */
-  restore(rows: PendingRow[]): void {
-    for (const row of rows) {
+  async restore(): Promise<void> {
+    for (const row of await this.store.loadPending()) {
       const tenant = tenantOfRow(row);
       if (row.kind === 'spans') {
         const p = decodeWaiting<WaitingSpansPayload>(row.payload);
