@@ -5,7 +5,7 @@
  */
 import './dom';
 import type { AttributeValue, LogRecord, Span, TraceDetail } from '../common/api';
-import { toApiSpan } from '../server/ingest/pipeline';
+import { toApiSpan } from '../server/ingest/api-shapes';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
 import { encodeTracesProtobuf } from '../server/otlp/testing';
 import { consume, hex, kongTraceSpans, median, nowMs, percentile, status, tracesDoc, type Result } from './util';

@@ -8,7 +8,8 @@
 import type { AttributeValue } from '../common/api';
 import { digestTrace, traceSummary } from '../common/lifecycle';
 import { traceFacts } from '../common/spans';
-import { IngestPipeline, toApiSpan } from '../server/ingest/pipeline';
+import { toApiSpan } from '../server/ingest/api-shapes';
+import { IngestPipeline } from '../server/ingest/pipeline';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
 import { SessionManager } from '../server/sessions/manager';
 import type { StoredSession, TraceRow, WriteBatch } from '../server/store/types';

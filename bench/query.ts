@@ -6,7 +6,7 @@
 import type { AttributeValue, Span } from '../common/api';
 import { digestTrace, summarizeSession, traceSummary } from '../common/lifecycle';
 import { traceFacts } from '../common/spans';
-import { toApiSpan } from '../server/ingest/pipeline';
+import { toApiSpan } from '../server/ingest/api-shapes';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
 import type { StoredSession, TraceRow, WriteBatch } from '../server/store/types';
 import { encodeTracesProtobuf } from '../server/otlp/testing';

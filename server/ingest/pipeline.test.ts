@@ -6,6 +6,7 @@ import { BackpressureError } from '../otlp/receiver';
 import { SessionManager } from '../sessions/manager';
 import { SqliteStore } from '../store/sqlite';
 import { kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
+import { requestContext } from '../auth/context';
 import { IngestPipeline } from './pipeline';
 
 let dir: string;
@@ -41,7 +42,7 @@ describe('IngestPipeline', () => {
 
   it('drops spans whose root never came, once they waited long enough', async () => {
     await sessions.create({ rule: everything, durationSeconds: 60 });
-    const p = new IngestPipeline(store, sessions, { now: clock, pendingTtlMs: 1000 });
+    const p = new IngestPipeline(store, sessions, { now: clock, waitTtlMs: 1000 });
     const t = kongRequest();
     await p.ingestTraces(traces(t.spans.slice(1)));
     p.sweep();
@@ -58,7 +59,7 @@ describe('IngestPipeline', () => {
 
   it('answers with backpressure when too many spans wait for their root', async () => {
     await sessions.create({ rule: everything, durationSeconds: 60 });
-    const p = new IngestPipeline(store, sessions, { now: clock, maxPendingSpans: 4 });
+    const p = new IngestPipeline(store, sessions, { now: clock, maxWaitingSpans: 4 });
     await p.ingestTraces(traces([...kongRequest().spans.slice(1), ...kongRequest().spans.slice(1)]));
     await expect(p.ingestTraces(traces(kongRequest().spans))).rejects.toBeInstanceOf(BackpressureError);
   });
@@ -78,7 +79,7 @@ describe('IngestPipeline', () => {
 
   it('drops logs that waited for a trace that never matched', async () => {
     const s = await sessions.create({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
-    const p = new IngestPipeline(store, sessions, { now: clock, pendingLogTtlMs: 1000 });
+    const p = new IngestPipeline(store, sessions, { now: clock, waitLogTtlMs: 1000 });
     const never = kongRequest({ status: 500 });
     const ok = kongRequest({ status: 200 });
     await p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: never.traceId, body: 'orphan' }, { traceId: ok.traceId, body: 'not matched' }])));
@@ -89,5 +90,20 @@ describe('IngestPipeline', () => {
     p.sweep();
     expect(p.stats).toMatchObject({ pendingLogs: 0, logsDropped: 2, logsStored: 0 });
     expect((await store.listLogs(s.id, {})).logs).toEqual([]);
+  });
+
+  it("never lets another tenant's spans or logs with the same trace id into a tenant's kept trace", async () => {
+    const s = await sessions.create({ rule: everything, durationSeconds: 60, captureLogs: true }, 'team-a');
+    const p = new IngestPipeline(store, sessions, { now: clock });
+    const as = <T>(tenant: string, fn: () => Promise<T>) => requestContext.run({ principal: { tokenId: tenant, name: tenant, role: 'ingest', tenant } }, fn);
+    const t = kongRequest();
+    await as('team-a', () => p.ingestTraces(traces(t.spans)));
+    // Team B's gateway carries the same trace id (propagated context) and has no session of its own.
+    await as('team-b', () => p.ingestTraces(traces(kongRequest({ traceId: t.traceId }).spans.slice(1))));
+    await as('team-b', () => p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: t.traceId, body: 'team b' }]))));
+    expect(store.getSpans(t.traceId).map((sp) => sp.spanId).sort()).toEqual(t.spans.map((sp) => sp.spanId).sort());
+    expect((await store.listLogs(s.id, {})).logs).toEqual([]);
+    // They wait for team B's own decision instead.
+    expect(p.stats).toMatchObject({ tracesMatched: 1, pendingSpans: 2, pendingLogs: 1 });
   });
 });

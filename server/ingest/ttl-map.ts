@@ -42,12 +42,12 @@ export class TtlMap<K, V> {
     }
   }
 
-  /** removes and returns a live entry */
   /** the keys, expired ones included until the next sweep */
   keys(): IterableIterator<K> {
     return this.map.keys();
   }
 
+  /** removes and returns a live entry */
   take(key: K): V | undefined {
     const v = this.get(key);
     if (v !== undefined) this.map.delete(key);

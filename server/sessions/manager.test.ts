@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteStore } from '../store/sqlite';
-import { SessionManager, SessionNotFoundError } from './manager';
+import { SessionConflictError, SessionManager, SessionNotFoundError } from './manager';
 import { InvalidSessionError } from './validate';
 import { makeRuleInput } from '../rules';
 
@@ -64,10 +64,31 @@ describe('SessionManager', () => {
   it('admits traces up to the cap, then completes', async () => {
     const m = new SessionManager(store, clock);
     const s = await m.create({ rule, durationSeconds: 60, maxTraces: 2 });
-    expect(m.admitTrace(s.id)?.status).toBe('in_progress');
-    expect(m.admitTrace(s.id)).toMatchObject({ status: 'completed', traceCount: 2 });
-    expect(m.admitTrace(s.id)).toBeUndefined();
+    const one = () => m.admit(new Map([[s.id, 1]]));
+    expect((await one()).persist.map((p) => p.status)).toEqual(['in_progress']);
+    expect((await one()).persist).toMatchObject([{ status: 'completed', traceCount: 2 }]);
+    expect(await one()).toEqual({ admitted: new Map([[s.id, 0]]), captureLogs: new Set(), persist: [] });
     expect(m.isRunning(s.id)).toBe(false);
+  });
+
+  it('admits a batch only up to the cap, tells listeners of the completion, and a later stop is a conflict', async () => {
+    const m = new SessionManager(store, clock);
+    const changes: string[] = [];
+    m.onChange = (x) => changes.push(x.status);
+    const s = await m.create({ rule, durationSeconds: 60, maxTraces: 3, captureLogs: true });
+    const a = await m.admit(new Map([[s.id, 5]]));
+    expect([a.admitted.get(s.id), [...a.captureLogs], a.persist[0].traceCount]).toEqual([3, [s.id], 3]);
+    expect(changes).toEqual(['in_progress', 'completed']);
+    await expect(m.stop(s.id)).rejects.toBeInstanceOf(SessionConflictError);
+  });
+
+  it('stops a running session once, for its tenant only', async () => {
+    const m = new SessionManager(store, clock);
+    const s = await m.create({ rule, durationSeconds: 60 }, 'team-a');
+    await expect(m.stop(s.id, 'team-b')).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect(await m.stop(s.id, 'team-a')).toMatchObject({ status: 'cancelled', endedAt: '2026-11-24T10:00:00.000Z' });
+    expect(m.active).toBe(false);
+    await expect(m.stop(s.id)).rejects.toBeInstanceOf(SessionConflictError);
   });
 
   it('rejects a bad rule with positions and unknown ids with a clear error', async () => {

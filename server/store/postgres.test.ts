@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { analyzeTrace, digestTrace } from '../../common/lifecycle';
 import { decodeTracesJson } from '../otlp/decode-json';
-import { toApiSpan } from '../ingest/pipeline';
+import { toApiSpan } from '../ingest/api-shapes';
 import { createTestDatabase } from '../testing/pg';
 import { kongRequest, tracesPayload } from '../testing/otlp-builders';
 import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './pg-partitions';
