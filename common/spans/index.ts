@@ -1,4 +1,4 @@
-export { findRoot, isNullParent, isCertainRoot } from './root';
+export { findRoot, isNullParent, isCertainRoot, isRequestRoot, type RootCandidate } from './root';
 export { canonicalSpanName, parsePluginSpan } from './names';
 export { getAttr, numberAttr, stringAttr } from './attributes';
 export { detectDialect } from './dialect';
