@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue, Span } from '../../common/api';
 import { analyzeTrace, digestTrace } from '../../common/lifecycle';
-import { mergeSpans } from '../../common/spans';
+import { isRequestRoot, mergeSpans } from '../../common/spans';
 import { BackpressureError, type OtlpSink } from '../otlp/receiver';
 import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { makeRuleInput } from '../rules';
@@ -58,12 +58,8 @@ export interface PipelineStats {
   pendingLogs: number;
 }
 
-const ROOT_KIND_SERVER = 2;
-
-/** Kong's request root: `kong`, kind SERVER. Other producers: a span without a parent. */
-function isRoot(s: DecodedSpan): boolean {
-  return (s.name === 'kong' && s.kind === ROOT_KIND_SERVER) || (s.parentSpanId === '' && s.name !== 'kong.phase.log');
-}
+/** The request's root: the one definition in common/spans/root.ts (Kong 3.0+ names, log-phase traces excluded). */
+const isRoot = (s: DecodedSpan): boolean => isRequestRoot(s);
 
 export function toApiSpan(d: DecodedSpan): Span {
   const span: Span = {
