@@ -159,8 +159,8 @@ function enterpriseUpstream(ctx: TraceContext): UpstreamView {
       const msg = exceptionText(s);
       outcome = /timed? ?out/i.test(msg) ? 'timeout' : /refused/i.test(msg) ? 'refused' : 'error';
     } else if (i < n - 1) outcome = 'unknown';
+    else if (statusCode === undefined && rootStatus === 499) outcome = 'aborted'; // the read ended when the client left
     else if (statusCode !== undefined || readOk) outcome = 'answered';
-    else if (rootStatus === 499) outcome = 'aborted';
     else if (reads.some(isErrorSpan)) outcome = /timed? ?out/i.test(reads.map(exceptionText).join(' ')) ? 'timeout' : 'error';
     else outcome = 'unknown';
     const d = safeDuration(s);
@@ -182,7 +182,9 @@ function enterpriseUpstream(ctx: TraceContext): UpstreamView {
   });
   const exhausted = n > 0 && tries[n - 1].outcome !== 'answered' && tries[n - 1].outcome !== 'unknown' && tries[n - 1].outcome !== 'aborted';
   let outcome: UpstreamOutcome;
-  if (statusCode !== undefined || readOk) outcome = 'answered';
+  if (statusCode !== undefined) outcome = 'answered';
+  else if (rootStatus === 499) outcome = 'unknown';
+  else if (readOk) outcome = 'answered';
   else if (exhausted || (n > 0 && tries[n - 1].outcome === 'timeout')) outcome = 'no_answer';
   else if (!n && !named(ctx, 'kong.upstream.selection', 'kong.send_request_to_upstream').length) outcome = named(ctx, 'kong.router').length ? 'not_proxied' : 'unknown';
   else outcome = 'unknown';
