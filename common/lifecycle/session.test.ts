@@ -37,6 +37,7 @@ describe('digestTrace', () => {
         'header_filter.correlation-id': 29_546,
         'header_filter.opentelemetry': 35_225,
       },
+      spanErrors: 3, // the store's spanErrorsOnly filter reads it
     });
     expect(JSON.parse(JSON.stringify(d))).toEqual(d); // storable as JSON
   });
