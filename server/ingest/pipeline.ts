@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AttributeValue, Span } from '../../common/api';
 import { analyzeTrace, digestTrace } from '../../common/lifecycle';
 import { isRequestRoot, mergeSpans } from '../../common/spans';
+import { isLogPhaseSpanName } from '../../common/spans/names';
 import { BackpressureError, type OtlpSink } from '../otlp/receiver';
 import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { makeRuleInput } from '../rules';
@@ -237,7 +238,9 @@ export class IngestPipeline implements OtlpSink {
       const root = spans.find(isRoot);
       const resource = batch.resources[(root ?? spans[0]).resource];
       const directSession = sessionIdOf(resource);
-      const direct = directSession !== undefined && this.sessions.isRunning(directSession);
+      // Enterprise 3.13+ exports the log phase as a trace of its own: it is not a request, so a session id
+      // on it does not admit it (it joins its request when it shares the trace id, else it expires unjudged).
+      const direct = directSession !== undefined && this.sessions.isRunning(directSession) && !spans.every((s) => isLogPhaseSpanName(s.name));
       if (!root && !direct) {
         this.addPending(traceId, spans, batch.resources);
         (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
