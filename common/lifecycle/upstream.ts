@@ -18,7 +18,7 @@ const UPSTREAM_STATUS = ['proxy.kong.upstream.status_code', 'proxy.kong.upstream
 export interface UpstreamView {
   dialect: 'enterprise' | 'oss';
   outcome: UpstreamOutcome;
-  /** only a status Kong reported as the upstream's (Enterprise); never inferred */
+  /** only a status Kong's data proves was the upstream's: Enterprise's report, or (OSS) a marked last try whose code nginx never makes for a failed try */
   statusCode?: number;
   tries: UpstreamTryNode[];
   /** the last try failed and Kong gave up (OSS: it carries a status; Enterprise: its attempt errored) */
@@ -84,10 +84,16 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
   const n = spans.length;
   const lastIv = iv[n - 1];
   const failed = (s: Span) => numberAttr(s.attributes, 'http.status_code') !== undefined || s.statusCode === 2;
-  const exhausted = failed(spans[n - 1]);
+  const lastCode = numberAttr(spans[n - 1].attributes, 'http.status_code');
+  // Kong marked the last try (final status > 499, tries exhausted): no span covers its exchange.
+  const lastMarked = failed(spans[n - 1]);
+  // With 502/504 (or no code) that is nginx giving up: no answer. Any other 5xx can only be the
+  // upstream's own answer (nginx makes no other status for a failed try), e.g. a 503 with retries = 0.
+  // [I] An upstream that itself answers 502/504 on the last allowed try cannot be told apart.
+  const exhausted = lastMarked && (lastCode === undefined || lastCode === 502 || lastCode === 504);
   const resp = responsePluginIntervals(ctx);
   let end = lastIv.end;
-  if (exhausted) {
+  if (lastMarked) {
     const after = resp.filter((r) => r.start >= lastIv.start).map((r) => r.start);
     const rootEnd = root ? ctx.intervals.get(root.spanId)?.end : undefined;
     end = Math.max(lastIv.end, after.length ? Math.min(...after) : rootEnd ?? lastIv.end);
@@ -98,7 +104,8 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
   const tries: UpstreamTryNode[] = spans.map((s, i) => {
     const code = numberAttr(s.attributes, 'http.status_code');
     let outcome: UpstreamTryOutcome;
-    if (failed(s)) outcome = code === 504 ? 'timeout' : code === 502 ? 'error' : code !== undefined ? 'http_error' : 'error';
+    if (i === n - 1 && lastMarked && !exhausted) outcome = 'answered';
+    else if (failed(s)) outcome = code === 504 ? 'timeout' : code === 502 ? 'error' : code !== undefined ? 'http_error' : 'error';
     else if (i < n - 1) outcome = 'unknown'; // Kong records every earlier try's failure; not seen in practice
     else if (root && rootStatus === undefined) outcome = 'aborted'; // header_filter never ran: the client went away
     // A POST whose upstream timed out after the request was sent is not retried (nginx's
@@ -132,6 +139,7 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
     exhausted,
     totalNs,
   };
+  if (lastMarked && !exhausted) view.statusCode = lastCode;
   if (exhausted) view.inNs = totalNs;
   else {
     if (n > 1) view.inNs = upstream(iv[0].start, lastIv.start);

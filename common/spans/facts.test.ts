@@ -53,13 +53,13 @@ describe('traceFacts', () => {
     });
   });
 
-  it('marks 5xx as error, falls back to router ids, host from the url, never takes a try status for the upstream status', () => {
-    const root = makeSpan({ spanId: '1'.repeat(16), name: 'kong', kind: 2, start: 0, end: 1000, attributes: { 'http.status_code': '503', 'http.url': 'http://[::1]:8000/x?y' } });
+  it('marks 5xx as error, falls back to router ids, host from the url, never takes nginx’s try status for the upstream status', () => {
+    const root = makeSpan({ spanId: '1'.repeat(16), name: 'kong', kind: 2, start: 0, end: 1000, attributes: { 'http.status_code': '502', 'http.url': 'http://[::1]:8000/x?y' } });
     const router = makeSpan({ spanId: '2'.repeat(16), parentSpanId: root.spanId, name: 'kong.router', start: 10, end: 20, attributes: { 'proxy.kong.router.route_id': 'r1', 'proxy.kong.router.service_id': 's1' } });
-    const tryOne = makeSpan({ spanId: '3'.repeat(16), parentSpanId: root.spanId, name: 'kong.balancer', start: 30, end: 1000, attributes: { try_count: 1, 'http.status_code': 503 } });
+    const tryOne = makeSpan({ spanId: '3'.repeat(16), parentSpanId: root.spanId, name: 'kong.balancer', start: 30, end: 1000, attributes: { try_count: 1, 'http.status_code': 502 } });
     const f = traceFacts([root, router, tryOne]);
-    expect(f).toMatchObject({ statusCode: 503, error: true, routeId: 'r1', serviceId: 's1', host: '[::1]', path: '/x' });
-    // the 503 on the exhausted last try is Kong's final status, not something the upstream said
+    expect(f).toMatchObject({ statusCode: 502, error: true, routeId: 'r1', serviceId: 's1', host: '[::1]', path: '/x' });
+    // the 502 on the exhausted last try is nginx giving up, not something the upstream said
     expect(f.upstreamStatusCode).toBeUndefined();
   });
 
