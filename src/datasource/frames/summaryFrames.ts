@@ -78,7 +78,9 @@ function pluginRows(nodes: LifecyclePluginNode[], group: 'request' | 'response')
  * Never a guess (open-source Kong does not report the upstream's status at all).
  */
 export function upstreamStatusText(summary: TraceSummary): string {
-  if (summary.upstreamStatusCode !== undefined) return String(summary.upstreamStatusCode);
+  if (summary.upstreamStatusCode !== undefined) {
+    return String(summary.upstreamStatusCode);
+  }
   switch (summary.upstreamOutcome) {
     case 'no_answer':
       return 'none: no answer';
@@ -147,7 +149,9 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
     ],
   });
   const tries = map.tries ?? [];
-  if (!tries.length) return [lifecycle, latency];
+  if (!tries.length) {
+    return [lifecycle, latency];
+  }
   const triesFrame = createDataFrame({
     name: 'tries',
     refId,
@@ -159,7 +163,12 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
       { name: 'outcome', type: FieldType.string, values: tries.map((t) => t.outcome) },
       { name: 'statusCode', type: FieldType.number, values: tries.map((t) => t.statusCode ?? null) },
       { name: 'spanId', type: FieldType.string, values: tries.map((t) => t.spanId) },
-      { name: 'spanDurationNs', type: FieldType.number, values: tries.map((t) => t.spanDurationNs), config: { unit: 'ns' } },
+      {
+        name: 'spanDurationNs',
+        type: FieldType.number,
+        values: tries.map((t) => t.spanDurationNs),
+        config: { unit: 'ns' },
+      },
       { name: 'durationNs', type: FieldType.number, values: tries.map((t) => t.durationNs), config: { unit: 'ns' } },
       { name: 'colorIndex', type: FieldType.number, values: tries.map((t) => t.colorIndex) },
     ],

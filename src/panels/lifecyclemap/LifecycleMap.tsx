@@ -9,7 +9,17 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Icon, Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 import { formatDuration } from '../../../common/lifecycle/format';
 import { durationColor } from './colors';
-import { EdgeKey, LatencyRow, LifecycleView, MapNode, MapNote, RequestInfo, TryNode, formatMs, isSubMetric } from './model';
+import {
+  EdgeKey,
+  LatencyRow,
+  LifecycleView,
+  MapNode,
+  MapNote,
+  RequestInfo,
+  TryNode,
+  formatMs,
+  isSubMetric,
+} from './model';
 import { EDGE_LABELS, EDGE_TOOLTIPS, EMPTY_GROUP, NOTE_PLACE, TRY_OUTCOME, UNMEASURED_TOOLTIP } from './texts';
 
 export interface LifecycleMapProps {
@@ -62,7 +72,11 @@ function InfoLine({ info }: { info: RequestInfo }) {
       <span>Upstream status {info.upstreamStatus}</span>
       {info.route && <span>Route {info.route}</span>}
       {info.failure && <span className={styles.failure}>Failed: {info.failure}</span>}
-      {info.spanErrorCount ? <span>{info.spanErrorCount} span error{info.spanErrorCount === 1 ? '' : 's'}</span> : null}
+      {info.spanErrorCount ? (
+        <span>
+          {info.spanErrorCount} span error{info.spanErrorCount === 1 ? '' : 's'}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -184,7 +184,15 @@ export function readLifecycleFrames(series: DataFrame[] | undefined): ReadResult
   const triesFrame = series?.find((f) => f.name === 'tries');
   const tries: TryNode[] = [];
   if (triesFrame) {
-    const bad = requireFields(triesFrame, ['tryCount', 'target', 'outcome', 'spanId', 'spanDurationNs', 'durationNs', 'colorIndex']);
+    const bad = requireFields(triesFrame, [
+      'tryCount',
+      'target',
+      'outcome',
+      'spanId',
+      'spanDurationNs',
+      'durationNs',
+      'colorIndex',
+    ]);
     if (bad) {
       return { ok: false, error: bad };
     }
@@ -200,7 +208,9 @@ export function readLifecycleFrames(series: DataFrame[] | undefined): ReadResult
         colorIndex: Math.max(0, Math.min(6, num(at(triesFrame, 'colorIndex', i)) ?? 0)),
       };
       const code = num(at(triesFrame, 'statusCode', i));
-      if (code !== undefined) t.statusCode = code;
+      if (code !== undefined) {
+        t.statusCode = code;
+      }
       tries.push(t);
     }
   }
@@ -214,10 +224,18 @@ export function readLifecycleFrames(series: DataFrame[] | undefined): ReadResult
   if (custom.info && typeof custom.info === 'object') {
     const o = custom.info as Record<string, unknown>;
     info = { upstreamStatus: typeof o.upstreamStatus === 'string' ? o.upstreamStatus : 'unknown' };
-    if (num(o.statusCode) !== undefined) info.statusCode = num(o.statusCode);
-    if (typeof o.failure === 'string') info.failure = o.failure;
-    if (num(o.spanErrorCount) !== undefined) info.spanErrorCount = num(o.spanErrorCount);
-    if (typeof o.route === 'string') info.route = o.route;
+    if (num(o.statusCode) !== undefined) {
+      info.statusCode = num(o.statusCode);
+    }
+    if (typeof o.failure === 'string') {
+      info.failure = o.failure;
+    }
+    if (num(o.spanErrorCount) !== undefined) {
+      info.spanErrorCount = num(o.spanErrorCount);
+    }
+    if (typeof o.route === 'string') {
+      info.route = o.route;
+    }
   }
 
   return {
