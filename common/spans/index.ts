@@ -5,3 +5,4 @@ export { detectDialect } from './dialect';
 export { traceFacts, type TraceFacts } from './facts';
 export { mergeSpans } from './merge';
 export { nsToMs } from './time';
+export { requestFailure, isSpanError, spanErrorCount, type Failure } from './outcome';
