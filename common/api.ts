@@ -83,8 +83,14 @@ export interface TraceListItem {
   serviceId?: string;
   consumerId?: string;
   clientAddress?: string;
-  /** true when the status is >= 500 or any span has an error status */
+  /**
+   * The request failed, by OpenTelemetry's HTTP server semantics (common/spans/outcome.ts): a 5xx,
+   * no answer from the upstream, a plugin's Lua error, or the client aborted. A 4xx is not an
+   * error, and neither is a retry that recovered.
+   */
   error: boolean;
+  /** spans with an error status or an `exception` event (a failed DNS lookup, a failed try, a router miss...), whatever the request's outcome */
+  spanErrorCount?: number;
   spanCount: number;
   /** Kong version dialect the spans came from */
   dialect: 'enterprise' | 'oss';
@@ -106,6 +112,8 @@ export interface TraceQueryFilters {
   routeId?: string;
   serviceId?: string;
   errorsOnly?: boolean;
+  /** traces with at least one span-level error (`spanErrorCount > 0`), failed or not */
+  spanErrorsOnly?: boolean;
   /** Unix ms bounds on the trace start */
   from?: number;
   to?: number;
@@ -178,6 +186,40 @@ export interface LifecyclePluginNode {
   colorIndex: number;
 }
 
+/**
+ * How one upstream try ended. `timeout` / `error` are what nginx recorded for a failed try (OSS: the
+ * 504 / 502 Kong puts on that try's `kong.balancer` span; Enterprise: the attempt's exception);
+ * `refused` is only told apart from other connection errors where Kong says so (Enterprise's
+ * exception message). `http_error`: the try ended with an HTTP status Kong treats as a failure.
+ * `answered`: the upstream's response was read. `aborted`: the client went away first.
+ */
+export type UpstreamTryOutcome = 'answered' | 'timeout' | 'refused' | 'error' | 'http_error' | 'aborted' | 'unknown';
+
+/** One balancer try (OSS `kong.balancer`, Enterprise `kong.find_upstream`), in try order. */
+export interface UpstreamTryNode {
+  tryCount: number;
+  spanId: string;
+  startTimeUnixNano: string;
+  /** ip:port Kong connected to */
+  target?: string;
+  /** the upstream host name (`net.peer.name`, `network.peer.name`, Enterprise 3.12+ `peer.service`) */
+  peerName?: string;
+  outcome: UpstreamTryOutcome;
+  /** the status Kong recorded on this try (for a failed try nginx's own 502/504, not an upstream answer) */
+  statusCode?: number;
+  /** the try span's own duration (OSS: Lua balancer + connect only; the wait for a timeout is not in it) */
+  spanDurationNs: number;
+  /** upstream time spent on this try: from its start to the next try's start (the last: to the end of the upstream exchange), response-plugin time left out */
+  durationNs: number;
+  colorIndex: number;
+}
+
+/** A sentence the map shows at one place, e.g. which work open-source Kong does not span. */
+export interface LifecycleNote {
+  at: 'clientOut' | 'requestPlugins' | 'upstreamIn' | 'upstreamOut' | 'responsePlugins' | 'clientIn' | 'total';
+  text: string;
+}
+
 export interface LifecycleEdge {
   durationNs: number;
   colorIndex: number;
@@ -198,14 +240,30 @@ export interface LifecycleMap {
   clientIn: LifecycleEdge;
   /** `enterprise`: Konnect debugger spans; `oss`: derived from the OSS opentelemetry plugin's spans */
   dialect: 'enterprise' | 'oss';
+  /** the upstream tries between upstream in and upstream out (absent: nothing was sent upstream) */
+  tries?: UpstreamTryNode[];
+  /** where the map cannot show work (phases the dialect does not span), or how a number was derived */
+  notes?: LifecycleNote[];
 }
+
+/** What Kong's data proves about the upstream's side of the request. */
+export type UpstreamOutcome = 'answered' | 'no_answer' | 'not_proxied' | 'unknown';
 
 export interface TraceSummary {
   traceId: string;
   startTimeUnixNano: string;
   startTimeMs: number;
   statusCode?: number;
+  /** only when Kong reported it (Enterprise `proxy.kong.upstream.status_code`); never guessed: absent = unknown */
   upstreamStatusCode?: number;
+  /** 'unknown' when Kong's spans do not prove either way (open-source Kong never reports the upstream's status) */
+  upstreamOutcome?: UpstreamOutcome;
+  /** the request failed (TraceListItem.error) and why */
+  failed?: boolean;
+  failure?: 'server_error' | 'no_upstream_answer' | 'plugin_error' | 'client_abort';
+  spanErrorCount?: number;
+  /** what identifies the request's route: `http.route`, else host + path; never empty */
+  route?: string;
   latency: LatencyBreakdown;
   lifecycle: LifecycleMap;
 }

@@ -1,6 +1,6 @@
 import type { Span } from '../api';
 import { toNumber } from '../spans/attributes';
-import { canonicalSpanName, parsePluginSpan } from '../spans/names';
+import { canonicalSpanName, parsePluginSpan, tryNumberFromName } from '../spans/names';
 import { mergeSpans } from '../spans/merge';
 import { findRoot } from '../spans/root';
 import { earliestStart, type Interval, spanInterval } from '../spans/time';
@@ -27,7 +27,7 @@ export function traceContext(input: Span[]): TraceContext {
   const intervals = new Map<string, Interval>();
   const byId = new Map<string, Span>();
   for (const s of spans) {
-    names.set(s.spanId, canonicalSpanName(s.name));
+    names.set(s.spanId, canonicalSpanName(s.name, s.kind));
     byId.set(s.spanId, s);
     const i = spanInterval(s, base);
     if (i) intervals.set(s.spanId, i);
@@ -61,17 +61,22 @@ export function enclosingPlugin(ctx: TraceContext, span: Span): Span | undefined
 }
 
 /**
- * OSS upstream tries: every `kong.balancer` span, ordered by try_count (then start). Kong makes
- * one per try; the last one covers the whole upstream exchange up to body-filter end.
+ * Upstream tries, ordered by try number (then start): OSS `kong.balancer` spans (one per try;
+ * 3.0–3.2 "balancer try #N"), or Enterprise `kong.find_upstream` attempts.
  */
-export function balancerTries(ctx: TraceContext): Span[] {
-  const tries = named(ctx, 'kong.balancer');
+export function balancerTries(ctx: TraceContext, name: 'kong.balancer' | 'kong.find_upstream' = 'kong.balancer'): Span[] {
+  const tries = named(ctx, name);
   return tries
-    .map((s) => ({ s, n: toNumber(s.attributes?.['try_count']) ?? NaN, start: ctx.intervals.get(s.spanId)?.start ?? 0 }))
+    .map((s) => ({ s, n: tryNumber(s) ?? NaN, start: ctx.intervals.get(s.spanId)?.start ?? 0 }))
     .sort((a, b) => {
       const an = Number.isFinite(a.n) ? a.n : Infinity;
       const bn = Number.isFinite(b.n) ? b.n : Infinity;
       return an !== bn ? an - bn : a.start - b.start;
     })
     .map((x) => x.s);
+}
+
+/** The 1-based try number Kong put on a balancer span: `try_count` (a double), or 3.0–3.2's name. */
+export function tryNumber(s: Span): number | undefined {
+  return toNumber(s.attributes?.['try_count']) ?? tryNumberFromName(s.name);
 }

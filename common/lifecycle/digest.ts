@@ -14,6 +14,8 @@ export interface TraceDigest {
   dialect: 'enterprise' | 'oss';
   latency: { totalMs?: number; internalMs?: number; upstreamMs?: number; thirdPartyMs?: number; clientMs?: number };
   nodes: Record<string, number>;
+  /** spans with an error status or exception (TraceListItem.spanErrorCount); the store filters on it (`spanErrorsOnly`) */
+  spanErrors?: number;
 }
 
 export const EDGE_KEYS = ['clientOut', 'upstreamIn', 'upstreamOut', 'clientIn'] as const;
@@ -31,5 +33,7 @@ export function digestTrace(summary: TraceSummary): TraceDigest {
   const m = summary.lifecycle;
   for (const key of EDGE_KEYS) if (m[key].measured) nodes[key] = m[key].durationNs;
   for (const p of [...m.requestPlugins, ...m.responsePlugins]) nodes[p.key] = (nodes[p.key] ?? 0) + p.durationNs;
-  return { traceId: summary.traceId, startTimeMs: summary.startTimeMs, dialect: m.dialect, latency, nodes };
+  const d: TraceDigest = { traceId: summary.traceId, startTimeMs: summary.startTimeMs, dialect: m.dialect, latency, nodes };
+  if (summary.spanErrorCount !== undefined) d.spanErrors = summary.spanErrorCount;
+  return d;
 }

@@ -7,3 +7,4 @@ export { percentiles } from './percentiles';
 export { digestTrace, type TraceDigest } from './digest';
 export { summarizeSession } from './session';
 export { REQUEST_PHASES, RESPONSE_PHASES } from './phases';
+export { upstreamView, type UpstreamView } from './upstream';

@@ -8,23 +8,23 @@ describe('latencyBreakdown', () => {
   it('derives the OSS fixture breakdown from its spans', () => {
     // Times are ns after 1751364930_000000000 (the common prefix).
     // total  = root 173713402 − 123000000                                  = 50_713_402
-    // upstream: try 1 = 138271749 − 138210447                             =     61_302
-    //           try 2 = 173713402 − 138598114                             = 35_115_288
-    //           header_filter plugins inside try 2:
+    // upstream: first try start 138210447 → last try end 173713402        = 35_502_955
+    //           (the failed try's span is 61_302; the 326_365 between it and try 2 is the
+    //           refused connection's time, upstream side, not Kong's)
+    //           minus the header_filter plugins inside it:
     //             correlation-id 171131876 − 171102330 = 29_546, opentelemetry 171170229 − 171135004 = 35_225
-    //           try 2 own = 35_115_288 − 29_546 − 35_225                  = 35_050_517
-    //           upstream  = 61_302 + 35_050_517                           = 35_111_819
+    //           upstream  = 35_502_955 − 64_771                          = 35_438_184
     // dns (no two overlap): 93_435 + 2_672_224 + 41_732 + 62_369          =  2_869_760
     // http client: 130950220 − 128236402 = 2_713_818; 137511870 − 130990117 = 6_521_753 → 9_235_571
     // 3p union: dns 613a… (128249660‥130921884) lies inside request 83d8… (128236402‥130950220),
     //           dns e1a7… (131001530‥131043262) inside 79f0… (130990117‥137511870), so
     //           9_235_571 + 93_435 + 62_369                               =  9_391_375
-    // internal = 50_713_402 − 35_111_819 − 9_391_375                      =  6_210_208
+    // internal = 50_713_402 − 35_438_184 − 9_391_375                      =  5_883_843
     const l = latencyBreakdown(spansFromOtlpJson(ossJson));
     expect(l).toEqual({
       totalMs: 50.713402,
-      internalMs: 6.210208,
-      upstreamMs: 35.111819,
+      internalMs: 5.883843,
+      upstreamMs: 35.438184,
       thirdParty: { totalMs: 9.391375, dnsMs: 2.86976, httpClientMs: 9.235571 },
     });
     expect(l.clientMs).toBeUndefined();

@@ -3,7 +3,7 @@ import { numberAttr } from '../spans/attributes';
 import { isCertainRoot } from '../spans/root';
 import { unionLength, safeDuration } from '../spans/time';
 import { intervalsOf, named, traceContext, type TraceContext } from './context';
-import { ossUpstream } from './oss-upstream';
+import { upstreamView, type UpstreamView } from './upstream';
 
 const NS_PER_MS = 1e6;
 
@@ -30,11 +30,13 @@ export function latencyBreakdown(spans: Span[]): LatencyBreakdown {
   return latencyFromContext(traceContext(spans));
 }
 
-export function latencyFromContext(ctx: TraceContext): LatencyBreakdown {
+export function latencyFromContext(ctx: TraceContext, upstream?: UpstreamView): LatencyBreakdown {
   const root = ctx.root;
   if (!root || !isCertainRoot(root)) return {};
   const a = root.attributes;
-  if (numberAttr(a, ...ALL_REPORTED) === undefined) return deriveFromSpans(ctx, root);
+  if (numberAttr(a, ...ALL_REPORTED) === undefined) {
+    return deriveFromSpans(ctx, root, upstream?.dialect === 'oss' ? upstream : upstreamView(ctx, 'oss'));
+  }
   const out: LatencyBreakdown = {};
   setIf(out, 'totalMs', numberAttr(a, ...TOTAL));
   setIf(out, 'internalMs', numberAttr(a, ...INTERNAL));
@@ -53,8 +55,9 @@ export function latencyFromContext(ctx: TraceContext): LatencyBreakdown {
 /**
  * OSS derivation (the OSS plugin sends no latency attributes):
  * - total = root span duration (request start → body-filter end; Kong's root start has ms resolution);
- * - upstream = failed balancer tries + the last try minus the response-phase plugin time inside it
- *   (see oss-upstream.ts); 0 when there is no `kong.balancer` span (nothing was proxied);
+ * - upstream = from the first balancer try's start to the end of the upstream exchange, minus the
+ *   response-phase plugin time inside it (upstream.ts: failed tries *and the waits between them*
+ *   are upstream time, e.g. a 1 s connect timeout); 0 when there is no `kong.balancer` span;
  * - 3rd-party DNS = union of `kong.dns` spans (the upstream-name lookup included, as Kong counts
  *   synchronous DNS as 3p); HTTP client = union of `kong.internal.request` spans; 3p total =
  *   union of both sets, because Kong makes a DNS lookup inside an HTTP-client call a *sibling*
@@ -62,10 +65,9 @@ export function latencyFromContext(ctx: TraceContext): LatencyBreakdown {
  * - internal = total − upstream − 3p total, clamped ≥ 0 (DB queries stay internal, as in the rule);
  * - client = unknown (OSS has no client I/O spans) → absent.
  */
-function deriveFromSpans(ctx: TraceContext, root: Span): LatencyBreakdown {
+function deriveFromSpans(ctx: TraceContext, root: Span, up: UpstreamView): LatencyBreakdown {
   const totalNs = safeDuration(root);
-  const up = ossUpstream(ctx);
-  const upstreamNs = up.failedTriesNs + up.lastTryNs;
+  const upstreamNs = up.totalNs;
   const dns = intervalsOf(ctx, named(ctx, 'kong.dns'));
   const http = intervalsOf(ctx, named(ctx, 'kong.internal.request'));
   const dnsNs = unionLength(dns);

@@ -21,7 +21,9 @@ describe('buildLifecycleMap, OSS fixture', () => {
     // key-auth 128190244 − 124064920 = 4_125_324; ext-authz 137604118 − 128201779 = 9_402_339;
     // rate-limiting 137781447 − 137610032 = 171_415; opentelemetry 137962733 − 137785090 = 177_643;
     // header_filter correlation-id 29_546, opentelemetry 35_225.
-    // upstreamIn = failed try 1 = 61_302 (colour floor(log10 61302) − 3 = 1)
+    // upstreamIn = first try start → last try start = 15_598_114 − 15_210_447 = 387_667: the failed
+    //              try's span (61_302: Lua balancer only, the refused connect has no connect time)
+    //              and the wait before try 2 (colour floor(log10 387667) − 3 = 2)
     // upstreamOut = try 2 35_115_288 − 29_546 − 35_225 = 35_050_517 (colour 7 − 3 = 4)
     const map = buildLifecycleMap(spansFromOtlpJson(ossJson));
     expect(map).toEqual({
@@ -36,13 +38,24 @@ describe('buildLifecycleMap, OSS fixture', () => {
         node('access.rate-limiting', '7eeb1dc9917753bf', at(OSS_T0, 14610032), 171_415, 2),
         node('access.opentelemetry', '80fce5824eb4a819', at(OSS_T0, 14785090), 177_643, 2),
       ],
-      upstreamIn: { durationNs: 61_302, colorIndex: 1, measured: true },
+      upstreamIn: { durationNs: 387_667, colorIndex: 2, measured: true },
       upstreamOut: { durationNs: 35_050_517, colorIndex: 4, measured: true },
       responsePlugins: [
         node('header_filter.correlation-id', '50e68113351e113e', at(OSS_T0, 48102330), 29_546, 1),
         node('header_filter.opentelemetry', '611b7f7045b1fca2', at(OSS_T0, 48135004), 35_225, 1),
       ],
       clientIn: { durationNs: 0, colorIndex: 0, measured: false },
+      tries: [
+        // nginx's 502 on the failed try: a connection error (the fixture's refused first IP)
+        { tryCount: 1, spanId: '6f747fb087f5a2de', startTimeUnixNano: at(OSS_T0, 15210447), target: '10.0.3.21:8080', peerName: 'orders.internal', outcome: 'error', statusCode: 502, spanDurationNs: 61_302, durationNs: 387_667, colorIndex: 2 },
+        { tryCount: 2, spanId: '0423dd744a092fcd', startTimeUnixNano: at(OSS_T0, 15598114), target: '10.0.3.22:8080', peerName: 'orders.internal', outcome: 'answered', spanDurationNs: 35_115_288, durationNs: 35_050_517, colorIndex: 4 },
+      ],
+      notes: [
+        { at: 'clientOut', text: 'Open-source Kong has no span for reading the request: that time is inside Kong internal.' },
+        { at: 'upstreamOut', text: 'Includes the body_filter plugins, which run while the body streams: open-source Kong does not span them.' },
+        { at: 'clientIn', text: 'Open-source Kong has no span for writing the response to the client.' },
+        { at: 'total', text: 'Log-phase plugins run after the response is sent and are not timed by open-source Kong.' },
+      ],
     });
   });
 
@@ -100,6 +113,8 @@ describe('buildLifecycleMap, enterprise fixture', () => {
         node('body_filter.response-transformer', 'a00000000000001b', us(37050), 600_000, 2),
       ],
       clientIn: { durationNs: 3_000_000, colorIndex: 3, measured: true },
+      // the one legacy `kong.upstream.try_select` attempt; the upstream's 201 was read
+      tries: [{ tryCount: 1, spanId: 'a000000000000013', startTimeUnixNano: us(12150), target: '10.1.0.30:8080', outcome: 'answered', spanDurationNs: 1_400_000, durationNs: 1_400_000, colorIndex: 3 }],
     });
   });
 

@@ -1,11 +1,11 @@
-import type { LifecycleEdge, LifecycleMap, LifecyclePluginNode, Span } from '../api';
+import type { LifecycleEdge, LifecycleMap, LifecycleNote, LifecyclePluginNode, Span } from '../api';
 import { detectDialect } from '../spans/dialect';
 import { parsePluginSpan } from '../spans/names';
 import { isCertainRoot } from '../spans/root';
 import { compareByStart, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
 import { enclosingPlugin, named, traceContext, type TraceContext } from './context';
-import { ossUpstream } from './oss-upstream';
+import { upstreamView, type UpstreamView } from './upstream';
 import { isRequestPhase, isResponsePhase } from './phases';
 
 const CLIENT_READS = ['kong.read_client_http_headers', 'kong.read_client_http_body'];
@@ -15,7 +15,7 @@ export function buildLifecycleMap(spans: Span[]): LifecycleMap {
   return lifecycleFromContext(traceContext(spans), detectDialect(spans));
 }
 
-export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 'oss'): LifecycleMap {
+export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 'oss', up: UpstreamView = upstreamView(ctx, dialect)): LifecycleMap {
   // Client-read spans nested (at any depth) inside a plugin span: their time moves from the plugin
   // to "client in" (Konnect's rule; the plugin was waiting on the client, not working).
   // `kong.wait_for_client_read` is always client-in; if it is nested in a plugin it is also taken
@@ -33,7 +33,7 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
   const requestPlugins: LifecyclePluginNode[] = [];
   const responsePlugins: LifecyclePluginNode[] = [];
   for (const s of [...ctx.spans].sort(compareByStart)) {
-    const p = parsePluginSpan(s.name);
+    const p = parsePluginSpan(ctx.names.get(s.spanId) ?? s.name);
     if (!p) continue;
     const group = isRequestPhase(p.phase) ? requestPlugins : isResponsePhase(p.phase) ? responsePlugins : undefined;
     if (!group) continue; // log-phase plugins run after the response; not on the map
@@ -51,18 +51,21 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
 
   if (dialect === 'oss') {
     // OSS: no client I/O spans (client edges unmeasured); upstream edges from balancer tries
-    // (oss-upstream.ts): upstream in = failed tries, upstream out = last try minus the
-    // response-plugin time inside it. The last try's connect time cannot be split out of it.
-    const up = ossUpstream(ctx);
-    return {
+    // (upstream.ts): upstream in = first try start → last try start (failed tries and the waits
+    // between them), upstream out = the last try minus the response-plugin time inside it; when
+    // Kong gave up everything is upstream in. A single try's connect cannot be split out of it.
+    const map: LifecycleMap = {
       clientOut: unmeasured(),
       requestPlugins,
-      upstreamIn: up.tries > 1 ? edge(up.failedTriesNs) : unmeasured(),
-      upstreamOut: up.tries > 0 ? edge(up.lastTryNs) : unmeasured(),
+      upstreamIn: up.inNs !== undefined ? edge(up.inNs) : unmeasured(),
+      upstreamOut: up.outNs !== undefined ? edge(up.outNs) : unmeasured(),
       responsePlugins,
       clientIn: unmeasured(),
       dialect,
     };
+    if (up.tries.length) map.tries = up.tries;
+    map.notes = ossNotes(up);
+    return map;
   }
 
   const rootId = isCertainRoot(ctx.root) ? ctx.root?.spanId : undefined;
@@ -73,7 +76,7 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
   const upstreamIn = [...(selection.length ? selection : named(ctx, 'kong.find_upstream')), ...named(ctx, 'kong.send_request_to_upstream')];
   const upstreamOut = named(ctx, 'kong.read_headers_from_upstream', 'kong.read_body_from_upstream');
   const clientInNs = sum(waits) + nestedClientNs;
-  return {
+  const map: LifecycleMap = {
     clientOut: measuredEdge(clientOut),
     requestPlugins,
     upstreamIn: measuredEdge(upstreamIn),
@@ -82,6 +85,32 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
     clientIn: waits.length || nestedClientNs > 0 ? edge(clientInNs) : unmeasured(),
     dialect,
   };
+  if (up.tries.length) map.tries = up.tries;
+  return map;
+}
+
+/**
+ * Where open-source Kong's spans leave work unshown (kong-otel.md §4.2: core never spans
+ * body_filter, response or log plugins, nor client I/O), said at the place its time went.
+ */
+function ossNotes(up: UpstreamView): LifecycleNote[] {
+  const notes: LifecycleNote[] = [
+    { at: 'clientOut', text: 'Open-source Kong has no span for reading the request: that time is inside Kong internal.' },
+  ];
+  if (up.tries.length === 1 && up.outNs !== undefined) {
+    notes.push({ at: 'upstreamIn', text: 'One try: its connect and send cannot be split from the wait for the response, all of it is upstream out.' });
+  }
+  if (up.exhausted) {
+    notes.push({ at: 'upstreamIn', text: `Kong gave up after ${up.tries.length} ${up.tries.length === 1 ? 'try' : 'tries'}: no response came from the upstream.` });
+  }
+  if (up.outNs !== undefined) {
+    notes.push({ at: 'upstreamOut', text: 'Includes the body_filter plugins, which run while the body streams: open-source Kong does not span them.' });
+  } else {
+    notes.push({ at: 'responsePlugins', text: 'body_filter plugins have no spans in open-source Kong; their time is inside Kong internal.' });
+  }
+  notes.push({ at: 'clientIn', text: 'Open-source Kong has no span for writing the response to the client.' });
+  notes.push({ at: 'total', text: 'Log-phase plugins run after the response is sent and are not timed by open-source Kong.' });
+  return notes;
 }
 
 function sum(spans: Span[]): number {

@@ -23,9 +23,9 @@ describe('digestTrace', () => {
       traceId: 'fe42545217a406e81da675f9d52a2532',
       startTimeMs: 1751364930123,
       dialect: 'oss',
-      latency: { totalMs: 50.713402, internalMs: 6.210208, upstreamMs: 35.111819, thirdPartyMs: 9.391375 },
+      latency: { totalMs: 50.713402, internalMs: 5.883843, upstreamMs: 35.438184, thirdPartyMs: 9.391375 },
       nodes: {
-        upstreamIn: 61_302,
+        upstreamIn: 387_667, // first try start → last try start
         upstreamOut: 35_050_517,
         'rewrite.pre-function': 59_565,
         'access.pre-function': 269_463,
@@ -37,6 +37,7 @@ describe('digestTrace', () => {
         'header_filter.correlation-id': 29_546,
         'header_filter.opentelemetry': 35_225,
       },
+      spanErrors: 3, // the store's spanErrorsOnly filter reads it
     });
     expect(JSON.parse(JSON.stringify(d))).toEqual(d); // storable as JSON
   });

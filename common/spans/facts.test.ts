@@ -18,8 +18,11 @@ describe('traceFacts', () => {
       statusCode: 200,
       // the last balancer try has no http.status_code (it succeeded): unknown on OSS
       clientAddress: '203.0.113.42', // http.client_ip wins over net.peer.ip
-      // 200, but kong.dns (policy-cache) and balancer try 1 have status ERROR
-      error: true,
+      // 200 after a recovered retry: not a failed request. The span errors stay counted: kong.dns
+      // (policy-cache, status ERROR + exception), balancer try 1 (status ERROR), and the
+      // kong.internal.request whose failure Kong records as an exception event only
+      error: false,
+      spanErrorCount: 3,
       spanCount: 21,
       dialect: 'oss',
       latency: expect.objectContaining({ totalMs: 50.713402 }),
@@ -43,18 +46,21 @@ describe('traceFacts', () => {
       consumerId: 'c1b2a3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
       clientAddress: '198.51.100.7',
       error: false,
+      spanErrorCount: 0,
       spanCount: 30,
       dialect: 'enterprise',
       latency: { totalMs: 40, internalMs: 6.5, upstreamMs: 25, thirdParty: { totalMs: 2.3, dnsMs: 0.3, redisMs: 2 }, clientMs: 6.2 },
     });
   });
 
-  it('marks 5xx as error, falls back to router ids, host from the url, failed last try status', () => {
-    const root = makeSpan({ spanId: '1'.repeat(16), name: 'kong', kind: 2, start: 0, end: 1000, attributes: { 'http.status_code': '503', 'http.url': 'http://[::1]:8000/x?y' } });
+  it('marks 5xx as error, falls back to router ids, host from the url, never takes nginx’s try status for the upstream status', () => {
+    const root = makeSpan({ spanId: '1'.repeat(16), name: 'kong', kind: 2, start: 0, end: 1000, attributes: { 'http.status_code': '502', 'http.url': 'http://[::1]:8000/x?y' } });
     const router = makeSpan({ spanId: '2'.repeat(16), parentSpanId: root.spanId, name: 'kong.router', start: 10, end: 20, attributes: { 'proxy.kong.router.route_id': 'r1', 'proxy.kong.router.service_id': 's1' } });
-    const tryOne = makeSpan({ spanId: '3'.repeat(16), parentSpanId: root.spanId, name: 'kong.balancer', start: 30, end: 1000, attributes: { try_count: 1, 'http.status_code': 503 } });
+    const tryOne = makeSpan({ spanId: '3'.repeat(16), parentSpanId: root.spanId, name: 'kong.balancer', start: 30, end: 1000, attributes: { try_count: 1, 'http.status_code': 502 } });
     const f = traceFacts([root, router, tryOne]);
-    expect(f).toMatchObject({ statusCode: 503, upstreamStatusCode: 503, error: true, routeId: 'r1', serviceId: 's1', host: '[::1]', path: '/x' });
+    expect(f).toMatchObject({ statusCode: 502, error: true, routeId: 'r1', serviceId: 's1', host: '[::1]', path: '/x' });
+    // the 502 on the exhausted last try is nginx giving up, not something the upstream said
+    expect(f.upstreamStatusCode).toBeUndefined();
   });
 
   it('without a root spans the received spans and leaves request columns absent', () => {

@@ -1,8 +1,10 @@
 import type { Span, TraceListItem } from '../api';
-import { balancerTries, traceContext, type TraceContext } from '../lifecycle/context';
+import { traceContext, type TraceContext } from '../lifecycle/context';
 import { latencyFromContext } from '../lifecycle/latency';
+import { CLIENT_STATUS, upstreamView, type UpstreamView } from '../lifecycle/upstream';
 import { numberAttr, stringAttr } from './attributes';
 import { detectDialect } from './dialect';
+import { requestFailure, spanErrorCount } from './outcome';
 import { isCertainRoot } from './root';
 import { earliestStart, nsToMs, parseNs } from './time';
 
@@ -15,8 +17,7 @@ const METHOD = ['http.request.method', 'http.method'];
 const URL_NAMES = ['url.full', 'http.url'];
 const PATH = ['url.path', 'http.target'];
 const HOST = ['proxy.kong.request.host', 'http.request.header.host', 'http.host'];
-const STATUS = ['http.response.status_code', 'http.status_code'];
-const UPSTREAM_STATUS = ['proxy.kong.upstream.status_code', 'proxy.kong.upstream_status_code'];
+const STATUS = CLIENT_STATUS;
 const ROUTE = ['proxy.kong.route.id', 'proxy.kong.router.route_id'];
 const SERVICE = ['proxy.kong.service.id', 'proxy.kong.router.service_id'];
 const CONSUMER = ['proxy.kong.consumer.id', 'proxy.kong.consumer_id'];
@@ -28,10 +29,11 @@ const CLIENT = ['client.address', 'http.client_ip', 'network.peer.address', 'net
  * Enterprise puts them). Without a root (it has not arrived yet) start/duration span the
  * received spans and the request columns stay absent.
  * - `url` is kept as Kong sent it (OSS `http.url` includes the query string); `path` never has one.
- * - `upstreamStatusCode` falls back, on OSS, to the last balancer try's `http.status_code`, which
- *   Kong sets only when that try failed with a 5xx.
- * - `error`: client status ≥ 500, or any span with status ERROR (Kong never marks the root, but
- *   marks failed DNS lookups, balancer tries, router misses and plugin errors).
+ * - `upstreamStatusCode` only when Kong reported it as the upstream's (Enterprise). Open-source
+ *   Kong never does: the `http.status_code` on a balancer try is nginx's 502/504 for a failed try
+ *   (or the final status when Kong gave up), not an upstream answer, so it is never shown as one.
+ * - `error`: the request failed (outcome.ts `requestFailure`: 5xx, no upstream answer, plugin Lua
+ *   error, client abort); span-level errors are counted in `spanErrorCount` instead.
  * - `spanCount` counts distinct span ids.
  */
 export function traceFacts(spans: Span[]): TraceFacts {
@@ -39,19 +41,14 @@ export function traceFacts(spans: Span[]): TraceFacts {
 }
 
 /** traceFacts over an already built context (traceSummary shares one context with the map). */
-export function factsFromContext(ctx: TraceContext): TraceFacts {
+export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.spans), upstream: UpstreamView = upstreamView(ctx, dialect)): TraceFacts {
   const spans = ctx.spans;
   // findRoot's stand-in (earliest orphan) is not the request: no request columns from it.
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   const a = root?.attributes;
-  const router = spans.find((s) => s.name === 'kong.router');
+  const router = spans.find((s) => ctx.names.get(s.spanId) === 'kong.router');
   const statusCode = intOrUndefined(numberAttr(a, ...STATUS));
-  let upstreamStatusCode = intOrUndefined(numberAttr(a, ...UPSTREAM_STATUS));
-  if (upstreamStatusCode === undefined) {
-    const tries = balancerTries(ctx);
-    const last = tries[tries.length - 1];
-    upstreamStatusCode = last ? intOrUndefined(numberAttr(last.attributes, 'http.status_code')) : undefined;
-  }
+  const upstreamStatusCode = intOrUndefined(upstream.statusCode);
   const url = stringAttr(a, ...URL_NAMES);
   const { startTimeUnixNano, startTimeMs, durationNs } = extent(spans, root);
 
@@ -59,10 +56,11 @@ export function factsFromContext(ctx: TraceContext): TraceFacts {
     startTimeUnixNano,
     startTimeMs,
     durationNs,
-    error: (statusCode !== undefined && statusCode >= 500) || spans.some((s) => s.statusCode === 2),
+    error: requestFailure(ctx, dialect, upstream) !== undefined,
+    spanErrorCount: spanErrorCount(spans),
     spanCount: new Set(spans.map((s) => s.spanId)).size,
-    dialect: detectDialect(spans),
-    latency: latencyFromContext(ctx),
+    dialect,
+    latency: latencyFromContext(ctx, upstream),
   };
   set(facts, 'method', stringAttr(a, ...METHOD)?.toUpperCase());
   set(facts, 'path', stringAttr(a, ...PATH)?.split(/[?#]/)[0] ?? (url ? pathOf(url) : undefined));
@@ -75,6 +73,21 @@ export function factsFromContext(ctx: TraceContext): TraceFacts {
   set(facts, 'consumerId', stringAttr(a, ...CONSUMER));
   set(facts, 'clientAddress', stringAttr(a, ...CLIENT));
   return facts;
+}
+
+/**
+ * What identifies the request's route, never empty: Kong's `http.route` (OSS: the matched route's
+ * first path, "" for host-only, expressions or unmatched routes: `route.paths[1] or ""`), else the
+ * host and path the request came with (marked when no route matched, i.e. `kong.router` errored).
+ */
+export function routeLabel(ctx: TraceContext, facts: TraceFacts): string {
+  const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
+  const route = stringAttr(root?.attributes, 'http.route');
+  if (route) return route;
+  const where = `${facts.host ?? ''}${facts.path ?? ''}` || facts.url || '(unknown request)';
+  const router = ctx.spans.find((s) => ctx.names.get(s.spanId) === 'kong.router');
+  const noMatch = router !== undefined && (router.statusCode === 2 || router.attributes?.['proxy.kong.router.matched'] === false);
+  return noMatch ? `no route matched: ${where}` : where;
 }
 
 function extent(spans: Span[], root: Span | undefined) {

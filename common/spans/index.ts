@@ -1,7 +1,8 @@
-export { findRoot, isNullParent, isCertainRoot } from './root';
+export { findRoot, isNullParent, isCertainRoot, isRequestRoot, type RootCandidate } from './root';
 export { canonicalSpanName, parsePluginSpan } from './names';
 export { getAttr, numberAttr, stringAttr } from './attributes';
 export { detectDialect } from './dialect';
 export { traceFacts, type TraceFacts } from './facts';
 export { mergeSpans } from './merge';
 export { nsToMs } from './time';
+export { requestFailure, isSpanError, spanErrorCount, type Failure } from './outcome';

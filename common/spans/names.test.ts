@@ -16,6 +16,21 @@ describe('canonicalSpanName', () => {
     ['kong.read_body_from_upstream', 'kong.read_body_from_upstream'],
     ['kong.access.plugin.key-auth', 'kong.access.plugin.key-auth'],
   ])('%s → %s', (from, to) => expect(canonicalSpanName(from)).toBe(to));
+
+  it.each([
+    // Kong OSS 3.0–3.2 (kong/tracing/instrumentation.lua at 3.2.2)
+    ['router', 1, 'kong.router'],
+    ['query', 1, 'kong.database.query'],
+    ['access phase: key-auth', 1, 'kong.access.plugin.key-auth'],
+    ['rewrite phase: pre-function', 1, 'kong.rewrite.plugin.pre-function'],
+    ['header_filter phase: cors', 1, 'kong.header_filter.plugin.cors'],
+    ['balancer try #3', 3, 'kong.balancer'],
+    ['DNS: orders.internal', 1, 'kong.dns'],
+    ['HTTP POST http://authz:9000/check', 3, 'kong.internal.request'],
+    ['GET /orders/42', 2, 'kong'],
+    // the root form only for a SERVER span
+    ['GET /orders/42', 3, 'GET /orders/42'],
+  ])('3.0–3.2 %s (kind %d) → %s', (from, kind, to) => expect(canonicalSpanName(from, kind)).toBe(to));
 });
 
 describe('parsePluginSpan', () => {

@@ -1,30 +1,73 @@
 /**
- * Span names: legacy → current mapping (Konnect UI `utils/spans.ts`) and plugin-span parsing.
+ * Span names: legacy → current mapping (Konnect UI `utils/spans.ts`, Kong 3.0–3.2 OSS names) and
+ * plugin-span parsing. Every rule reads canonical names, so a trace from any supported version
+ * goes through the same code.
  */
 
 const LEGACY_NAMES: Record<string, string> = {
+  // Enterprise debugger, older releases (Konnect UI utils/spans.ts)
   'kong.upstream.try_select': 'kong.find_upstream',
   'kong.upstream.find_upstream': 'kong.find_upstream',
   'kong.upstream.ttfb': 'kong.read_headers_from_upstream',
   'kong.waiting_for_upstream': 'kong.read_headers_from_upstream',
   'kong.upstream.read_response': 'kong.read_body_from_upstream',
   'kong.read_response_from_upstream': 'kong.read_body_from_upstream',
+  // Kong OSS 3.0–3.2 (kong/tracing/instrumentation.lua at tags 3.0.0…3.2.2; renamed in 3.3)
+  router: 'kong.router',
+  query: 'kong.database.query',
 };
 
-/** The current name for a span name Kong used in an older version; other names pass through unchanged. */
-export function canonicalSpanName(name: string): string {
-  return LEGACY_NAMES[name] ?? name;
+// Kong 3.0–3.2 names built from data (same file): "<phase> phase: <plugin>", "balancer try #<n>",
+// "DNS: <host>", "HTTP <METHOD> <uri>", and the root "<METHOD> <path>" (kind SERVER).
+const OLD_PLUGIN = /^(rewrite|access|header_filter) phase: (.+)$/;
+const OLD_BALANCER = /^balancer try #(\d+)$/;
+const OLD_DNS = /^DNS: /;
+const OLD_HTTP_CLIENT = /^HTTP [A-Z]+ /;
+const OLD_ROOT = /^[A-Z]+ \//;
+const SPAN_KIND_SERVER = 2;
+
+/**
+ * The current name for a span name Kong used in an older version; other names pass through
+ * unchanged. `kind` is needed for Kong 3.0–3.2's root, whose name was "<METHOD> <path>": only a
+ * SERVER span with that shape is taken for `kong` (a CLIENT "GET /x" from a plugin's tracer is not).
+ */
+export function canonicalSpanName(name: string, kind?: number): string {
+  const legacy = LEGACY_NAMES[name];
+  if (legacy) return legacy;
+  if (!name.startsWith('kong')) {
+    const p = OLD_PLUGIN.exec(name);
+    if (p) return `kong.${p[1]}.plugin.${p[2]}`;
+    if (OLD_BALANCER.test(name)) return 'kong.balancer';
+    if (OLD_DNS.test(name)) return 'kong.dns';
+    if (OLD_HTTP_CLIENT.test(name)) return 'kong.internal.request';
+    if (kind === SPAN_KIND_SERVER && OLD_ROOT.test(name)) return 'kong';
+  }
+  return name;
+}
+
+/** The try number a Kong 3.0–3.2 balancer span carries in its name ("balancer try #2"); 3.3+ use `try_count`. */
+export function tryNumberFromName(name: string): number | undefined {
+  const m = OLD_BALANCER.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 // `kong.<phase>.plugin.<name>`: the phase is one word (certificate, rewrite, access, response,
 // header_filter, body_filter, log, ...); the plugin name is everything after `.plugin.`.
 const PLUGIN_SPAN = /^kong\.([a-z_]+)\.plugin\.(.+)$/;
 
-/** Phase and plugin of a plugin span, or undefined for any other span (phase spans `kong.phase.*` included). */
+/** Phase and plugin of a plugin span (canonical name), or undefined for any other span (phase spans `kong.phase.*` included). */
 export function parsePluginSpan(name: string): { phase: string; plugin: string } | undefined {
-  const m = PLUGIN_SPAN.exec(name);
+  const m = PLUGIN_SPAN.exec(canonicalSpanName(name));
   if (!m || m[1] === 'phase') return undefined;
   return { phase: m[1], plugin: m[2] };
+}
+
+/**
+ * Spans of Kong's log phase. Enterprise 3.13+ exports them as a trace of their own, after the
+ * request's trace; such a trace is not a request (see root.ts).
+ */
+export function isLogPhaseSpanName(name: string): boolean {
+  return name === 'kong.phase.log' || name.startsWith('kong.log.plugin.') || name === 'kong.analytics.log_request';
 }
 
 /** Spans only the Enterprise debugger emits (current and legacy names); OSS core never produces them. */

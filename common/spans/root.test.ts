@@ -1,4 +1,4 @@
-import { findRoot, isNullParent } from './root';
+import { findRoot, isNullParent, isRequestRoot } from './root';
 import { makeSpan, spansFromOtlpJson } from './testing';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -32,6 +32,15 @@ describe('findRoot', () => {
     const x = makeSpan({ spanId: '1'.repeat(16), name: 'x', parentSpanId: '2'.repeat(16), start: 0, end: 1 });
     const y = makeSpan({ spanId: '2'.repeat(16), name: 'y', parentSpanId: '1'.repeat(16), start: 0, end: 1 });
     expect(findRoot([x, y])).toBeUndefined();
+  });
+
+  it('isRequestRoot: Kong 3.0–3.2 "<METHOD> <path>" SERVER roots yes, log-phase spans never', () => {
+    expect(isRequestRoot({ name: 'GET /orders/42', kind: 2, parentSpanId: 'a'.repeat(16) })).toBe(true);
+    expect(isRequestRoot({ name: 'kong', kind: 2, parentSpanId: 'a'.repeat(16) })).toBe(true);
+    expect(isRequestRoot({ name: 'kong.phase.log', kind: 1, parentSpanId: '' })).toBe(false);
+    expect(isRequestRoot({ name: 'kong.log.plugin.http-log', kind: 1, parentSpanId: '' })).toBe(false);
+    expect(isRequestRoot({ name: 'other', kind: 1, parentSpanId: '' })).toBe(true);
+    expect(isRequestRoot({ name: 'kong.router', kind: 1, parentSpanId: 'a'.repeat(16) })).toBe(false);
   });
 
   it('isNullParent', () => {

@@ -1,28 +1,52 @@
 import type { Span } from '../api';
+import { canonicalSpanName, isLogPhaseSpanName } from './names';
 import { compareByStart } from './time';
 
 const ALL_ZERO = /^0*$/;
+const SPAN_KIND_SERVER = 2;
 
 /** True when `spanId` names no parent: '' or all zeros (both forms occur in OTLP exports). */
 export function isNullParent(parentSpanId: string | undefined): boolean {
   return !parentSpanId || ALL_ZERO.test(parentSpanId);
 }
 
+/** The fields root detection reads: API spans and the receiver's decoded spans both have them. */
+export interface RootCandidate {
+  name: string;
+  kind: number;
+  parentSpanId: string;
+}
+
+/**
+ * THE definition of a request's root span, used by ingest (which judges a trace on its root), the
+ * Summary, the trace facts and the plugin:
+ * - Kong's `kong` span of kind SERVER (3.3+), or its 3.0–3.2 form "<METHOD> <path>" of kind
+ *   SERVER. Its parent may be set (an incoming traceparent) and point at a span we never receive.
+ * - For other producers, a span without a parent,
+ * - except Kong's log-phase spans (`kong.phase.log`, `kong.log.plugin.*`, analytics): Enterprise
+ *   3.13+ exports the log phase as a separate trace after the request's own; that trace must not
+ *   become a second "request" (it is not judged and never gets a trace-list row).
+ */
+export function isRequestRoot(span: RootCandidate | undefined): boolean {
+  if (!span) return false;
+  if (span.kind === SPAN_KIND_SERVER && canonicalSpanName(span.name, span.kind) === 'kong') return true;
+  return isNullParent(span.parentSpanId) && !isLogPhaseSpanName(span.name);
+}
+
 /**
  * The request's root span. Preference, most to least certain:
- * 1. `kong` with kind SERVER whose parent is null or not in the trace (with an incoming
- *    traceparent Kong's root has the caller's span as parent, which we never receive);
- * 2. the earliest span with a null parent;
+ * 1. Kong's root (`isRequestRoot` first rule) whose parent is null or not in the trace;
+ * 2. the earliest other `isRequestRoot` span (a parentless span);
  * 3. the earliest span whose parent is not in the trace (the true root has not arrived yet:
  *    Kong may export it in a later POST). Returns undefined only for an empty list or a cycle.
  */
 export function findRoot(spans: Span[]): Span | undefined {
   const ids = new Set(spans.map((s) => s.spanId));
   const orphan = (s: Span) => isNullParent(s.parentSpanId) || !ids.has(s.parentSpanId);
-  const kong = spans.filter((s) => s.name === 'kong' && s.kind === 2 && orphan(s));
+  const kong = spans.filter((s) => s.kind === SPAN_KIND_SERVER && canonicalSpanName(s.name, s.kind) === 'kong' && orphan(s));
   if (kong.length) return earliest(kong);
-  const nullParent = spans.filter((s) => isNullParent(s.parentSpanId));
-  if (nullParent.length) return earliest(nullParent);
+  const roots = spans.filter((s) => isRequestRoot(s));
+  if (roots.length) return earliest(roots);
   const orphans = spans.filter(orphan);
   return orphans.length ? earliest(orphans) : undefined;
 }
@@ -32,10 +56,10 @@ function earliest(spans: Span[]): Span {
 }
 
 /**
- * True when `span` is certainly the request's root (Kong's `kong` SERVER span, or a span with a
- * null parent), as opposed to findRoot's stand-in for a trace whose root has not arrived yet.
- * Durations and request attributes are only read from a certain root.
+ * True when `span` is certainly the request's root (`isRequestRoot`), as opposed to findRoot's
+ * stand-in for a trace whose root has not arrived yet. Durations and request attributes are only
+ * read from a certain root.
  */
 export function isCertainRoot(span: Span | undefined): boolean {
-  return !!span && ((span.name === 'kong' && span.kind === 2) || isNullParent(span.parentSpanId));
+  return isRequestRoot(span);
 }

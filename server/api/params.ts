@@ -45,7 +45,7 @@ function time(q: Query, name: string): number | undefined {
   return n;
 }
 
-const TRACE_PARAMS = ['status', 'minDurationMs', 'method', 'path', 'routeId', 'serviceId', 'errorsOnly', 'from', 'to', 'limit', 'cursor'] as const;
+const TRACE_PARAMS = ['status', 'minDurationMs', 'method', 'path', 'routeId', 'serviceId', 'errorsOnly', 'spanErrorsOnly', 'from', 'to', 'limit', 'cursor'] as const;
 
 export function parseTraceFilters(q: Query): TraceQueryFilters {
   checkKnown(q, TRACE_PARAMS);
@@ -57,6 +57,7 @@ export function parseTraceFilters(q: Query): TraceQueryFilters {
     routeId: str(q, 'routeId'),
     serviceId: str(q, 'serviceId'),
     errorsOnly: bool(q, 'errorsOnly'),
+    spanErrorsOnly: bool(q, 'spanErrorsOnly'),
     from: time(q, 'from'),
     to: time(q, 'to'),
     limit: num(q, 'limit', 1, 1000, true),

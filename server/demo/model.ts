@@ -64,10 +64,18 @@ export interface UpstreamTry extends Interval {
   ip: string;
   port: number;
   host: string;
-  /** the status Kong derived for this try when it failed (502 refused, 504 timeout, 503 from upstream) */
+  /** the status Kong recorded for this try when it failed: nginx's 502 (connection error) or 504 (timeout) */
   failedStatus?: number;
   error?: string;
+  /**
+   * when the attempt really ended (the refusal or the timeout); `end` is where Kong's OSS span ends
+   * (balancer start + Lua time + connect time), the Enterprise `kong.find_upstream` ends here
+   */
+  attemptEnd?: number;
 }
+
+/** Kong's default `retries` of a service (kong/db/schema/entities/services.lua): 5, i.e. 6 tries in all */
+export const KONG_DEFAULT_RETRIES = 5;
 
 export type Severity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARN' | 'ERR';
 
@@ -333,48 +341,69 @@ export function buildRequest(rng: Rng, route: DemoRoute | undefined, scenario: S
     gap(10 * US, 30 * US);
     upstreamDns = dns(service.host, service.port, service.targets[0]);
     gap(100 * US, 250 * US);
-    const failing = scenario === 'retry_ok' ? 1 : scenario === 'bad_gateway_502' ? service.targets.length : 0;
+    // Kong retries a failed try (nginx proxy_next_upstream "error timeout", set_more_tries(retries))
+    // until `retries` (5) is used up, rotating over the targets; a read timeout is retried for an
+    // idempotent method only (nginx's non_idempotent rule). Kong marks the last try failed only
+    // when the final status is > 499 and the tries are exhausted (kong/runloop/handler.lua).
+    const tries502 = scenario === 'bad_gateway_502';
+    const failing = scenario === 'retry_ok' ? 1 : tries502 || scenario === 'timeout_504' ? KONG_DEFAULT_RETRIES + 1 : 0;
     for (let i = 0; i < failing; i++) {
-      tries.push({
-        tryCount: i + 1,
-        ip: service.targets[i % service.targets.length],
-        port: service.port,
-        host: service.host,
-        failedStatus: 502,
-        error: 'connect() failed (111: Connection refused)',
-        ...span(50 * US, 400 * US),
-      });
-      gap(200 * US, 500 * US);
+      const start = t;
+      if (scenario === 'timeout_504') {
+        // connected (so the try's span includes the connect time), sent, then waited proxy_read_timeout
+        t += rng.int(100 * US, 600 * US);
+        const end = t;
+        t += 2000 * MS; // the reports service's read timeout
+        tries.push({
+          tryCount: i + 1,
+          ip: service.targets[i % service.targets.length],
+          port: service.port,
+          host: service.host,
+          failedStatus: 504,
+          error: 'upstream timed out (110: Connection timed out) while reading response header from upstream',
+          start,
+          end,
+          attemptEnd: t,
+        });
+      } else {
+        // refused: no connect time, the span is the Lua balancer only; the refusal comes back quickly
+        t += rng.int(20 * US, 60 * US);
+        const end = t;
+        t += rng.int(50 * US, 300 * US);
+        tries.push({
+          tryCount: i + 1,
+          ip: service.targets[i % service.targets.length],
+          port: service.port,
+          host: service.host,
+          failedStatus: 502,
+          error: 'connect() failed (111: Connection refused) while connecting to upstream',
+          start,
+          end,
+          attemptEnd: t,
+        });
+      }
+      gap(20 * US, 80 * US);
     }
-    if (scenario === 'bad_gateway_502') {
-      status = 502;
+    if (failing > KONG_DEFAULT_RETRIES) {
+      status = tries502 ? 502 : 504;
     } else {
       const tryStart = t;
       gap(100 * US, 600 * US); // connect (+ TLS for https)
       const send = span(20 * US, 90 * US);
-      let readHeaders: Interval;
-      let readBody: Interval;
-      if (scenario === 'timeout_504') {
-        readHeaders = span(2000 * MS, 2000 * MS); // proxy_read_timeout of the reports service
-        readBody = { start: t, end: t };
-        status = 504;
-      } else {
-        readHeaders = span(service.ttfbMs[0] * MS, service.ttfbMs[1] * MS);
-        readBody = span(100 * US, 3 * MS);
-        upstreamStatus = scenario === 'unavailable_503' ? 503 : method === 'POST' ? 201 : 200;
-        status = upstreamStatus;
-      }
+      const readHeaders = span(service.ttfbMs[0] * MS, service.ttfbMs[1] * MS);
+      const readBody = span(100 * US, 3 * MS);
+      upstreamStatus = scenario === 'unavailable_503' ? 503 : method === 'POST' ? 201 : 200;
+      status = upstreamStatus;
       upstream = { send, readHeaders, readBody };
-      const last: UpstreamTry = {
+      // the upstream answered (a 503 too: Kong does not retry an HTTP status), so no status on the try
+      tries.push({
         tryCount: tries.length + 1,
         ip: service.targets[tries.length % service.targets.length],
         port: service.port,
         host: service.host,
         start: tryStart,
         end: t, // fixed below to the body-filter end, as Kong does
-      };
-      if (status >= 500) last.failedStatus = status;
-      tries.push(last);
+      });
     }
   }
 

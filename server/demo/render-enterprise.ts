@@ -61,7 +61,9 @@ export function renderEnterprise(m: RequestModel, rng: Rng): RenderedRequest {
     m.runs.flatMap((r) => r.calls).reduce((s, c) => s + (c.kind === 'dns' ? dur(c) : c.kind === 'http' ? dur(c.dns) : c.kind === 'db' ? dur(c.dns) : 0), 0);
   const httpTotal = m.runs.flatMap((r) => r.calls).reduce((s, c) => s + (c.kind === 'http' ? dur(c) : 0), 0);
   const tcpTotal = m.runs.flatMap((r) => r.calls).reduce((s, c) => s + (c.kind === 'db' ? dur(c) - dur(c.dns) : 0), 0);
-  const upstreamNs = m.tries.length ? (m.upstream ? m.upstream.readBody.end : m.tries[m.tries.length - 1].end) - m.tries[0].start : 0;
+  // from the first connect to the last byte, failed attempts and their waits included
+  const lastAttempt = m.tries[m.tries.length - 1];
+  const upstreamNs = lastAttempt ? (m.upstream ? m.upstream.readBody.end : lastAttempt.attemptEnd ?? lastAttempt.end) - m.tries[0].start : 0;
   const clientNs = dur(m.readHeaders) + dur(m.readBody) + dur(m.waitClientRead);
   const thirdParty = dnsTotal + httpTotal + tcpTotal;
   const lastTry = m.tries[m.tries.length - 1];
@@ -130,12 +132,14 @@ export function renderEnterprise(m: RequestModel, rng: Rng): RenderedRequest {
   phase('access', m.access);
   if (m.upstreamDns) dnsSpan(list, root, m.upstreamDns);
   if (m.tries.length > 0) {
-    const connectEnd = m.upstream ? m.upstream.send.start : m.tries[m.tries.length - 1].end;
+    const lastT = m.tries[m.tries.length - 1];
+    const connectEnd = m.upstream ? m.upstream.send.start : lastT.attemptEnd ?? lastT.end;
     const selection = list.add('kong.upstream.selection', SpanKind.INTERNAL, root, { start: m.tries[0].start, end: connectEnd }, {
       'proxy.kong.upstream.lb_algorithm': 'round-robin',
     });
     for (const t of m.tries) {
-      const end = t === lastTry && m.upstream ? connectEnd : t.end;
+      // an attempt spans its whole try, the wait for the refusal or timeout included
+      const end = t === lastTry && m.upstream ? connectEnd : t.attemptEnd ?? t.end;
       const f = list.add('kong.find_upstream', SpanKind.CLIENT, selection, { start: t.start, end }, {
         'network.peer.address': t.ip,
         'network.peer.name': t.host,

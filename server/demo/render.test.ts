@@ -1,4 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
+import type { Span } from '../../common/api';
+import { traceSummary } from '../../common/lifecycle';
 import { DEMO_ROUTES, DEMO_PLUGINS, DemoRoute } from './catalog';
 import { planRequestLogs } from './logs';
 import { buildRequest, RequestModel, Scenario, scenarioWeights } from './model';
@@ -119,18 +121,24 @@ describe.each(CASES)('route %s, scenario %s', (_name, scenario, route) => {
     expect(typeof upstreamDns[0].attributes['dns.record.port']).toBe('number');
     expect(balancers.map((b) => b.attributes.try_count)).toEqual(balancers.map((_, i) => i + 1));
     const last = balancers[balancers.length - 1];
+    const failedCode = scenario === 'timeout_504' ? 504 : 502;
     for (const b of balancers.slice(0, -1)) {
       expect(b.error).toBe(true);
-      expect(b.attributes['http.status_code']).toBe(502);
+      expect(b.attributes['http.status_code']).toBe(failedCode);
     }
-    if (scenario === 'ok' || scenario === 'retry_ok') {
+    if (scenario === 'bad_gateway_502' || scenario === 'timeout_504') {
+      // Kong's default retries = 5: six tries, and only because they are exhausted (and the status
+      // > 499) does the last one carry a status too; no span covers an exchange
+      expect(balancers).toHaveLength(6);
+      expect(last.error).toBe(true);
+      expect(last.attributes['http.status_code']).toBe(m.status);
+      expect(last.end).toBeLessThan(root.end);
+    } else {
+      // the upstream answered (a 503 included: Kong does not retry an HTTP status): no status on the try
       expect(last.error).toBe(false);
       expect(last.attributes['http.status_code']).toBeUndefined();
       expect(last.end).toBe(root.end); // the last try covers the whole upstream exchange
       expect(balancers).toHaveLength(scenario === 'retry_ok' ? 2 : 1);
-    } else {
-      expect(last.error).toBe(true);
-      expect(last.attributes['http.status_code']).toBe(m.status);
     }
   });
 
@@ -227,5 +235,53 @@ describe('special shapes', () => {
     expect(() => buildRequest(new Rng(1), DEMO_ROUTES.find((r) => r.name === 'catalog-api'), 'auth_401')).toThrow(
       'scenario auth_401 is not possible on route catalog-api',
     );
+  });
+});
+
+describe('the demo tells the Summary Kong would', () => {
+  const T0 = BigInt('1765000000000000000');
+  const toApi = (r: RenderedRequest): Span[] =>
+    r.spans.map((s) => ({
+      traceId: r.traceId,
+      spanId: s.spanId,
+      parentSpanId: s.parentSpanId ?? '',
+      name: s.name,
+      kind: s.kind === SpanKind.SERVER ? 2 : s.kind === SpanKind.CLIENT ? 3 : 1,
+      startTimeUnixNano: (T0 + BigInt(s.start)).toString(),
+      endTimeUnixNano: (T0 + BigInt(s.end)).toString(),
+      startTimeMs: 0,
+      durationNs: s.end - s.start,
+      attributes: s.attributes as Span['attributes'],
+      events: s.events.map((e) => ({ name: e.name, timeUnixNano: (T0 + BigInt(e.time)).toString(), timeMs: 0, attributes: e.attributes as Span['attributes'] })),
+      statusCode: s.error ? 2 : 0,
+    }));
+  const reports = DEMO_ROUTES.find((r) => r.name === 'reports-api')!;
+  const orders = DEMO_ROUTES.find((r) => r.name === 'orders-api')!;
+
+  it.each([
+    ['timeout_504', reports, 'no_upstream_answer', 'timeout'],
+    ['bad_gateway_502', orders, 'no_upstream_answer', 'error'],
+  ] as const)('%s: six tries, none answered, in both dialects', (scenario, route, failure, outcome) => {
+    const { oss, ee } = build(route, scenario);
+    for (const [r, eeOutcome] of [[oss, outcome], [ee, outcome === 'error' ? 'refused' : outcome]] as const) {
+      const s = traceSummary(r.traceId, toApi(r));
+      expect(s.failure).toBe(failure);
+      expect(s.upstreamOutcome).toBe('no_answer');
+      expect(s.upstreamStatusCode).toBeUndefined();
+      expect(s.lifecycle.tries?.map((t) => t.outcome)).toEqual(Array(6).fill(eeOutcome));
+    }
+    if (scenario === 'timeout_504') {
+      // six 2 s read timeouts are upstream time, not Kong's
+      expect(traceSummary(oss.traceId, toApi(oss)).latency.upstreamMs).toBeGreaterThan(12_000);
+    }
+  });
+
+  it('a recovered retry is not a failed request, and a 503 answer is the upstream’s', () => {
+    const retry = build(orders, 'retry_ok').oss;
+    const s = traceSummary(retry.traceId, toApi(retry));
+    expect([s.failed, s.spanErrorCount, s.upstreamOutcome]).toEqual([false, 1, 'answered']);
+    const u = build(orders, 'unavailable_503').oss;
+    const s503 = traceSummary(u.traceId, toApi(u));
+    expect([s503.failure, s503.upstreamOutcome, s503.lifecycle.tries?.length]).toEqual(['server_error', 'answered', 1]);
   });
 });

@@ -5,7 +5,7 @@ import { decodeLogsJson, decodeTracesJson } from '../otlp/decode-json';
 import { BackpressureError } from '../otlp/receiver';
 import { SessionManager } from '../sessions/manager';
 import { SqliteStore } from '../store/sqlite';
-import { kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
+import { attr, kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
 import { requestContext } from '../auth/context';
 import { IngestPipeline } from './pipeline';
 
@@ -55,6 +55,20 @@ describe('IngestPipeline', () => {
     // The root alone now makes a one-span trace: the others are gone, and said so in the stats.
     await p.ingestTraces(traces(t.spans.slice(0, 1)));
     expect(store.getSpans(t.traceId)).toHaveLength(1);
+  });
+
+  it('never makes a request of a log-phase trace sent on its own (Enterprise 3.13+), session id or not', async () => {
+    const session = await sessions.create({ rule: everything, durationSeconds: 60 });
+    const p = new IngestPipeline(store, sessions, { now: clock, waitTtlMs: 1000 });
+    const traceId = 'ab'.repeat(16);
+    const ns = String(BigInt(now) * BigInt(1_000_000));
+    const log = { traceId, spanId: 'cd'.repeat(8), name: 'kong.phase.log', kind: 1, startTimeUnixNano: ns, endTimeUnixNano: ns };
+    const plugin = { ...log, spanId: 'ef'.repeat(8), parentSpanId: log.spanId, name: 'kong.log.plugin.http-log' };
+    await p.ingestTraces(decodeTracesJson(tracesPayload([log, plugin], { attributes: [attr('service.name', 'kong'), attr('session.id', session.id)] })));
+    now += 1000;
+    p.sweep();
+    expect(p.stats).toMatchObject({ spansStored: 0, spansDropped: 2 });
+    expect(store.listTraces(session.id, {}).traces).toEqual([]);
   });
 
   it('answers with backpressure when too many spans wait for their root', async () => {

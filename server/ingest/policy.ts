@@ -1,3 +1,4 @@
+import { isLogPhaseSpanName } from '../../common/spans/names';
 import type { DecodedResource, DecodedSpan } from '../otlp/types';
 import { makeRuleInput, type RuleInput } from '../rules';
 import { isRootSpan } from './root';
@@ -25,6 +26,9 @@ export function sessionsWanting(spans: DecodedSpan[], resources: DecodedResource
   const resource = resources[(root ?? spans[0]).resource];
   const named = sessionIdOf(resource);
   if (root) return sessions.match(makeRuleInput(root.attributes, resource?.attributes), named, tenant);
+  // Enterprise 3.13+ exports the log phase as a trace of its own: it is not a request, so a session id
+  // on it admits nothing (it joins its request when it shares the trace id, else it expires unjudged).
+  if (spans.every((s) => isLogPhaseSpanName(s.name))) return undefined;
   const direct = named === undefined ? [] : sessions.match(undefined, named, tenant);
   return direct.length ? direct : undefined;
 }

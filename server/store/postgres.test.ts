@@ -114,6 +114,19 @@ describe('PgStore', () => {
     expect(await sql('SELECT day FROM traces WHERE trace_id = $1', [late.traceId])).toEqual([{ day: dayOf(now) - 7 }]);
   });
 
+  it('filters on span errors kept in the digest (spanErrorsOnly), apart from the failed-request flag', async () => {
+    const store = await openStore();
+    await store.saveSession(session('s1', Date.now()));
+    const a = batchOf(Date.now(), 's1');
+    const b = batchOf(Date.now() + 1, 's1');
+    const withErrors = { ...b.batch, traces: b.batch.traces.map((t) => ({ ...t, digest: { ...t.digest, spanErrors: 2 } })) };
+    const without = { ...a.batch, traces: a.batch.traces.map((t) => ({ ...t, digest: { ...t.digest, spanErrors: 0 } })) };
+    await store.write(without);
+    await store.write(withErrors);
+    expect((await store.listTraces('s1', { spanErrorsOnly: true })).traces.map((t) => [t.traceId, t.spanErrorCount])).toEqual([[b.traceId, 2]]);
+    expect((await store.listTraces('s1', {})).traces.map((t) => t.spanErrorCount)).toEqual([2, 0]);
+  });
+
   it('upserts a re-sent batch instead of storing it twice', async () => {
     const store = await openStore();
     await store.saveSession(session('s1', Date.now()));

@@ -5,7 +5,7 @@ import { logRecordAad, sealLogContent } from '../crypto/envelope';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 import { decodeCursor, encodeCursor } from './cursor';
-import { parseStatusFilter } from './filters';
+import { parseStatusFilter, SPAN_ERRORS_WHERE } from './filters';
 import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
 import { openPool } from './pg-pool';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
@@ -479,6 +479,7 @@ export class PgStore implements Store, SharedSessions {
     if (f.routeId) where.push(`st.route_id = ${arg(f.routeId)}`);
     if (f.serviceId) where.push(`st.service_id = ${arg(f.serviceId)}`);
     if (f.errorsOnly) where.push('st.error');
+    if (f.spanErrorsOnly) where.push(SPAN_ERRORS_WHERE.postgres);
     if (f.from != null) where.push(`st.start_ms >= ${arg(f.from)}`);
     if (f.to != null) where.push(`st.start_ms <= ${arg(f.to)}`);
     if (f.cursor) {

@@ -1,6 +1,7 @@
 import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
+import { spanErrorsOfDigest } from './filters';
 import type { TraceListResult } from './types';
 
 /**
@@ -63,6 +64,8 @@ export function toTraceItem(r: Row): TraceListItem {
     dialect: r.dialect as 'enterprise' | 'oss',
     latency: JSON.parse(r.latency as string),
   };
+  const spanErrors = spanErrorsOfDigest(r.digest);
+  if (spanErrors !== undefined) item.spanErrorCount = spanErrors;
   for (const [key, col, t] of OPTIONAL) {
     const v = r[col];
     if (v != null) (item as unknown as Record<string, unknown>)[key] = t === 'n' ? Number(v) : v;

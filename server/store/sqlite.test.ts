@@ -156,6 +156,33 @@ describe('group commit', () => {
   });
 });
 
+describe('span errors (count in the digest, spanErrorsOnly filter)', () => {
+  it('lists the count and filters on it apart from the failed-request flag', async () => {
+    store.saveSession(session('s'));
+    const d = (id: string, n?: number) => ({ ...trace(id, 0).digest, ...(n === undefined ? {} : { spanErrors: n }) });
+    const ok = hex(1, 32);
+    const recovered = hex(2, 32); // a retry that recovered: not failed, one span error
+    const failed = hex(3, 32);
+    const old = hex(4, 32); // stored before the count existed
+    await store.write(
+      traceBatch('s', [
+        trace(ok, 1000, { digest: d(ok, 0) }),
+        trace(recovered, 2000, { digest: d(recovered, 1) }),
+        trace(failed, 3000, { error: true, digest: d(failed, 6) }),
+        trace(old, 4000, { digest: d(old) }),
+      ]),
+    );
+    expect(store.listTraces('s', {}).traces.map((t) => [t.traceId, t.error, t.spanErrorCount])).toEqual([
+      [old, false, undefined],
+      [failed, true, 6],
+      [recovered, false, 1],
+      [ok, false, 0],
+    ]);
+    expect(store.listTraces('s', { spanErrorsOnly: true }).traces.map((t) => t.traceId)).toEqual([failed, recovered]);
+    expect(store.listTraces('s', { errorsOnly: true }).traces.map((t) => t.traceId)).toEqual([failed]);
+  });
+});
+
 describe('trace columns copied into memberships (schema 3)', () => {
   it('refreshes every membership when the trace row is rewritten by a later batch', async () => {
     store.saveSession(session('a'));

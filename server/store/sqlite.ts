@@ -3,7 +3,7 @@ import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../
 import type { TraceDigest } from '../../common/lifecycle';
 import { openDatabase } from './database';
 import { decodeCursor, encodeCursor } from './cursor';
-import { parseStatusFilter } from './filters';
+import { parseStatusFilter, SPAN_ERRORS_WHERE } from './filters';
 import { logRowContent } from './log-content';
 import { parseLevels, toLogRecord, toSpan, toTraceItem, tracePage, type Row } from './rows';
 import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
@@ -578,6 +578,7 @@ export class SqliteStore implements Store {
       args.push(f.serviceId);
     }
     if (f.errorsOnly) where.push('st.error = 1');
+    if (f.spanErrorsOnly) where.push(SPAN_ERRORS_WHERE.sqlite);
     if (f.from != null) {
       where.push('st.start_ms >= ?');
       args.push(f.from);

@@ -14,7 +14,13 @@ describe('buildTraceSummaryFrames', () => {
 
   it('has a lifecycle frame in map order with the contract fields', () => {
     expect(lifecycle.name).toBe('lifecycle');
-    expect(lifecycle.meta?.custom).toEqual({ kind: 'trace', traceId: trace.traceId, dialect: 'enterprise' });
+    expect(lifecycle.meta?.custom).toEqual({
+      kind: 'trace',
+      traceId: trace.traceId,
+      dialect: 'enterprise',
+      notes: [],
+      info: { statusCode: 201, upstreamStatus: '201', failure: null, spanErrorCount: 0, route: 'shop.example.com/cart/checkout' }, // no http.route: host + path
+    });
     expect(types(lifecycle)).toEqual({
       key: FieldType.string,
       label: FieldType.string,
@@ -165,5 +171,25 @@ describe('buildSessionSummaryFrames', () => {
     expect(col(empty, 'key')).toEqual(['clientOut', 'upstreamIn', 'upstreamOut', 'clientIn']);
     expect(col(empty, 'measured')).toEqual([false, false, false, false]);
     expect(col(empty, 'label')).toEqual(['Client out', 'Upstream in', 'Upstream out', 'Client in']);
+  });
+});
+
+describe('buildTraceSummaryFrames, retries and what Kong does not say', () => {
+  it('adds a tries frame, the notes and an upstream status that is never guessed (OSS fixture)', () => {
+    const trace = ossTrace();
+    const summary = traceSummary(trace.traceId, trace.spans);
+    const frames = buildTraceSummaryFrames(summary, 'S');
+    expect(frames.map((f) => f.name)).toEqual(['lifecycle', 'latency', 'tries']);
+    const tries = frames[2];
+    expect(col(tries, 'tryCount')).toEqual([1, 2]);
+    expect(col(tries, 'target')).toEqual(['10.0.3.21:8080', '10.0.3.22:8080']);
+    expect(col(tries, 'outcome')).toEqual(['error', 'answered']);
+    expect(col(tries, 'statusCode')).toEqual([502, null]);
+    expect(col(tries, 'durationNs')).toEqual([387_667, 35_050_517]);
+    const custom = frames[0].meta?.custom as { info: Record<string, unknown>; notes: unknown[] };
+    // open-source Kong never reports the upstream's status: the 200 is Kong's, not the upstream's
+    expect(custom.info).toEqual({ statusCode: 200, upstreamStatus: 'unknown', failure: null, spanErrorCount: 3, route: '/orders' });
+    expect(custom.notes).toEqual(summary.lifecycle.notes);
+    expect(custom.notes.length).toBeGreaterThan(0);
   });
 });

@@ -73,7 +73,36 @@ function pluginRows(nodes: LifecyclePluginNode[], group: 'request' | 'response')
     }));
 }
 
-/** Frames `lifecycle` + `latency` of one trace (the panel draws the map from them, in row order). */
+/**
+ * The upstream's status as Kong's data proves it: the code Kong reported, else why there is none.
+ * Never a guess (open-source Kong does not report the upstream's status at all).
+ */
+export function upstreamStatusText(summary: TraceSummary): string {
+  if (summary.upstreamStatusCode !== undefined) {
+    return String(summary.upstreamStatusCode);
+  }
+  switch (summary.upstreamOutcome) {
+    case 'no_answer':
+      return 'none: no answer';
+    case 'not_proxied':
+      return 'none: not proxied';
+    default:
+      return 'unknown';
+  }
+}
+
+const FAILURE_TEXT: Record<NonNullable<TraceSummary['failure']>, string> = {
+  server_error: 'server error (5xx)',
+  no_upstream_answer: 'no answer from the upstream',
+  plugin_error: 'plugin error',
+  client_abort: 'client aborted',
+};
+
+/**
+ * Frames `lifecycle` + `latency` of one trace (the panel draws the map from them, in row order), and
+ * `tries` (one row per upstream try) when the request reached the balancer. The request facts and the
+ * map's notes travel in the lifecycle frame's `meta.custom` (`info`, `notes`).
+ */
 export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): DataFrame[] {
   const map = summary.lifecycle;
   const rows: TraceRow[] = [
@@ -87,7 +116,21 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
   const lifecycle = createDataFrame({
     name: 'lifecycle',
     refId,
-    meta: { custom: { kind: 'trace', traceId: summary.traceId, dialect: map.dialect } },
+    meta: {
+      custom: {
+        kind: 'trace',
+        traceId: summary.traceId,
+        dialect: map.dialect,
+        notes: map.notes ?? [],
+        info: {
+          statusCode: summary.statusCode ?? null,
+          upstreamStatus: upstreamStatusText(summary),
+          failure: summary.failure ? FAILURE_TEXT[summary.failure] : null,
+          spanErrorCount: summary.spanErrorCount ?? null,
+          route: summary.route ?? null,
+        },
+      },
+    },
     fields: [
       ...commonFields(rows),
       { name: 'durationNs', type: FieldType.number, values: rows.map((r) => r.durationNs), config: { unit: 'ns' } },
@@ -105,7 +148,32 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
       { name: 'valueMs', type: FieldType.number, values, config: { unit: 'ms', decimals: 1 } },
     ],
   });
-  return [lifecycle, latency];
+  const tries = map.tries ?? [];
+  if (!tries.length) {
+    return [lifecycle, latency];
+  }
+  const triesFrame = createDataFrame({
+    name: 'tries',
+    refId,
+    meta: { custom: { kind: 'trace', traceId: summary.traceId } },
+    fields: [
+      { name: 'tryCount', type: FieldType.number, values: tries.map((t) => t.tryCount) },
+      { name: 'target', type: FieldType.string, values: tries.map((t) => t.target ?? '') },
+      { name: 'peerName', type: FieldType.string, values: tries.map((t) => t.peerName ?? '') },
+      { name: 'outcome', type: FieldType.string, values: tries.map((t) => t.outcome) },
+      { name: 'statusCode', type: FieldType.number, values: tries.map((t) => t.statusCode ?? null) },
+      { name: 'spanId', type: FieldType.string, values: tries.map((t) => t.spanId) },
+      {
+        name: 'spanDurationNs',
+        type: FieldType.number,
+        values: tries.map((t) => t.spanDurationNs),
+        config: { unit: 'ns' },
+      },
+      { name: 'durationNs', type: FieldType.number, values: tries.map((t) => t.durationNs), config: { unit: 'ns' } },
+      { name: 'colorIndex', type: FieldType.number, values: tries.map((t) => t.colorIndex) },
+    ],
+  });
+  return [lifecycle, latency, triesFrame];
 }
 
 /** A breakdown value, or null when Kong did not report it (OSS traces lack most of them). */

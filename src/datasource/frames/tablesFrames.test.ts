@@ -22,6 +22,9 @@ describe('buildTracesFrame', () => {
     expect(field('duration').values[0]).toBeCloseTo(items[0].durationNs / 1e6, 9);
     expect(field('statusCode').values[0]).toBe(items[0].statusCode ?? null);
     expect(field('error').type).toBe(FieldType.boolean);
+    // the OSS fixture's request recovered from a refused try: not failed, but three span errors
+    expect(field('error').values).toEqual([false, false]);
+    expect(field('spanErrorCount').values).toEqual([3, 0]);
     expect(field('method').values[0]).toBe('GET');
   });
 

@@ -38,6 +38,7 @@ export function buildTracesFrame(traces: TraceListItem[], opts: TracesFrameOptio
       { name: 'kongLatency', type: FieldType.number, values: col((t) => t.latency.internalMs ?? null), config: { unit: 'ms', displayNameFromDS: 'Kong latency' } },
       { name: 'upstreamLatency', type: FieldType.number, values: col((t) => t.latency.upstreamMs ?? null), config: { unit: 'ms', displayNameFromDS: 'Upstream latency' } },
       { name: 'error', type: FieldType.boolean, values: col((t) => t.error) },
+      { name: 'spanErrorCount', type: FieldType.number, values: col((t) => t.spanErrorCount ?? null), config: { displayNameFromDS: 'Span errors' } },
       { name: 'routeId', type: FieldType.string, values: col((t) => t.routeId ?? '') },
       { name: 'serviceId', type: FieldType.string, values: col((t) => t.serviceId ?? '') },
       { name: 'consumerId', type: FieldType.string, values: col((t) => t.consumerId ?? '') },

@@ -9,8 +9,18 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Icon, Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 import { formatDuration } from '../../../common/lifecycle/format';
 import { durationColor } from './colors';
-import { EdgeKey, LatencyRow, LifecycleView, MapNode, formatMs, isSubMetric } from './model';
-import { EDGE_LABELS, EDGE_TOOLTIPS, EMPTY_GROUP, UNMEASURED_TOOLTIP } from './texts';
+import {
+  EdgeKey,
+  LatencyRow,
+  LifecycleView,
+  MapNode,
+  MapNote,
+  RequestInfo,
+  TryNode,
+  formatMs,
+  isSubMetric,
+} from './model';
+import { EDGE_LABELS, EDGE_TOOLTIPS, EMPTY_GROUP, NOTE_PLACE, TRY_OUTCOME, UNMEASURED_TOOLTIP } from './texts';
 
 export interface LifecycleMapProps {
   view: LifecycleView;
@@ -24,6 +34,7 @@ export function LifecycleMap({ view, selectedSpanId, onSelectPlugin }: Lifecycle
   const styles = useStyles2(getStyles);
   return (
     <div className={styles.root} data-testid="lifecycle-map">
+      {view.info && <InfoLine info={view.info} />}
       <LatencyBreakdown rows={view.latency} kind={view.kind} traceCount={view.traceCount} />
       <div className={styles.flow} aria-label="Request lifecycle">
         <Endpoint label="Client" icon="user" />
@@ -46,7 +57,73 @@ export function LifecycleMap({ view, selectedSpanId, onSelectPlugin }: Lifecycle
         <Edge node={view.edges.clientIn} edgeKey="clientIn" />
         <Endpoint label="Client" icon="user" />
       </div>
+      {view.tries.length > 0 && <Tries tries={view.tries} />}
+      {view.notes.length > 0 && <Notes notes={view.notes} />}
     </div>
+  );
+}
+
+/** Status, the upstream's status as Kong's data proves it, route, and why the request failed. */
+function InfoLine({ info }: { info: RequestInfo }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.info} data-testid="request-info">
+      <span>Status {info.statusCode ?? 'none (no response sent)'}</span>
+      <span>Upstream status {info.upstreamStatus}</span>
+      {info.route && <span>Route {info.route}</span>}
+      {info.failure && <span className={styles.failure}>Failed: {info.failure}</span>}
+      {info.spanErrorCount ? (
+        <span>
+          {info.spanErrorCount} span error{info.spanErrorCount === 1 ? '' : 's'}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** The upstream tries between upstream in and upstream out: target, outcome and where the time went. */
+function Tries({ tries }: { tries: TryNode[] }) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  return (
+    <table className={styles.tries} aria-label="Upstream tries" data-testid="upstream-tries">
+      <thead>
+        <tr>
+          <th>Try</th>
+          <th>Target</th>
+          <th>Outcome</th>
+          <th>Time</th>
+          <th>Span</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tries.map((t) => (
+          <tr key={t.spanId || t.tryCount} data-testid={`try-${t.tryCount}`}>
+            <td>#{t.tryCount}</td>
+            <td>{[t.peerName, t.target].filter(Boolean).join(' ') || 'n/a'}</td>
+            <td>
+              {TRY_OUTCOME[t.outcome] ?? t.outcome}
+              {t.statusCode !== undefined ? ` (${t.statusCode})` : ''}
+            </td>
+            <td style={{ color: durationColor(theme, t.colorIndex) }}>{formatDuration(t.durationNs)}</td>
+            <td>{formatDuration(t.spanDurationNs)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Notes({ notes }: { notes: MapNote[] }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <ul className={styles.notes} aria-label="Not shown on the map" data-testid="map-notes">
+      {notes.map((n, i) => (
+        <li key={i}>
+          <strong>{NOTE_PLACE[n.at] ?? n.at}:</strong> {n.text}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -316,5 +393,27 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.secondary,
     fontSize: theme.typography.bodySmall.fontSize,
     gridColumn: '1 / span 2',
+  }),
+  info: css({
+    flex: '1 1 100%',
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(2),
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  failure: css({ color: theme.colors.error.text, fontWeight: theme.typography.fontWeightMedium }),
+  tries: css({
+    flex: '1 1 100%',
+    borderCollapse: 'collapse',
+    fontSize: theme.typography.bodySmall.fontSize,
+    'th, td': { padding: theme.spacing(0.25, 1.5, 0.25, 0), textAlign: 'left', whiteSpace: 'nowrap' },
+    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
+  }),
+  notes: css({
+    flex: '1 1 100%',
+    margin: 0,
+    paddingLeft: theme.spacing(2),
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
   }),
 });

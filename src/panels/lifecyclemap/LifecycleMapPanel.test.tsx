@@ -6,6 +6,9 @@ import { LifecycleMapPanel } from './LifecycleMapPanel';
 import { sampleSessionFrames, sampleTraceFrames } from '../testing/frames';
 import { panelProps } from '../testing/panelProps';
 import { readLifecycleFrames } from './model';
+import { buildTraceSummaryFrames } from '../../datasource/frames/summaryFrames';
+import { traceSummary } from '../../../common/lifecycle';
+import { enterpriseCase, kongCase, ossCase } from '../../../common/fixtures/kong-cases';
 
 describe('LifecycleMapPanel (trace summary)', () => {
   it('draws the latency breakdown rounded to 0.1 ms, with n/a for what Kong did not send', () => {
@@ -145,5 +148,30 @@ describe('readLifecycleFrames', () => {
       ok: false,
       error: 'lifecycle row 1 (access.key-auth) has unknown group "plugin"',
     });
+  });
+});
+
+describe('LifecycleMapPanel (retries and what open-source Kong does not span)', () => {
+  it('lists each try with its target, outcome and time, and says where the time went', () => {
+    const s = traceSummary('t', ossCase(kongCase('retry-after-connect-timeout')));
+    render(<LifecycleMapPanel {...panelProps(buildTraceSummaryFrames(s, 'A'), { variableName: 'spanId' })} />);
+    expect(screen.getByTestId('try-1')).toHaveTextContent('#1orders.internal 10.0.3.21:8080timed out (504)1s20µs');
+    expect(screen.getByTestId('try-2')).toHaveTextContent('#2orders.internal 10.0.3.22:8080answered39.47ms39.5ms');
+    expect(screen.getByTestId('edge-upstreamIn')).toHaveTextContent('1s');
+    expect(screen.getByTestId('request-info')).toHaveTextContent('Upstream status unknown');
+    expect(screen.getByTestId('request-info')).not.toHaveTextContent('Failed');
+    expect(screen.getByTestId('map-notes')).toHaveTextContent('upstream out: Includes the body_filter plugins');
+  });
+
+  it('says why the request failed and that the upstream never answered', () => {
+    const s = traceSummary('t', enterpriseCase(kongCase('retries-exhausted-502')));
+    render(<LifecycleMapPanel {...panelProps(buildTraceSummaryFrames(s, 'A'), { variableName: 'spanId' })} />);
+    const info = screen.getByTestId('request-info');
+    expect(info).toHaveTextContent('Status 502');
+    expect(info).toHaveTextContent('Upstream status none: no answer');
+    expect(info).toHaveTextContent('Failed: no answer from the upstream');
+    expect(info).toHaveTextContent('6 span errors');
+    expect(screen.getAllByText('connection refused')).toHaveLength(6);
+    expect(screen.queryByTestId('map-notes')).toBeNull(); // Enterprise spans cover every phase
   });
 });

@@ -43,6 +43,34 @@ export interface LatencyRow {
   maxMs?: number;
 }
 
+/** One upstream try (data source `tries` frame): target, outcome and where its time went. */
+export interface TryNode {
+  tryCount: number;
+  target: string;
+  peerName: string;
+  outcome: string;
+  statusCode?: number;
+  spanId: string;
+  spanDurationNs: number;
+  durationNs: number;
+  colorIndex: number;
+}
+
+/** A sentence the map shows at one place (e.g. work open-source Kong does not span). */
+export interface MapNote {
+  at: string;
+  text: string;
+}
+
+/** What Kong's data says about the request (trace mode). */
+export interface RequestInfo {
+  statusCode?: number;
+  upstreamStatus: string;
+  failure?: string;
+  spanErrorCount?: number;
+  route?: string;
+}
+
 export interface LifecycleView {
   kind: 'trace' | 'session';
   traceId?: string;
@@ -53,6 +81,9 @@ export interface LifecycleView {
   requestPlugins: MapNode[];
   responsePlugins: MapNode[];
   latency: LatencyRow[];
+  tries: TryNode[];
+  notes: MapNote[];
+  info?: RequestInfo;
 }
 
 export type ReadResult = { ok: true; view: LifecycleView } | { ok: false; error: string } | { ok: 'empty' };
@@ -150,9 +181,69 @@ export function readLifecycleFrames(series: DataFrame[] | undefined): ReadResult
     }
   }
 
+  const triesFrame = series?.find((f) => f.name === 'tries');
+  const tries: TryNode[] = [];
+  if (triesFrame) {
+    const bad = requireFields(triesFrame, [
+      'tryCount',
+      'target',
+      'outcome',
+      'spanId',
+      'spanDurationNs',
+      'durationNs',
+      'colorIndex',
+    ]);
+    if (bad) {
+      return { ok: false, error: bad };
+    }
+    for (let i = 0; i < triesFrame.length; i++) {
+      const t: TryNode = {
+        tryCount: num(at(triesFrame, 'tryCount', i)) ?? i + 1,
+        target: String(at(triesFrame, 'target', i) ?? ''),
+        peerName: String(at(triesFrame, 'peerName', i) ?? ''),
+        outcome: String(at(triesFrame, 'outcome', i) ?? 'unknown'),
+        spanId: String(at(triesFrame, 'spanId', i) ?? ''),
+        spanDurationNs: num(at(triesFrame, 'spanDurationNs', i)) ?? 0,
+        durationNs: num(at(triesFrame, 'durationNs', i)) ?? 0,
+        colorIndex: Math.max(0, Math.min(6, num(at(triesFrame, 'colorIndex', i)) ?? 0)),
+      };
+      const code = num(at(triesFrame, 'statusCode', i));
+      if (code !== undefined) {
+        t.statusCode = code;
+      }
+      tries.push(t);
+    }
+  }
+  const notes: MapNote[] = Array.isArray(custom.notes)
+    ? (custom.notes as unknown[]).flatMap((n) => {
+        const o = (n ?? {}) as Record<string, unknown>;
+        return typeof o.text === 'string' ? [{ at: String(o.at ?? ''), text: o.text }] : [];
+      })
+    : [];
+  let info: RequestInfo | undefined;
+  if (custom.info && typeof custom.info === 'object') {
+    const o = custom.info as Record<string, unknown>;
+    info = { upstreamStatus: typeof o.upstreamStatus === 'string' ? o.upstreamStatus : 'unknown' };
+    if (num(o.statusCode) !== undefined) {
+      info.statusCode = num(o.statusCode);
+    }
+    if (typeof o.failure === 'string') {
+      info.failure = o.failure;
+    }
+    if (num(o.spanErrorCount) !== undefined) {
+      info.spanErrorCount = num(o.spanErrorCount);
+    }
+    if (typeof o.route === 'string') {
+      info.route = o.route;
+    }
+  }
+
   return {
     ok: true,
     view: {
+      tries,
+      notes,
+      info,
       kind,
       traceId: typeof custom.traceId === 'string' ? custom.traceId : undefined,
       sessionId: typeof custom.sessionId === 'string' ? custom.sessionId : undefined,

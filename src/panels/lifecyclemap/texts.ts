@@ -23,3 +23,25 @@ export const UNMEASURED_TOOLTIP =
   'n/a: no span measured this step (Kong open source does not emit client read/write spans).';
 
 export const EMPTY_GROUP = 'No plugins were executed';
+
+/** How a try ended, in words (outcome values of common/api.ts UpstreamTryOutcome). */
+export const TRY_OUTCOME: Record<string, string> = {
+  answered: 'answered',
+  timeout: 'timed out',
+  refused: 'connection refused',
+  error: 'connection failed',
+  http_error: 'HTTP error',
+  aborted: 'client aborted',
+  unknown: 'unknown',
+};
+
+/** Where a map note is shown, in words. */
+export const NOTE_PLACE: Record<string, string> = {
+  clientOut: 'client out',
+  requestPlugins: 'request plugins',
+  upstreamIn: 'upstream in',
+  upstreamOut: 'upstream out',
+  responsePlugins: 'response plugins',
+  clientIn: 'client in',
+  total: 'total',
+};
