@@ -182,6 +182,11 @@ export function registerAnalysisRoutes(app: FastifyInstance, deps: AnalysisDeps)
   // The file is the body as sent (any content type), read as bytes so big numbers and the format survive.
   // Registered in its own context so the raw parser applies to this route only.
   void app.register(async (scope) => {
+    // Fastify's body-too-large error is a RangeError, which the API's handler reads as a 400: say 413 and the limit here.
+    scope.setErrorHandler((err: Error & { code?: string }, _req, reply) => {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, 'Payload Too Large', `the file is larger than the ${UPLOAD_MAX_BYTES} bytes an upload may have`);
+      throw err; // everything else: the API's error handler
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: UPLOAD_MAX_BYTES }, (_req, body, done) => done(null, body));
     scope.post('/api/v1/uploads', { bodyLimit: UPLOAD_MAX_BYTES }, (req, reply) =>

@@ -131,9 +131,9 @@ function parseJson(bytes: Uint8Array, where: string): unknown {
   } catch (e) {
     const msg = (e as Error).message;
     const m = /position (\d+)/.exec(msg);
-    if (!m) throw new UploadError(`${where}invalid JSON: ${msg}`);
+    if (!m && !/end of JSON/i.test(msg)) throw new UploadError(`${where}invalid JSON: ${msg}`);
     // report the position in the file as sent: quoting added two characters per number before it
-    const pos = Number(m[1]);
+    const pos = m ? Number(m[1]) : quoted.length;
     let shift = 0;
     for (const q of text.matchAll(BIG_NUMBER_FIELDS)) if (q.index! + q[0].length + shift + 2 <= pos) shift += 2;
     const at = pos - shift;
