@@ -1,5 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+
 import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, traceItem } from './testing';
+
+// The session page renders Grafana UI components; on a busy shared machine a test can take several seconds.
+jest.setTimeout(20_000);
 
 async function openTrace(api: ReturnType<typeof fakeApi>) {
   installDataSource(api);
