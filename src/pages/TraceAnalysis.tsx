@@ -29,10 +29,20 @@ export interface TraceAnalysisProps {
 
 type Loaded<T> = { for: string; value?: T; error?: string };
 
-export function TraceAnalysis({ api, sessionId, traceId, summary, compareTo, picking, onCompare, onPick }: TraceAnalysisProps) {
+export function TraceAnalysis({
+  api,
+  sessionId,
+  traceId,
+  summary,
+  compareTo,
+  picking,
+  onCompare,
+  onPick,
+}: TraceAnalysisProps) {
   const styles = useStyles2(getStyles);
   const [standing, setStanding] = useState<Loaded<TraceStanding>>();
-  const [comparison, setComparison] = useState<Loaded<TraceComparison & { typical?: { traceId: string; basis: string } }>>();
+  const [comparison, setComparison] =
+    useState<Loaded<TraceComparison & { typical?: { traceId: string; basis: string } }>>();
   const [groupBy, setGroupBy] = useState<'name' | 'plugin'>('name');
   const [stats, setStats] = useState<Loaded<TraceStatistics>>();
   const [downloadError, setDownloadError] = useState<string>();
@@ -57,7 +67,8 @@ export function TraceAnalysis({ api, sessionId, traceId, summary, compareTo, pic
     if (!compareTo) {
       return;
     }
-    const call = compareTo === 'typical' ? api.compareWithTypical(traceId, sessionId) : api.compareTraces(traceId, compareTo);
+    const call =
+      compareTo === 'typical' ? api.compareWithTypical(traceId, sessionId) : api.compareTraces(traceId, compareTo);
     call.then(
       (value) => setComparison({ for: compareKey, value }),
       (e) => setComparison({ for: compareKey, error: errorMessage(e) })
@@ -101,7 +112,13 @@ export function TraceAnalysis({ api, sessionId, traceId, summary, compareTo, pic
   return (
     <div className={styles.root}>
       <Stack direction="row" gap={1} wrap="wrap" alignItems="center">
-        <Button size="sm" variant="secondary" icon="exchange-alt" onClick={() => onCompare('typical')} disabled={compareTo === 'typical'}>
+        <Button
+          size="sm"
+          variant="secondary"
+          icon="exchange-alt"
+          onClick={() => onCompare('typical')}
+          disabled={compareTo === 'typical'}
+        >
           Compare with typical
         </Button>
         <Button size="sm" variant={picking ? 'primary' : 'secondary'} icon="search-plus" onClick={onPick}>
@@ -142,8 +159,8 @@ export function TraceAnalysis({ api, sessionId, traceId, summary, compareTo, pic
       )}
       {cmp?.value && (
         <p className={styles.note} data-testid="compare-summary">
-          Compared with {cmp.value.typical ? `the typical trace (median of the ${cmp.value.typical.basis})` : 'trace'} <code>{cmp.value.b.traceId}</code>;
-          Δ = this trace − the other.
+          Compared with {cmp.value.typical ? `the typical trace (median of the ${cmp.value.typical.basis})` : 'trace'}{' '}
+          <code>{cmp.value.b.traceId}</code>; Δ = this trace − the other.
         </p>
       )}
       {!summary && <LoadingPlaceholder text="Loading summary…" />}

@@ -8,7 +8,13 @@ import type { UploadResult } from '../../common/analysis/types';
 import { ROUTES } from './constants';
 import { PagesApi, errorMessage } from './useDebuggerApi';
 
-export function UploadTraceButton({ api, onUploaded }: { api: Pick<PagesApi, 'uploadTrace'>; onUploaded?: (r: UploadResult) => void }) {
+export function UploadTraceButton({
+  api,
+  onUploaded,
+}: {
+  api: Pick<PagesApi, 'uploadTrace'>;
+  onUploaded?: (r: UploadResult) => void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: UploadResult } | { error: string; file: string }>();
@@ -49,7 +55,8 @@ export function UploadTraceButton({ api, onUploaded }: { api: Pick<PagesApi, 'up
         <Alert severity="success" title="Trace uploaded" onRemove={() => setResult(undefined)}>
           <Stack direction="row" gap={1} alignItems="center">
             <span>
-              {result.ok.traceIds.length} trace{result.ok.traceIds.length === 1 ? '' : 's'} added to the Uploads session.
+              {result.ok.traceIds.length} trace{result.ok.traceIds.length === 1 ? '' : 's'} added to the Uploads
+              session.
             </span>
             <LinkButton size="sm" variant="secondary" href={ROUTES.session(result.ok.sessionId)}>
               Open

@@ -11,7 +11,10 @@ export function buildStatisticsFrame(stats: TraceStatistics, refId?: string): Da
   return createDataFrame({
     name: 'statistics',
     refId,
-    meta: { preferredVisualisationType: 'table', custom: { traceId: stats.traceId, groupBy: stats.groupBy, spanCount: stats.spanCount } },
+    meta: {
+      preferredVisualisationType: 'table',
+      custom: { traceId: stats.traceId, groupBy: stats.groupBy, spanCount: stats.spanCount },
+    },
     fields: [
       { name: 'name', type: FieldType.string, values: rows.map((r) => r.group) },
       { name: 'plugin', type: FieldType.string, values: rows.map((r) => r.plugin ?? '') },

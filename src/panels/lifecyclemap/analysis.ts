@@ -7,7 +7,13 @@ import type { NodeComparison, TraceComparison, TraceStanding } from '../../../co
 import { colorIndex } from '../../../common/lifecycle/color';
 import { EDGE_KEYS, LatencyRow, LifecycleView, MapNode } from './model';
 
-const LATENCY_OF: Record<string, string> = { total: 'totalMs', internal: 'internalMs', upstream: 'upstreamMs', thirdParty: 'thirdPartyMs', client: 'clientMs' };
+const LATENCY_OF: Record<string, string> = {
+  total: 'totalMs',
+  internal: 'internalMs',
+  upstream: 'upstreamMs',
+  thirdParty: 'thirdPartyMs',
+  client: 'clientMs',
+};
 
 /** The view of trace a with b's values beside each node; nodes of b only are added to their group, after a's. */
 export function withComparison(view: LifecycleView, c: TraceComparison, label = 'other'): LifecycleView {
@@ -23,7 +29,16 @@ export function withComparison(view: LifecycleView, c: TraceComparison, label = 
       if (r.group !== g || own.has(r.key) || r.presence !== 'onlyB') {
         continue;
       }
-      out.push({ key: r.key, label: r.label, group: g, phase: r.phase ?? '', spanId: '', measured: true, colorIndex: colorIndex(r.bNs ?? 0), compare: compareOf(r) });
+      out.push({
+        key: r.key,
+        label: r.label,
+        group: g,
+        phase: r.phase ?? '',
+        spanId: '',
+        measured: true,
+        colorIndex: colorIndex(r.bNs ?? 0),
+        compare: compareOf(r),
+      });
     }
     return out;
   };
@@ -57,11 +72,25 @@ export function withStanding(view: LifecycleView, s: TraceStanding): LifecycleVi
     if (!x || x.session.count === 0) {
       return n;
     }
-    return { ...n, standing: { abnormal: x.abnormal, count: x.session.count, p50Ns: x.session.p50Ns, p95Ns: x.session.p95Ns, percentile: x.session.percentile } };
+    return {
+      ...n,
+      standing: {
+        abnormal: x.abnormal,
+        count: x.session.count,
+        p50Ns: x.session.p50Ns,
+        p95Ns: x.session.p95Ns,
+        percentile: x.session.percentile,
+      },
+    };
   };
   const edges = { ...view.edges };
   for (const k of EDGE_KEYS) {
     edges[k] = annotate(edges[k]);
   }
-  return { ...view, edges, requestPlugins: view.requestPlugins.map(annotate), responsePlugins: view.responsePlugins.map(annotate) };
+  return {
+    ...view,
+    edges,
+    requestPlugins: view.requestPlugins.map(annotate),
+    responsePlugins: view.responsePlugins.map(annotate),
+  };
 }
