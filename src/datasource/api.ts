@@ -187,8 +187,9 @@ export class DebuggerApi {
   }
 
   /** Uploads one file (OTLP/JSON or protobuf, Konnect's export, our zip) into the tenant's Uploads session. */
-  uploadTrace(file: ArrayBuffer): Promise<UploadResult> {
+  uploadTrace(file: Blob): Promise<UploadResult> {
     // Its own proxy route (plugin.json `uploads`, no Editor role): a Grafana Viewer may upload, as in Konnect.
+    // A Blob (a File is one) is the body type Grafana's fetch sends as is; other objects it would serialise.
     return this.request<UploadResult>('upload trace', { url: '', method: 'POST', data: file, headers: { 'Content-Type': 'application/octet-stream' } }, 'uploads');
   }
 

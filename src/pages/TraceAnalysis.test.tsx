@@ -98,17 +98,13 @@ describe('Upload trace on the Sessions page', () => {
     renderApp('/');
     await screen.findByRole('table', { name: 'Sessions' });
     const file = new File(['{"resourceSpans":[]}'], 'trace.json', { type: 'application/json' });
-    if (!file.arrayBuffer) {
-      (file as unknown as { arrayBuffer: () => Promise<ArrayBuffer> }).arrayBuffer = async () =>
-        new TextEncoder().encode('{"resourceSpans":[]}').buffer as ArrayBuffer;
-    }
     fireEvent.change(screen.getByTestId('upload-trace-input'), { target: { files: [file] } });
     expect(await screen.findByText('1 trace added to the Uploads session.')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: /Open/ })).toHaveAttribute(
       'href',
       '/a/kongdbg-debugger-app/sessions/uploads-default'
     );
-    expect(api.uploadTrace).toHaveBeenCalledTimes(1);
+    expect(api.uploadTrace).toHaveBeenCalledWith(file);
     expect(api.listSessions).toHaveBeenCalledTimes(2); // refreshed
   });
 
@@ -122,7 +118,6 @@ describe('Upload trace on the Sessions page', () => {
     renderApp('/');
     await screen.findByRole('table', { name: 'Sessions' });
     const file = new File(['{"a":'], 'bad.json');
-    (file as unknown as { arrayBuffer: () => Promise<ArrayBuffer> }).arrayBuffer = async () => new ArrayBuffer(5);
     fireEvent.change(screen.getByTestId('upload-trace-input'), { target: { files: [file] } });
     expect(
       await screen.findByText('cannot read the uploaded file: invalid JSON at line 1, column 6')

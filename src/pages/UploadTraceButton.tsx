@@ -25,7 +25,7 @@ export function UploadTraceButton({
     }
     setBusy(true);
     try {
-      const r = await api.uploadTrace(await file.arrayBuffer());
+      const r = await api.uploadTrace(file);
       setResult({ ok: r });
       onUploaded?.(r);
     } catch (e) {
