@@ -5,6 +5,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { ENTERPRISE_TRACE_ID, enterpriseTraceFixture } from '../../common/spans/testing';
 import { startServer, type RunningServer } from '../app';
 import { SqliteTokenStore } from '../auth/tokens-sqlite';
+import { createTestDatabase } from '../testing/pg';
 import { encodeTraceJson } from '../otlp/encode-json';
 import { kongRequest, loadFixture, tracesPayload } from '../testing/otlp-builders';
 
@@ -34,10 +35,10 @@ async function otlp(srv: RunningServer, signal: 'traces' | 'logs', doc: unknown,
   return (await fetch(`${srv.otlpUrl}/v1/${signal}`, { method: 'POST', headers, body: JSON.stringify(doc) })).status;
 }
 
-async function freshServer(): Promise<RunningServer> {
+async function freshServer(databaseUrl?: string): Promise<RunningServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-analysis-'));
   dirs.push(dir);
-  const s = await startServer({ dataDir: dir, port: 0, otlpPort: 0 });
+  const s = await startServer({ dataDir: dir, port: 0, otlpPort: 0, databaseUrl });
   servers.push(s);
   return s;
 }
@@ -107,6 +108,24 @@ describe('download and upload', () => {
       expect((await get(`/traces/${traceId}/summary`, undefined, viaUpload)).body).toEqual(original.body);
       const detail = (await get(`/traces/${traceId}`, undefined, viaUpload)).body;
       expect(detail.resource).toEqual((await get(`/traces/${traceId}`)).body.resource);
+    }
+  });
+
+  it('uploads to a server on PostgreSQL give the identical Summary too, logs included', async () => {
+    const db = await createTestDatabase();
+    try {
+      const pg = await freshServer(db.url);
+      for (const traceId of [OSS_TRACE_ID, ENTERPRISE_TRACE_ID]) {
+        const zip = await get(`/traces/${traceId}/export?format=zip`);
+        expect((await upload(zip.bytes, undefined, pg)).body).toMatchObject({ sessionId: 'uploads-default', traceIds: [traceId] });
+        expect((await get(`/traces/${traceId}/summary`, undefined, pg)).body).toEqual((await get(`/traces/${traceId}/summary`)).body);
+      }
+      expect((await get('/sessions/uploads-default', undefined, pg)).body).toMatchObject({ name: 'Uploads', traceCount: 2 });
+      expect((await get(`/sessions/uploads-default/logs?traceId=${OSS_TRACE_ID}`, undefined, pg)).body.logs.length).toBeGreaterThanOrEqual(2);
+      await pg.close();
+      servers.splice(servers.indexOf(pg), 1);
+    } finally {
+      await db.drop();
     }
   });
 
