@@ -10,7 +10,8 @@ import { need } from '../auth/hooks';
 import { encodeLogsJson, encodeTraceJson } from '../otlp/encode-json';
 import { tenantOf } from '../sessions/manager';
 import type { Store, TraceRow } from '../store/types';
-import { parseUpload, UploadError } from '../uploads/parse';
+import { UploadError } from '../uploads/parse';
+import { parseUploadOffThread } from '../uploads/parse-in-worker';
 import { storeUpload, UploadConflictError } from '../uploads/store-upload';
 import { BadRequestError, normaliseTraceId } from './params';
 
@@ -195,7 +196,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, deps: AnalysisDeps)
         const who = need(req, 'read');
         const body = req.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new UploadError('send the file as the request body (e.g. curl --data-binary @trace.json)');
-        const parsed = parseUpload(body);
+        const parsed = await parseUploadOffThread(body);
         const result = await storeUpload(store, parsed, who.tenant, Date.now());
         await audit.record({
           tenant: who.tenant,
