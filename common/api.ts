@@ -347,3 +347,6 @@ export interface Health {
   uptimeSeconds: number;
   runningSessions: number;
 }
+
+/** Trace analyses (compare, abnormal steps, statistics) and uploads: shapes in common/analysis/types.ts. */
+export type { NodeComparison, NodeStanding, SpanStatisticsRow, TraceComparison, TraceStanding, TraceStatistics, UploadResult } from './analysis/types';

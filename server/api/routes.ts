@@ -15,6 +15,7 @@ import { LogKeyUnavailableError } from '../crypto/errors';
 import { StoreUnavailableError } from '../store/errors';
 import type { Store } from '../store/types';
 import { BadRequestError, normaliseTraceId, parseLogFilters, parseTraceFilters } from './params';
+import { registerAnalysisRoutes } from './analysis-routes';
 
 export interface ApiDeps {
   store: Store;
@@ -189,6 +190,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (spans.length === 0) throw new NotFoundError(`no stored trace with id ${traceId}`);
     return traceSummary(traceId, spans);
   });
+
+  registerAnalysisRoutes(app, { store, audit });
 
   function tokenStore() {
     if (!deps.auth.tokens) throw new BadRequestError('this server runs without token management (started with --no-auth)');

@@ -1,4 +1,4 @@
-export type AuditAction = 'session.create' | 'session.stop' | 'session.delete' | 'token.create' | 'token.revoke';
+export type AuditAction = 'session.create' | 'session.stop' | 'session.delete' | 'token.create' | 'token.revoke' | 'trace.upload';
 
 export interface AuditEntry {
   id: number;

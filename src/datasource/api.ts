@@ -16,6 +16,7 @@ import type {
   TraceSummary,
   ValidateExpressionResponse,
 } from '../../common/api';
+import type { TraceComparison, TraceStanding, TraceStatistics, UploadResult } from '../../common/analysis/types';
 import type { Entities } from './types';
 
 /**
@@ -35,7 +36,16 @@ export const API_PATHS = {
   trace: (traceId: string) => `v1/traces/${enc(traceId)}`,
   traceSummary: (traceId: string) => `v1/traces/${enc(traceId)}/summary`,
   validateExpression: () => 'v1/expressions/validate',
+  compare: (a: string, b: string) => `v1/traces/${enc(a)}/compare/${enc(b)}`,
+  abnormal: (traceId: string) => `v1/traces/${enc(traceId)}/abnormal`,
+  statistics: (traceId: string) => `v1/traces/${enc(traceId)}/statistics`,
+  exportTrace: (traceId: string) => `v1/traces/${enc(traceId)}/export`,
+  /** through the `uploads` proxy route (see uploadTrace), not `api` */
+  uploads: () => 'v1/uploads',
 };
+
+/** "Compare with a typical trace": the comparison plus which trace was picked and from what. */
+export type TypicalComparison = TraceComparison & { typical: { traceId: string; sessionId: string; basis: 'route' | 'session'; routeId?: string } };
 
 function enc(segment: string): string {
   return encodeURIComponent(segment);
@@ -155,16 +165,45 @@ export class DebuggerApi {
     return this.request<Entities>('list entities', { url: API_PATHS.entities() });
   }
 
+  compareTraces(a: string, b: string): Promise<TraceComparison> {
+    return this.request<TraceComparison>('compare traces', { url: API_PATHS.compare(a, b) });
+  }
+
+  compareWithTypical(traceId: string, sessionId?: string): Promise<TypicalComparison> {
+    return this.request<TypicalComparison>('compare with a typical trace', { url: API_PATHS.compare(traceId, 'typical'), params: toParams({ sessionId }) });
+  }
+
+  getAbnormal(traceId: string, sessionId?: string): Promise<TraceStanding> {
+    return this.request<TraceStanding>('get abnormal steps', { url: API_PATHS.abnormal(traceId), params: toParams({ sessionId }) });
+  }
+
+  getStatistics(traceId: string, groupBy?: 'name' | 'plugin'): Promise<TraceStatistics> {
+    return this.request<TraceStatistics>('get trace statistics', { url: API_PATHS.statistics(traceId), params: toParams({ groupBy }) });
+  }
+
+  /** The trace as a file: OTLP/JSON (`json`) or a zip with its logs; the caller saves the blob. */
+  exportTrace(traceId: string, format: 'json' | 'zip'): Promise<Blob> {
+    return this.request<Blob>('download trace', { url: API_PATHS.exportTrace(traceId), params: { format }, responseType: 'blob' });
+  }
+
+  /** Uploads one file (OTLP/JSON or protobuf, Konnect's export, our zip) into the tenant's Uploads session. */
+  uploadTrace(file: Blob): Promise<UploadResult> {
+    // Its own proxy route (plugin.json `uploads`, no Editor role): a Grafana Viewer may upload, as in Konnect.
+    // A Blob (a File is one) is the body type Grafana's fetch sends as is; other objects it would serialise.
+    return this.request<UploadResult>('upload trace', { url: '', method: 'POST', data: file, headers: { 'Content-Type': 'application/octet-stream' } }, 'uploads');
+  }
+
   health(): Promise<Health> {
     return this.request<Health>('health check', { url: API_PATHS.health() });
   }
 
-  private async request<T>(what: string, opts: BackendSrvRequest): Promise<T> {
+  /** `route`: the plugin.json proxy route; `api` reaches `<server>/api`, `uploads` `<server>/api/v1/uploads` */
+  private async request<T>(what: string, opts: BackendSrvRequest, route: 'api' | 'uploads' = 'api'): Promise<T> {
     try {
       const response = await lastValueFrom(
         getBackendSrv().fetch<T>({
           ...opts,
-          url: `${this.proxyUrl}/api/${opts.url}`,
+          url: opts.url ? `${this.proxyUrl}/${route}/${opts.url}` : `${this.proxyUrl}/${route}`,
           // We show errors where they happen (query error, form message), not as global toasts.
           showErrorAlert: false,
         })

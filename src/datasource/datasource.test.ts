@@ -98,6 +98,46 @@ describe('KongDebuggerDataSource.query', () => {
     expect(frame.fields.find((f: { name: string }) => f.name === 'spanID').config.links[0].internal.query.sessionId).toBe('sess-1');
   });
 
+  it('trace with a session → abnormal steps become span warnings in the trace view', async () => {
+    // 20 copies of the enterprise trace whose key-auth took 100..119 µs: the original's 1 ms is above the session's p95
+    const copies = Array.from({ length: 20 }, (_, i) => ({
+      ...ENT,
+      traceId: (i + 1).toString(16).padStart(32, '0'),
+      spans: ENT.spans.map((sp) =>
+        sp.name === 'kong.access.plugin.key-auth'
+          ? { ...sp, endTimeUnixNano: (BigInt(sp.startTimeUnixNano) + BigInt(100_000 + i * 1000)).toString(), durationNs: 100_000 + i * 1000 }
+          : sp
+      ),
+    }));
+    const { ds } = setup({ traces: { 'sess-1': [ENT, ...copies] } });
+    const res = await ds.query(request({ queryType: 'trace', traceId: ENT.traceId, sessionId: 'sess-1' }));
+    const frame = res.data[0];
+    const ids = frame.fields.find((f: { name: string }) => f.name === 'spanID').values;
+    const warnings = frame.fields.find((f: { name: string }) => f.name === 'warnings').values;
+    const keyAuth = ids.indexOf('a00000000000000c');
+    expect(warnings[keyAuth]).toEqual([
+      "Abnormal step: key-auth took 1ms, above the session's p95 (p50 110µs, p95 119µs; percentile 100 of 21 traces)",
+    ]);
+    expect(warnings.filter((w: unknown) => w !== undefined)).toHaveLength(1);
+  });
+
+  it('statistics → a table of span names sorted by self time', async () => {
+    const { ds, server } = setup();
+    const res = await ds.query(request({ queryType: 'statistics', traceId: ENT.traceId, groupBy: 'plugin' }));
+    const frame = res.data[0];
+    expect(frame.name).toBe('statistics');
+    expect(frame.meta.preferredVisualisationType).toBe('table');
+    const col = (n: string) => frame.fields.find((f: { name: string }) => f.name === n);
+    expect(col('name').values[0]).toBe('kong.read_headers_from_upstream');
+    expect(col('self').values[0]).toBe(20_000_000);
+    expect(col('self').config.unit).toBe('ns');
+    const row = col('name').values.indexOf('plugin rate-limiting-advanced');
+    expect([col('count').values[row], col('self').values[row], col('phase').values[row]]).toEqual([2, 450_000, 'access,header_filter']);
+    expect(server.calls.at(-1)).toMatchObject({ path: `v1/traces/${ENT.traceId}/statistics`, params: { groupBy: 'plugin' } });
+    const missing = await ds.query(request({ queryType: 'statistics' }));
+    expect(missing.errors?.[0].message).toBe('Statistics are per trace: set a trace id.');
+  });
+
   it('logs → log-lines for one span ($spanId), levels from a multi-value variable, no time bounds', async () => {
     const { ds, server } = setup();
     const res = await ds.query(

@@ -16,6 +16,7 @@ import type { DsRef } from './frames/links';
 import { buildLogsFrame } from './frames/logsFrame';
 import { buildSessionsFrame } from './frames/sessionsFrame';
 import { buildSessionSummaryFrames, buildTraceSummaryFrames } from './frames/summaryFrames';
+import { buildStatisticsFrame } from './frames/statisticsFrame';
 import { buildTraceFrame } from './frames/traceFrame';
 import { buildTracesFrame } from './frames/tracesFrame';
 import { DEFAULT_QUERY, type KongDebuggerOptions, type KongDebuggerQuery } from './types';
@@ -108,7 +109,12 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       }
       case 'trace': {
         const traceId = required(q.traceId, 'A trace query needs a trace id.');
-        return [buildTraceFrame(await this.api.getTrace(traceId), { ds, refId: q.refId, sessionId: q.sessionId || undefined })];
+        // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
+        const [trace, standing] = await Promise.all([
+          this.api.getTrace(traceId),
+          q.sessionId ? this.api.getAbnormal(traceId, q.sessionId).catch(() => undefined) : undefined,
+        ]);
+        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing })];
       }
       case 'logs': {
         const sessionId = required(q.sessionId, 'Logs are stored per session: pick one (or set the $session variable).');
@@ -131,6 +137,10 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
           return buildSessionSummaryFrames(await this.api.getSessionSummary(q.sessionId), q.refId);
         }
         throw new QueryInputError('A summary needs a trace id or a session.');
+      case 'statistics': {
+        const traceId = required(q.traceId, 'Statistics are per trace: set a trace id.');
+        return [buildStatisticsFrame(await this.api.getStatistics(traceId, q.groupBy), q.refId)];
+      }
       default:
         throw new QueryInputError(`Unknown query type "${String((q as { queryType?: unknown }).queryType)}".`);
     }

@@ -46,8 +46,14 @@ describe('plugin.json files', () => {
   it('the data source proxies every method to <url>/api with the bearer token', () => {
     const ds = JSON.parse(read('src/datasource/plugin.json'));
     expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
-    expect(ds.routes.map((r: { method: string }) => r.method).sort()).toEqual(['DELETE', 'GET', 'POST']);
-    for (const route of ds.routes) {
+    const api = ds.routes.filter((r: { path: string }) => r.path === 'api');
+    expect(api.map((r: { method: string }) => r.method).sort()).toEqual(['DELETE', 'GET', 'POST']);
+    // Uploads have their own POST route without reqRole: a Grafana Viewer may upload a trace to view it (as in Konnect).
+    const uploads = ds.routes.filter((r: { path: string }) => r.path !== 'api');
+    expect(uploads).toEqual([
+      { path: 'uploads', method: 'POST', url: '{{ .JsonData.url }}/api/v1/uploads', headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.apiToken }}' }] },
+    ]);
+    for (const route of api) {
       expect(route).toMatchObject({
         path: 'api',
         url: '{{ .JsonData.url }}/api',

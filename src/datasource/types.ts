@@ -2,7 +2,7 @@ import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
 
 export const DATASOURCE_TYPE = 'kongdbg-debugger-datasource';
 
-export type KongQueryType = 'sessions' | 'traces' | 'trace' | 'logs' | 'summary';
+export type KongQueryType = 'sessions' | 'traces' | 'trace' | 'logs' | 'summary' | 'statistics';
 
 export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; description: string }> = [
   { value: 'sessions', label: 'Sessions', description: 'Debug sessions and their status' },
@@ -10,6 +10,7 @@ export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; d
   { value: 'trace', label: 'Trace', description: 'One trace as a span tree (trace view)' },
   { value: 'logs', label: 'Logs', description: "A session's dataplane logs, optionally of one trace or span" },
   { value: 'summary', label: 'Summary', description: 'Lifecycle map and latency breakdown of a trace or a session' },
+  { value: 'statistics', label: 'Statistics', description: 'Per-trace span statistics with self time (table)' },
 ];
 
 /**
@@ -33,6 +34,8 @@ export interface KongDebuggerQuery extends DataQuery {
   serviceId?: string;
   errorsOnly?: boolean;
   limit?: number;
+  /** statistics: one row per span name (default) or per plugin over its phases */
+  groupBy?: 'name' | 'plugin';
 }
 
 export const DEFAULT_QUERY: Partial<KongDebuggerQuery> = { queryType: 'traces', limit: 100 };

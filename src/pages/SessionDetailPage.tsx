@@ -17,6 +17,7 @@ import { ROUTES } from './constants';
 import { STATUS_COLOR, STATUS_LABEL, isActive, ruleText, timeLeft } from './format';
 import { logsModel, sessionSummaryView, traceSummaryView } from './summaryView';
 import { TracesTable } from './TracesTable';
+import { TraceAnalysis } from './TraceAnalysis';
 import { PagesApi, errorMessage, useDebuggerApi } from './useDebuggerApi';
 import { useNow } from './useNow';
 
@@ -57,6 +58,9 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
   const [traceMapOf, setTraceMapOf] = useState<{ traceId: string; result: ReadResult }>();
   const [logs, setLogs] = useState<LogRecord[]>();
   const [logsError, setLogsError] = useState<string>();
+  // compare mode: 'typical' or the trace picked in the table
+  const [compareTo, setCompareTo] = useState<string>();
+  const [picking, setPicking] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -188,7 +192,16 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
           api={api}
           sessionId={sessionId}
           selectedTraceId={traceId}
-          onSelect={(t) => setSelected(t.traceId === traceId ? undefined : t)}
+          onSelect={(t) => {
+            if (picking && traceId && t.traceId !== traceId) {
+              setCompareTo(t.traceId);
+              setPicking(false);
+              return;
+            }
+            setCompareTo(undefined);
+            setPicking(false);
+            setSelected(t.traceId === traceId ? undefined : t);
+          }}
           reloadKey={tick}
         />
       </section>
@@ -208,7 +221,19 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
               </Button>
             </Stack>
           </Stack>
-          <SummaryBlock result={traceMap} emptyText="No summary for this trace." />
+          <TraceAnalysis
+            api={api}
+            sessionId={sessionId}
+            traceId={selected.traceId}
+            summary={traceMap}
+            compareTo={compareTo}
+            picking={picking}
+            onCompare={(to) => {
+              setCompareTo(to);
+              setPicking(false);
+            }}
+            onPick={() => setPicking((p) => !p)}
+          />
         </section>
       )}
 

@@ -9,6 +9,7 @@ import { ROUTES } from './constants';
 import { STATUS_COLOR, STATUS_LABEL, isActive, ruleText, timeLeft } from './format';
 import { PagesApi, errorMessage, useDebuggerApi } from './useDebuggerApi';
 import { useNow } from './useNow';
+import { UploadTraceButton } from './UploadTraceButton';
 
 export function SessionsPage() {
   const { api, error: apiError, loading } = useDebuggerApi();
@@ -79,6 +80,7 @@ export function SessionsList({ api }: { api: PagesApi }) {
           <Button variant="secondary" icon="sync" onClick={refresh}>
             Refresh
           </Button>
+          <UploadTraceButton api={api} onUploaded={refresh} />
           <LinkButton icon="plus" href={ROUTES.newSession}>
             New session
           </LinkButton>

@@ -5,6 +5,7 @@ import { setDataSourceSrv } from '@grafana/runtime';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
 import type { Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
+import type { TraceComparison, TraceStanding, TraceStatistics } from '../../common/analysis/types';
 import App from '../components/App/App';
 import { BASE_URL, DATASOURCE_TYPE } from './constants';
 import type { PagesApi } from './useDebuggerApi';
@@ -115,6 +116,47 @@ export const sessionSummary: SessionSummary = {
   },
 };
 
+export const OTHER_TRACE_ID = 'fedcba9876543210fedcba9876543210';
+
+/** key-auth above the session's p95 (the trace's 412 µs against p95 300 µs) */
+export const standing: TraceStanding = {
+  traceId: TRACE_ID,
+  sessionId: 's1',
+  sessionTraceCount: 40,
+  minSamples: 20,
+  nodes: [
+    { key: 'access.key-auth', label: 'key-auth', group: 'request', phase: 'access', durationNs: 412_000, spanId: 'aaaaaaaaaaaaaaaa', session: { count: 40, p50Ns: 200_000, p95Ns: 300_000, percentile: 100 }, abnormal: true },
+    { key: 'upstreamOut', label: 'Upstream out', group: 'edge', durationNs: 25_400_000, session: { count: 40, p50Ns: 20_000_000, p95Ns: 26_000_000, percentile: 90 }, abnormal: false },
+  ],
+  abnormalKeys: ['access.key-auth'],
+};
+
+export const statistics: TraceStatistics = {
+  traceId: TRACE_ID,
+  groupBy: 'name',
+  spanCount: 2,
+  selfTotalNs: 29_460_000,
+  rows: [
+    { group: 'kong.read_headers_from_upstream', count: 1, totalNs: 25_000_000, selfNs: 25_000_000, minNs: 25_000_000, avgNs: 25_000_000, maxNs: 25_000_000, selfPercent: 84.9 },
+    { group: 'kong.access.plugin.key-auth', plugin: 'key-auth', phase: 'access', count: 1, totalNs: 412_000, selfNs: 412_000, minNs: 412_000, avgNs: 412_000, maxNs: 412_000, selfPercent: 1.4 },
+  ],
+};
+
+/** this trace against a faster one that also ran cors */
+export const comparison: TraceComparison = {
+  a: { traceId: TRACE_ID, dialect: 'enterprise', startTimeUnixNano: '1764000000000000000', latency: { totalMs: 29.46 }, sessionIds: ['s1'] },
+  b: { traceId: OTHER_TRACE_ID, dialect: 'enterprise', startTimeUnixNano: '1764000001000000000', latency: { totalMs: 20 }, sessionIds: ['s1'] },
+  latency: [{ metric: 'totalMs', label: 'Total', aMs: 29.46, bMs: 20, diffMs: 9.46 }],
+  nodes: [
+    { key: 'clientOut', label: 'Client out', group: 'edge', presence: 'both', aNs: 52_000, bNs: 50_000, diffNs: 2_000 },
+    { key: 'access.key-auth', label: 'key-auth', group: 'request', phase: 'access', presence: 'both', aNs: 412_000, bNs: 112_000, diffNs: 300_000, aSpanId: 'aaaaaaaaaaaaaaaa' },
+    { key: 'access.cors', label: 'cors', group: 'request', phase: 'access', presence: 'onlyB', bNs: 40_000, bSpanId: 'bbbbbbbbbbbbbbbb' },
+    { key: 'upstreamIn', label: 'Upstream in', group: 'edge', presence: 'both', aNs: 1_200_000, bNs: 1_200_000, diffNs: 0 },
+    { key: 'upstreamOut', label: 'Upstream out', group: 'edge', presence: 'both', aNs: 25_400_000, bNs: 17_000_000, diffNs: 8_400_000 },
+  ],
+  spans: [{ name: 'kong.read_headers_from_upstream', occurrence: 1, aNs: 25_000_000, bNs: 16_600_000, diffNs: 8_400_000 }],
+};
+
 export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): { [K in keyof PagesApi]: jest.Mock } {
   return {
     listSessions: jest.fn().mockResolvedValue([session()]),
@@ -130,6 +172,12 @@ export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): 
     listEntities: jest
       .fn()
       .mockResolvedValue({ routes: [{ id: 'route-1', name: 'orders' }], services: [{ id: 'svc-1', name: 'shop' }] }),
+    getAbnormal: jest.fn().mockResolvedValue(standing),
+    getStatistics: jest.fn().mockResolvedValue(statistics),
+    compareTraces: jest.fn().mockResolvedValue(comparison),
+    compareWithTypical: jest.fn().mockResolvedValue({ ...comparison, typical: { traceId: OTHER_TRACE_ID, sessionId: 's1', basis: 'route', routeId: 'route-1' } }),
+    exportTrace: jest.fn().mockResolvedValue(new Blob(['{}'])),
+    uploadTrace: jest.fn().mockResolvedValue({ sessionId: 'uploads-default', traceIds: [TRACE_ID], spans: 12, logs: 0 }),
     ...over,
   };
 }

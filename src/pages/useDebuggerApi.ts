@@ -21,6 +21,12 @@ export type PagesApi = Pick<
   | 'getSessionSummary'
   | 'listLogs'
   | 'listEntities'
+  | 'compareTraces'
+  | 'compareWithTypical'
+  | 'getAbnormal'
+  | 'getStatistics'
+  | 'exportTrace'
+  | 'uploadTrace'
 >;
 
 export interface ApiState {

@@ -138,7 +138,9 @@ export async function startHarness(opts: {
       req.on('end', async () => {
         try {
           const body = chunks.length ? Buffer.concat(chunks) : undefined;
-          const r = await fetch(`${target.url}/${tail.join('/')}${u.search}`, {
+          // Grafana joins the route URL and the rest of the path without adding a slash when the rest is empty.
+          const restPath = tail.join('/');
+          const r = await fetch(`${target.url}${restPath ? `/${restPath}` : ''}${u.search}`, {
             method,
             headers: {
               ...(body ? { 'content-type': req.headers['content-type'] ?? 'application/json' } : {}),

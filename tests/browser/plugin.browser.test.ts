@@ -262,4 +262,59 @@ d('built plugin in a real browser against the live backend', () => {
       expect(harness.proxied.length).toBeGreaterThan(0);
     });
   }
+
+  it('compares a trace with the typical one on the map, with abnormal flags, statistics and an upload', async () => {
+    await page.evaluate(
+      (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
+      { path: `/sessions/${sessionId}`, mode: 'light' }
+    );
+    const traces = page.getByRole('table', { name: 'Traces' });
+    await traces.getByText(traceId).click();
+    const trace = page.getByRole('region', { name: 'Trace summary' });
+    await trace.getByTestId('lifecycle-map').waitFor();
+    // the statistics table of the same trace, from the backend
+    const stats = trace.getByRole('table', { name: 'Span statistics' });
+    await stats.waitFor();
+    const expected = await rest<{ rows: Array<{ group: string }> }>(server.apiUrl, `traces/${traceId}/statistics`);
+    await expect(stats.getByRole('row').nth(1).textContent()).resolves.toContain(expected.rows[0].group);
+
+    await trace.getByRole('button', { name: /Compare with typical/ }).click();
+    await trace.getByTestId('compare-summary').waitFor();
+    const cmp = await rest<{ typical: { traceId: string }; nodes: Array<{ key: string; presence: string; diffNs?: number }> }>(
+      server.apiUrl,
+      `traces/${traceId}/compare/typical?sessionId=${sessionId}`
+    );
+    await expect(trace.getByTestId('compare-summary').textContent()).resolves.toContain(cmp.typical.traceId);
+    // every node of the comparison is drawn with both values (or marked as one trace's only)
+    for (const n of cmp.nodes) {
+      const line = trace.getByTestId(`compare-${n.key}`);
+      await line.waitFor();
+      const text = (await line.textContent()) ?? '';
+      if (n.presence === 'both') {
+        expect(text).toMatch(/^vs .+ [+−±]/);
+      } else {
+        expect(text).toMatch(n.presence === 'onlyA' ? /only in this trace/ : /only in the other/);
+      }
+    }
+    await expect(trace.getByTestId('latency-diff-total').isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-light.png'), fullPage: true });
+
+    // Upload the exported trace from the Sessions page: through the data source's `uploads` proxy route.
+    const exported = await fetch(`${server.apiUrl}/api/v1/traces/${traceId}/export`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const file = path.join(tmp, `trace-${traceId}.json`);
+    fs.writeFileSync(file, Buffer.from(await exported.arrayBuffer()));
+    await page.evaluate(
+      (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
+      { path: '/', mode: 'light' }
+    );
+    await page.getByRole('table', { name: 'Sessions' }).waitFor();
+    await page.getByTestId('upload-trace-input').setInputFiles(file);
+    await page.getByText('1 trace added to the Uploads session.').waitFor();
+    await page.getByRole('table', { name: 'Sessions' }).getByText('Uploads').waitFor();
+    expect(harness.proxied.filter((c) => c.path.endsWith('/uploads'))).toEqual([
+      { method: 'POST', path: '/api/datasources/proxy/uid/kongdbg-ds/uploads', status: 201 },
+    ]);
+    expect(harness.proxied.filter((c) => c.status >= 400)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -171,6 +171,24 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </>
       )}
 
+      {queryType === 'statistics' && (
+        <InlineFieldRow>
+          <InlineField label="Trace id" labelWidth={LABEL_WIDTH}>
+            <Input aria-label="Trace id" width={40} {...text('traceId')} />
+          </InlineField>
+          <InlineField label="Group by" labelWidth={10} tooltip="span name, or plugin (all phases of a plugin in one row)">
+            <RadioButtonGroup<'name' | 'plugin'>
+              options={[
+                { value: 'name', label: 'Span name' },
+                { value: 'plugin', label: 'Plugin' },
+              ]}
+              value={query.groupBy ?? 'name'}
+              onChange={(v) => update({ groupBy: v === 'plugin' ? 'plugin' : undefined }, true)}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
       {queryType === 'summary' && (
         <InlineFieldRow>
           <InlineField label="Trace id" labelWidth={LABEL_WIDTH} tooltip="One trace's map; leave empty for the session's aggregate">

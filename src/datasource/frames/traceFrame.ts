@@ -1,5 +1,7 @@
 import { createDataFrame, FieldType, type DataFrame, type TraceKeyValuePair, type TraceLog } from '@grafana/data';
 import type { AttributeValue, Span, TraceDetail } from '../../../common/api';
+import type { TraceStanding } from '../../../common/analysis/types';
+import { formatDuration } from '../../../common/lifecycle/format';
 import { displayValue, internalLink, nsToMs, type DsRef } from './links';
 
 /** OTLP SpanKind numbers → the strings Grafana's trace view shows (TraceSpanRow.kind). 0 (unspecified) has none. */
@@ -36,6 +38,24 @@ export interface TraceFrameOptions {
   refId?: string;
   /** when known, span links to the session's logs are added (logs are stored per session) */
   sessionId?: string;
+  /** abnormal steps of the trace in that session: their spans get a warning in the span details */
+  standing?: TraceStanding;
+}
+
+/** Span id → the trace view's span warnings for lifecycle nodes above the session's p95. */
+export function abnormalWarnings(standing: TraceStanding | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of standing?.nodes ?? []) {
+    if (!n.abnormal || !n.spanId) {
+      continue;
+    }
+    const s = n.session;
+    const route = n.route ? `; route: p50 ${formatDuration(n.route.p50Ns)}, p95 ${formatDuration(n.route.p95Ns)}` : '';
+    out.set(n.spanId, [
+      `Abnormal step: ${n.label} took ${formatDuration(n.durationNs)}, above the session's p95 (p50 ${formatDuration(s.p50Ns)}, p95 ${formatDuration(s.p95Ns)}; percentile ${s.percentile} of ${s.count} traces${route})`,
+    ]);
+  }
+  return out;
 }
 
 /**
@@ -46,6 +66,7 @@ export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): Da
   const spans = [...trace.spans].sort((a, b) => compareNs(a.startTimeUnixNano, b.startTimeUnixNano));
   const serviceName = typeof trace.resource['service.name'] === 'string' ? trace.resource['service.name'] : 'kong';
   const serviceTags = keyValues(trace.resource);
+  const warnings = abnormalWarnings(opts.standing);
 
   const spanLinks = [internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' })];
   if (opts.sessionId) {
@@ -79,6 +100,7 @@ export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): Da
       { name: 'statusMessage', type: FieldType.string, values: spans.map((s) => s.statusMessage ?? '') },
       { name: 'instrumentationLibraryName', type: FieldType.string, values: spans.map(() => trace.scope?.name ?? '') },
       { name: 'instrumentationLibraryVersion', type: FieldType.string, values: spans.map(() => trace.scope?.version ?? '') },
+      ...(warnings.size ? [{ name: 'warnings', type: FieldType.other, values: spans.map((s) => warnings.get(s.spanId)) }] : []),
     ],
   });
 }

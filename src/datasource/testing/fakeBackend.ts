@@ -9,6 +9,7 @@ import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runt
 import type { ApiError, LogRecord, Session, TraceDetail } from '../../../common/api';
 import { digestTrace, summarizeSession, traceSummary } from '../../../common/lifecycle';
 import { traceListItem } from './fixtures';
+import { mapNodes, traceStanding, traceStatistics } from '../../../common/analysis';
 
 export interface FakeServerState {
   sessions: Session[];
@@ -20,6 +21,8 @@ export interface FakeServerState {
   expectedToken: string;
   /** simulate the proxy failing to reach the server */
   unreachable?: boolean;
+  /** abnormal steps: traces a node needs before its p95 is judged (the server's MIN_SAMPLES by default) */
+  minSamples?: number;
 }
 
 export interface RecordedCall {
@@ -99,6 +102,15 @@ export class FakeDebuggerServer {
         .find((t) => t.traceId === seg[2]);
       if (!trace) {
         return apiError(404, 'Not Found', `trace ${seg[2]} not found`);
+      }
+      if (seg[3] === 'statistics') {
+        return { status: 200, data: traceStatistics(trace.traceId, trace.spans, params.groupBy === 'plugin' ? 'plugin' : 'name') };
+      }
+      if (seg[3] === 'abnormal') {
+        const sessionId = String(params.sessionId ?? '');
+        const digests = (this.state.traces[sessionId] ?? []).map((t) => digestTrace(traceSummary(t.traceId, t.spans)));
+        const nodes = mapNodes(traceSummary(trace.traceId, trace.spans).lifecycle);
+        return { status: 200, data: traceStanding({ traceId: trace.traceId, sessionId, nodes, sessionDigests: digests, minSamples: this.state.minSamples }) };
       }
       return { status: 200, data: seg[3] === 'summary' ? traceSummary(trace.traceId, trace.spans) : trace };
     }

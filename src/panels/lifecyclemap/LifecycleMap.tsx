@@ -35,7 +35,7 @@ export function LifecycleMap({ view, selectedSpanId, onSelectPlugin }: Lifecycle
   return (
     <div className={styles.root} data-testid="lifecycle-map">
       {view.info && <InfoLine info={view.info} />}
-      <LatencyBreakdown rows={view.latency} kind={view.kind} traceCount={view.traceCount} />
+      <LatencyBreakdown rows={view.latency} kind={view.kind} traceCount={view.traceCount} compareWith={view.compareWith?.label} />
       <div className={styles.flow} aria-label="Request lifecycle">
         <Endpoint label="Client" icon="user" />
         <Edge node={view.edges.clientOut} edgeKey="clientOut" />
@@ -131,10 +131,13 @@ function LatencyBreakdown({
   rows,
   kind,
   traceCount,
+  compareWith,
 }: {
   rows: LatencyRow[];
   kind: 'trace' | 'session';
   traceCount?: number;
+  /** compare mode: heading of the other trace's column */
+  compareWith?: string;
 }) {
   const styles = useStyles2(getStyles);
   if (rows.length === 0) {
@@ -146,6 +149,12 @@ function LatencyBreakdown({
         <tr>
           <th>Latency{kind === 'session' && traceCount !== undefined ? ` (${traceCount} traces)` : ''}</th>
           {kind === 'trace' ? <th>ms</th> : (['p50', 'p95', 'p99', 'max'] as const).map((p) => <th key={p}>{p}</th>)}
+          {compareWith !== undefined && (
+            <>
+              <th>{compareWith}</th>
+              <th>Δ</th>
+            </>
+          )}
         </tr>
       </thead>
       <tbody>
@@ -160,6 +169,14 @@ function LatencyBreakdown({
                 <td>{formatMs(r.p95Ms)}</td>
                 <td>{formatMs(r.p99Ms)}</td>
                 <td>{formatMs(r.maxMs)}</td>
+              </>
+            )}
+            {compareWith !== undefined && (
+              <>
+                <td>{formatMs(r.otherMs)}</td>
+                <td className={cx(diffClass(styles, r.diffMs))} data-testid={`latency-diff-${r.metric}`}>
+                  {r.diffMs === undefined ? '' : `${r.diffMs > 0 ? '+' : ''}${formatMs(r.diffMs)}`}
+                </td>
               </>
             )}
           </tr>
@@ -203,6 +220,51 @@ function StatsLine({ node }: { node: MapNode }) {
   );
 }
 
+/** Compare mode: the other trace's value and the difference (red: this trace took longer; green: shorter). */
+function CompareLine({ node }: { node: MapNode }) {
+  const styles = useStyles2(getStyles);
+  const c = node.compare;
+  if (!c) {
+    return null;
+  }
+  let text: React.ReactNode;
+  if (c.presence === 'onlyA') {
+    text = 'only in this trace';
+  } else if (c.presence === 'onlyB') {
+    text = `only in the other: ${formatDuration(c.otherNs ?? 0)}`;
+  } else {
+    const d = c.diffNs ?? 0;
+    text = (
+      <>
+        vs {formatDuration(c.otherNs ?? 0)} <span className={cx(diffClass(styles, d))}>{`${d > 0 ? '+' : d < 0 ? '−' : '±'}${formatDuration(Math.abs(d))}`}</span>
+      </>
+    );
+  }
+  return (
+    <div className={cx(styles.stats, c.presence !== 'both' && styles.onlyOne)} data-testid={`compare-${node.key}`}>
+      {text}
+    </div>
+  );
+}
+
+/** Abnormal steps: the session's p50/p95 beside the value, flagged when above p95. */
+function StandingLine({ node }: { node: MapNode }) {
+  const styles = useStyles2(getStyles);
+  const s = node.standing;
+  if (!s) {
+    return null;
+  }
+  return (
+    <div className={cx(styles.stats, s.abnormal && styles.abnormal)} data-testid={s.abnormal ? `abnormal-${node.key}` : undefined}>
+      {s.abnormal ? '⚠ above p95 · ' : ''}p50 {formatDuration(s.p50Ns)} · p95 {formatDuration(s.p95Ns)} · pctl {s.percentile}
+    </div>
+  );
+}
+
+function diffClass(styles: ReturnType<typeof getStyles>, diff: number | undefined): string | undefined {
+  return diff === undefined || diff === 0 ? undefined : diff > 0 ? styles.slower : styles.faster;
+}
+
 function Edge({ node, edgeKey }: { node: MapNode; edgeKey: EdgeKey }) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
@@ -216,6 +278,8 @@ function Edge({ node, edgeKey }: { node: MapNode; edgeKey: EdgeKey }) {
           {mainValue(node)}
         </span>
         <StatsLine node={node} />
+        <CompareLine node={node} />
+        <StandingLine node={node} />
         <span className={styles.arrow} style={{ borderTopColor: color }} aria-hidden />
       </div>
     </Tooltip>
@@ -277,9 +341,11 @@ function PluginNode({
         <span className={styles.nodeName}>{node.label}</span>
         <Badge text={node.phase} color="blue" className={styles.badge} />
         <span className={styles.nodeValue} style={{ color }}>
-          {mainValue(node)}
+          {node.compare?.presence === 'onlyB' ? '—' : mainValue(node)}
         </span>
         <StatsLine node={node} />
+        <CompareLine node={node} />
+        <StandingLine node={node} />
       </button>
     </Tooltip>
   );
@@ -416,4 +482,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.secondary,
     fontSize: theme.typography.bodySmall.fontSize,
   }),
+  slower: css({ color: theme.colors.error.text, fontWeight: theme.typography.fontWeightMedium }),
+  faster: css({ color: theme.colors.success.text, fontWeight: theme.typography.fontWeightMedium }),
+  onlyOne: css({ fontStyle: 'italic' }),
+  abnormal: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightMedium }),
 });

@@ -29,6 +29,26 @@ export interface MapNode {
   durationNs?: number;
   /** session mode */
   stats?: NodeStats;
+  /** compare mode (analysis.ts): this trace against another */
+  compare?: NodeCompare;
+  /** abnormal-steps mode (analysis.ts): the node's standing in its session */
+  standing?: NodeFlag;
+}
+
+export interface NodeCompare {
+  /** `onlyB`: the node exists in the other trace only (drawn without a value of its own) */
+  presence: 'both' | 'onlyA' | 'onlyB';
+  otherNs?: number;
+  /** this − other, ns */
+  diffNs?: number;
+}
+
+export interface NodeFlag {
+  abnormal: boolean;
+  count: number;
+  p50Ns: number;
+  p95Ns: number;
+  percentile: number;
 }
 
 export interface LatencyRow {
@@ -41,6 +61,9 @@ export interface LatencyRow {
   p95Ms?: number;
   p99Ms?: number;
   maxMs?: number;
+  /** compare mode: the other trace's value and this − other */
+  otherMs?: number;
+  diffMs?: number;
 }
 
 /** One upstream try (data source `tries` frame): target, outcome and where its time went. */
@@ -84,6 +107,8 @@ export interface LifecycleView {
   tries: TryNode[];
   notes: MapNote[];
   info?: RequestInfo;
+  /** compare mode: the other trace, for headings */
+  compareWith?: { traceId: string; label: string };
 }
 
 export type ReadResult = { ok: true; view: LifecycleView } | { ok: false; error: string } | { ok: 'empty' };

@@ -90,19 +90,28 @@ function installBackendSrv() {
       const params = options.params
         ? `?${new URLSearchParams(Object.entries(options.params).map(([k, v]) => [k, String(v)]))}`
         : '';
-      const body = options.data === undefined ? undefined : JSON.stringify(options.data);
+      // As Grafana's fetch (parseBody): strings and Blobs are sent as they are, other data as JSON.
+      const raw = typeof options.data === 'string' || options.data instanceof Blob;
+      const body = options.data === undefined ? undefined : raw ? (options.data as string | Blob) : JSON.stringify(options.data);
+      const given = (options.headers ?? {}) as Record<string, string>;
+      const type = Object.entries(given).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';
       fetch(options.url + params, {
         method: options.method ?? 'GET',
         body,
-        headers: body ? { 'content-type': 'application/json' } : {},
+        headers: body !== undefined ? { 'content-type': type } : {},
       })
         .then(async (r) => {
-          const text = await r.text();
-          let data: unknown = text;
-          try {
-            data = text ? JSON.parse(text) : undefined;
-          } catch {
-            /* keep text */
+          let data: unknown;
+          if (options.responseType === 'blob' && r.ok) {
+            data = await r.blob();
+          } else {
+            const text = await r.text();
+            data = text;
+            try {
+              data = text ? JSON.parse(text) : undefined;
+            } catch {
+              /* keep text */
+            }
           }
           const resp = {
             data,
