@@ -73,8 +73,8 @@ describe('compareTraces', () => {
       'header_filter.opentelemetry:onlyB',
       'clientIn:onlyA',
     ]);
-    // enterprise upstream in = selection 1500 µs + send 300 µs; OSS = the failed balancer try 61_302 ns
-    expect(c.nodes.find((n) => n.key === 'upstreamIn')).toMatchObject({ aNs: 1_800_000, bNs: 61_302, diffNs: 1_738_698 });
+    // enterprise upstream in = selection 1500 µs + send 300 µs; OSS = first try start → last try start 387_667 ns (common/lifecycle/upstream.ts)
+    expect(c.nodes.find((n) => n.key === 'upstreamIn')).toMatchObject({ aNs: 1_800_000, bNs: 387_667, diffNs: 1_412_333 });
     // key-auth: 1000 µs against OSS 4_125_324 ns
     expect(c.nodes.find((n) => n.key === 'access.key-auth')).toMatchObject({ aNs: 1_000_000, bNs: 4_125_324, diffNs: -3_125_324 });
     expect(c.nodes.find((n) => n.key === 'access.ext-authz')).toEqual({ key: 'access.ext-authz', label: 'ext-authz', group: 'request', phase: 'access', presence: 'onlyB', bNs: 9_402_339, bSpanId: '21355c6dc28da9a9' });

@@ -1,6 +1,6 @@
 import type { LogRecord, TraceDetail } from '../../common/api';
 import { enterpriseTraceFixture, otlpJsonToDetails } from '../../common/spans/testing';
-import { toApiSpan } from '../ingest/pipeline';
+import { toApiSpan } from '../ingest/api-shapes';
 import { loadFixture } from '../testing/otlp-builders';
 import { decodeLogsJson, decodeTracesJson } from './decode-json';
 import { anyValueJson, encodeLogsJson, encodeTraceJson } from './encode-json';

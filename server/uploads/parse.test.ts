@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gzipSync, strToU8, zipSync } from 'fflate';
 import { traceSummary } from '../../common/lifecycle';
 import { enterpriseTraceFixture, spansFromOtlpJson } from '../../common/spans/testing';
-import { toApiSpan } from '../ingest/pipeline';
+import { toApiSpan } from '../ingest/api-shapes';
 import { encodeLogsJson, encodeTraceJson } from '../otlp/encode-json';
 import { encodeTracesProtobuf } from '../otlp/testing';
 import { loadFixture } from '../testing/otlp-builders';

@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { AttributeValue, Span } from '../../common/api';
 import type { UploadResult } from '../../common/analysis/types';
-import { analyzeTrace, digestTrace } from '../../common/lifecycle';
 import { mergeSpans } from '../../common/spans';
-import { nsToMs } from '../../common/spans/time';
-import { toApiSpan } from '../ingest/pipeline';
-import { normaliseLevel } from '../ingest/levels';
-import type { DecodedLogRecord, DecodedResource, DecodedSpan } from '../otlp/types';
+import { toApiSpan, toNewLogs, toTraceRow } from '../ingest/api-shapes';
+import { isRootSpan } from '../ingest/root';
+import type { DecodedSpan } from '../otlp/types';
 import { tenantOf } from '../sessions/manager';
-import type { NewLogRecord, Store, StoredSession, TraceRow, WriteBatch } from '../store/types';
+import type { Store, StoredSession, WriteBatch } from '../store/types';
 import type { ParsedUpload } from './parse';
 import { newUploadsSession, uploadsSessionId, UPLOADS_MAX_TRACES } from './uploads-session';
 
@@ -51,8 +47,8 @@ async function write(store: Store, parsed: ParsedUpload, tenant: string, nowMs: 
     if (!holders.includes(sessionId)) added++;
     const fresh = decoded.map(toApiSpan);
     const all = mergeSpans(await store.getSpans(traceId), fresh);
-    const root = decoded.find((s) => s.parentSpanId === '') ?? decoded[0];
-    const row = traceRowOf(traceId, all, parsed.traces.resources[root.resource]);
+    const root = decoded.find(isRootSpan) ?? decoded[0];
+    const row = toTraceRow(traceId, all, parsed.traces.resources[root.resource]);
     write.spans.push(...fresh);
     write.traces.push(row);
     write.memberships.push([sessionId, traceId, row.startTimeMs]);
@@ -68,40 +64,8 @@ async function write(store: Store, parsed: ParsedUpload, tenant: string, nowMs: 
   write.sessions.push(session);
 
   for (const rec of parsed.logs.records) {
-    if (rec.traceId && byTrace.has(rec.traceId)) write.logs.push(toLog(rec, sessionId));
+    if (rec.traceId && byTrace.has(rec.traceId)) write.logs.push(...toNewLogs(rec, [sessionId]));
   }
   await store.write(write);
   return { sessionId, traceIds: [...byTrace.keys()], spans: write.spans.length, logs: write.logs.length };
-}
-
-/** The trace row ingest writes (server/ingest/pipeline.ts `traceRow`): list facts, resource, scope and digest. */
-export function traceRowOf(traceId: string, spans: Span[], resource: DecodedResource | undefined): TraceRow {
-  const { facts, summary } = analyzeTrace(traceId, spans);
-  const row: TraceRow = { traceId, ...facts, resource: (resource?.attributes ?? {}) as Record<string, AttributeValue>, digest: digestTrace(summary) };
-  if (resource?.scopeName) row.scopeName = resource.scopeName;
-  if (resource?.scopeVersion) row.scopeVersion = resource.scopeVersion;
-  return row;
-}
-
-/** As ingest stores a log record; the dedupe key makes a re-uploaded record count once. */
-function toLog(rec: DecodedLogRecord, sessionId: string): NewLogRecord {
-  const key = createHash('sha1')
-    .update(`${rec.timeNs}|${rec.traceId ?? ''}|${rec.spanId ?? ''}|${rec.severityNumber}|${rec.severityText ?? ''}|`)
-    .update(JSON.stringify(rec.body) ?? '')
-    .update(JSON.stringify(rec.attributes))
-    .digest('base64url');
-  const log: NewLogRecord = {
-    sessionId,
-    dedupeKey: key,
-    timeUnixNano: rec.timeNs.toString(),
-    timeMs: nsToMs(rec.timeNs),
-    level: normaliseLevel(rec.severityNumber, rec.severityText),
-    severityNumber: rec.severityNumber,
-    body: rec.body ?? null,
-    attributes: rec.attributes,
-  };
-  if (rec.severityText) log.severityText = rec.severityText;
-  if (rec.traceId) log.traceId = rec.traceId;
-  if (rec.spanId) log.spanId = rec.spanId;
-  return log;
 }

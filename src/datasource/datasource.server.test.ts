@@ -140,7 +140,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
   expect(byRef('A')[0].fields.find((f: { name: string }) => f.name === 'id').values).toContain(session.id);
   expect(byRef('B')[0].meta.preferredVisualisationType).toBe('trace');
   expect(byRef('B')[0].length).toBe(21);
-  expect(byRef('C').map((f) => f.name)).toEqual(['lifecycle', 'latency']);
+  expect(byRef('C').map((f) => f.name)).toEqual(['lifecycle', 'latency', 'tries']);
   expect(byRef('D')[0].meta.custom).toMatchObject({ kind: 'session', traceCount: 1 });
   const logs = byRef('E')[0];
   expect(logs.meta.type).toBe('log-lines');

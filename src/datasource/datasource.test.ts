@@ -164,7 +164,7 @@ describe('KongDebuggerDataSource.query', () => {
   it('summary by trace → lifecycle + latency (trace mode); by session → session mode', async () => {
     const { ds } = setup();
     const byTrace = await ds.query(request({ queryType: 'summary', traceId: ENT.traceId }));
-    expect(byTrace.data.map((f) => f.name)).toEqual(['lifecycle', 'latency']);
+    expect(byTrace.data.map((f) => f.name)).toEqual(['lifecycle', 'latency', 'tries']);
     expect(byTrace.data[0].meta.custom.kind).toBe('trace');
     expect(byTrace.data[0].fields.find((f: { name: string }) => f.name === 'durationNs').type).toBe(FieldType.number);
     const bySession = await ds.query(request({ queryType: 'summary', sessionId: '$session' }));
