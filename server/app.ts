@@ -8,6 +8,7 @@ import { installAuth, type AuthConfig } from './auth/hooks';
 import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
+import { redacting, redactionPolicy } from './ingest/redact';
 import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
 import { encodeStatus } from './otlp/responses';
@@ -60,6 +61,8 @@ export interface ServerOptions {
   /** feed the server with the demo gateway and open demo sessions */
   demo?: boolean | { ratePerSecond?: number };
   pipeline?: PipelineOptions;
+  /** `serve --redact`: names to redact besides the defaults; `-name` turns a default off (server/ingest/redact.ts) */
+  redact?: string[];
   /** fastify logger; false in tests */
   logger?: boolean;
   /**
@@ -159,7 +162,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         .send(encodeStatus(encoding, { 401: 16, 403: 7, 503: 14 }[status], message));
     },
   });
-  receiverStats = registerOtlpRoutes(otlp, pipeline, {
+  receiverStats = registerOtlpRoutes(otlp, redacting(pipeline, redactionPolicy(opts.redact)), {
     maxBodyBytes: opts.maxBodyBytes,
     limits: opts.otlpLimits,
     maxInFlightRequests: opts.otlpMaxInFlightRequests,

@@ -118,6 +118,15 @@ describe('kong-debugger serve --demo (the quick start)', () => {
   }, 90_000);
 });
 
+describe('kong-debugger serve --redact', () => {
+  it('refuses a name that turns off no default, before it starts', async () => {
+    const r = await run(['serve', '--port', '0', '--otlp-port', '0', '--redact', 'x-tenant-key,-apikeys'], { KONG_DEBUGGER_DATA_DIR: path.join(os.tmpdir(), 'kdbg-never-created') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"-apikeys" turns off no default; the defaults are apikey, /);
+    expect(fs.existsSync(path.join(os.tmpdir(), 'kdbg-never-created'))).toBe(false);
+  }, 30_000);
+});
+
 describe('kong-debugger token and serve with tokens', () => {
   let child: ChildProcess | undefined;
   let dir: string;

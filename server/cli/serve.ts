@@ -1,8 +1,21 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import { startServer } from '../app';
 import { tenantKeyResolver } from '../crypto/config';
+import { RedactionConfigError, redactionPolicy } from '../ingest/redact';
 import { intArg, keyOptions, keyProviderOf, postgresUrlArg, redactUrl } from './options';
+
+/** `--redact`, checked as it is parsed so a typo stops the start with the reason */
+function redactArg(value: string, previous: string[] | undefined): string[] {
+  const all = [...(previous ?? []), value];
+  try {
+    redactionPolicy(all);
+  } catch (e) {
+    if (e instanceof RedactionConfigError) throw new InvalidArgumentError(e.message.replace(/^--redact: /, ''));
+    throw e;
+  }
+  return all;
+}
 
 /** `serve`: the debugger server, on SQLite or PostgreSQL, optionally fed by the demo gateway. */
 export function addServeCommand(program: Command): void {
@@ -20,6 +33,11 @@ export function addServeCommand(program: Command): void {
     .addOption(new Option('--ingest-token <token>', 'a bootstrap ingest token (default tenant) for the OTLP receiver').env('KONG_DEBUGGER_INGEST_TOKEN'))
     .addOption(new Option('--otlp-max-in-flight-requests <n>', 'OTLP requests handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_REQUESTS').argParser(intArg('--otlp-max-in-flight-requests', 1, 100_000)))
     .addOption(new Option('--otlp-max-in-flight-bytes <n>', 'OTLP body bytes handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_BYTES').argParser(intArg('--otlp-max-in-flight-bytes', 1024, 2 ** 40)))
+    .addOption(
+      new Option('--redact <names>', 'also redact these attribute keys, header names and query parameters at ingest (comma list, repeatable); "-name" turns a default off, e.g. --redact x-tenant-key,-cookie')
+        .env('KONG_DEBUGGER_REDACT')
+        .argParser(redactArg),
+    )
     .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
     .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
     .action(async (o) => {
@@ -37,6 +55,7 @@ export function addServeCommand(program: Command): void {
         otlpMaxInFlightBytes: o.otlpMaxInFlightBytes,
         apiToken: o.apiToken,
         ingestToken: o.ingestToken,
+        redact: o.redact,
         auth: o.auth ?? (o.demo ? 'none' : 'tokens'),
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
       });
@@ -49,6 +68,7 @@ export function addServeCommand(program: Command): void {
           ? `  data           PostgreSQL ${redactUrl(o.databaseUrl)} (day partitions, retention ${o.retentionDays} days)`
           : `  data           ${path.resolve(o.dataDir)} (SQLite, retention ${o.retentionDays} days)`,
         `  logs at rest   AES-256-GCM, per-session keys wrapped by ${keyProvider.description}${o.tenantKeys ? ` (tenants in ${o.tenantKeys}: their own keys)` : ''}`,
+        `  redaction      SQL literals and ${redactionPolicy(o.redact).names.size} credential names in attributes, URLs and logs (--redact to change)`,
         authMode === 'tokens'
           ? `  auth           API tokens required (REST: admin/debugger/viewer; OTLP: ingest); create them with \`kong-debugger token create\``
           : `  auth           NONE: anyone who reaches these ports reads captured traffic and starts sessions (local demo only; use --auth tokens)`,
