@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import { startServer } from '../app';
+import { checkGivenTokens } from '../auth/bootstrap';
 import { tenantKeyResolver } from '../crypto/config';
 import { RedactionConfigError, redactionPolicy } from '../ingest/redact';
 import { intArg, keyOptions, keyProviderOf, postgresUrlArg, redactUrl } from './options';
@@ -30,6 +31,7 @@ export function addServeCommand(program: Command): void {
     .addOption(new Option('--retention-days <days>', 'keep traces and logs this many days').env('KONG_DEBUGGER_RETENTION_DAYS').default(7).argParser(intArg('--retention-days', 1, 3650)))
     .addOption(new Option('--auth <mode>', 'tokens: every call needs an API token; none: local demo only (default with --demo)').choices(['tokens', 'none']).env('KONG_DEBUGGER_AUTH'))
     .addOption(new Option('--api-token <token>', 'a bootstrap admin token (default tenant) for the REST API, besides `token create` ones').env('KONG_DEBUGGER_API_TOKEN'))
+    .addOption(new Option('--debugger-token <token>', "a bootstrap debugger token (default tenant) for the REST API: Grafana's data source token").env('KONG_DEBUGGER_DEBUGGER_TOKEN'))
     .addOption(new Option('--ingest-token <token>', 'a bootstrap ingest token (default tenant) for the OTLP receiver').env('KONG_DEBUGGER_INGEST_TOKEN'))
     .addOption(new Option('--otlp-max-in-flight-requests <n>', 'OTLP requests handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_REQUESTS').argParser(intArg('--otlp-max-in-flight-requests', 1, 100_000)))
     .addOption(new Option('--otlp-max-in-flight-bytes <n>', 'OTLP body bytes handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_BYTES').argParser(intArg('--otlp-max-in-flight-bytes', 1024, 2 ** 40)))
@@ -41,6 +43,9 @@ export function addServeCommand(program: Command): void {
     .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
     .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
     .action(async (o) => {
+      const authMode = o.auth ?? (o.demo ? 'none' : 'tokens');
+      // Before anything is opened: a weak bootstrap token stops the start with the reason.
+      if (authMode === 'tokens') checkGivenTokens(o);
       const keyProvider = keyProviderOf(o, path.resolve(o.dataDir));
       const server = await startServer({
         keyProvider: o.tenantKeys ? tenantKeyResolver(path.resolve(o.tenantKeys), keyProvider, path.resolve(o.dataDir)) : keyProvider,
@@ -54,12 +59,13 @@ export function addServeCommand(program: Command): void {
         otlpMaxInFlightRequests: o.otlpMaxInFlightRequests,
         otlpMaxInFlightBytes: o.otlpMaxInFlightBytes,
         apiToken: o.apiToken,
+        debuggerToken: o.debuggerToken,
         ingestToken: o.ingestToken,
+        firstStartTokens: true,
         redact: o.redact,
-        auth: o.auth ?? (o.demo ? 'none' : 'tokens'),
+        auth: authMode,
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
       });
-      const authMode = o.auth ?? (o.demo ? 'none' : 'tokens');
       const lines = [
         `kong-debugger listening`,
         `  REST API       ${server.apiUrl}/api/v1   (health: ${server.apiUrl}/api/v1/health)`,
@@ -81,6 +87,13 @@ export function addServeCommand(program: Command): void {
           `  demo           gateway sending ${o.demoRate} req/s; sessions open:`,
           ...server.sessions.runningSessions().map((s) => `                 ${s.id}  ${s.name}`),
           `  look at        ${server.apiUrl}/api/v1/sessions  or  npx kong-debugger traces <session-id>`,
+        );
+      }
+      if (server.generatedTokens.length) {
+        lines.push(
+          `  first start    no token was given and the token table was empty, so these were made (tenant default).`,
+          `                 They are shown only now; only their hashes are kept:`,
+          ...server.generatedTokens.map((t) => `                 ${t.role.padEnd(8)} ${t.token}   (id ${t.id})`),
         );
       }
       process.stdout.write(lines.join('\n') + '\n');
