@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import type { ApiError } from '../../common/api';
 import { ForbiddenError } from '../auth/hooks';
 import { TokenError } from '../auth/tokens';
@@ -18,10 +19,9 @@ export function send(reply: FastifyReply, statusCode: number, message: string, e
   return reply.code(statusCode).send(body);
 }
 
+/** the standard reason phrase (403 Forbidden, 413 Payload Too Large, ...) */
 function httpReason(code: number): string {
-  return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type' } as Record<number, string>
-  )[code] ?? (code >= 500 ? 'Internal Server Error' : 'Error');
+  return STATUS_CODES[code] ?? (code >= 500 ? 'Internal Server Error' : 'Bad Request');
 }
 
 /** Every failure of the REST API as an ApiError body; only a bug is a 500. */
