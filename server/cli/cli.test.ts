@@ -124,7 +124,7 @@ describe('kong-debugger serve --redact', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/"-apikeys" turns off no default; the defaults are apikey, /);
     expect(fs.existsSync(path.join(os.tmpdir(), 'kdbg-never-created'))).toBe(false);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('kong-debugger token and serve with tokens', () => {
