@@ -4,10 +4,12 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { registerApiRoutes } from './api/routes';
 import { openAuditLog } from './audit/open-audit-log';
+import { tokensForFirstStart, type GeneratedToken } from './auth/bootstrap';
 import { installAuth, type AuthConfig } from './auth/hooks';
 import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
+import { redacting, redactionPolicy } from './ingest/redact';
 import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
 import { encodeStatus } from './otlp/responses';
@@ -49,6 +51,10 @@ export interface ServerOptions {
   apiToken?: string;
   /** a bootstrap ingest token of the default tenant, accepted on the OTLP receiver besides the token table */
   ingestToken?: string;
+  /** a bootstrap debugger token of the default tenant (Grafana's data source), accepted on the REST API */
+  debuggerToken?: string;
+  /** with tokens on and an empty token table, create admin and ingest tokens (those not given) for `generatedTokens` */
+  firstStartTokens?: boolean;
   /** largest OTLP request body, bytes */
   maxBodyBytes?: number;
   /** OTLP requests read, decoded or ingested at once; past it: 429 with Retry-After (default 64) */
@@ -60,6 +66,8 @@ export interface ServerOptions {
   /** feed the server with the demo gateway and open demo sessions */
   demo?: boolean | { ratePerSecond?: number };
   pipeline?: PipelineOptions;
+  /** `serve --redact`: names to redact besides the defaults; `-name` turns a default off (server/ingest/redact.ts) */
+  redact?: string[];
   /** fastify logger; false in tests */
   logger?: boolean;
   /**
@@ -77,6 +85,8 @@ export interface RunningServer {
   pipeline: IngestPipeline;
   /** the OTLP receiver's admission counters */
   receiver: Readonly<OtlpReceiverStats>;
+  /** tokens made on this first start (`firstStartTokens`), to be shown once; only their hashes are kept */
+  generatedTokens: GeneratedToken[];
   /** runs the retention purge now */
   purge(): Promise<{ traces: number; logs: number; sessions: number }>;
   close(): Promise<void>;
@@ -128,7 +138,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const sharedPool = store instanceof PgStore ? store.pool : undefined;
   const authMode = opts.auth ?? (opts.apiToken ? 'tokens' : 'none');
   const tokens = authMode === 'tokens' ? await openTokenStore(opts.dataDir, sharedPool) : undefined;
-  const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken };
+  const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken, staticDebuggerToken: opts.debuggerToken };
+  const generatedTokens = tokens && opts.firstStartTokens ? await tokensForFirstStart(tokens, opts) : [];
   const audit = await openAuditLog(opts.dataDir, sharedPool);
 
   const logger = opts.logger ?? false;
@@ -159,7 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         .send(encodeStatus(encoding, { 401: 16, 403: 7, 503: 14 }[status], message));
     },
   });
-  receiverStats = registerOtlpRoutes(otlp, pipeline, {
+  receiverStats = registerOtlpRoutes(otlp, redacting(pipeline, redactionPolicy(opts.redact)), {
     maxBodyBytes: opts.maxBodyBytes,
     limits: opts.otlpLimits,
     maxInFlightRequests: opts.otlpMaxInFlightRequests,
@@ -190,6 +201,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     sessions,
     pipeline,
     receiver: receiverStats,
+    generatedTokens,
     purge,
     async close() {
       await demo?.stop();

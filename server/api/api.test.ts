@@ -7,7 +7,7 @@ import { spansFromOtlpJson } from '../../common/spans/testing';
 import { startServer, type RunningServer } from '../app';
 import { encodeLogsProtobuf, encodeTracesProtobuf } from '../otlp/testing';
 import { createTestDatabase } from '../testing/pg';
-import { getJson, kongRequest, loadFixture, logsPayload, postJson, tracesPayload } from '../testing/otlp-builders';
+import { attr, getJson, hexId, kongRequest, loadFixture, logsPayload, postJson, tracesPayload } from '../testing/otlp-builders';
 
 let dataDir: string;
 let server: RunningServer;
@@ -330,6 +330,50 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       await sendTraces(t.spans);
       await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, body: 'x' }]));
       expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs).toEqual([]);
+    });
+  });
+
+  describe('secrets', () => {
+    it('redacts credentials at ingest, so no answer carries them; --redact adds names and turns defaults off', async () => {
+      await start({ redact: ['x-tenant-secret', '-cookie'] });
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60, captureLogs: true });
+      const t = kongRequest({ oss: true });
+      const root = t.spans[0];
+      root.attributes = root.attributes.filter((a: any) => a.key !== 'http.url');
+      root.attributes.push(
+        attr('http.url', 'https://api.example.com/orders/42?apikey=sekrit-1&page=2'),
+        attr('http.request.header.authorization', 'Basic c2Vrcml0LTI='),
+        attr('http.request.header.x-tenant-secret', 'sekrit-3'),
+        attr('http.request.header.cookie', 'theme=dark'),
+      );
+      const query = {
+        traceId: t.traceId,
+        spanId: hexId(8),
+        parentSpanId: t.pluginSpanId,
+        name: 'kong.database.query',
+        kind: 1,
+        startTimeUnixNano: t.spans[1].startTimeUnixNano,
+        endTimeUnixNano: t.spans[1].endTimeUnixNano,
+        attributes: [attr('db.system', 'postgres'), attr('db.statement', `SELECT "id" FROM "keyauth_credentials" WHERE "key" = 'sekrit-4' LIMIT 1;`)],
+      };
+      await sendTraces([...t.spans, query], { attributes: [attr('service.name', 'kong'), attr('deployment.password', 'sekrit-5')] });
+      const logs = logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'GET /orders/42?apikey=sekrit-6 HTTP/1.1' }]);
+      expect(await postProtobuf(`${server.otlpUrl}/v1/logs`, encodeLogsProtobuf(logs))).toBe(200);
+
+      const detail = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`);
+      expect(detail.status).toBe(200);
+      const served = JSON.stringify([detail.body, (await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body, await traces(s.id)]);
+      expect(served).not.toMatch(/sekrit|c2Vrcml0/);
+      const spans = new Map<string, any>(detail.body.spans.map((sp: any) => [sp.name, sp]));
+      expect(spans.get('kong').attributes).toMatchObject({
+        'http.url': 'https://api.example.com/orders/42?apikey=[REDACTED]&page=2',
+        'http.request.header.authorization': '[REDACTED]',
+        'http.request.header.x-tenant-secret': '[REDACTED]',
+        'http.request.header.cookie': 'theme=dark',
+      });
+      expect(spans.get('kong.database.query').attributes['db.statement']).toBe('SELECT "id" FROM "keyauth_credentials" WHERE "key" = ? LIMIT ?;');
+      expect(detail.body.resource).toMatchObject({ 'deployment.password': '[REDACTED]' });
+      expect(served).toContain('GET /orders/42?apikey=[REDACTED] HTTP/1.1');
     });
   });
 

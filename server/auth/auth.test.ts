@@ -53,6 +53,23 @@ async function ingest(token: string | undefined, spans: unknown[]): Promise<numb
   return res.status;
 }
 
+describe('server-wide stats', () => {
+  it("are the server operator's (an admin of the default tenant), not another tenant's admin's", async () => {
+    expect(await ingest(tok.ingest, kongRequest().spans)).toBe(200);
+    const operator = await call('GET', api('/stats'), 'bootstrap-admin-secret');
+    expect(operator.status).toBe(200);
+    expect(operator.body.ingest.spansReceived).toBeGreaterThan(0);
+    expect(operator.body.receiver).toMatchObject({ refusedBusy: expect.any(Number) });
+    const tenantAdmin = await call('GET', api('/stats'), tok.admin);
+    expect(tenantAdmin).toEqual({
+      status: 403,
+      body: { statusCode: 403, error: 'Forbidden', message: 'stats count the traffic of every tenant: only an admin of the "default" tenant (the server\'s operator) may read them' },
+    });
+    expect(JSON.stringify(tenantAdmin.body)).not.toMatch(/spans/);
+    expect((await call('GET', api('/stats'), tok.debugger)).status).toBe(403);
+  });
+});
+
 describe('access control', () => {
   it('answers 401 without a valid token and 403 for the wrong role, on every kind of endpoint', async () => {
     expect((await call('GET', api('/health'))).status).toBe(200);
@@ -62,7 +79,7 @@ describe('access control', () => {
     expect((await call('GET', api('/sessions'), tok.admin.slice(0, -1) + (tok.admin.endsWith('A') ? 'B' : 'A'))).status).toBe(401);
 
     const viewerCreates = await call('POST', api('/sessions'), tok.viewer, { rule, durationSeconds: 60 });
-    expect(viewerCreates).toMatchObject({ status: 403, body: { message: 'a token with role "viewer" may not create, stop or delete sessions' } });
+    expect(viewerCreates).toEqual({ status: 403, body: { statusCode: 403, error: 'Forbidden', message: 'a token with role "viewer" may not create, stop or delete sessions' } });
     expect((await call('GET', api('/sessions'), tok.ingest)).status).toBe(403);
     expect((await call('GET', api('/tokens'), tok.debugger)).status).toBe(403);
     expect((await call('GET', api('/sessions'), tok.viewer)).status).toBe(200);
@@ -136,6 +153,16 @@ describe('access control', () => {
     expect(list.body.tokens.find((t: any) => t.id === created.body.id)).toEqual({ id: created.body.id, name: 'grafana', role: 'viewer', tenant: 'team-a', createdAt: created.body.createdAt });
     expect(JSON.stringify(list.body)).not.toContain(token.split('_')[2]);
     expect(list.body.tokens.every((t: any) => t.tenant === 'team-a')).toBe(true);
+
+    // Unknown fields are refused with their name, never ignored; nothing is created.
+    const before = (await call('GET', api('/tokens'), tok.admin)).body.tokens.length;
+    const typo = await call('POST', api('/tokens'), tok.admin, { name: 'x', role: 'viewer', expires: '2030-01-01' });
+    expect(typo).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'unknown field "expires"; accepted: name, role' } });
+    const otherTenant = await call('POST', api('/tokens'), tok.admin, { name: 'x', role: 'admin', tenant: 'team-b' });
+    expect(otherTenant.status).toBe(400);
+    expect(otherTenant.body.message).toBe('unknown field "tenant": a token belongs to its creator\'s tenant ("team-a"); tokens of other tenants are made with `kong-debugger token create --tenant` on the server');
+    expect((await call('POST', api('/tokens'), tok.admin, ['name', 'role'])).status).toBe(400);
+    expect((await call('GET', api('/tokens'), tok.admin)).body.tokens.length).toBe(before);
 
     const bad = await call('POST', api('/tokens'), tok.admin, { name: 'x', role: 'root' });
     expect(bad).toMatchObject({ status: 400 });

@@ -15,6 +15,8 @@ export interface AuthConfig {
   staticToken?: string;
   /** bootstrap ingest token (default tenant), e.g. for a Kong configured from environment variables */
   staticIngestToken?: string;
+  /** bootstrap debugger token (default tenant): what Grafana's data source needs, and no more (no token management) */
+  staticDebuggerToken?: string;
 }
 
 export const ANONYMOUS: Principal = { tokenId: '', name: 'anonymous', role: 'admin', tenant: DEFAULT_TENANT };
@@ -46,6 +48,7 @@ export async function authenticate(auth: AuthConfig, authorization: string | und
   if (!token) return { error: 'an API token is required: send Authorization: Bearer <token>' };
   if (auth.staticToken && sameSecret(token, auth.staticToken)) return { tokenId: 'bootstrap', name: BOOTSTRAP_NAME, role: 'admin', tenant: DEFAULT_TENANT };
   if (auth.staticIngestToken && sameSecret(token, auth.staticIngestToken)) return { tokenId: 'bootstrap-ingest', name: 'bootstrap ingest token', role: 'ingest', tenant: DEFAULT_TENANT };
+  if (auth.staticDebuggerToken && sameSecret(token, auth.staticDebuggerToken)) return { tokenId: 'bootstrap-debugger', name: 'bootstrap debugger token', role: 'debugger', tenant: DEFAULT_TENANT };
   return (await auth.tokens?.verify(token)) ?? { error: 'the API token is not valid (unknown, revoked or mistyped)' };
 }
 

@@ -118,6 +118,15 @@ describe('kong-debugger serve --demo (the quick start)', () => {
   }, 90_000);
 });
 
+describe('kong-debugger serve --redact', () => {
+  it('refuses a name that turns off no default, before it starts', async () => {
+    const r = await run(['serve', '--port', '0', '--otlp-port', '0', '--redact', 'x-tenant-key,-apikeys'], { KONG_DEBUGGER_DATA_DIR: path.join(os.tmpdir(), 'kdbg-never-created') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"-apikeys" turns off no default; the defaults are apikey, /);
+    expect(fs.existsSync(path.join(os.tmpdir(), 'kdbg-never-created'))).toBe(false);
+  }, 60_000);
+});
+
 describe('kong-debugger token and serve with tokens', () => {
   let child: ChildProcess | undefined;
   let dir: string;
@@ -158,6 +167,73 @@ describe('kong-debugger token and serve with tokens', () => {
     const after = await run(['session', 'list', '--url', url, '--token', token]);
     expect(after.stderr).toMatch(/the API token is not valid/);
   }, 120_000);
+});
+
+describe('kong-debugger serve: bootstrap tokens', () => {
+  let child: ChildProcess | undefined;
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-first-'));
+  });
+  afterEach(() => {
+    child?.kill('SIGTERM');
+    child = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** starts serve, returns its stdout once it printed where it listens */
+  async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<string> {
+    child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir, ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 40_000;
+    while (!/\n  auth .*\n/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200)); // the rest of the banner
+    return out;
+  }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child!.once('close', () => resolve());
+      child!.kill('SIGTERM');
+      child = undefined;
+    });
+
+  it('refuses a weak or placeholder token at start, naming the flag, before it opens anything', async () => {
+    const weak = await run(['serve', '--port', '0', '--otlp-port', '0', '--data-dir', path.join(dir, 'never'), '--api-token', 'change-me']);
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/^error: --api-token \(KONG_DEBUGGER_API_TOKEN\) is too weak: it has 9 characters; at least 32 are needed/);
+    const env = await run(['serve', '--port', '0', '--otlp-port', '0', '--data-dir', path.join(dir, 'never')], { KONG_DEBUGGER_INGEST_TOKEN: 'change-me-too-change-me-too-change-me-too' });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toMatch(/^error: --ingest-token \(KONG_DEBUGGER_INGEST_TOKEN\) is too weak: it looks like a placeholder/);
+    expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
+  }, 60_000);
+
+  it('makes an admin and an ingest token on the first start, prints them once, and none on the next start', async () => {
+    const first = await serve();
+    const made = [...first.matchAll(/^ {17}(admin|ingest) +(kdbg_\S+) +\(id ([0-9a-f]{12})\)$/gm)].map((m) => ({ role: m[1], token: m[2], id: m[3] }));
+    expect(made.map((t) => t.role)).toEqual(['admin', 'ingest']);
+    const url = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(first)![1];
+    const tokens = await getJson(`${url}/api/v1/tokens`, { authorization: `Bearer ${made[0].token}` });
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.tokens.map((t: { id: string; role: string }) => [t.id, t.role])).toEqual(made.map((t) => [t.id, t.role]));
+    await stop();
+
+    const second = await serve();
+    expect(second).toMatch(/auth\s+API tokens required/);
+    expect(second).not.toContain('first start');
+    for (const t of made) expect(second).not.toContain(t.token);
+  }, 120_000);
+
+  it("gives Grafana's --debugger-token the debugger role: sessions yes, token management no", async () => {
+    const grafana = 'd41d8cd98f00b204e9800998ecf8427e0cc175b9c0f1b6a831c399e269772661';
+    const out = await serve(['--debugger-token', grafana, '--api-token', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']);
+    expect(out.match(/^ {17}(\w+) +kdbg_/gm)).toEqual([expect.stringMatching(/ingest/)]); // the admin was given
+    const url = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
+    const auth = { authorization: `Bearer ${grafana}` };
+    expect((await getJson(`${url}/api/v1/sessions`, auth)).status).toBe(200);
+    const mint = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'admin' }) });
+    expect(mint.status).toBe(403);
+  }, 60_000);
 });
 
 describe('kong-debugger token on the shared PostgreSQL database', () => {

@@ -5,6 +5,7 @@ import { unwrapWith, wrapWith } from './aes-kek';
 import { KEY_BYTES } from './envelope';
 import { KeyProviderError } from './errors';
 import type { KeyContext, KeyProvider, WrappedKey } from './provider';
+import { ensurePrivateDir } from '../store/private-files';
 
 export const LOCAL_KEK_FILE = 'kong-debugger.kek';
 const FORMAT = 'kong-debugger-kek/1';
@@ -32,7 +33,7 @@ export class LocalKeyProvider implements KeyProvider {
 
   /** opens the KEK file in `dataDir`, creating it (0600, exclusive create) when absent */
   static open(dataDir: string): LocalKeyProvider {
-    fs.mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     const file = path.join(dataDir, LOCAL_KEK_FILE);
     if (!fs.existsSync(file)) {
       const initial: KekFile = { format: FORMAT, current: 1, keys: { '1': randomBytes(KEY_BYTES).toString('base64') } };

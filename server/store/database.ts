@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile, narrowFiles } from './private-files';
 
 export const DATABASE_FILE = 'kong-debugger.sqlite';
 
@@ -9,9 +9,12 @@ export const DATABASE_FILE = 'kong-debugger.sqlite';
  * the audit log each keep a connection (and the CLI one more) without blocking one another's readers.
  */
 export function openDatabase(dataDir: string): Database.Database {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
+  ensurePrivateDir(dataDir);
+  const file = path.join(dataDir, DATABASE_FILE);
+  ensurePrivateFile(file);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  narrowFiles([`${file}-wal`, `${file}-shm`]);
   db.pragma('busy_timeout = 5000');
   return db;
 }

@@ -40,7 +40,7 @@ export const API_PATHS = {
   abnormal: (traceId: string) => `v1/traces/${enc(traceId)}/abnormal`,
   statistics: (traceId: string) => `v1/traces/${enc(traceId)}/statistics`,
   exportTrace: (traceId: string) => `v1/traces/${enc(traceId)}/export`,
-  /** through the `uploads` proxy route (see uploadTrace), not `api` */
+  /** its own proxy route without the Editor role (see uploadTrace) */
   uploads: () => 'v1/uploads',
 };
 
@@ -188,22 +188,22 @@ export class DebuggerApi {
 
   /** Uploads one file (OTLP/JSON or protobuf, Konnect's export, our zip) into the tenant's Uploads session. */
   uploadTrace(file: Blob): Promise<UploadResult> {
-    // Its own proxy route (plugin.json `uploads`, no Editor role): a Grafana Viewer may upload, as in Konnect.
+    // Its proxy route has no Editor role (plugin.json `api/v1/uploads`): a Grafana Viewer may upload, as in Konnect.
     // A Blob (a File is one) is the body type Grafana's fetch sends as is; other objects it would serialise.
-    return this.request<UploadResult>('upload trace', { url: '', method: 'POST', data: file, headers: { 'Content-Type': 'application/octet-stream' } }, 'uploads');
+    return this.request<UploadResult>('upload trace', { url: API_PATHS.uploads(), method: 'POST', data: file, headers: { 'Content-Type': 'application/octet-stream' } });
   }
 
   health(): Promise<Health> {
     return this.request<Health>('health check', { url: API_PATHS.health() });
   }
 
-  /** `route`: the plugin.json proxy route; `api` reaches `<server>/api`, `uploads` `<server>/api/v1/uploads` */
-  private async request<T>(what: string, opts: BackendSrvRequest, route: 'api' | 'uploads' = 'api'): Promise<T> {
+  /** Through the data source proxy: `<proxy>/api/<path>` reaches `<server>/api/<path>` (plugin.json routes, one per resource). */
+  private async request<T>(what: string, opts: BackendSrvRequest): Promise<T> {
     try {
       const response = await lastValueFrom(
         getBackendSrv().fetch<T>({
           ...opts,
-          url: opts.url ? `${this.proxyUrl}/${route}/${opts.url}` : `${this.proxyUrl}/${route}`,
+          url: `${this.proxyUrl}/api/${opts.url}`,
           // We show errors where they happen (query error, form message), not as global toasts.
           showErrorAlert: false,
         })

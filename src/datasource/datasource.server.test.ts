@@ -19,11 +19,14 @@ import { fakeTemplateSrv } from './testing/templateSrv';
 const PROXY = '/api/datasources/proxy/uid/kdbg';
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
 const TRACE_ID = 'fe42545217a406e81da675f9d52a2532';
+// what Grafana's data source holds (a debugger token: no token management) and what Kong sends; strong, or serve refuses them
+const TOKEN = 'ds-test-debugger-7f3a91c2e84b5d06af1e';
+const INGEST_TOKEN = 'ds-test-ingest-c52e8b17d94f3a60be2d';
 
 function post(url: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     // the server runs with tokens: OTLP needs the (bootstrap) ingest token, as Kong's plugin would send it
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ingest-tok' } }, (res) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -40,7 +43,7 @@ function startCli(dir: string): Promise<{ apiUrl: string; otlpUrl: string }> {
   const root = path.resolve(__dirname, '../..');
   child = spawn(
     process.execPath,
-    ['bin/kong-debugger.js', 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--api-token', 'tok', '--ingest-token', 'ingest-tok'],
+    ['bin/kong-debugger.js', 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--debugger-token', TOKEN, '--ingest-token', INGEST_TOKEN],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }
   );
   return new Promise((resolve, reject) => {
@@ -74,7 +77,7 @@ beforeAll(async () => {
     readOnly: false,
     access: 'proxy',
   } as unknown as DataSourceInstanceSettings<KongDebuggerOptions>);
-  setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, 'tok'));
+  setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, TOKEN));
 }, 30000); // tsx compiles the server's TypeScript on start
 
 afterAll(async () => {
@@ -154,7 +157,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
 it('explains a wrong token', async () => {
   setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, 'wrong'));
   const res = await ds.testDatasource();
-  setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, 'tok'));
+  setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, TOKEN));
   expect(res.status).toBe('error');
   expect(res.message).toMatch(/API token was rejected \(HTTP 401: the API token is not valid/);
 });

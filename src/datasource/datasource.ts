@@ -172,7 +172,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       if (err instanceof DebuggerApiError && (err.status === 401 || err.status === 403)) {
         return {
           status: 'error',
-          message: `Connected to ${version}, but the API token was rejected (HTTP ${err.status}: ${err.message}). Use a viewer or debugger token of your tenant ('kong-debugger token create') or the server's --api-token.`,
+          message: `Connected to ${version}, but the API token was rejected (HTTP ${err.status}: ${err.message}). Use a viewer or debugger token of your tenant ('kong-debugger token create') or the server's --debugger-token.`,
         };
       }
       return { status: 'error', message: `Connected to ${version}, but listing sessions failed: ${describe(err)}` };

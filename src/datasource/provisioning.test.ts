@@ -7,6 +7,8 @@ import fs from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
 import { QUERY_TYPES } from './types';
+import { API_PATHS } from './api';
+import { matchRoute, routeTarget, type ProxyRoute } from './testing/grafanaProxy';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
@@ -43,35 +45,77 @@ describe('plugin.json files', () => {
     expect(included).toEqual(plugins.filter((p) => p.type !== 'app').map((p) => p.file).sort());
   });
 
-  it('the data source proxies every method to <url>/api with the bearer token', () => {
+  describe("the data source's proxy routes (what a Grafana user can reach with the server token)", () => {
     const ds = JSON.parse(read('src/datasource/plugin.json'));
-    expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
-    const api = ds.routes.filter((r: { path: string }) => r.path === 'api');
-    expect(api.map((r: { method: string }) => r.method).sort()).toEqual(['DELETE', 'GET', 'POST']);
-    // Uploads have their own POST route without reqRole: a Grafana Viewer may upload a trace to view it (as in Konnect).
-    const uploads = ds.routes.filter((r: { path: string }) => r.path !== 'api');
-    expect(uploads).toEqual([
-      { path: 'uploads', method: 'POST', url: '{{ .JsonData.url }}/api/v1/uploads', headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.apiToken }}' }] },
-    ]);
-    for (const route of api) {
-      expect(route).toMatchObject({
-        path: 'api',
-        url: '{{ .JsonData.url }}/api',
-        headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.apiToken }}' }],
-      });
-    }
+    const routes: ProxyRoute[] = ds.routes;
+    // Every call DebuggerApi makes (src/datasource/api.ts), as `${proxy url}/api/<API_PATHS entry>`.
+    const calls: Array<[string, string]> = [
+      ['GET', API_PATHS.health()],
+      ['GET', API_PATHS.entities()],
+      ['GET', API_PATHS.sessions()],
+      ['POST', API_PATHS.sessions()],
+      ['GET', API_PATHS.session('s-1')],
+      ['DELETE', API_PATHS.session('s-1')],
+      ['POST', API_PATHS.stopSession('s-1')],
+      ['GET', API_PATHS.sessionTraces('s-1')],
+      ['GET', API_PATHS.sessionLogs('s-1')],
+      ['GET', API_PATHS.sessionSummary('s-1')],
+      ['GET', API_PATHS.trace('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['GET', API_PATHS.traceSummary('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['POST', API_PATHS.validateExpression()],
+      ['GET', API_PATHS.compare('4bf92f3577b34da6a3ce929d0e0e4736', 'typical')],
+      ['GET', API_PATHS.abnormal('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['GET', API_PATHS.statistics('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['GET', API_PATHS.exportTrace('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['POST', API_PATHS.uploads()],
+    ];
+
+    it('forward every call the plugin makes to the same path on the server, with the bearer token', () => {
+      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
+      for (const [method, rel] of calls) {
+        const proxyPath = `api/${rel}`;
+        const route = matchRoute(routes, method, proxyPath);
+        expect([method, proxyPath, route !== undefined]).toEqual([method, proxyPath, true]);
+        const target = routeTarget(route!, proxyPath, { url: 'http://dbg:8080' }, { apiToken: 'T' });
+        expect(target).toEqual({ url: `http://dbg:8080/${proxyPath}`, headers: { Authorization: 'Bearer T' } });
+        // changing anything needs an Editor; reading needs a signed-in user of the org, and so does
+        // uploading a trace to view it (as in Konnect, a viewer may)
+        expect(route!.reqRole).toBe(method === 'GET' || rel === API_PATHS.uploads() ? undefined : 'Editor');
+      }
+    });
+
+    it('reach nothing else: no token management, audit, stats or other /api path through Grafana', () => {
+      for (const method of ['GET', 'POST', 'DELETE', 'PUT', 'PATCH']) {
+        for (const proxyPath of ['api/v1/tokens', 'api/v1/tokens/abc', 'api/v1/audit', 'api/v1/stats', 'api/v2/sessions', 'api', 'api/', 'v1/tokens', 'api/v1']) {
+          expect([method, proxyPath, matchRoute(routes, method, proxyPath)]).toEqual([method, proxyPath, undefined]);
+        }
+      }
+      // each route is one resource of the REST API, and its URL the same path on the server
+      for (const r of routes) {
+        expect(r.path).toMatch(/^api\/v1\/(health|entities|sessions|traces|expressions\/validate|uploads)$/);
+        expect(r.url).toBe(`{{ .JsonData.url }}/${r.path}`);
+        expect(['GET', 'POST', 'DELETE']).toContain(r.method);
+        expect(r.headers).toEqual([{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.apiToken }}' }]);
+      }
+      // only sessions are ever deleted
+      expect(routes.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual(['api/v1/sessions']);
+    });
+
+    it('the app itself has no proxy routes of its own', () => {
+      expect(JSON.parse(read('src/plugin.json')).routes).toBeUndefined();
+    });
   });
 });
 
 describe('provisioning', () => {
-  it('enables the app and provisions the data source with the token from the environment', () => {
+  it("enables the app and provisions the data source with the debugger token from Grafana's environment", () => {
     expect(yaml('provisioning/plugins/apps.yaml').apps[0]).toMatchObject({ type: 'kongdbg-debugger-app', disabled: false });
     expect(dsYaml).toMatchObject({
       type: 'kongdbg-debugger-datasource',
       uid: 'kong-debugger',
       access: 'proxy',
       jsonData: { url: 'http://kong-debugger:8080' },
-      secureJsonData: { apiToken: '${KONG_DEBUGGER_API_TOKEN}' },
+      secureJsonData: { apiToken: '${KONG_DEBUGGER_DEBUGGER_TOKEN}' },
     });
     const provider = yaml('provisioning/dashboards/dashboards.yaml').providers[0];
     expect(provider.options.path).toBe('/etc/grafana/provisioning/dashboards/json');
@@ -107,7 +151,24 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     expect(String(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',').sort()).toEqual(ids);
     expect(grafana.volumes).toContain('./dist:/var/lib/grafana/plugins/kongdbg-debugger-app:ro');
     expect(grafana.volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
-    expect(grafana.environment.KONG_DEBUGGER_API_TOKEN).toBe(compose.services['kong-debugger'].environment.KONG_DEBUGGER_API_TOKEN);
+  });
+
+  it('hands Grafana a debugger token, never an admin one, and has no weak default token', () => {
+    const grafana = compose.services.grafana.environment;
+    const debuggerEnv = compose.services['kong-debugger'].environment;
+    // the one the provisioned data source reads, given to the server as its bootstrap *debugger* token
+    expect(dsYaml.secureJsonData.apiToken).toBe('${KONG_DEBUGGER_DEBUGGER_TOKEN}');
+    expect(grafana.KONG_DEBUGGER_DEBUGGER_TOKEN).toBe(debuggerEnv.KONG_DEBUGGER_DEBUGGER_TOKEN);
+    expect(Object.keys(grafana).filter((k) => k.startsWith('KONG_DEBUGGER_'))).toEqual(['KONG_DEBUGGER_DEBUGGER_TOKEN']);
+    // no admin token in the stack: the server makes one on its first start and prints it once
+    expect(debuggerEnv.KONG_DEBUGGER_API_TOKEN).toBeUndefined();
+    // every token is required (compose stops with the message when unset), none has a default
+    const text = read('docker-compose.yml') + read('docker-compose.replicas.yml');
+    expect(text).not.toMatch(/change-me|TOKEN:-/);
+    for (const v of [debuggerEnv.KONG_DEBUGGER_DEBUGGER_TOKEN, debuggerEnv.KONG_DEBUGGER_INGEST_TOKEN]) {
+      expect(v).toMatch(/^\$\{KONG_DEBUGGER_(DEBUGGER|INGEST)_TOKEN:\?set .*openssl rand -hex 32\}$/);
+    }
+    expect(compose.services.kong.environment.KONG_DEBUGGER_INGEST_AUTH).toBe(`Bearer ${debuggerEnv.KONG_DEBUGGER_INGEST_TOKEN}`);
   });
 
   it("the data source URL and Kong's OTLP endpoints reach the kong-debugger service on its ports", () => {
@@ -176,7 +237,8 @@ describe('docker-compose.replicas.yml (three replicas on PostgreSQL behind nginx
     // Without one key for all replicas, logs sealed by one could not be read by another: compose refuses to start.
     expect(dbg.environment.KONG_DEBUGGER_KEK).toMatch(/^\$\{KONG_DEBUGGER_KEK:\?/);
     expect(dbg.environment.KONG_DEBUGGER_INGEST_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_INGEST_TOKEN);
-    expect(dbg.environment.KONG_DEBUGGER_API_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_API_TOKEN);
+    expect(dbg.environment.KONG_DEBUGGER_DEBUGGER_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_DEBUGGER_TOKEN);
+    expect(dbg.environment.KONG_DEBUGGER_API_TOKEN).toBeUndefined();
   });
 
   it('lets the receiver, not nginx, refuse oversize bodies and pass 429/503 through unretried', () => {

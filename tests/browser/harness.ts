@@ -2,25 +2,19 @@
  * The browser test's stand-in for a Grafana server: serves the host page, SystemJS, Grafana's icons and
  * the built plugin (dist/) at /public/plugins/<app id>/, and emulates Grafana's data source proxy
  * (/api/datasources/proxy/uid/<uid>/<route path>/...) using the `routes` of the built data source
- * plugin.json: method match, `{{ .JsonData.url }}` and `{{ .SecureJsonData.apiToken }}` substituted,
- * headers injected, then forwarded to the live backend.
+ * plugin.json as Grafana matches them (src/datasource/testing/grafanaProxy.ts): method and path prefix,
+ * `{{ .JsonData.url }}` and `{{ .SecureJsonData.apiToken }}` substituted, headers injected, then forwarded.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
+import { matchRoute, routeTarget, type ProxyRoute } from '../../src/datasource/testing/grafanaProxy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APP_ID = 'kongdbg-debugger-app';
 const DS_UID = 'kongdbg-ds';
-
-export interface ProxyRoute {
-  path: string;
-  method?: string;
-  url: string;
-  headers?: Array<{ name: string; content: string }>;
-}
 
 /** Bundles host.tsx (all shared libraries) into one IIFE script. */
 export async function buildHost(outFile: string): Promise<void> {
@@ -56,18 +50,6 @@ function sendFile(res: http.ServerResponse, file: string) {
   }
   res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
   fs.createReadStream(file).pipe(res);
-}
-
-/** Grafana's route templating for the two template values our plugin.json uses. */
-export function routeTarget(route: ProxyRoute, jsonData: { url: string }, secure: { apiToken: string }) {
-  const fill = (s: string) =>
-    s
-      .replace(/\{\{\s*\.JsonData\.url\s*\}\}/g, jsonData.url)
-      .replace(/\{\{\s*\.SecureJsonData\.apiToken\s*\}\}/g, secure.apiToken);
-  return {
-    url: fill(route.url),
-    headers: Object.fromEntries((route.headers ?? []).map((h) => [h.name, fill(h.content)])),
-  };
 }
 
 export interface Harness {
@@ -113,34 +95,24 @@ export async function startHarness(opts: {
     } else if (p.startsWith(`/public/plugins/${APP_ID}/`)) {
       sendFile(res, path.join(opts.distDir, decodeURIComponent(p.slice(`/public/plugins/${APP_ID}/`.length))));
     } else if (p.startsWith(`/api/datasources/proxy/uid/${DS_UID}/`)) {
-      const rest = p.slice(`/api/datasources/proxy/uid/${DS_UID}/`.length);
-      const [first, ...tail] = rest.split('/');
+      const proxyPath = p.slice(`/api/datasources/proxy/uid/${DS_UID}/`.length);
       const method = (req.method ?? 'GET').toUpperCase();
-      const route = routes.find(
-        (r) =>
-          r.path === first &&
-          (!r.method ||
-            r.method
-              .split(',')
-              .map((m) => m.trim().toUpperCase())
-              .includes(method))
-      );
+      const route = matchRoute(routes, method, proxyPath);
       if (!route) {
+        // Grafana would forward it without the token; the plugin must never need that.
         proxied.push({ method, path: p, status: 404 });
         res
           .writeHead(404, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ message: `no plugin.json route for ${method} ${first}` }));
+          .end(JSON.stringify({ message: `no plugin.json route for ${method} ${proxyPath}` }));
         return;
       }
-      const target = routeTarget(route, { url: opts.backendUrl }, { apiToken: opts.apiToken });
+      const target = routeTarget(route, proxyPath, { url: opts.backendUrl }, { apiToken: opts.apiToken });
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
         try {
           const body = chunks.length ? Buffer.concat(chunks) : undefined;
-          // Grafana joins the route URL and the rest of the path without adding a slash when the rest is empty.
-          const restPath = tail.join('/');
-          const r = await fetch(`${target.url}${restPath ? `/${restPath}` : ''}${u.search}`, {
+          const r = await fetch(`${target.url}${u.search}`, {
             method,
             headers: {
               ...(body ? { 'content-type': req.headers['content-type'] ?? 'application/json' } : {}),

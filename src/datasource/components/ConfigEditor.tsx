@@ -50,7 +50,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           width={60}
         />
       </Field>
-      <Field label="API token" description="The server's API token (--api-token / KONG_DEBUGGER_API_TOKEN). Stored encrypted.">
+      <Field label="API token" description="A viewer or debugger token of your tenant (kong-debugger token create, or the server's --debugger-token); never an admin token. Stored encrypted.">
         <SecretInput
           id="kongdbg-token"
           aria-label="API token"

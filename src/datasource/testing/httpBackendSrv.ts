@@ -1,17 +1,29 @@
 /**
- * A BackendSrv that does what Grafana's data source proxy does for our `api` route, over real HTTP: strips the
- * proxy prefix, forwards to `<serverUrl>/api/...` and injects `Authorization: Bearer <token>`. Node's http module
- * is used because jsdom has no fetch. Test-only.
+ * A BackendSrv that does what Grafana's data source proxy does with the `routes` of our plugin.json, over real
+ * HTTP: matches the route as Grafana does (grafanaProxy.ts), forwards to its URL with `{{ .JsonData.url }}` =
+ * serverUrl and injects its headers (`Authorization: Bearer <token>`); a path no route covers gets Grafana's
+ * answer without the token, here a 404. Node's http module is used because jsdom has no fetch. Test-only.
  */
+import fs from 'fs';
 import http from 'http';
+import path from 'path';
+import { matchRoute, routeTarget, type ProxyRoute } from './grafanaProxy';
 import { Observable } from 'rxjs';
 import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runtime';
 
-export function httpBackendSrv(proxyUrl: string, serverUrl: string, token?: string): BackendSrv {
+const ROUTES: ProxyRoute[] = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'plugin.json'), 'utf8')).routes;
+
+export function httpBackendSrv(proxyUrl: string, serverUrl: string, token = ''): BackendSrv {
   const fetch = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
     new Observable<FetchResponse<T>>((subscriber) => {
-      const prefix = `${proxyUrl}/api/`;
-      const target = new URL(`${serverUrl}/api/${options.url.slice(prefix.length)}`);
+      const proxyPath = options.url.slice(`${proxyUrl}/`.length);
+      const route = matchRoute(ROUTES, options.method ?? 'GET', proxyPath);
+      if (!route) {
+        subscriber.error({ status: 404, statusText: 'Not Found', data: { message: `no plugin.json route for ${proxyPath}` }, config: options });
+        return;
+      }
+      const routed = routeTarget(route, proxyPath, { url: serverUrl }, { apiToken: token });
+      const target = new URL(routed.url);
       for (const [k, v] of Object.entries(options.params ?? {})) {
         target.searchParams.set(k, String(v));
       }
@@ -20,9 +32,7 @@ export function httpBackendSrv(proxyUrl: string, serverUrl: string, token?: stri
       if (body !== undefined) {
         headers['content-type'] = 'application/json';
       }
-      if (token) {
-        headers.authorization = `Bearer ${token}`;
-      }
+      Object.assign(headers, routed.headers);
       const req = http.request(target, { method: options.method ?? 'GET', headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

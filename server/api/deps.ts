@@ -1,0 +1,19 @@
+import type { AuditLog } from '../audit/audit';
+import type { AuthConfig } from '../auth/hooks';
+import type { IngestPipeline } from '../ingest/pipeline';
+import type { OtlpReceiverStats } from '../otlp/receiver';
+import type { SessionManager } from '../sessions/manager';
+import type { Store } from '../store/types';
+
+/** What the REST API's route modules work on. */
+export interface ApiDeps {
+  store: Store;
+  sessions: SessionManager;
+  pipeline: IngestPipeline;
+  version: string;
+  startedAtMs: number;
+  auth: AuthConfig;
+  audit: AuditLog;
+  /** the OTLP receiver's admission counters (requests refused with 429/503, bytes in flight) */
+  receiver?: () => Readonly<OtlpReceiverStats> | undefined;
+}
