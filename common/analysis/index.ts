@@ -1,5 +1,5 @@
 export { compareTraces, compareNodes, spanDifferences, SPAN_DIFFERENCES, type CompareInput } from './compare';
-export { mapNodes, EDGE_LABELS } from './nodes';
+export { mapNodes } from './nodes';
 export { traceStanding, MIN_SAMPLES, type StandingInput } from './standing';
 export { traceStatistics } from './statistics';
 export { typicalTrace, type TypicalCandidate } from './typical';

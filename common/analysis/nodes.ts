@@ -1,8 +1,7 @@
 import type { LifecycleMap, LifecyclePluginNode } from '../api';
+import { EDGE_LABELS, type EdgeKey } from '../lifecycle/edges';
 import type { MapNodeValue } from './types';
 
-export const EDGE_LABELS = { clientOut: 'Client out', upstreamIn: 'Upstream in', upstreamOut: 'Upstream out', clientIn: 'Client in' } as const;
-type EdgeKey = keyof typeof EDGE_LABELS;
 
 /**
  * The measured nodes of a map in map order (client out, request plugins, upstream in, upstream out,

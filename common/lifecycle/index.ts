@@ -8,3 +8,4 @@ export { digestTrace, type TraceDigest } from './digest';
 export { summarizeSession } from './session';
 export { REQUEST_PHASES, RESPONSE_PHASES } from './phases';
 export { upstreamView, type UpstreamView } from './upstream';
+export { EDGE_KEYS, EDGE_LABELS, isEdgeKey, type EdgeKey } from './edges';

@@ -1,14 +1,9 @@
 import type { Percentiles, PluginPhase, SessionSummary } from '../api';
 import type { TraceDigest } from './digest';
+import { EDGE_LABELS, isEdgeKey } from './edges';
 import { percentilesInPlace } from './percentiles';
 import { isRequestPhase, isResponsePhase } from './phases';
 
-const EDGE_LABELS: Record<string, string> = {
-  clientOut: 'Client out',
-  upstreamIn: 'Upstream in',
-  upstreamOut: 'Upstream out',
-  clientIn: 'Client in',
-};
 
 const LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'clientMs'] as const;
 
@@ -73,7 +68,7 @@ function stats(c: Column): Percentiles {
 }
 
 function nodeMeta(key: string): { label: string; group: 'edge' | 'request' | 'response'; phase?: PluginPhase } | undefined {
-  if (EDGE_LABELS[key]) return { label: EDGE_LABELS[key], group: 'edge' };
+  if (isEdgeKey(key)) return { label: EDGE_LABELS[key], group: 'edge' };
   const dot = key.indexOf('.');
   if (dot <= 0 || dot === key.length - 1) return undefined;
   const phase = key.slice(0, dot);

@@ -8,17 +8,10 @@ import type {
   TraceSummary,
 } from '../../../common/api';
 import { colorIndex } from '../../../common/lifecycle/color';
+import { EDGE_LABELS, type EdgeKey } from '../../../common/lifecycle/edges';
 import { REQUEST_PHASES, RESPONSE_PHASES } from '../../../common/lifecycle/phases';
 import { compareNs } from './traceFrame';
 
-/** Konnect's names for the four edges of the lifecycle map (same strings as the session summary's labels). */
-export const EDGE_LABELS = {
-  clientOut: 'Client out',
-  upstreamIn: 'Upstream in',
-  upstreamOut: 'Upstream out',
-  clientIn: 'Client in',
-} as const;
-type EdgeKey = keyof typeof EDGE_LABELS;
 
 /** Rows of the `latency` frame, in Konnect's order and with its labels. */
 export const LATENCY_METRICS = [

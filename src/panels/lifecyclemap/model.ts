@@ -4,10 +4,10 @@
  * Bad frames give a precise error string instead of a half-drawn map.
  */
 import { DataFrame, Field } from '@grafana/data';
+import { EDGE_KEYS, isEdgeKey, type EdgeKey } from '../../../common/lifecycle/edges';
 
+export { EDGE_KEYS, type EdgeKey };
 export type NodeGroup = 'edge' | 'request' | 'response';
-export type EdgeKey = 'clientOut' | 'upstreamIn' | 'upstreamOut' | 'clientIn';
-export const EDGE_KEYS: EdgeKey[] = ['clientOut', 'upstreamIn', 'upstreamOut', 'clientIn'];
 
 export interface NodeStats {
   count: number;
@@ -172,7 +172,7 @@ export function readLifecycleFrames(series: DataFrame[] | undefined): ReadResult
       };
     }
     if (group === 'edge') {
-      if (!(EDGE_KEYS as string[]).includes(key)) {
+      if (!isEdgeKey(key)) {
         return { ok: false, error: `lifecycle row ${i} is an edge with unknown key "${key}"` };
       }
       edges[key as EdgeKey] = node;

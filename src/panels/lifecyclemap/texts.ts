@@ -1,12 +1,8 @@
 /** Labels and tooltips of the map's fixed parts (wording follows Konnect's Summary view). */
-import { EdgeKey } from './model';
+import { EDGE_KEYS, EDGE_LABELS as NAMES, type EdgeKey } from '../../../common/lifecycle/edges';
 
-export const EDGE_LABELS: Record<EdgeKey, string> = {
-  clientOut: 'client out',
-  upstreamIn: 'upstream in',
-  upstreamOut: 'upstream out',
-  clientIn: 'client in',
-};
+/** On the map an edge's name is drawn in lower case beside its arrow (common/lifecycle/edges.ts names them). */
+export const EDGE_LABELS = Object.fromEntries(EDGE_KEYS.map((k) => [k, NAMES[k].toLowerCase()])) as Record<EdgeKey, string>;
 
 export const EDGE_TOOLTIPS: Record<EdgeKey, string> = {
   clientOut:
@@ -37,11 +33,8 @@ export const TRY_OUTCOME: Record<string, string> = {
 
 /** Where a map note is shown, in words. */
 export const NOTE_PLACE: Record<string, string> = {
-  clientOut: 'client out',
+  ...EDGE_LABELS,
   requestPlugins: 'request plugins',
-  upstreamIn: 'upstream in',
-  upstreamOut: 'upstream out',
   responsePlugins: 'response plugins',
-  clientIn: 'client in',
   total: 'total',
 };
