@@ -10,11 +10,10 @@ import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
 import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
-import { encodeStatus } from './otlp/responses';
+import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
-import { startCheckpointer } from './store/checkpointer';
 import type { Store } from './store/types';
 // Logs encrypted at rest (server/crypto).
 import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
@@ -104,18 +103,20 @@ async function openStore(opts: ServerOptions, keyProvider: KeyProvider | Provide
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const keyProvider = opts.keyProvider === undefined ? LocalKeyProvider.open(opts.dataDir) : opts.keyProvider;
-  const store = await openStore(opts, keyProvider);
-  await store.prepareKeys(); // the key of sealed waiting logs, before the pipeline restores them
+  const opened = await openStore(opts, keyProvider);
+  await opened.prepareKeys(); // the key of sealed waiting logs, before the pipeline restores them
+  // From here on only the Store interface: engine features are its optional capabilities.
+  const store: Store = opened;
   const sessions = new SessionManager(store);
   await sessions.init();
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
   await pipeline.restore();
   // SQLite: WAL checkpoints every second on their own thread, off the ingest thread.
-  const stopCheckpoints = store instanceof SqliteStore ? startCheckpointer(opts.dataDir) : undefined;
+  const stopMaintenance = store.startMaintenance?.();
   const sweeper = setInterval(() => {
     pipeline.sweep();
-    if (store instanceof PgStore) void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
+    if (store.shared) void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
   }, 1000);
   sweeper.unref();
 
@@ -125,7 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const purger = setInterval(() => void purge().catch(() => undefined), opts.purgeIntervalMs ?? 3_600_000);
   purger.unref();
 
-  const sharedPool = store instanceof PgStore ? store.pool : undefined;
+  const sharedPool = store.sharedPool;
   const authMode = opts.auth ?? (opts.apiToken ? 'tokens' : 'none');
   const tokens = authMode === 'tokens' ? await openTokenStore(opts.dataDir, sharedPool) : undefined;
   const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken };
@@ -148,16 +149,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
   installAuth(otlp, auth, {
     require: 'ingest',
-    // A google.rpc.Status in the request's encoding, as OTLP answers failures (16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 14 UNAVAILABLE).
-    onFailure: (reply, status, message) => {
-      const encoding = /protobuf/i.test(String(reply.request.headers['content-type'] ?? '')) ? 'protobuf' : 'json';
-      // A token table that cannot be read is retryable: Kong's exporter waits Retry-After and sends again.
-      if (status === 503) reply.header('retry-after', '5');
-      void reply
-        .code(status)
-        .type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json')
-        .send(encodeStatus(encoding, { 401: 16, 403: 7, 503: 14 }[status], message));
-    },
+    // A google.rpc.Status in the request's encoding, as OTLP answers failures.
+    onFailure: answerAuthFailure,
   });
   receiverStats = registerOtlpRoutes(otlp, pipeline, {
     maxBodyBytes: opts.maxBodyBytes,
@@ -200,7 +193,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await api.close();
       await tokens?.close();
       await audit.close();
-      await stopCheckpoints?.();
+      await stopMaintenance?.();
       await store.close(); // last: on PostgreSQL the tokens and the audit log use its pool
     },
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AttributeValue, Span } from '../../common/api';
 import { analyzeTrace, digestTrace } from '../../common/lifecycle';
 import { mergeSpans } from '../../common/spans';
-import { BackpressureError, type OtlpSink } from '../otlp/receiver';
+import { BackpressureError, type Consumer } from './contract';
 import type { Attributes, DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { makeRuleInput } from '../rules';
 import { currentTenant } from '../auth/context';
@@ -94,7 +94,7 @@ function sessionIdOf(resource: DecodedResource | undefined): string | undefined 
  * request, after the response); spans that arrive before their root wait a bounded time; the decision
  * is remembered so late spans and logs follow it. With no session running nothing is kept.
  */
-export class IngestPipeline implements OtlpSink {
+export class IngestPipeline implements Consumer {
   /** traces that belong to at least one session; late spans and logs follow them even after the session ended */
   private readonly matched: TtlMap<string, Decision>;
   /** traces judged and matched by no session */

@@ -2,7 +2,7 @@ import { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, type InputType, type ZlibOptions } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AdmissionGate, MAX_RETRY_AFTER_SECONDS, MIN_RETRY_AFTER_SECONDS, resolveAdmissionLimits, type AdmissionLimits, type OtlpReceiverStats, type Ticket } from './admission';
+import { AdmissionGate, resolveAdmissionLimits, type AdmissionLimits, type OtlpReceiverStats, type Ticket } from './admission';
 import { decodeLogsJson, decodeTracesJson } from './decode-json';
 import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf';
 import { OtlpDecodeError } from './errors';
@@ -17,8 +17,9 @@ import {
   type LimitReport,
   type OtlpLimits,
 } from './limits';
-import { StoreUnavailableError } from '../store/errors';
-import { encodeExportResponse, encodeStatus, type Encoding } from './responses';
+import { answerConsumerError, CODE_INTERNAL, CODE_INVALID_ARGUMENT, CODE_RESOURCE_EXHAUSTED, encodingOf, refuse, sendStatus } from './answers';
+import type { Consumer } from '../ingest/contract';
+import { encodeExportResponse, type Encoding } from './responses';
 import type { DecodedLogBatch, DecodedTraceBatch } from './types';
 
 /*
@@ -29,21 +30,11 @@ import type { DecodedLogBatch, DecodedTraceBatch } from './types';
  * request's encoding.
  */
 
-export interface OtlpSink {
-  ingestTraces(batch: DecodedTraceBatch): void | Promise<void>;
-  ingestLogs(batch: DecodedLogBatch): void | Promise<void>;
-}
+/** what the receiver hands decoded batches to (the ingest pipeline); the contract lives in server/ingest/contract.ts */
+export type OtlpSink = Consumer;
 
-/** thrown by a sink that is over capacity: the receiver answers 429 with Retry-After */
-export class BackpressureError extends Error {
-  constructor(public retryAfterSeconds: number) {
-    super(`ingest is over capacity, retry after ${retryAfterSeconds}s`);
-    this.name = 'BackpressureError';
-  }
-}
-
-// thrown by a sink whose store cannot take writes now (the database connection is lost): 503 with Retry-After
-export { StoreUnavailableError, STORE_UNAVAILABLE_RETRY_SECONDS } from '../store/errors';
+// kept here too so existing imports of the receiver's errors keep working
+export { BackpressureError, StoreUnavailableError, STORE_UNAVAILABLE_RETRY_SECONDS } from '../ingest/contract';
 
 export interface OtlpRouteOptions {
   /** limit for the body as sent and, when gzip-encoded, after decompression; default 16 MiB (same as limits.maxBodyBytes; this one wins) */
@@ -62,29 +53,6 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const gunzipAsync = promisify(gunzip) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
 
-// google.rpc.Code values for Status.code (the OTLP spec lets servers omit it; we set it for humans)
-const CODE_INVALID_ARGUMENT = 3;
-const CODE_RESOURCE_EXHAUSTED = 8;
-const CODE_INTERNAL = 13;
-const CODE_UNAVAILABLE = 14;
-
-/** the request's encoding from its Content-Type, or undefined when we cannot read it */
-function encodingOf(req: FastifyRequest): Encoding | undefined {
-  const header = req.headers['content-type'];
-  if (typeof header !== 'string') return undefined;
-  const semi = header.indexOf(';');
-  const media = (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
-  if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
-  if (media === 'application/json') return 'json';
-  return undefined;
-}
-
-function sendStatus(reply: FastifyReply, encoding: Encoding | undefined, httpStatus: number, code: number, message: string): FastifyReply {
-  const enc = encoding ?? 'json';
-  reply.code(httpStatus).header('content-type', enc === 'protobuf' ? 'application/x-protobuf' : 'application/json');
-  return reply.send(encodeStatus(enc, code, message));
-}
-
 class HttpError extends Error {
   constructor(public status: number, public code: number, message: string) {
     super(message);
@@ -94,13 +62,6 @@ class HttpError extends Error {
 /** the admission gate is full (mid-body or after decompression); statusCode keeps fastify's body reader from making it a 400 */
 class GateFullError extends Error {
   statusCode = 429;
-}
-
-/** 429/503 with Retry-After in whole seconds within 1..30 and a Status naming the retry delay */
-function refuse(reply: FastifyReply, encoding: Encoding | undefined, status: 429 | 503, retryAfterSeconds: number, message: string): FastifyReply {
-  const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(MIN_RETRY_AFTER_SECONDS, Math.ceil(retryAfterSeconds) || MIN_RETRY_AFTER_SECONDS));
-  reply.header('retry-after', String(seconds));
-  return sendStatus(reply, encoding, status, status === 429 ? CODE_RESOURCE_EXHAUSTED : CODE_UNAVAILABLE, `${message}, retry after ${seconds}s`);
 }
 
 function refuseBusy(reply: FastifyReply, encoding: Encoding | undefined, gate: AdmissionGate): FastifyReply {
@@ -196,17 +157,10 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     if (e instanceof HttpError) return sendStatus(reply, encoding, e.status, e.code, e.message);
     if (e instanceof OtlpDecodeError) return sendStatus(reply, encoding, 400, CODE_INVALID_ARGUMENT, e.message);
     if (e instanceof GateFullError) return refuseBusy(reply, encoding, gate);
-    if (e instanceof BackpressureError) {
-      gate.stats.refusedBusy++;
-      return refuse(reply, encoding, 429, e.retryAfterSeconds, e.message);
-    }
-    if (e instanceof StoreUnavailableError) {
-      gate.stats.refusedUnavailable++;
-      req.log.warn(`OTLP ${signal}: store unavailable: ${e.message}`);
-      return refuse(reply, encoding, 503, e.retryAfterSeconds, `store unavailable: ${e.message}`);
-    }
-    req.log.error({ err: e }, `OTLP ${signal} ingest failed`);
-    return sendStatus(reply, encoding, 500, CODE_INTERNAL, `ingest failed: ${(e as Error).message}`);
+    const answered = answerConsumerError(req, reply, encoding, signal, e);
+    if (answered === 'busy') gate.stats.refusedBusy++;
+    else if (answered === 'unavailable') gate.stats.refusedUnavailable++;
+    return reply;
   }
   const parts: string[] = [];
   if (rejected > 0) parts.push(`${rejected} ${signal === 'traces' ? 'spans' : 'log records'} rejected: ${errors.join('; ')}`);
