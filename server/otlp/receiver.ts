@@ -11,6 +11,8 @@ import {
   itemCountError,
   limitLogBatch,
   limitTraceBatch,
+  rejectOverlongKeyLogs,
+  rejectOverlongKeySpans,
   rejectUnstorableLogs,
   rejectUnstorableSpans,
   resolveLimits,
@@ -140,6 +142,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
       const batch = encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
       checkCount(batch.spans.length + batch.rejected);
       rejectUnstorableSpans(batch);
+      rejectOverlongKeySpans(batch, limits);
       limited = limitTraceBatch(batch, limits);
       rejected = batch.rejected;
       errors = batch.errors;
@@ -148,6 +151,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
       const batch = encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
       checkCount(batch.records.length + batch.rejected);
       rejectUnstorableLogs(batch);
+      rejectOverlongKeyLogs(batch, limits);
       limited = limitLogBatch(batch, limits);
       rejected = batch.rejected;
       errors = batch.errors;
