@@ -8,7 +8,7 @@ import { installAuth, type AuthConfig } from './auth/hooks';
 import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
-import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
+import { otlpServerOptions, registerOtlpRoutes, type OtlpReceiverStats, type OtlpRouteOptions } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
 import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
@@ -56,6 +56,10 @@ export interface ServerOptions {
   otlpMaxInFlightBytes?: number;
   /** spans/records per request, attributes per item, attribute value length (defaults: DEFAULT_LIMITS) */
   otlpLimits?: Partial<OtlpLimits>;
+  /** one client's (remote address) share of the OTLP requests in flight (default: half of otlpMaxInFlightRequests) */
+  otlpMaxInFlightRequestsPerClient?: number;
+  /** the rest of the receiver's options (per-client byte share, expected-wait bound, body stall limits; see receiver.ts) */
+  otlpReceiver?: OtlpRouteOptions;
   /** feed the server with the demo gateway and open demo sessions */
   demo?: boolean | { ratePerSecond?: number };
   pipeline?: PipelineOptions;
@@ -145,7 +149,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     audit,
     receiver: () => receiverStats,
   });
-  const otlp = Fastify({ logger });
+  // Header and whole-request time bounds: a slow or stalled client holds a socket for a bounded time.
+  const otlp = Fastify({ logger, ...otlpServerOptions() });
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
   installAuth(otlp, auth, {
     require: 'ingest',
@@ -153,6 +158,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onFailure: answerAuthFailure,
   });
   receiverStats = registerOtlpRoutes(otlp, pipeline, {
+    ...opts.otlpReceiver,
+    maxInFlightRequestsPerClient: opts.otlpMaxInFlightRequestsPerClient ?? opts.otlpReceiver?.maxInFlightRequestsPerClient,
     maxBodyBytes: opts.maxBodyBytes,
     limits: opts.otlpLimits,
     maxInFlightRequests: opts.otlpMaxInFlightRequests,

@@ -109,6 +109,7 @@ export function buildCli(): Command {
     .addOption(new Option('--ingest-token <token>', 'a bootstrap ingest token (default tenant) for the OTLP receiver').env('KONG_DEBUGGER_INGEST_TOKEN'))
     .addOption(new Option('--otlp-max-in-flight-requests <n>', 'OTLP requests handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_REQUESTS').argParser(intArg('--otlp-max-in-flight-requests', 1, 100_000)))
     .addOption(new Option('--otlp-max-in-flight-bytes <n>', 'OTLP body bytes handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_BYTES').argParser(intArg('--otlp-max-in-flight-bytes', 1024, 2 ** 40)))
+    .addOption(new Option('--otlp-max-in-flight-per-client <n>', "one client's (remote address) share of those requests (default: half); raise it behind a proxy").env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_PER_CLIENT').argParser(intArg('--otlp-max-in-flight-per-client', 1, 100_000)))
     .addOption(new Option('--demo', 'feed the server with the built-in demo gateway and open demo sessions').env('KONG_DEBUGGER_DEMO'))
     .addOption(new Option('--demo-rate <rps>', 'demo requests per second').default(5).argParser(intArg('--demo-rate', 1, 10000)))
     .action(async (o) => {
@@ -124,6 +125,7 @@ export function buildCli(): Command {
         retentionDays: o.retentionDays,
         otlpMaxInFlightRequests: o.otlpMaxInFlightRequests,
         otlpMaxInFlightBytes: o.otlpMaxInFlightBytes,
+        otlpMaxInFlightRequestsPerClient: o.otlpMaxInFlightPerClient,
         apiToken: o.apiToken,
         ingestToken: o.ingestToken,
         auth: o.auth ?? (o.demo ? 'none' : 'tokens'),

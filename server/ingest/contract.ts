@@ -25,8 +25,12 @@ export type Consumer = TraceConsumer & LogConsumer;
 /** retryable: the consumer is over capacity (too much waiting in memory); try again after `retryAfterSeconds` */
 export class BackpressureError extends Error {
   readonly retryable = true;
-  constructor(public retryAfterSeconds: number) {
-    super(`ingest is over capacity, retry after ${retryAfterSeconds}s`);
+  constructor(
+    public retryAfterSeconds: number,
+    // the transport adds when to retry (OTLP/HTTP: Retry-After and the Status message)
+    message = 'ingest is over capacity',
+  ) {
+    super(message);
     this.name = 'BackpressureError';
   }
 }

@@ -46,8 +46,12 @@ describe('CostClock', () => {
 
 describe('resolveAdmissionLimits', () => {
   test('defaults, overrides, startup errors', () => {
-    expect(resolveAdmissionLimits()).toEqual(DEFAULT_ADMISSION_LIMITS);
-    expect(resolveAdmissionLimits({ maxInFlightRequests: 8, maxInFlightBytes: undefined })).toEqual({ ...DEFAULT_ADMISSION_LIMITS, maxInFlightRequests: 8 });
+    // a client's share is half of each limit; the expected wait is bounded at 500 ms
+    const derived = { maxInFlightRequestsPerClient: 32, maxInFlightBytesPerClient: 32 * 1024 * 1024, maxQueueWaitMs: 500 };
+    expect(resolveAdmissionLimits()).toEqual({ ...DEFAULT_ADMISSION_LIMITS, ...derived });
+    expect(resolveAdmissionLimits({ maxInFlightRequests: 8, maxInFlightBytes: undefined })).toEqual({ ...DEFAULT_ADMISSION_LIMITS, ...derived, maxInFlightRequests: 8, maxInFlightRequestsPerClient: 4 });
+    expect(resolveAdmissionLimits({ maxInFlightRequests: 3, maxInFlightRequestsPerClient: 3, maxQueueWaitMs: 100 })).toMatchObject({ maxInFlightRequestsPerClient: 3, maxInFlightBytesPerClient: 32 * 1024 * 1024, maxQueueWaitMs: 100 });
+    expect(() => resolveAdmissionLimits({ maxInFlightRequestsPerClient: 0 })).toThrow('OTLP limit maxInFlightRequestsPerClient must be a positive integer, got 0');
     expect(() => resolveAdmissionLimits({ maxInFlightBytes: 0 })).toThrow('OTLP limit maxInFlightBytes must be a positive integer, got 0');
     expect(() => resolveAdmissionLimits({ maxInFlightRequests: 1.5 })).toThrow(/maxInFlightRequests/);
   });
