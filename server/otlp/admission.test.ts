@@ -142,3 +142,72 @@ describe('AdmissionGate', () => {
     expect(gate.retryAfter()).toBeLessThan(8);
   });
 });
+
+describe('AdmissionGate: per-client share, expected wait, suspension', () => {
+  test('a client takes at most its share of requests and bytes; others are still admitted', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 4, maxInFlightBytes: 1000, maxInFlightRequestsPerClient: 2, maxInFlightBytesPerClient: 300 });
+    const a1 = gate.tryAdmit(100, 'a')!;
+    gate.tryAdmit(100, 'a')!;
+    expect(gate.tryAdmit(0, 'a')).toBeUndefined();
+    expect(gate.lastRefusal).toEqual({ kind: 'client', client: 'a', requests: 2, bytes: 200 });
+    expect(gate.tryAdmit(0, 'b')).toBeDefined();
+    a1.release();
+    // a's bytes share: 100 in flight, 250 more would pass 300
+    expect(gate.tryAdmit(250, 'a')).toBeUndefined();
+    expect(gate.tryAdmit(200, 'a')).toBeDefined();
+  });
+
+  test('a client alone in flight may pass its share (one at a time), as a lone request may pass the limits', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 4, maxInFlightBytes: 1000, maxInFlightRequestsPerClient: 1, maxInFlightBytesPerClient: 100 });
+    const b = gate.tryAdmit(10, 'b')!;
+    const a = gate.tryAdmit(500, 'a')!; // a has nothing in flight
+    expect(a).toBeDefined();
+    expect(a.grow(100)).toBe(true); // still a's only request
+    b.release();
+    a.release();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0 });
+  });
+
+  test('refused when the expected wait (requests ahead × cost + loop delay) passes maxQueueWaitMs', () => {
+    let t = 0;
+    let lag = 0;
+    const gate = new AdmissionGate({ maxInFlightRequests: 100, maxInFlightBytes: 1e9, maxQueueWaitMs: 500 }, () => t, () => lag);
+    // measure a cost of 100 ms per request
+    const first = gate.tryAdmit(0)!;
+    t += 100;
+    first.release();
+    expect(gate.costMs).toBe(100);
+    const tickets = Array.from({ length: 5 }, () => gate.tryAdmit(0)!);
+    expect(tickets.every(Boolean)).toBe(true);
+    expect(gate.expectedWaitMs()).toBe(500);
+    expect(gate.tryAdmit(0)).toBeDefined(); // 5 × 100 = 500: not over
+    expect(gate.tryAdmit(0)).toBeUndefined(); // 6 × 100
+    expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 600, costMs: 100 });
+    for (const x of tickets) x.release();
+    expect(gate.stats.inFlightRequests).toBe(1);
+    lag = 490; // the event loop lags: that is wait too
+    expect(gate.expectedWaitMs()).toBeGreaterThan(500);
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    expect(gate.lastRefusal?.kind).toBe('wait');
+    lag = 0;
+    expect(gate.tryAdmit(0)).toBeDefined();
+  });
+
+  test('a suspended ticket is not counted; it resumes if the hard limits allow, and its release is still exact', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 1, maxInFlightBytes: 1000, maxQueueWaitMs: 1 }, () => 0);
+    const stalled = gate.tryAdmit(100, 'a')!;
+    stalled.suspend();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0, suspended: 1 });
+    const other = gate.tryAdmit(10, 'b')!;
+    expect(stalled.resume()).toBe(false); // the one slot is taken
+    expect(stalled.grow(5)).toBe(false);
+    other.release();
+    expect(stalled.resume()).toBe(true);
+    expect(gate.stats).toMatchObject({ inFlightRequests: 1, inFlightBytes: 105, suspended: 0 });
+    stalled.suspend();
+    stalled.release(); // the response closed while suspended
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0, suspended: 0 });
+    expect(stalled.resume()).toBe(true); // nothing to count any more
+    expect(gate.stats.inFlightRequests).toBe(0);
+  });
+});
