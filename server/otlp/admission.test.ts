@@ -168,7 +168,7 @@ describe('AdmissionGate: per-client share, expected wait, suspension', () => {
     expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0 });
   });
 
-  test('refused when the expected wait (requests ahead × cost + loop delay) passes maxQueueWaitMs', () => {
+  test('refused when the expected wait (requests ahead × cost + loop delay) passes maxQueueWaitMs, past a floor of 8 in flight', () => {
     let t = 0;
     let lag = 0;
     const gate = new AdmissionGate({ maxInFlightRequests: 100, maxInFlightBytes: 1e9, maxQueueWaitMs: 500 }, () => t, () => lag);
@@ -177,20 +177,32 @@ describe('AdmissionGate: per-client share, expected wait, suspension', () => {
     t += 100;
     first.release();
     expect(gate.costMs).toBe(100);
-    const tickets = Array.from({ length: 5 }, () => gate.tryAdmit(0)!);
+    // below the floor a request is admitted whatever its wait (7 × 100 > 500)
+    const tickets = Array.from({ length: 8 }, () => gate.tryAdmit(0)!);
     expect(tickets.every(Boolean)).toBe(true);
-    expect(gate.expectedWaitMs()).toBe(500);
-    expect(gate.tryAdmit(0)).toBeDefined(); // 5 × 100 = 500: not over
-    expect(gate.tryAdmit(0)).toBeUndefined(); // 6 × 100
-    expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 600, costMs: 100 });
-    for (const x of tickets) x.release();
-    expect(gate.stats.inFlightRequests).toBe(1);
-    lag = 490; // the event loop lags: that is wait too
-    expect(gate.expectedWaitMs()).toBeGreaterThan(500);
+    expect(gate.expectedWaitMs()).toBe(800);
     expect(gate.tryAdmit(0)).toBeUndefined();
-    expect(gate.lastRefusal?.kind).toBe('wait');
-    lag = 0;
+    expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 800, costMs: 100 });
+    expect(gate.stats.inFlightRequests).toBe(8);
+    tickets[0].release(); // a completion with no busy time: the cost drops to 80
+    expect(gate.costMs).toBe(80);
+    // 7 in flight: under the floor again
     expect(gate.tryAdmit(0)).toBeDefined();
+    // 8 in flight: 8 × 80 = 640 > 500; with lag on top the wait only grows
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    lag = 1000;
+    expect(gate.expectedWaitMs()).toBe(1640);
+  });
+
+  test('the event loop delay counts as wait', () => {
+    let lag = 0;
+    const gate = new AdmissionGate({ maxInFlightRequests: 100, maxInFlightBytes: 1e9, maxQueueWaitMs: 500 }, () => 0, () => lag);
+    const tickets = Array.from({ length: 8 }, () => gate.tryAdmit(0)!);
+    expect(tickets.every(Boolean)).toBe(true);
+    expect(gate.tryAdmit(0)).toBeDefined(); // cost unknown (0), no lag
+    lag = 600;
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 600, costMs: 0 });
   });
 
   test('a suspended ticket is not counted; it resumes if the hard limits allow, and its release is still exact', () => {

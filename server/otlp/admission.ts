@@ -8,7 +8,8 @@
  * Three more bounds (issue 16):
  * - by expected wait: the requests ahead × the measured time per request, plus the event loop's
  *   recent delay; past `maxQueueWaitMs` a new request is refused at once rather than answered
- *   after seconds of silence (fixed counts alone let 64 slow requests queue for seconds);
+ *   after seconds of silence (fixed counts alone let 64 slow requests queue for seconds). A few
+ *   requests (WAIT_FLOOR_REQUESTS) are always let in, as a lone request always is;
  * - per client (remote address): one client's requests and bytes take at most a share of the
  *   limits, so a stalled or runaway sender cannot shut the others out;
  * - only progress counts: a request whose body stops arriving is suspended (not counted) until
@@ -48,6 +49,13 @@ export const DEFAULT_ADMISSION_LIMITS: Readonly<AdmissionLimits> = Object.freeze
  * OTLP request answered within 1 s), with room for its own work and the event loop's turns.
  */
 export const DEFAULT_MAX_QUEUE_WAIT_MS = 500;
+
+/**
+ * Up to this many requests in flight, none is refused for its expected wait (only for the hard
+ * limits): a small burst is never a long wait in itself, and one slow request or a pause of the
+ * process (GC, a busy machine) must not turn the next few into refusals.
+ */
+export const WAIT_FLOOR_REQUESTS = 8;
 
 /**
  * Defaults overridden by the given (defined) values; throws on a nonsensical value (a startup error).
@@ -284,7 +292,7 @@ export class AdmissionGate {
       if (l.maxInFlightRequestsPerClient !== undefined && c.requests >= l.maxInFlightRequestsPerClient) return { kind: 'client', client, requests: c.requests, bytes: c.bytes };
       if (l.maxInFlightBytesPerClient !== undefined && c.bytes + bytes > l.maxInFlightBytesPerClient) return { kind: 'client', client, requests: c.requests, bytes: c.bytes };
     }
-    if (checkWait && l.maxQueueWaitMs !== undefined) {
+    if (checkWait && l.maxQueueWaitMs !== undefined && s.inFlightRequests >= WAIT_FLOOR_REQUESTS) {
       const wait = this.expectedWaitMs();
       if (wait > l.maxQueueWaitMs) return { kind: 'wait', waitMs: wait, costMs: this.clock.cost };
     }
