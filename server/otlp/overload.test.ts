@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { batchMaker, overload, serve, stop, summarize, sustainableRate, type Served } from './load';
+import { batchMaker, overload, serve, stop, summarize, sustainableRate, type Served } from './testing-load';
 
 /*
  * Issue 16, item 5: overload is answered in time. The real server (CLI `serve`, SQLite) in its own
