@@ -23,7 +23,7 @@ test('ewma: first sample as is, then moves a fifth of the way', () => {
 });
 
 describe('CostClock', () => {
-  test('the cost is the busy time between completions; idle time does not count', () => {
+  test('busy time per completion; idle time does not count', () => {
     let t = 0;
     const c = new CostClock(() => t);
     expect(c.cost).toBe(0);
@@ -35,12 +35,34 @@ describe('CostClock', () => {
     expect(c.cost).toBe(40);
     t = 5000; // idle again
     c.advance(false);
-    t = 5040;
-    c.advance(true);
-    t = 5080;
+    t = 5260;
     c.advance(true);
     c.completed();
-    expect(c.cost).toBe(48); // 40 + 0.2 × (80 - 40)
+    expect(c.cost).toBe(150); // (40 + 260) / 2
+  });
+
+  test('completions in bursts: the cost stays near the average, not 0 after each burst; old completions leave the window', () => {
+    let t = 0;
+    const c = new CostClock(() => t, 32);
+    for (let burst = 0; burst < 12; burst++) {
+      t += 300; // 300 ms of work, then 6 requests finish at once
+      for (let i = 0; i < 6; i++) {
+        c.advance(true);
+        c.completed();
+      }
+      expect(c.cost).toBeGreaterThan(40);
+      expect(c.cost).toBeLessThanOrEqual(60);
+    }
+    // then faster: 6 every 60 ms
+    for (let burst = 0; burst < 12; burst++) {
+      t += 60;
+      for (let i = 0; i < 6; i++) {
+        c.advance(true);
+        c.completed();
+      }
+    }
+    expect(c.cost).toBeGreaterThan(8);
+    expect(c.cost).toBeLessThanOrEqual(12);
   });
 });
 
@@ -184,14 +206,14 @@ describe('AdmissionGate: per-client share, expected wait, suspension', () => {
     expect(gate.tryAdmit(0)).toBeUndefined();
     expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 800, costMs: 100 });
     expect(gate.stats.inFlightRequests).toBe(8);
-    tickets[0].release(); // a completion with no busy time: the cost drops to 80
-    expect(gate.costMs).toBe(80);
-    // 7 in flight: under the floor again
-    expect(gate.tryAdmit(0)).toBeDefined();
-    // 8 in flight: 8 × 80 = 640 > 500; with lag on top the wait only grows
+    tickets[0].release(); // a completion with no busy time: 200 ms for 2 requests
+    expect(gate.costMs).toBe(50);
+    // 7, 8, 9, 10 in flight: under the floor, then 400, 450, 500 ms: admitted
+    for (let i = 0; i < 4; i++) expect(gate.tryAdmit(0)).toBeDefined();
+    // 11 × 50 = 550 > 500
     expect(gate.tryAdmit(0)).toBeUndefined();
     lag = 1000;
-    expect(gate.expectedWaitMs()).toBe(1640);
+    expect(gate.expectedWaitMs()).toBe(1550);
   });
 
   test('the event loop delay counts as wait', () => {

@@ -134,16 +134,24 @@ export function ewma(previous: number | undefined, sample: number, weight = 0.2)
 }
 
 /**
- * Measures the cost of one request as the busy time between two completions (time with
- * nothing in flight does not count). Under load that is the bottleneck's time per request,
- * whatever the store's parallelism: n requests ahead drain in about n × cost.
+ * Measures the cost of one request as busy time per completion (time with nothing in flight does
+ * not count): the busy time the last `window` completions took, over their number. Under load that
+ * is the bottleneck's time per request, whatever the store's parallelism: n requests ahead drain
+ * in about n × cost. Completions come in bursts (requests started in one event-loop turn finish
+ * together), so a per-completion average would read about 0 right after each burst, just when the
+ * next requests are admitted; a window of many completions spans several bursts.
  */
 export class CostClock {
-  private costMs: number | undefined;
+  /** total busy time so far (ms) */
   private busyMs = 0;
+  /** busyMs at the last completions, oldest first (the first entry is where the window starts) */
+  private marks: number[] = [0];
   private last: number;
 
-  constructor(private now: () => number) {
+  constructor(
+    private now: () => number,
+    private window = 32,
+  ) {
     this.last = now();
   }
 
@@ -155,12 +163,14 @@ export class CostClock {
   }
 
   completed(): void {
-    this.costMs = ewma(this.costMs, this.busyMs);
-    this.busyMs = 0;
+    this.marks.push(this.busyMs);
+    if (this.marks.length > this.window + 1) this.marks.shift();
   }
 
+  /** ms per request (0 before the first completion) */
   get cost(): number {
-    return this.costMs ?? 0;
+    const n = this.marks.length - 1;
+    return n === 0 ? 0 : (this.marks[n] - this.marks[0]) / n;
   }
 }
 

@@ -175,7 +175,7 @@ export async function overload(url: string, batches: Array<{ body: Buffer; trace
 }
 
 /** answer-time figures of all answers, or of those with `status` */
-export function summarize(r: OverloadResult, status?: number): { n: number; p50: number; p99: number; max: number; mean: number; refusedPct: number; codes: Record<string, number> } {
+export function summarize(r: OverloadResult, status?: number): { n: number; p50: number; p99: number; max: number; mean: number; refusedPct: number; withinOneSecond: number; codes: Record<string, number> } {
   if (status !== undefined) r = { ...r, answers: r.answers.filter((a) => a.status === status) };
   const ms = r.answers.map((a) => a.ms).sort((a, b) => a - b);
   const codes: Record<string, number> = {};
@@ -188,6 +188,7 @@ export function summarize(r: OverloadResult, status?: number): { n: number; p50:
     max: ms.length ? ms[ms.length - 1] : NaN,
     mean: ms.reduce((s, x) => s + x, 0) / ms.length,
     refusedPct: (100 * refused) / Math.max(1, ms.length),
+    withinOneSecond: ms.filter((x) => x <= 1000).length / Math.max(1, ms.length),
     codes,
   };
 }
