@@ -10,13 +10,12 @@ import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
 import { redacting, redactionPolicy } from './ingest/redact';
-import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
+import { otlpServerOptions, registerOtlpRoutes, type OtlpReceiverStats, type OtlpRouteOptions } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
-import { encodeStatus } from './otlp/responses';
+import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
-import { startCheckpointer } from './store/checkpointer';
 import type { Store } from './store/types';
 // Logs encrypted at rest (server/crypto).
 import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
@@ -63,6 +62,10 @@ export interface ServerOptions {
   otlpMaxInFlightBytes?: number;
   /** spans/records per request, attributes per item, attribute value length (defaults: DEFAULT_LIMITS) */
   otlpLimits?: Partial<OtlpLimits>;
+  /** one client's (remote address) share of the OTLP requests in flight (default: half of otlpMaxInFlightRequests) */
+  otlpMaxInFlightRequestsPerClient?: number;
+  /** the rest of the receiver's options (per-client byte share, expected-wait bound, body stall limits; see receiver.ts) */
+  otlpReceiver?: OtlpRouteOptions;
   /** feed the server with the demo gateway and open demo sessions */
   demo?: boolean | { ratePerSecond?: number };
   pipeline?: PipelineOptions;
@@ -114,18 +117,20 @@ async function openStore(opts: ServerOptions, keyProvider: KeyProvider | Provide
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const keyProvider = opts.keyProvider === undefined ? LocalKeyProvider.open(opts.dataDir) : opts.keyProvider;
-  const store = await openStore(opts, keyProvider);
-  await store.prepareKeys(); // the key of sealed waiting logs, before the pipeline restores them
+  const opened = await openStore(opts, keyProvider);
+  await opened.prepareKeys(); // the key of sealed waiting logs, before the pipeline restores them
+  // From here on only the Store interface: engine features are its optional capabilities.
+  const store: Store = opened;
   const sessions = new SessionManager(store);
   await sessions.init();
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
   await pipeline.restore();
   // SQLite: WAL checkpoints every second on their own thread, off the ingest thread.
-  const stopCheckpoints = store instanceof SqliteStore ? startCheckpointer(opts.dataDir) : undefined;
+  const stopMaintenance = store.startMaintenance?.();
   const sweeper = setInterval(() => {
     pipeline.sweep();
-    if (store instanceof PgStore) void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
+    if (store.shared) void pipeline.adoptDecisions().catch((e: Error) => process.stderr.write(`warning: could not look up decisions of other replicas: ${e.message}\n`));
   }, 1000);
   sweeper.unref();
 
@@ -135,7 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const purger = setInterval(() => void purge().catch(() => undefined), opts.purgeIntervalMs ?? 3_600_000);
   purger.unref();
 
-  const sharedPool = store instanceof PgStore ? store.pool : undefined;
+  const sharedPool = store.sharedPool;
   const authMode = opts.auth ?? (opts.apiToken ? 'tokens' : 'none');
   const tokens = authMode === 'tokens' ? await openTokenStore(opts.dataDir, sharedPool) : undefined;
   const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken, staticDebuggerToken: opts.debuggerToken };
@@ -155,22 +160,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     audit,
     receiver: () => receiverStats,
   });
-  const otlp = Fastify({ logger });
+  // Header and whole-request time bounds: a slow or stalled client holds a socket for a bounded time.
+  const otlp = Fastify({ logger, ...otlpServerOptions() });
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
   installAuth(otlp, auth, {
     require: 'ingest',
-    // A google.rpc.Status in the request's encoding, as OTLP answers failures (16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 14 UNAVAILABLE).
-    onFailure: (reply, status, message) => {
-      const encoding = /protobuf/i.test(String(reply.request.headers['content-type'] ?? '')) ? 'protobuf' : 'json';
-      // A token table that cannot be read is retryable: Kong's exporter waits Retry-After and sends again.
-      if (status === 503) reply.header('retry-after', '5');
-      void reply
-        .code(status)
-        .type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json')
-        .send(encodeStatus(encoding, { 401: 16, 403: 7, 503: 14 }[status], message));
-    },
+    // A google.rpc.Status in the request's encoding, as OTLP answers failures.
+    onFailure: answerAuthFailure,
   });
   receiverStats = registerOtlpRoutes(otlp, redacting(pipeline, redactionPolicy(opts.redact)), {
+    ...opts.otlpReceiver,
+    maxInFlightRequestsPerClient: opts.otlpMaxInFlightRequestsPerClient ?? opts.otlpReceiver?.maxInFlightRequestsPerClient,
     maxBodyBytes: opts.maxBodyBytes,
     limits: opts.otlpLimits,
     maxInFlightRequests: opts.otlpMaxInFlightRequests,
@@ -212,7 +212,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await api.close();
       await tokens?.close();
       await audit.close();
-      await stopCheckpoints?.();
+      await stopMaintenance?.();
       await store.close(); // last: on PostgreSQL the tokens and the audit log use its pool
     },
   };

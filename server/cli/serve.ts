@@ -35,6 +35,7 @@ export function addServeCommand(program: Command): void {
     .addOption(new Option('--ingest-token <token>', 'a bootstrap ingest token (default tenant) for the OTLP receiver').env('KONG_DEBUGGER_INGEST_TOKEN'))
     .addOption(new Option('--otlp-max-in-flight-requests <n>', 'OTLP requests handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_REQUESTS').argParser(intArg('--otlp-max-in-flight-requests', 1, 100_000)))
     .addOption(new Option('--otlp-max-in-flight-bytes <n>', 'OTLP body bytes handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_BYTES').argParser(intArg('--otlp-max-in-flight-bytes', 1024, 2 ** 40)))
+    .addOption(new Option('--otlp-max-in-flight-per-client <n>', "one client's (remote address) share of those requests (default: half); raise it behind a proxy").env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_PER_CLIENT').argParser(intArg('--otlp-max-in-flight-per-client', 1, 100_000)))
     .addOption(
       new Option('--redact <names>', 'also redact these attribute keys, header names and query parameters at ingest (comma list, repeatable); "-name" turns a default off, e.g. --redact x-tenant-key,-cookie')
         .env('KONG_DEBUGGER_REDACT')
@@ -58,6 +59,7 @@ export function addServeCommand(program: Command): void {
         retentionDays: o.retentionDays,
         otlpMaxInFlightRequests: o.otlpMaxInFlightRequests,
         otlpMaxInFlightBytes: o.otlpMaxInFlightBytes,
+        otlpMaxInFlightRequestsPerClient: o.otlpMaxInFlightPerClient,
         apiToken: o.apiToken,
         debuggerToken: o.debuggerToken,
         ingestToken: o.ingestToken,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeLogsJson, decodeTracesJson } from '../otlp/decode-json';
-import { BackpressureError } from '../otlp/receiver';
+import { BackpressureError } from './contract';
 import { SessionManager } from '../sessions/manager';
 import { SqliteStore } from '../store/sqlite';
 import { attr, kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';

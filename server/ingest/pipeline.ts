@@ -1,4 +1,4 @@
-import { BackpressureError, type OtlpSink } from '../otlp/receiver';
+import { BackpressureError, type Consumer } from './contract';
 import type { DecodedLogBatch, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { currentTenant } from '../auth/context';
 import type { SessionManager } from '../sessions/manager';
@@ -63,7 +63,7 @@ function hasWork(w: WriteBatch): boolean {
  * nothing is kept. Every in-memory structure is keyed by tenant and trace id (trace-key.ts), the
  * tenant being the one whose ingest token sent the data.
  */
-export class IngestPipeline implements OtlpSink {
+export class IngestPipeline implements Consumer {
   private readonly decisions: DecisionCache;
   private readonly waiting: WaitBuffer;
   private readonly traces: TraceCollector;

@@ -23,7 +23,7 @@ test('ewma: first sample as is, then moves a fifth of the way', () => {
 });
 
 describe('CostClock', () => {
-  test('the cost is the busy time between completions; idle time does not count', () => {
+  test('busy time per completion; idle time does not count', () => {
     let t = 0;
     const c = new CostClock(() => t);
     expect(c.cost).toBe(0);
@@ -35,19 +35,45 @@ describe('CostClock', () => {
     expect(c.cost).toBe(40);
     t = 5000; // idle again
     c.advance(false);
-    t = 5040;
-    c.advance(true);
-    t = 5080;
+    t = 5260;
     c.advance(true);
     c.completed();
-    expect(c.cost).toBe(48); // 40 + 0.2 × (80 - 40)
+    expect(c.cost).toBe(150); // (40 + 260) / 2
+  });
+
+  test('completions in bursts: the cost stays near the average, not 0 after each burst; old completions leave the window', () => {
+    let t = 0;
+    const c = new CostClock(() => t, 32);
+    for (let burst = 0; burst < 12; burst++) {
+      t += 300; // 300 ms of work, then 6 requests finish at once
+      for (let i = 0; i < 6; i++) {
+        c.advance(true);
+        c.completed();
+      }
+      expect(c.cost).toBeGreaterThan(40);
+      expect(c.cost).toBeLessThanOrEqual(60);
+    }
+    // then faster: 6 every 60 ms
+    for (let burst = 0; burst < 12; burst++) {
+      t += 60;
+      for (let i = 0; i < 6; i++) {
+        c.advance(true);
+        c.completed();
+      }
+    }
+    expect(c.cost).toBeGreaterThan(8);
+    expect(c.cost).toBeLessThanOrEqual(12);
   });
 });
 
 describe('resolveAdmissionLimits', () => {
   test('defaults, overrides, startup errors', () => {
-    expect(resolveAdmissionLimits()).toEqual(DEFAULT_ADMISSION_LIMITS);
-    expect(resolveAdmissionLimits({ maxInFlightRequests: 8, maxInFlightBytes: undefined })).toEqual({ ...DEFAULT_ADMISSION_LIMITS, maxInFlightRequests: 8 });
+    // a client's share is half of each limit; the expected wait is bounded at 500 ms
+    const derived = { maxInFlightRequestsPerClient: 32, maxInFlightBytesPerClient: 32 * 1024 * 1024, maxQueueWaitMs: 500 };
+    expect(resolveAdmissionLimits()).toEqual({ ...DEFAULT_ADMISSION_LIMITS, ...derived });
+    expect(resolveAdmissionLimits({ maxInFlightRequests: 8, maxInFlightBytes: undefined })).toEqual({ ...DEFAULT_ADMISSION_LIMITS, ...derived, maxInFlightRequests: 8, maxInFlightRequestsPerClient: 4 });
+    expect(resolveAdmissionLimits({ maxInFlightRequests: 3, maxInFlightRequestsPerClient: 3, maxQueueWaitMs: 100 })).toMatchObject({ maxInFlightRequestsPerClient: 3, maxInFlightBytesPerClient: 32 * 1024 * 1024, maxQueueWaitMs: 100 });
+    expect(() => resolveAdmissionLimits({ maxInFlightRequestsPerClient: 0 })).toThrow('OTLP limit maxInFlightRequestsPerClient must be a positive integer, got 0');
     expect(() => resolveAdmissionLimits({ maxInFlightBytes: 0 })).toThrow('OTLP limit maxInFlightBytes must be a positive integer, got 0');
     expect(() => resolveAdmissionLimits({ maxInFlightRequests: 1.5 })).toThrow(/maxInFlightRequests/);
   });
@@ -136,5 +162,86 @@ describe('AdmissionGate', () => {
     expect(gate.retryAfter()).toBe(8); // 40 × 0.2 s
     for (const x of tickets.slice(0, 35)) x.release();
     expect(gate.retryAfter()).toBeLessThan(8);
+  });
+});
+
+describe('AdmissionGate: per-client share, expected wait, suspension', () => {
+  test('a client takes at most its share of requests and bytes; others are still admitted', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 4, maxInFlightBytes: 1000, maxInFlightRequestsPerClient: 2, maxInFlightBytesPerClient: 300 });
+    const a1 = gate.tryAdmit(100, 'a')!;
+    gate.tryAdmit(100, 'a')!;
+    expect(gate.tryAdmit(0, 'a')).toBeUndefined();
+    expect(gate.lastRefusal).toEqual({ kind: 'client', client: 'a', requests: 2, bytes: 200 });
+    expect(gate.tryAdmit(0, 'b')).toBeDefined();
+    a1.release();
+    // a's bytes share: 100 in flight, 250 more would pass 300
+    expect(gate.tryAdmit(250, 'a')).toBeUndefined();
+    expect(gate.tryAdmit(200, 'a')).toBeDefined();
+  });
+
+  test('a client alone in flight may pass its share (one at a time), as a lone request may pass the limits', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 4, maxInFlightBytes: 1000, maxInFlightRequestsPerClient: 1, maxInFlightBytesPerClient: 100 });
+    const b = gate.tryAdmit(10, 'b')!;
+    const a = gate.tryAdmit(500, 'a')!; // a has nothing in flight
+    expect(a).toBeDefined();
+    expect(a.grow(100)).toBe(true); // still a's only request
+    b.release();
+    a.release();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0 });
+  });
+
+  test('refused when the expected wait (requests ahead × cost + loop delay) passes maxQueueWaitMs, past a floor of 8 in flight', () => {
+    let t = 0;
+    let lag = 0;
+    const gate = new AdmissionGate({ maxInFlightRequests: 100, maxInFlightBytes: 1e9, maxQueueWaitMs: 500 }, () => t, () => lag);
+    // measure a cost of 100 ms per request
+    const first = gate.tryAdmit(0)!;
+    t += 100;
+    first.release();
+    expect(gate.costMs).toBe(100);
+    // below the floor a request is admitted whatever its wait (7 × 100 > 500)
+    const tickets = Array.from({ length: 8 }, () => gate.tryAdmit(0)!);
+    expect(tickets.every(Boolean)).toBe(true);
+    expect(gate.expectedWaitMs()).toBe(800);
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 800, costMs: 100 });
+    expect(gate.stats.inFlightRequests).toBe(8);
+    tickets[0].release(); // a completion with no busy time: 200 ms for 2 requests
+    expect(gate.costMs).toBe(50);
+    // 7, 8, 9, 10 in flight: under the floor, then 400, 450, 500 ms: admitted
+    for (let i = 0; i < 4; i++) expect(gate.tryAdmit(0)).toBeDefined();
+    // 11 × 50 = 550 > 500
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    lag = 1000;
+    expect(gate.expectedWaitMs()).toBe(1550);
+  });
+
+  test('the event loop delay counts as wait', () => {
+    let lag = 0;
+    const gate = new AdmissionGate({ maxInFlightRequests: 100, maxInFlightBytes: 1e9, maxQueueWaitMs: 500 }, () => 0, () => lag);
+    const tickets = Array.from({ length: 8 }, () => gate.tryAdmit(0)!);
+    expect(tickets.every(Boolean)).toBe(true);
+    expect(gate.tryAdmit(0)).toBeDefined(); // cost unknown (0), no lag
+    lag = 600;
+    expect(gate.tryAdmit(0)).toBeUndefined();
+    expect(gate.lastRefusal).toEqual({ kind: 'wait', waitMs: 600, costMs: 0 });
+  });
+
+  test('a suspended ticket is not counted; it resumes if the hard limits allow, and its release is still exact', () => {
+    const gate = new AdmissionGate({ maxInFlightRequests: 1, maxInFlightBytes: 1000, maxQueueWaitMs: 1 }, () => 0);
+    const stalled = gate.tryAdmit(100, 'a')!;
+    stalled.suspend();
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0, suspended: 1 });
+    const other = gate.tryAdmit(10, 'b')!;
+    expect(stalled.resume()).toBe(false); // the one slot is taken
+    expect(stalled.grow(5)).toBe(false);
+    other.release();
+    expect(stalled.resume()).toBe(true);
+    expect(gate.stats).toMatchObject({ inFlightRequests: 1, inFlightBytes: 105, suspended: 0 });
+    stalled.suspend();
+    stalled.release(); // the response closed while suspended
+    expect(gate.stats).toMatchObject({ inFlightRequests: 0, inFlightBytes: 0, suspended: 0 });
+    expect(stalled.resume()).toBe(true); // nothing to count any more
+    expect(gate.stats.inFlightRequests).toBe(0);
   });
 });

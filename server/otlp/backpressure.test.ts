@@ -113,7 +113,8 @@ async function start(opts: OtlpRouteOptions, setup?: (app: FastifyInstance) => v
     reply.raw.once('close', () => s.closed++);
   });
   setup?.(app);
-  s.stats = registerOtlpRoutes(app, sink, opts);
+  // these tests send from one address: no per-client share unless a test asks for one
+  s.stats = registerOtlpRoutes(app, sink, { maxInFlightRequestsPerClient: opts.maxInFlightRequests, maxInFlightBytesPerClient: opts.maxInFlightBytes, ...opts });
   await app.listen({ port: 0, host: '127.0.0.1' });
   s.port = (app.server.address() as { port: number }).port;
   return s;

@@ -21,6 +21,33 @@ function tag(w: Writer, field: number, wire: number): Writer {
   return w.uint32((field << 3) | wire);
 }
 
+/** bytes taken by the tag and length prefix of the first (length-delimited) field of `buf` */
+function lenPrefix(buf: Buffer): number {
+  let i = 1;
+  while (buf[i] & 0x80) i++;
+  return i + 1;
+}
+
+/** the length-delimited fields of a message: their tag and content */
+function decodeFields(buf: Buffer): { tag: number; bytes: Buffer }[] {
+  const out: { tag: number; bytes: Buffer }[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    const t = buf[i++];
+    let len = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = buf[i++];
+      len |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    out.push({ tag: t, bytes: buf.subarray(i, i + len) });
+    i += len;
+  }
+  return out;
+}
+
 describe('decodeTracesProtobuf', () => {
   test('the Kong fixture decodes exactly as its JSON form does', () => {
     const pb = decodeTracesProtobuf(encodeTracesProtobuf(TRACE_FIXTURE));
@@ -163,10 +190,41 @@ describe('decodeTracesProtobuf', () => {
     expect(thrown).toBeGreaterThan(0);
   });
 
-  test('AnyValue nesting beyond the limit is an error, not a stack overflow', () => {
+  test('AnyValue nesting beyond the limit rejects that span only, not a stack overflow', () => {
     let v: object = { stringValue: 'x' };
     for (let i = 0; i < 40; i++) v = { arrayValue: { values: [v] } };
-    expect(() => decodeTracesProtobuf(encodeTracesProtobuf(oneSpan({ ...base, attributes: [{ key: 'deep', value: v }] })))).toThrow(/nesting deeper than 32/);
+    const doc = oneSpan({ ...base, attributes: [{ key: 'deep', value: v }] });
+    const other = { ...base, spanId: '00000000000000ab', name: 'next' };
+    const event = { ...base, spanId: '00000000000000ac', name: 'ev', events: [{ name: 'e', timeUnixNano: '1', attributes: [{ key: 'deep', value: v }] }] };
+    doc.resourceSpans[0].scopeSpans[0].spans.push(other, event);
+    const b = decodeTracesProtobuf(encodeTracesProtobuf(doc));
+    expect(b.spans.map((s) => s.spanId)).toEqual(['00000000000000ab']);
+    expect(b.rejected).toBe(2);
+    expect(b.errors[0]).toMatch(/^span "kong" at byte \d+: Span\.attributes: "deep": AnyValue at byte \d+ nests deeper than 32$/);
+    expect(b.errors[1]).toMatch(/^span "ev" at byte \d+: Span\.Event\.attributes: "deep": AnyValue at byte \d+ nests deeper than 32$/);
+    // exactly 32 levels is fine
+    let ok: object = { stringValue: 'x' };
+    for (let i = 0; i < 32; i++) ok = { arrayValue: { values: [ok] } };
+    expect(decodeTracesProtobuf(encodeTracesProtobuf(oneSpan({ ...base, attributes: [{ key: 'ok', value: ok }] }))).rejected).toBe(0);
+  });
+
+  test('a too-deep resource attribute rejects its items even when the resource follows its scopes on the wire', () => {
+    let v: object = { stringValue: 'x' };
+    for (let i = 0; i < 40; i++) v = { arrayValue: { values: [v] } };
+    const resource = Buffer.from(encodeTracesProtobuf(oneSpan(base, [{ key: 'deep', value: v }])));
+    // split ResourceSpans {resource, scope_spans} and write it back with the scope first
+    const w = Writer.create();
+    const inner = decodeFields(resource.subarray(lenPrefix(resource)));
+    tag(w, 1, 2).fork();
+    w.uint32(inner[1].tag).bytes(inner[1].bytes);
+    w.uint32(inner[0].tag).bytes(inner[0].bytes);
+    w.ldelim();
+    const good = encodeTracesProtobuf(oneSpan({ ...base, spanId: '00000000000000ab' }));
+    const b = decodeTracesProtobuf(Buffer.concat([Buffer.from(w.finish()), good]));
+    expect(b.spans.map((s) => s.spanId)).toEqual(['00000000000000ab']);
+    expect(b.resources).toHaveLength(1);
+    expect(b.rejected).toBe(1);
+    expect(b.errors).toEqual([expect.stringMatching(/^ResourceSpans\.resource at byte \d+: Resource\.attributes: "deep": AnyValue at byte \d+ nests deeper than 32 \(1 spans rejected\)$/)]);
   });
 
   test('an empty body is an empty batch', () => {

@@ -85,6 +85,13 @@ function fail(what: string, pos: number, detail: string): never {
   throw new OtlpDecodeError(`malformed protobuf: ${what} at byte ${pos}: ${detail}`);
 }
 
+/**
+ * Well-formed protobuf whose content we refuse (an AnyValue nested too deep): the enclosing span or
+ * log record is length-delimited, so the decoder skips just that item and rejects it with this
+ * reason, as the JSON decoder does; the rest of the batch is kept.
+ */
+class ItemError extends Error {}
+
 function toBuffer(body: Uint8Array): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
@@ -190,7 +197,7 @@ function checkEnd(r: Reader, end: number, what: string): void {
 }
 
 function readAnyValue(r: Reader, end: number, depth: number): AttributeValue {
-  if (depth > MAX_DEPTH) fail('AnyValue', r.pos, `nesting deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH) throw new ItemError(`AnyValue at byte ${r.pos} nests deeper than ${MAX_DEPTH}`);
   let value: AttributeValue = null; // an empty AnyValue (e.g. Kong's body-less telemetry log)
   while (r.pos < end) {
     const at = r.pos;
@@ -275,7 +282,13 @@ function readKeyValue(r: Reader, end: number, into: { [key: string]: AttributeVa
     } else if (field === KV_VALUE) {
       expectWire(tag, LEN, 'KeyValue.value', at);
       const e = readLen(r, end, 'KeyValue.value');
-      value = readAnyValue(r, e, depth);
+      try {
+        value = readAnyValue(r, e, depth);
+      } catch (err) {
+        // the top-level key names the attribute (nested keys would only repeat the path)
+        if (err instanceof ItemError && depth === 0 && key !== '') throw new ItemError(`${JSON.stringify(key)}: ${err.message}`);
+        throw err;
+      }
     } else skipField(r, tag, end, 'KeyValue');
   }
   checkEnd(r, end, 'KeyValue');
@@ -284,7 +297,22 @@ function readKeyValue(r: Reader, end: number, into: { [key: string]: AttributeVa
 
 function readAttribute(r: Reader, tag: number, end: number, at: number, into: Attributes, what: string): void {
   expectWire(tag, LEN, what, at);
-  readKeyValue(r, readLen(r, end, what), into, 0);
+  const e = readLen(r, end, what);
+  try {
+    readKeyValue(r, e, into, 0);
+  } catch (err) {
+    if (err instanceof ItemError) throw new ItemError(`${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+function readLogBody(r: Reader, end: number): AttributeValue {
+  try {
+    return readAnyValue(r, end, 0);
+  } catch (err) {
+    if (err instanceof ItemError) throw new ItemError(`LogRecord.body: ${err.message}`);
+    throw err;
+  }
 }
 
 function readResourceAttributes(r: Reader, end: number): Attributes {
@@ -335,8 +363,8 @@ interface Rejections {
   errors: string[];
 }
 
-function reject(batch: Rejections, reason: string): void {
-  batch.rejected++;
+function reject(batch: Rejections, reason: string, count = 1): void {
+  batch.rejected += count;
   if (batch.errors.length < MAX_ERRORS) batch.errors.push(reason);
 }
 
@@ -403,51 +431,57 @@ function readSpan(r: Reader, end: number, resource: number): DecodedSpan | strin
   };
   const spanStart = r.pos;
   traceRef.start = spanRef.start = parentRef.start = -1;
-  while (r.pos < end) {
-    const at = r.pos;
-    const tag = readTag(r, end, 'Span');
-    switch (tag >>> 3) {
-      case SPAN_TRACE_ID:
-        readIdRef(r, tag, end, at, 'Span.trace_id', traceRef);
-        break;
-      case SPAN_SPAN_ID:
-        readIdRef(r, tag, end, at, 'Span.span_id', spanRef);
-        break;
-      case SPAN_PARENT_SPAN_ID:
-        readIdRef(r, tag, end, at, 'Span.parent_span_id', parentRef);
-        break;
-      case SPAN_NAME:
-        expectWire(tag, LEN, 'Span.name', at);
-        span.name = readString(r, end, 'Span.name');
-        break;
-      case SPAN_KIND:
-        expectWire(tag, VARINT, 'Span.kind', at);
-        span.kind = readVarint32(r, end, 'Span.kind') | 0;
-        break;
-      case SPAN_START:
-        expectWire(tag, I64, 'Span.start_time_unix_nano', at);
-        span.startNs = readFixed64(r, end, 'Span.start_time_unix_nano');
-        break;
-      case SPAN_END:
-        expectWire(tag, I64, 'Span.end_time_unix_nano', at);
-        span.endNs = readFixed64(r, end, 'Span.end_time_unix_nano');
-        break;
-      case SPAN_ATTRIBUTES:
-        readAttribute(r, tag, end, at, span.attributes, 'Span.attributes');
-        break;
-      case SPAN_EVENTS:
-        expectWire(tag, LEN, 'Span.events', at);
-        span.events.push(readEvent(r, readLen(r, end, 'Span.events')));
-        break;
-      case SPAN_STATUS:
-        expectWire(tag, LEN, 'Span.status', at);
-        readStatus(r, readLen(r, end, 'Span.status'), span);
-        break;
-      default:
-        skipField(r, tag, end, 'Span');
+  try {
+    while (r.pos < end) {
+      const at = r.pos;
+      const tag = readTag(r, end, 'Span');
+      switch (tag >>> 3) {
+        case SPAN_TRACE_ID:
+          readIdRef(r, tag, end, at, 'Span.trace_id', traceRef);
+          break;
+        case SPAN_SPAN_ID:
+          readIdRef(r, tag, end, at, 'Span.span_id', spanRef);
+          break;
+        case SPAN_PARENT_SPAN_ID:
+          readIdRef(r, tag, end, at, 'Span.parent_span_id', parentRef);
+          break;
+        case SPAN_NAME:
+          expectWire(tag, LEN, 'Span.name', at);
+          span.name = readString(r, end, 'Span.name');
+          break;
+        case SPAN_KIND:
+          expectWire(tag, VARINT, 'Span.kind', at);
+          span.kind = readVarint32(r, end, 'Span.kind') | 0;
+          break;
+        case SPAN_START:
+          expectWire(tag, I64, 'Span.start_time_unix_nano', at);
+          span.startNs = readFixed64(r, end, 'Span.start_time_unix_nano');
+          break;
+        case SPAN_END:
+          expectWire(tag, I64, 'Span.end_time_unix_nano', at);
+          span.endNs = readFixed64(r, end, 'Span.end_time_unix_nano');
+          break;
+        case SPAN_ATTRIBUTES:
+          readAttribute(r, tag, end, at, span.attributes, 'Span.attributes');
+          break;
+        case SPAN_EVENTS:
+          expectWire(tag, LEN, 'Span.events', at);
+          span.events.push(readEvent(r, readLen(r, end, 'Span.events')));
+          break;
+        case SPAN_STATUS:
+          expectWire(tag, LEN, 'Span.status', at);
+          readStatus(r, readLen(r, end, 'Span.status'), span);
+          break;
+        default:
+          skipField(r, tag, end, 'Span');
+      }
     }
+    checkEnd(r, end, 'Span');
+  } catch (e) {
+    if (!(e instanceof ItemError)) throw e;
+    r.pos = end;
+    return `span ${JSON.stringify(span.name)} at byte ${spanStart}: ${e.message}`;
   }
-  checkEnd(r, end, 'Span');
   const buf = r.buf;
   const where = `span ${JSON.stringify(span.name)} at byte ${spanStart}`;
   if (traceRef.start < 0 || traceRef.end - traceRef.start !== 16)
@@ -471,46 +505,52 @@ function readLogRecord(r: Reader, end: number, resource: number): DecodedLogReco
   let observed = 0n;
   const recStart = r.pos;
   traceRef.start = spanRef.start = -1;
-  while (r.pos < end) {
-    const at = r.pos;
-    const tag = readTag(r, end, 'LogRecord');
-    switch (tag >>> 3) {
-      case LOG_TIME:
-        expectWire(tag, I64, 'LogRecord.time_unix_nano', at);
-        rec.timeNs = readFixed64(r, end, 'LogRecord.time_unix_nano');
-        break;
-      case LOG_OBSERVED_TIME:
-        expectWire(tag, I64, 'LogRecord.observed_time_unix_nano', at);
-        observed = readFixed64(r, end, 'LogRecord.observed_time_unix_nano');
-        break;
-      case LOG_SEVERITY_NUMBER:
-        expectWire(tag, VARINT, 'LogRecord.severity_number', at);
-        rec.severityNumber = readVarint32(r, end, 'LogRecord.severity_number') | 0;
-        break;
-      case LOG_SEVERITY_TEXT: {
-        expectWire(tag, LEN, 'LogRecord.severity_text', at);
-        const t = readString(r, end, 'LogRecord.severity_text');
-        if (t !== '') rec.severityText = t;
-        break;
+  try {
+    while (r.pos < end) {
+      const at = r.pos;
+      const tag = readTag(r, end, 'LogRecord');
+      switch (tag >>> 3) {
+        case LOG_TIME:
+          expectWire(tag, I64, 'LogRecord.time_unix_nano', at);
+          rec.timeNs = readFixed64(r, end, 'LogRecord.time_unix_nano');
+          break;
+        case LOG_OBSERVED_TIME:
+          expectWire(tag, I64, 'LogRecord.observed_time_unix_nano', at);
+          observed = readFixed64(r, end, 'LogRecord.observed_time_unix_nano');
+          break;
+        case LOG_SEVERITY_NUMBER:
+          expectWire(tag, VARINT, 'LogRecord.severity_number', at);
+          rec.severityNumber = readVarint32(r, end, 'LogRecord.severity_number') | 0;
+          break;
+        case LOG_SEVERITY_TEXT: {
+          expectWire(tag, LEN, 'LogRecord.severity_text', at);
+          const t = readString(r, end, 'LogRecord.severity_text');
+          if (t !== '') rec.severityText = t;
+          break;
+        }
+        case LOG_BODY:
+          expectWire(tag, LEN, 'LogRecord.body', at);
+          rec.body = readLogBody(r, readLen(r, end, 'LogRecord.body'));
+          break;
+        case LOG_ATTRIBUTES:
+          readAttribute(r, tag, end, at, rec.attributes, 'LogRecord.attributes');
+          break;
+        case LOG_TRACE_ID:
+          readIdRef(r, tag, end, at, 'LogRecord.trace_id', traceRef);
+          break;
+        case LOG_SPAN_ID:
+          readIdRef(r, tag, end, at, 'LogRecord.span_id', spanRef);
+          break;
+        default:
+          skipField(r, tag, end, 'LogRecord');
       }
-      case LOG_BODY:
-        expectWire(tag, LEN, 'LogRecord.body', at);
-        rec.body = readAnyValue(r, readLen(r, end, 'LogRecord.body'), 0);
-        break;
-      case LOG_ATTRIBUTES:
-        readAttribute(r, tag, end, at, rec.attributes, 'LogRecord.attributes');
-        break;
-      case LOG_TRACE_ID:
-        readIdRef(r, tag, end, at, 'LogRecord.trace_id', traceRef);
-        break;
-      case LOG_SPAN_ID:
-        readIdRef(r, tag, end, at, 'LogRecord.span_id', spanRef);
-        break;
-      default:
-        skipField(r, tag, end, 'LogRecord');
     }
+    checkEnd(r, end, 'LogRecord');
+  } catch (e) {
+    if (!(e instanceof ItemError)) throw e;
+    r.pos = end;
+    return `log record at byte ${recStart}: ${e.message}`;
   }
-  checkEnd(r, end, 'LogRecord');
   if (rec.timeNs === 0n) rec.timeNs = observed;
   const buf = r.buf;
   const where = `log record at byte ${recStart}`;
@@ -554,6 +594,10 @@ function readRequest<T>(body: Uint8Array, names: [string, string, string], readI
       expectWire(tag, LEN, resName, at);
       const resEnd = readLen(r, len, resName);
       const firstResource = out.resources.length;
+      const firstItem = out.items.length;
+      const rejectedBefore = out.rejected;
+      const errorsBefore = out.errors.length;
+      let resourceError = '';
       let attrs: Attributes = {};
       while (r.pos < resEnd) {
         const at2 = r.pos;
@@ -561,7 +605,15 @@ function readRequest<T>(body: Uint8Array, names: [string, string, string], readI
         const f2 = t2 >>> 3;
         if (f2 === RES_RESOURCE) {
           expectWire(t2, LEN, `${resName}.resource`, at2);
-          attrs = readResourceAttributes(r, readLen(r, resEnd, `${resName}.resource`));
+          const e = readLen(r, resEnd, `${resName}.resource`);
+          try {
+            attrs = readResourceAttributes(r, e);
+          } catch (err) {
+            if (!(err instanceof ItemError)) throw err;
+            // its items cannot be attributed: rejected below, the other resources' items are kept
+            resourceError = `${resName}.resource at byte ${at2}: ${err.message}`;
+            r.pos = e;
+          }
         } else if (f2 === RES_SCOPE_ITEMS) {
           expectWire(t2, LEN, scopeName, at2);
           const scopeEnd = readLen(r, resEnd, scopeName);
@@ -585,6 +637,16 @@ function readRequest<T>(body: Uint8Array, names: [string, string, string], readI
         } else skipField(r, t2, resEnd, resName);
       }
       checkEnd(r, resEnd, resName);
+      if (resourceError !== '') {
+        // the resource may follow its scopes on the wire: drop what was read of them
+        const n = out.items.length - firstItem + (out.rejected - rejectedBefore);
+        out.items.length = firstItem;
+        out.resources.length = firstResource;
+        out.rejected = rejectedBefore;
+        out.errors.length = errorsBefore;
+        if (n > 0) reject(out, `${resourceError} (${n} ${itemName === 'Span' ? 'spans' : 'log records'} rejected)`, n);
+        continue;
+      }
       for (let i = firstResource; i < out.resources.length; i++) out.resources[i].attributes = attrs;
     }
   } catch (e) {

@@ -110,6 +110,7 @@ describe('DEFAULT_LIMITS and resolveLimits', () => {
       maxLogRecordsPerRequest: 50_000,
       maxAttributesPerItem: 256,
       maxAttributeValueBytes: 16 * 1024,
+      maxAttributeKeyBytes: 1024,
     });
   });
   it('overrides given values and refuses nonsense', () => {
@@ -251,22 +252,64 @@ describe.each(ENCODINGS)('limits over HTTP (%s)', (enc) => {
     expect(sink.traces[0].spans).toHaveLength(1);
   });
 
-  it('AnyValue nesting deeper than 32 is refused with a clear error', async () => {
+  it('AnyValue nesting deeper than 32 rejects just that span or log record, with a clear reason', async () => {
     await start();
     let v: object = { stringValue: 'leaf' };
     for (let i = 0; i < 40; i++) v = { arrayValue: { values: [v] } };
-    const r = await post('traces', traces([span([{ key: 'deep', value: v }]), span([kv('ok', 1)])]), enc);
-    if (enc === 'json') {
-      // JSON: the span is rejected, its neighbour kept
-      expect(r.status).toBe(200);
-      expect(r.rejected).toBe(1);
-      expect(r.message).toMatch(/nests deeper than 32/);
-      expect(sink.traces[0].spans).toHaveLength(1);
-    } else {
-      // protobuf: the body is malformed for us as a whole
-      expect(r.status).toBe(400);
-      expect(r.message).toMatch(/nesting deeper than 32/);
-    }
+    const good = span([kv('ok', 1)]);
+    const r = await post('traces', traces([span([{ key: 'deep', value: v }]), good]), enc);
+    expect([r.status, r.rejected]).toEqual([200, 1]);
+    expect(r.message).toMatch(/^1 spans rejected: .*deep.*nests deeper than 32$/);
+    expect(sink.traces[0].spans.map((s) => s.spanId)).toEqual([good.spanId]);
+    // in a log record's attributes and in its body
+    const l = await post('logs', logs([record([{ key: 'deep', value: v }]), { ...record(), body: v }, record([kv('ok', 1)])]), enc);
+    expect([l.status, l.rejected]).toEqual([200, 2]);
+    expect(l.message).toMatch(/^2 log records rejected: .*deep.*nests deeper than 32; .*nests deeper than 32$/);
+    expect(sink.logs[0].records.map((x) => x.attributes)).toEqual([{ ok: 1 }]);
+  });
+
+  it('AnyValue nesting deeper than 32 in a resource rejects that resource\'s items only', async () => {
+    await start();
+    let v: object = { stringValue: 'leaf' };
+    for (let i = 0; i < 40; i++) v = { kvlistValue: { values: [{ key: 'k', value: v }] } };
+    const kept = span();
+    const doc = { resourceSpans: [...traces([span(), span()], [{ key: 'deep', value: v }]).resourceSpans, ...traces([kept]).resourceSpans] };
+    const r = await post('traces', doc, enc);
+    expect([r.status, r.rejected]).toEqual([200, 2]);
+    expect(r.message).toMatch(/nests deeper than 32.*\(2 spans rejected\)$/);
+    expect(sink.traces[0].spans.map((s) => s.spanId)).toEqual([kept.spanId]);
+    expect(sink.traces[0].resources).toHaveLength(1);
+  });
+
+  it('attribute key length: an item with a key over the limit is rejected with a precise reason, its neighbours kept', async () => {
+    await start({ maxAttributeKeyBytes: 16 });
+    const longKey = 'k'.repeat(40);
+    const nested = { key: 'outer', value: { kvlistValue: { values: [kv('é'.repeat(9), 1)] } } }; // 18 bytes, 9 characters
+    const ok = span([kv('k'.repeat(16), 'at the limit')]);
+    const r = await post('traces', traces([span([kv(longKey, 1)]), ok, span([nested]), span([], [{ name: 'ev', timeUnixNano: '1500', attributes: [kv(longKey, 'x')] }])]), enc);
+    expect([r.status, r.rejected]).toEqual([200, 3]);
+    expect(r.message).toContain(`attribute key "${'k'.repeat(32)}"… of 40 bytes is over the limit of 16 bytes per key`);
+    expect(r.message).toContain(`attribute "outer": nested attribute key "${'é'.repeat(9)}" of 18 bytes is over the limit of 16 bytes per key`);
+    expect(r.message).toContain('event "ev": attribute key');
+    expect(sink.traces[0].spans.map((s) => s.spanId)).toEqual([ok.spanId]);
+
+    // a resource key over the limit rejects that resource's items; log records too
+    const l = await post('logs', logs([record(), record()], [kv(longKey, 'r')]), enc);
+    expect([l.status, l.rejected]).toEqual([200, 2]);
+    expect(l.message).toBe(`2 log records rejected: resource attribute key "${'k'.repeat(32)}"… of 40 bytes is over the limit of 16 bytes per key: its log records are rejected`);
+    expect(sink.logs).toHaveLength(0);
+    const l2 = await post('logs', logs([record([kv(longKey, 1)]), record([kv('short', 1)])]), enc);
+    expect([l2.status, l2.rejected]).toEqual([200, 1]);
+    expect(l2.message).toMatch(/^1 log records rejected: log record: attribute key .* of 40 bytes is over the limit of 16 bytes per key$/);
+    expect(sink.logs[0].records).toHaveLength(1);
+  });
+
+  it('default attribute key limit is 1024 bytes', async () => {
+    await start();
+    const r = await post('traces', traces([span([kv('a'.repeat(1024), 1)]), span([kv('b'.repeat(1025), 1)])]), enc);
+    expect([r.status, r.rejected]).toEqual([200, 1]);
+    expect(r.message).toMatch(/of 1025 bytes is over the limit of 1024 bytes per key$/);
+    expect(Object.keys(sink.traces[0].spans[0].attributes)).toEqual(['a'.repeat(1024)]);
   });
 
   it('times beyond int64 nanoseconds reject their item with a reason, not the request (found by the fuzz: was a 500)', async () => {

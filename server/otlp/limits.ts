@@ -1,6 +1,6 @@
 import type { AttributeValue } from '../../common/api';
 import { MAX_ERRORS } from './errors';
-import type { Attributes, DecodedLogBatch, DecodedTraceBatch } from './types';
+import type { Attributes, DecodedLogBatch, DecodedResource, DecodedTraceBatch } from './types';
 
 /*
  * Limits of the OTLP receiver against hostile or runaway senders. Two kinds:
@@ -8,7 +8,10 @@ import type { Attributes, DecodedLogBatch, DecodedTraceBatch } from './types';
  *   a message naming the limit, so nothing is half-stored;
  * - per-item limits (attribute count, string length): the item is KEPT, the excess is dropped
  *   or truncated and counted (OTLP's dropped_attributes_count semantics), and the receiver
- *   reports it in partial_success.error_message with rejected = 0 (a warning, per the spec).
+ *   reports it in partial_success.error_message with rejected = 0 (a warning, per the spec);
+ * - attribute key length: a key cannot be cut without changing what it names (and two cut keys
+ *   could collide), so an item with an over-long key is REJECTED, counted with a reason in
+ *   partial_success, and its neighbours are kept.
  * Kong batches 200 spans per request and its attributes are short, so the defaults are far
  * above anything a gateway sends.
  */
@@ -24,6 +27,8 @@ export interface OtlpLimits {
   maxAttributesPerItem: number;
   /** UTF-8 bytes kept of each string in an attribute value (nested ones too); longer ones are truncated and counted */
   maxAttributeValueBytes: number;
+  /** UTF-8 bytes of an attribute key (keys nested in kvlist values too); an item with a longer one is rejected */
+  maxAttributeKeyBytes: number;
 }
 
 /**
@@ -38,6 +43,8 @@ export const DEFAULT_LIMITS: Readonly<OtlpLimits> = Object.freeze({
   maxLogRecordsPerRequest: 50_000,
   maxAttributesPerItem: 256,
   maxAttributeValueBytes: 16 * 1024,
+  // Kong's longest keys are about 40 bytes; 1 KiB leaves room for any real instrumentation
+  maxAttributeKeyBytes: 1024,
 });
 
 /** defaults overridden by the given (defined) values; throws on a nonsensical value (a startup error) */
@@ -167,7 +174,8 @@ function rejectWhere<T>(items: T[], out: Rejecting, reason: (item: T) => string 
     if (why === undefined) kept.push(item);
     else {
       out.rejected++;
-      if (out.errors.length < MAX_ERRORS) out.errors.push(why);
+      // one reason for the items of one bad resource, not one each
+      if (out.errors.length < MAX_ERRORS && out.errors[out.errors.length - 1] !== why) out.errors.push(why);
     }
   }
   return kept;
@@ -193,6 +201,73 @@ export function rejectUnstorableLogs(batch: DecodedLogBatch): void {
   batch.records = rejectWhere(batch.records, batch, (r) =>
     tooLate(r.timeNs) ? timeReason('log record', 'time_unix_nano', r.timeNs) : undefined
   );
+}
+
+/** the first key of `attrs` (or of a kvlist nested in its values) over `max` UTF-8 bytes, described; undefined when none */
+function overlongKey(attrs: { [key: string]: AttributeValue }, max: number, path = ''): string | undefined {
+  for (const key of Object.keys(attrs)) {
+    // a cheap bound first: most keys are short
+    if (key.length > max || (key.length * 3 > max && Buffer.byteLength(key, 'utf8') > max)) {
+      const preview = key.length > 32 ? `${JSON.stringify(key.slice(0, 32))}…` : JSON.stringify(key);
+      return `${path}attribute key ${preview} of ${Buffer.byteLength(key, 'utf8')} bytes is over the limit of ${max} bytes per key`;
+    }
+    const inner = overlongKeyIn(attrs[key], max, `${path}attribute ${JSON.stringify(key)}: nested `);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+function overlongKeyIn(v: AttributeValue, max: number, path: string): string | undefined {
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const inner = overlongKeyIn(x, max, path);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  }
+  if (v !== null && typeof v === 'object') return overlongKey(v, max, path);
+  return undefined;
+}
+
+/** per resource index: why its items are rejected (an over-long resource attribute key), or undefined */
+function badResources(resources: DecodedResource[], max: number, what: string): (string | undefined)[] {
+  const seen = new Map<Attributes, string | undefined>();
+  return resources.map((res) => {
+    if (!seen.has(res.attributes)) {
+      const why = overlongKey(res.attributes, max);
+      seen.set(res.attributes, why === undefined ? undefined : `resource ${why}: its ${what} are rejected`);
+    }
+    return seen.get(res.attributes);
+  });
+}
+
+/** Rejects (in place, counted with a reason) spans with an attribute key over maxAttributeKeyBytes, theirs, their events' or their resource's. */
+export function rejectOverlongKeySpans(batch: DecodedTraceBatch, limits: OtlpLimits): void {
+  const max = limits.maxAttributeKeyBytes;
+  const resources = badResources(batch.resources, max, 'spans');
+  batch.spans = rejectWhere(batch.spans, batch, (s) => {
+    const res = resources[s.resource];
+    if (res !== undefined) return res;
+    const own = overlongKey(s.attributes, max);
+    if (own !== undefined) return `span ${s.spanId}: ${own}`;
+    for (const ev of s.events) {
+      const why = overlongKey(ev.attributes, max);
+      if (why !== undefined) return `span ${s.spanId}: event ${JSON.stringify(ev.name)}: ${why}`;
+    }
+    return undefined;
+  });
+}
+
+/** Rejects (in place, counted with a reason) log records with an attribute key over maxAttributeKeyBytes, theirs or their resource's (bodies are not attributes). */
+export function rejectOverlongKeyLogs(batch: DecodedLogBatch, limits: OtlpLimits): void {
+  const max = limits.maxAttributeKeyBytes;
+  const resources = badResources(batch.resources, max, 'log records');
+  batch.records = rejectWhere(batch.records, batch, (r) => {
+    const res = resources[r.resource];
+    if (res !== undefined) return res;
+    const own = overlongKey(r.attributes, max);
+    return own === undefined ? undefined : `log record: ${own}`;
+  });
 }
 
 /** the warning for partial_success.error_message, or '' when no limit applied */

@@ -2,7 +2,7 @@ import { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, type InputType, type ZlibOptions } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AdmissionGate, MAX_RETRY_AFTER_SECONDS, MIN_RETRY_AFTER_SECONDS, resolveAdmissionLimits, type AdmissionLimits, type OtlpReceiverStats, type Ticket } from './admission';
+import { AdmissionGate, recentLoopDelayMs, resolveAdmissionLimits, type AdmissionLimits, type OtlpReceiverStats, type Refusal, type Ticket } from './admission';
 import { decodeLogsJson, decodeTracesJson } from './decode-json';
 import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf';
 import { OtlpDecodeError } from './errors';
@@ -11,14 +11,19 @@ import {
   itemCountError,
   limitLogBatch,
   limitTraceBatch,
+  rejectOverlongKeyLogs,
+  rejectOverlongKeySpans,
   rejectUnstorableLogs,
   rejectUnstorableSpans,
   resolveLimits,
   type LimitReport,
   type OtlpLimits,
 } from './limits';
-import { StoreUnavailableError } from '../store/errors';
-import { encodeExportResponse, encodeStatus, type Encoding } from './responses';
+import { BodyWatch, DEFAULT_STALL_LIMITS, type StallLimits } from './stall';
+import { TurnScheduler } from './turns';
+import { answerConsumerError, CODE_DEADLINE_EXCEEDED, CODE_INTERNAL, CODE_INVALID_ARGUMENT, CODE_RESOURCE_EXHAUSTED, encodingOf, refuse, sendStatus } from './answers';
+import type { Consumer } from '../ingest/contract';
+import { encodeExportResponse, type Encoding } from './responses';
 import type { DecodedLogBatch, DecodedTraceBatch } from './types';
 
 /*
@@ -29,21 +34,11 @@ import type { DecodedLogBatch, DecodedTraceBatch } from './types';
  * request's encoding.
  */
 
-export interface OtlpSink {
-  ingestTraces(batch: DecodedTraceBatch): void | Promise<void>;
-  ingestLogs(batch: DecodedLogBatch): void | Promise<void>;
-}
+/** what the receiver hands decoded batches to (the ingest pipeline); the contract lives in server/ingest/contract.ts */
+export type OtlpSink = Consumer;
 
-/** thrown by a sink that is over capacity: the receiver answers 429 with Retry-After */
-export class BackpressureError extends Error {
-  constructor(public retryAfterSeconds: number) {
-    super(`ingest is over capacity, retry after ${retryAfterSeconds}s`);
-    this.name = 'BackpressureError';
-  }
-}
-
-// thrown by a sink whose store cannot take writes now (the database connection is lost): 503 with Retry-After
-export { StoreUnavailableError, STORE_UNAVAILABLE_RETRY_SECONDS } from '../store/errors';
+// kept here too so existing imports of the receiver's errors keep working
+export { BackpressureError, StoreUnavailableError, STORE_UNAVAILABLE_RETRY_SECONDS } from '../ingest/contract';
 
 export interface OtlpRouteOptions {
   /** limit for the body as sent and, when gzip-encoded, after decompression; default 16 MiB (same as limits.maxBodyBytes; this one wins) */
@@ -54,6 +49,31 @@ export interface OtlpRouteOptions {
   maxInFlightRequests?: number;
   /** their body bytes (Content-Length or bytes read, plus decompressed size); past it 429 (default 64 MiB) */
   maxInFlightBytes?: number;
+  /** one client's (remote address) share of the requests in flight (default: half of maxInFlightRequests) */
+  maxInFlightRequestsPerClient?: number;
+  /** one client's share of the body bytes in flight (default: half of maxInFlightBytes) */
+  maxInFlightBytesPerClient?: number;
+  /** refuse (429) a request that would wait longer than this behind the ones in flight, in ms (default 500) */
+  maxQueueWaitMs?: number;
+  /** body progress: when a stalled upload stops counting, and when it is cut with 408 (DEFAULT_STALL_LIMITS, stall.ts) */
+  stall?: Partial<StallLimits>;
+  /** synchronous decode + ingest work aimed at per event-loop turn, ms (default 25; see turns.ts) */
+  turnBudgetMs?: number;
+  /** the event loop's recent delay, counted as wait by admission (default: measured, admission.ts) */
+  loopDelayMs?: () => number;
+}
+
+/**
+ * Options of the OTLP listener's HTTP server (Fastify's): header and whole-request time bounds, so a
+ * client that sends its headers (or its body) slowly holds a socket for a bounded time; Node checks
+ * them every second here (its default is every 30 s). The receiver's own body watch (stall.ts) is
+ * finer; these bound what comes before it (the headers) and back it up.
+ */
+export function otlpServerOptions(o: { headersTimeoutMs?: number; requestTimeoutMs?: number } = {}) {
+  return {
+    requestTimeout: o.requestTimeoutMs ?? 60_000,
+    http: { headersTimeout: o.headersTimeoutMs ?? 10_000, connectionsCheckingInterval: 1000 },
+  };
 }
 
 export { DEFAULT_LIMITS, type OtlpLimits } from './limits';
@@ -61,29 +81,6 @@ export { DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type OtlpReceiverStats 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const gunzipAsync = promisify(gunzip) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
-
-// google.rpc.Code values for Status.code (the OTLP spec lets servers omit it; we set it for humans)
-const CODE_INVALID_ARGUMENT = 3;
-const CODE_RESOURCE_EXHAUSTED = 8;
-const CODE_INTERNAL = 13;
-const CODE_UNAVAILABLE = 14;
-
-/** the request's encoding from its Content-Type, or undefined when we cannot read it */
-function encodingOf(req: FastifyRequest): Encoding | undefined {
-  const header = req.headers['content-type'];
-  if (typeof header !== 'string') return undefined;
-  const semi = header.indexOf(';');
-  const media = (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
-  if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
-  if (media === 'application/json') return 'json';
-  return undefined;
-}
-
-function sendStatus(reply: FastifyReply, encoding: Encoding | undefined, httpStatus: number, code: number, message: string): FastifyReply {
-  const enc = encoding ?? 'json';
-  reply.code(httpStatus).header('content-type', enc === 'protobuf' ? 'application/x-protobuf' : 'application/json');
-  return reply.send(encodeStatus(enc, code, message));
-}
 
 class HttpError extends Error {
   constructor(public status: number, public code: number, message: string) {
@@ -96,19 +93,26 @@ class GateFullError extends Error {
   statusCode = 429;
 }
 
-/** 429/503 with Retry-After in whole seconds within 1..30 and a Status naming the retry delay */
-function refuse(reply: FastifyReply, encoding: Encoding | undefined, status: 429 | 503, retryAfterSeconds: number, message: string): FastifyReply {
-  const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(MIN_RETRY_AFTER_SECONDS, Math.ceil(retryAfterSeconds) || MIN_RETRY_AFTER_SECONDS));
-  reply.header('retry-after', String(seconds));
-  return sendStatus(reply, encoding, status, status === 429 ? CODE_RESOURCE_EXHAUSTED : CODE_UNAVAILABLE, `${message}, retry after ${seconds}s`);
+/** an upload that stopped (or trickled) past the body limits (stall.ts): 408, and the socket is closed */
+class BodyTimeoutError extends Error {
+  statusCode = 408;
 }
 
-function refuseBusy(reply: FastifyReply, encoding: Encoding | undefined, gate: AdmissionGate): FastifyReply {
+function refuseBusy(reply: FastifyReply, encoding: Encoding | undefined, gate: AdmissionGate, why: Refusal = { kind: 'busy' }): FastifyReply {
   gate.stats.refusedBusy++;
   const { inFlightRequests, inFlightBytes } = gate.stats;
   const { maxInFlightRequests, maxInFlightBytes } = gate.limits;
-  return refuse(reply, encoding, 429, gate.retryAfter(),
-    `receiver is busy: ${inFlightRequests} requests (limit ${maxInFlightRequests}) with ${inFlightBytes} body bytes (limit ${maxInFlightBytes}) in flight`);
+  let message = `receiver is busy: ${inFlightRequests} requests (limit ${maxInFlightRequests}) with ${inFlightBytes} body bytes (limit ${maxInFlightBytes}) in flight`;
+  let retryAfter = gate.retryAfter();
+  if (why.kind === 'client') {
+    gate.stats.refusedClientShare++;
+    message = `receiver is busy: this client (${why.client}) has ${why.requests} requests with ${why.bytes} body bytes in flight, its share is ${gate.limits.maxInFlightRequestsPerClient} requests and ${gate.limits.maxInFlightBytesPerClient} bytes`;
+  } else if (why.kind === 'wait') {
+    gate.stats.refusedWait++;
+    message = `receiver is busy: a request now would wait about ${Math.round(why.waitMs)} ms (${inFlightRequests} requests ahead at ${Math.round(why.costMs)} ms each), over the limit of ${gate.limits.maxQueueWaitMs} ms`;
+    retryAfter = why.waitMs / 1000;
+  }
+  return refuse(reply, encoding, 429, retryAfter, message);
 }
 
 /** the declared body size, or undefined when the body is chunked (or the header is unusable) */
@@ -117,12 +121,20 @@ function contentLengthOf(req: FastifyRequest): number | undefined {
   return req.headers['content-length'] !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** passes the body through, counting it on the ticket as it arrives; fails once the gate is full */
-function countingStream(ticket: Ticket): Transform {
+/**
+ * Passes the body through, telling the watch it moves and, for a chunked body, counting it on the
+ * ticket as it arrives; fails once the gate is full.
+ */
+function watchedStream(ticket: Ticket, watch: BodyWatch, countBytes: boolean): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      if (ticket.grow(chunk.length)) cb(null, chunk);
+      if (!watch.progress()) cb(new GateFullError('receiver is busy: the gate filled while this body was stalled'));
+      else if (!countBytes || ticket.grow(chunk.length)) cb(null, chunk);
       else cb(new GateFullError('receiver is busy: in-flight body bytes over the limit while reading this body'));
+    },
+    flush(cb) {
+      watch.stop();
+      cb();
     },
   });
 }
@@ -155,10 +167,11 @@ interface Context {
   sink: OtlpSink;
   limits: OtlpLimits;
   gate: AdmissionGate;
+  turns: TurnScheduler;
   ticket: Ticket | undefined;
 }
 
-async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, ticket }: Context): Promise<FastifyReply> {
+async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, turns, ticket }: Context): Promise<FastifyReply> {
   const encoding = encodingOf(req);
   if (encoding === undefined) {
     const ct = req.headers['content-type'];
@@ -170,6 +183,8 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
   let limited: LimitReport | undefined;
   try {
     const body = await bodyOf(req, limits.maxBodyBytes, ticket);
+    // decode and ingest run without yielding: wait for a turn with room (turns.ts)
+    await turns.turn();
     // too many items refuses the whole request (before ingest), so nothing is half-stored
     const checkCount = (count: number) => {
       const tooMany = itemCountError(signal, count, limits);
@@ -179,6 +194,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
       const batch = encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
       checkCount(batch.spans.length + batch.rejected);
       rejectUnstorableSpans(batch);
+      rejectOverlongKeySpans(batch, limits);
       limited = limitTraceBatch(batch, limits);
       rejected = batch.rejected;
       errors = batch.errors;
@@ -187,6 +203,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
       const batch = encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
       checkCount(batch.records.length + batch.rejected);
       rejectUnstorableLogs(batch);
+      rejectOverlongKeyLogs(batch, limits);
       limited = limitLogBatch(batch, limits);
       rejected = batch.rejected;
       errors = batch.errors;
@@ -196,17 +213,10 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     if (e instanceof HttpError) return sendStatus(reply, encoding, e.status, e.code, e.message);
     if (e instanceof OtlpDecodeError) return sendStatus(reply, encoding, 400, CODE_INVALID_ARGUMENT, e.message);
     if (e instanceof GateFullError) return refuseBusy(reply, encoding, gate);
-    if (e instanceof BackpressureError) {
-      gate.stats.refusedBusy++;
-      return refuse(reply, encoding, 429, e.retryAfterSeconds, e.message);
-    }
-    if (e instanceof StoreUnavailableError) {
-      gate.stats.refusedUnavailable++;
-      req.log.warn(`OTLP ${signal}: store unavailable: ${e.message}`);
-      return refuse(reply, encoding, 503, e.retryAfterSeconds, `store unavailable: ${e.message}`);
-    }
-    req.log.error({ err: e }, `OTLP ${signal} ingest failed`);
-    return sendStatus(reply, encoding, 500, CODE_INTERNAL, `ingest failed: ${(e as Error).message}`);
+    const answered = answerConsumerError(req, reply, encoding, signal, e);
+    if (answered === 'busy') gate.stats.refusedBusy++;
+    else if (answered === 'unavailable') gate.stats.refusedUnavailable++;
+    return reply;
   }
   const parts: string[] = [];
   if (rejected > 0) parts.push(`${rejected} ${signal === 'traces' ? 'spans' : 'log records'} rejected: ${errors.join('; ')}`);
@@ -228,29 +238,65 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
 export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: OtlpRouteOptions = {}): Readonly<OtlpReceiverStats> {
   const limits = resolveLimits({ ...opts.limits, ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}) });
   const maxBodyBytes = limits.maxBodyBytes;
-  const admission: Partial<AdmissionLimits> = { maxInFlightRequests: opts.maxInFlightRequests, maxInFlightBytes: opts.maxInFlightBytes };
-  const gate = new AdmissionGate(resolveAdmissionLimits(admission));
+  const admission: Partial<AdmissionLimits> = {
+    maxInFlightRequests: opts.maxInFlightRequests,
+    maxInFlightBytes: opts.maxInFlightBytes,
+    maxInFlightRequestsPerClient: opts.maxInFlightRequestsPerClient,
+    maxInFlightBytesPerClient: opts.maxInFlightBytesPerClient,
+    maxQueueWaitMs: opts.maxQueueWaitMs,
+  };
+  const gate = new AdmissionGate(resolveAdmissionLimits(admission), undefined, opts.loopDelayMs ?? recentLoopDelayMs);
+  const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs);
+  const stall: StallLimits = { ...DEFAULT_STALL_LIMITS, ...opts.stall };
   const tickets = new WeakMap<FastifyRequest, Ticket>();
+  const watches = new WeakMap<FastifyRequest, { watch: BodyWatch; body?: Transform }>();
   app.register(async (scope) => {
     // after the app's onRequest hooks (auth): a refused login never takes a slot
     scope.addHook('onRequest', async (req, reply) => {
       const declared = contentLengthOf(req);
       // fastify answers 413 to a declared size over the body limit without reading the body: nothing to admit
       if (declared !== undefined && declared > maxBodyBytes) return;
-      const ticket = gate.tryAdmit(declared ?? 0);
-      if (ticket === undefined) return refuseBusy(reply, encodingOf(req), gate);
+      const ticket = gate.tryAdmit(declared ?? 0, req.socket.remoteAddress ?? '');
+      if (ticket === undefined) return refuseBusy(reply, encodingOf(req), gate, gate.lastRefusal);
       tickets.set(req, ticket);
+      const watched: { watch: BodyWatch; body?: Transform } = {
+        watch: new BodyWatch(stall, {
+          stall: () => ticket.suspend(),
+          resume: () => ticket.resume(),
+          timeout: (why) => {
+            const err = new BodyTimeoutError(`request timeout: ${why}`);
+            // fails fastify's body read, whose error handler answers 408; without a body stream yet, the socket goes
+            if (watched.body) watched.body.destroy(err);
+            else req.raw.destroy(err);
+          },
+        }),
+      };
+      watches.set(req, watched);
+      // answered before the body was read (415, 429, 408...): let node drain the rest of it as it
+      // does for an unread body, or the keep-alive connection would never take its next request
+      reply.raw.once('finish', () => {
+        if (watched.body !== undefined && !req.raw.readableEnded) {
+          req.raw.unpipe(watched.body);
+          req.raw.resume();
+        }
+      });
       // 'close' comes once the response is sent or the client is gone, on every path
-      reply.raw.once('close', () => ticket.release());
+      reply.raw.once('close', () => {
+        watched.watch.stop();
+        ticket.release();
+      });
     });
     scope.addHook('preParsing', async (req, _reply, payload) => {
       const ticket = tickets.get(req);
-      if (ticket === undefined || contentLengthOf(req) !== undefined) return payload;
-      // chunked body: count it as it arrives. Not stream.pipeline: on a refusal it would destroy
-      // the request, and with it the socket the 429 goes out on; a client abort is passed on.
-      const counted = countingStream(ticket);
-      payload.once('error', (e) => counted.destroy(e));
-      return payload.pipe(counted);
+      const watched = watches.get(req);
+      if (ticket === undefined || watched === undefined) return payload;
+      // Every body is watched for progress; a chunked one is also counted as it arrives. Not
+      // stream.pipeline: on a refusal it would destroy the request, and with it the socket the
+      // 429 goes out on; a client abort is passed on.
+      const body = watchedStream(ticket, watched.watch, contentLengthOf(req) === undefined);
+      watched.body = body;
+      payload.once('error', (e) => body.destroy(e));
+      return payload.pipe(body);
     });
     scope.removeAllContentTypeParsers();
     // every content type arrives as a Buffer; the handler decides (415 with an OTLP Status)
@@ -258,6 +304,12 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       // fastify's own errors before our handler runs: body too large, bad Content-Length, ...
       if (err instanceof GateFullError) return refuseBusy(reply, encodingOf(req), gate);
+      if (err instanceof BodyTimeoutError) {
+        gate.stats.timedOut++;
+        // the rest of the body is not worth waiting for: close the connection after this answer
+        reply.header('connection', 'close');
+        return sendStatus(reply, encodingOf(req), 408, CODE_DEADLINE_EXCEEDED, err.message);
+      }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       const message = status === 413 ? `body exceeds the limit of ${maxBodyBytes} bytes` : err.message;
       if (status === 500) req.log.error({ err }, 'OTLP receiver error');
@@ -266,10 +318,11 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
     const routeOpts = { bodyLimit: maxBodyBytes };
     const route = (signal: Signal) => async (req: FastifyRequest, reply: FastifyReply) => {
       const ticket = tickets.get(req);
+      watches.get(req)?.watch.stop(); // the body is complete
       // held until ingest ends, even if the client hangs up meanwhile: the batch is still in memory
       const unhold = ticket?.hold();
       try {
-        return await handle(req, reply, signal, { sink, limits, gate, ticket });
+        return await handle(req, reply, signal, { sink, limits, gate, turns, ticket });
       } finally {
         unhold?.();
       }

@@ -613,6 +613,11 @@ export class PgStore implements Store, SharedSessions {
     await this.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, traceIds]);
   }
 
+  /** the token table and the audit log live on this database too */
+  get sharedPool(): Pool {
+    return this.pool;
+  }
+
   async ping(): Promise<void> {
     await this.query('SELECT 1');
   }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
+import { startCheckpointer } from './checkpointer';
 import { openDatabase } from './database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter, SPAN_ERRORS_WHERE } from './filters';
@@ -189,7 +190,7 @@ export class SqliteStore implements Store {
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private readonly now: () => number = Date.now,
     opts: StoreOptions = {},
   ) {
@@ -729,6 +730,11 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const id of traceIds) this.stmts.deletePending.run(id);
     })();
+  }
+
+  /** WAL checkpoints on their own thread while the server runs (see checkpointer.ts) */
+  startMaintenance(): () => Promise<void> {
+    return startCheckpointer(this.dataDir);
   }
 
   close(): void {

@@ -10,6 +10,7 @@ import type {
 import type { TraceDigest } from '../../common/lifecycle';
 import type { KeyringOptions } from '../crypto/keyring';
 import type { KeyProvider, ProviderResolver } from '../crypto/provider';
+import type { Pool } from 'pg';
 
 /** Store construction options. */
 export interface StoreOptions {
@@ -110,5 +111,9 @@ export interface Store {
   deletePending(traceIds: string[]): void | Promise<void>;
   /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
   ping?(): Promise<void>;
+  /** starts the upkeep the engine needs while a server runs (SQLite: WAL checkpoints on their own thread); returns its stop */
+  startMaintenance?(): () => Promise<void>;
+  /** the database pool that the token table and the audit log share with the store, when it has one (PostgreSQL) */
+  readonly sharedPool?: Pool;
   close(): void | Promise<void>;
 }
