@@ -12,6 +12,8 @@ import { registerOtlpRoutes, type OtlpReceiverStats } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
 import { encodeStatus } from './otlp/responses';
 import { SessionManager } from './sessions/manager';
+import { KongLoop, type KongOptions } from './kong/kong-loop';
+import { openKongStore } from './kong/open-kong-store';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
 import { startCheckpointer } from './store/checkpointer';
@@ -67,6 +69,8 @@ export interface ServerOptions {
    * (LocalKeyProvider). `false` stores logs in plaintext (tests only; never for real traffic).
    */
   keyProvider?: KeyProvider | ProviderResolver | false;
+  /** Kong in the loop: the Admin APIs to read names from and switch tracing on and off with (server/kong) */
+  kong?: KongOptions;
 }
 
 export interface RunningServer {
@@ -75,6 +79,8 @@ export interface RunningServer {
   store: Store;
   sessions: SessionManager;
   pipeline: IngestPipeline;
+  /** Kong in the loop, when started with gateways */
+  kong?: KongLoop;
   /** the OTLP receiver's admission counters */
   receiver: Readonly<OtlpReceiverStats>;
   /** runs the retention purge now */
@@ -131,6 +137,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auth: AuthConfig = { mode: authMode, tokens, staticToken: opts.apiToken, staticIngestToken: opts.ingestToken };
   const audit = await openAuditLog(opts.dataDir, sharedPool);
 
+  // Kong in the loop: its tables, then the gateways' status and entities and a first reconcile once the
+  // receiver listens (the plugin set-up points Kong at it).
+  const kongStore = opts.kong?.gateways.length ? await openKongStore(opts.dataDir, sharedPool) : undefined;
+  let kong: KongLoop | undefined;
+
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
   let receiverStats: Readonly<OtlpReceiverStats> | undefined;
@@ -143,6 +154,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth,
     audit,
     receiver: () => receiverStats,
+    get kong() {
+      return kong;
+    },
   });
   const otlp = Fastify({ logger });
   // OTLP takes an `ingest` token in the Authorization header (Kong's opentelemetry plugin: config.headers).
@@ -170,6 +184,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await otlp.listen({ port: opts.otlpPort ?? 4318, host });
   const apiUrl = urlOf(api, host);
   const otlpUrl = urlOf(otlp, host);
+  if (opts.kong && kongStore) {
+    kong = new KongLoop({ ...opts.kong, otlpUrl: opts.kong.otlpUrl ?? otlpUrl, ingestToken: opts.kong.ingestToken ?? opts.ingestToken }, kongStore, async () => store.listSessions());
+    sessions.lifecycle = kong.lifecycle();
+    await kong.start();
+  }
 
   let demo: { stop(): Promise<void> } | undefined;
   if (opts.demo) {
@@ -189,10 +208,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     sessions,
     pipeline,
+    kong,
     receiver: receiverStats,
     purge,
     async close() {
       await demo?.stop();
+      await kong?.close();
+      await kongStore?.close();
       clearInterval(sweeper);
       clearInterval(purger);
       sessions.stopTimer();

@@ -14,6 +14,8 @@ import { CursorError } from '../store/cursor';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { StoreUnavailableError } from '../store/errors';
 import type { Store } from '../store/types';
+import type { KongLoop } from '../kong/kong-loop';
+import { registerKongRoutes } from './kong-routes';
 import { BadRequestError, normaliseTraceId, parseLogFilters, parseTraceFilters } from './params';
 
 export interface ApiDeps {
@@ -26,6 +28,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** the OTLP receiver's admission counters (requests refused with 429/503, bytes in flight) */
   receiver?: () => Readonly<OtlpReceiverStats> | undefined;
+  /** Kong in the loop (--kong-admin-url) */
+  kong?: KongLoop;
 }
 
 class NotFoundError extends Error {}
@@ -84,6 +88,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     store: store.kind,
     uptimeSeconds: Math.round((Date.now() - deps.startedAtMs) / 1000),
     runningSessions: sessions.runningSessions().length,
+    ...(deps.kong ? { kong: deps.kong.health() } : {}),
   });
 
   // Ingest counters are server-wide, so only admins see them.
@@ -92,7 +97,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { ingest: pipeline.stats, receiver: deps.receiver?.() };
   });
 
-  app.get('/api/v1/entities', async (req) => pipeline.entities.list(need(req, 'read').tenant));
+  registerKongRoutes(app, deps);
 
   app.post('/api/v1/expressions/validate', async (req) => {
     need(req, 'read');

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
-import type { CreateSessionRequest, SamplingRule, Session, TraceList, ValidateExpressionResponse } from '../../common/api';
+import type { CreateSessionRequest, EntityList, SamplingRule, Session, TraceList, ValidateExpressionResponse } from '../../common/api';
 import { startServer } from '../app';
 import { startDemoGateway } from '../demo';
 import { DEFAULT_TENANT, ROLES } from '../auth/roles';
@@ -8,6 +8,8 @@ import { openTokenStore } from '../auth/open-token-store';
 import type { TokenStore } from '../auth/tokens';
 import { isPostgresUrl, openPool } from '../store/pg-pool';
 import { ApiClient, ApiClientError } from './client';
+import { kongOptionsFrom, kongServeOptions, resolveRefs } from './kong-options';
+import { describeGateways } from '../kong/kong-loop';
 import { formatSessions, formatTraces, formatValidation, table } from './format';
 // Log encryption at rest: which KEK provider serve / keys rotate use (server/crypto/config.ts).
 import { keyProviderFromConfig, tenantKeyResolver } from '../crypto/config';
@@ -95,7 +97,7 @@ export function buildCli(): Command {
     .description('Self-hosted debugger for Kong Gateway: debug sessions, sampling rules, traces and logs')
     .showHelpAfterError();
 
-  keyOptions(program.command('serve'))
+  kongServeOptions(keyOptions(program.command('serve')))
     .description('run the debugger server (OTLP/HTTP receiver + REST API) on the embedded SQLite store, or on PostgreSQL with --database-url')
     .addOption(new Option('--port <port>', 'REST API port').env('KONG_DEBUGGER_PORT').default(8080).argParser(intArg('--port', 0, 65535)))
     .addOption(new Option('--otlp-port <port>', 'OTLP/HTTP receiver port').env('KONG_DEBUGGER_OTLP_PORT').default(4318).argParser(intArg('--otlp-port', 0, 65535)))
@@ -128,6 +130,7 @@ export function buildCli(): Command {
         ingestToken: o.ingestToken,
         auth: o.auth ?? (o.demo ? 'none' : 'tokens'),
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
+        kong: kongOptionsFrom(o),
       });
       const authMode = o.auth ?? (o.demo ? 'none' : 'tokens');
       const lines = [
@@ -142,6 +145,7 @@ export function buildCli(): Command {
           ? `  auth           API tokens required (REST: admin/debugger/viewer; OTLP: ingest); create them with \`kong-debugger token create\``
           : `  auth           NONE: anyone who reaches these ports reads captured traffic and starts sessions (local demo only; use --auth tokens)`,
       ];
+      if (server.kong) lines.push(...describeGateways(server.kong.health()));
       if (o.databaseUrl && keyProvider.description.startsWith('server-managed'))
         process.stderr.write(`note: replicas must share the log key: give each the same --key-file or KONG_DEBUGGER_KEK (or one data dir's key), or they cannot read each other's logs\n`);
       if (authMode === 'none') process.stderr.write('WARNING: kong-debugger runs WITHOUT authentication (--auth none). Never expose it beyond this machine.\n');
@@ -211,8 +215,8 @@ export function buildCli(): Command {
       .description('start a debug session; give --expression (advanced rule) or --route/--service ids (basic rule)')
       .option('--name <name>', 'session name')
       .option('-e, --expression <expr>', "advanced rule in Kong's expressions language, e.g. 'http.response.status_code >= 500'")
-      .option('--route <id...>', 'basic rule: route ids')
-      .option('--service <id...>', 'basic rule: service ids')
+      .option('--route <name or id...>', 'basic rule: routes, by name (as Kong knows it) or id')
+      .option('--service <name or id...>', 'basic rule: services, by name or id')
       .option('-d, --duration <seconds>', 'duration, 10 to 1800 seconds', intArg('--duration', 10, 1800), 300)
       .option('--max-traces <n>', 'stop after this many traces', intArg('--max-traces', 1, 100000), 200)
       .option('--capture-logs', 'also keep the logs of captured requests', false),
@@ -220,7 +224,12 @@ export function buildCli(): Command {
     let rule: SamplingRule;
     if (o.expression && (o.route || o.service)) throw new InvalidArgumentError('give either --expression or --route/--service, not both');
     if (o.expression) rule = { type: 'advanced', expression: o.expression };
-    else if (o.route || o.service) rule = { type: 'basic', ...(o.route ? { routeIds: o.route } : {}), ...(o.service ? { serviceIds: o.service } : {}) };
+    else if (o.route || o.service) {
+      let list: Promise<EntityList> | undefined;
+      const entities = () => (list ??= client(o).get<EntityList>('/api/v1/entities'));
+      const [routeIds, serviceIds] = [await resolveRefs(o.route, 'routes', entities), await resolveRefs(o.service, 'services', entities)];
+      rule = { type: 'basic', ...(routeIds ? { routeIds } : {}), ...(serviceIds ? { serviceIds } : {}) };
+    }
     else throw new InvalidArgumentError('a sampling rule is required: --expression, --route or --service');
     const req: CreateSessionRequest = { rule, durationSeconds: o.duration, maxTraces: o.maxTraces, captureLogs: o.captureLogs, ...(o.name ? { name: o.name } : {}) };
     const s = await client(o).post<Session>('/api/v1/sessions', req);
