@@ -149,7 +149,8 @@ export class TracingController {
           }
         } catch (e) {
           // 409: another writer got to this scope first; read again and patch what is there (once).
-          if (e instanceof KongAdminError && e.kind === 'conflict' && attempt === 0) continue;
+          // 400 primary key violation (code 3): our own create went through but its answer was lost; read again.
+          if (e instanceof KongAdminError && (e.kind === 'conflict' || e.body?.code === 3) && attempt === 0) continue;
           throw e;
         }
         break;

@@ -85,6 +85,8 @@ export class KongAdminStandIn {
   readonly requests: Array<{ method: string; path: string; status: number }> = [];
   /** answer the next N requests with this status (e.g. 500, 503) */
   failNext: { count: number; status: number } = { count: 0, status: 500 };
+  /** carry out the next N writes, then drop the connection before answering (a crash or network cut mid-call) */
+  loseAnswers = 0;
   private clock = 1_700_000_000;
 
   constructor(opts: StandInOptions = {}) {
@@ -202,6 +204,11 @@ export class KongAdminStandIn {
       body = e.body;
     }
     this.requests.push({ method, path: rawPath, status });
+    if (this.loseAnswers > 0 && method !== 'GET') {
+      this.loseAnswers--;
+      req.socket.destroy();
+      return;
+    }
     res.statusCode = status;
     if (status === 204) return void res.end();
     res.setHeader('content-type', 'application/json; charset=utf-8');

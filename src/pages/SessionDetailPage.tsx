@@ -17,6 +17,7 @@ import { ROUTES } from './constants';
 import { STATUS_COLOR, STATUS_LABEL, isActive, ruleText, timeLeft } from './format';
 import { logsModel, sessionSummaryView, traceSummaryView } from './summaryView';
 import { TracesTable } from './TracesTable';
+import { useEntityNames } from './useEntityNames';
 import { PagesApi, errorMessage, useDebuggerApi } from './useDebuggerApi';
 import { useNow } from './useNow';
 
@@ -57,6 +58,7 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
   const [traceMapOf, setTraceMapOf] = useState<{ traceId: string; result: ReadResult }>();
   const [logs, setLogs] = useState<LogRecord[]>();
   const [logsError, setLogsError] = useState<string>();
+  const nameOf = useEntityNames(api);
 
   useEffect(() => {
     let cancelled = false;
@@ -160,8 +162,33 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
       <dl className={styles.facts}>
         <dt>Rule</dt>
         <dd>
-          {session.rule.type}: <code>{ruleText(session.rule)}</code>
+          {session.rule.type}: <code>{ruleText(session.rule, nameOf)}</code>
         </dd>
+        {session.tracing && (
+          <>
+            <dt>Kong tracing</dt>
+            <dd aria-label="Kong tracing">
+              <Badge text={session.tracing.mode} color={session.tracing.mode === 'unmanaged' ? 'orange' : 'blue'} />{' '}
+              {session.tracing.message}
+              {session.tracing.notCaptured.length > 0 && (
+                <details>
+                  <summary>Not guaranteed to be captured</summary>
+                  <ul>
+                    {session.tracing.notCaptured.map((n) => (
+                      <li key={n}>{n}</li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+              {session.tracing.manualConfig && (
+                <details>
+                  <summary>Plugin configuration to add by hand</summary>
+                  <pre>{session.tracing.manualConfig}</pre>
+                </details>
+              )}
+            </dd>
+          </>
+        )}
         <dt>Time left</dt>
         <dd>{timeLeft(session, now)}</dd>
         <dt>Traces</dt>
@@ -190,6 +217,7 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
           selectedTraceId={traceId}
           onSelect={(t) => setSelected(t.traceId === traceId ? undefined : t)}
           reloadKey={tick}
+          nameOf={nameOf}
         />
       </section>
 
