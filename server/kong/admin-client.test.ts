@@ -30,17 +30,17 @@ describe('KongAdminClient', () => {
     expect(gets[1]).toMatch(/^\/team-a\/routes\?offset=[^&]+&size=3$/);
     expect(gets).toHaveLength(3);
     // the raw page: data, next (no workspace prefix, as Kong builds it), offset
-    const page = await (await fetch(`${kong.url}/team-a/routes?size=3`)).json();
+    const page: any = await (await fetch(`${kong.url}/team-a/routes?size=3`)).json();
     expect(page.next).toMatch(/^\/routes\?offset=.+&size=3$/);
     expect(typeof page.offset).toBe('string');
-    const last = await (await fetch(`${kong.url}/team-a/routes?size=100`)).json();
+    const last: any = await (await fetch(`${kong.url}/team-a/routes?size=100`)).json();
     expect(last.next).toBeNull();
     // nested lists carry no size in next (endpoints.lua), so the client keeps following
     const r = kong.addRoute({ name: 'with-plugins' });
     for (let i = 0; i < 3; i++) kong.addPlugin({ name: i === 0 ? 'opentelemetry' : i === 1 ? 'key-auth' : 'rate-limiting', route: r.id, config: i === 0 ? { traces_endpoint: 'http://x/v1/traces' } : {} });
     const dc = new KongAdminClient({ url: kong.url, ...fast });
     expect((await dc.list(`/routes/${r.id}/plugins`, 1)).length).toBe(3);
-    expect((await (await fetch(`${kong.url}/routes/${r.id}/plugins?size=1`)).json()).next).toMatch(new RegExp(`^/routes/${r.id}/plugins\\?offset=[^&]+$`));
+    expect(((await (await fetch(`${kong.url}/routes/${r.id}/plugins?size=1`)).json()) as any).next).toMatch(new RegExp(`^/routes/${r.id}/plugins\\?offset=[^&]+$`));
   });
 
   it("classifies Kong's error answers: 400 schema, 404, 409 unique, 405 DB-less, 401, 403", async () => {
@@ -115,7 +115,7 @@ describe('gateways', () => {
 
   it('reads DB-less, data planes and old Kong from GET / as read-only, with the reason', () => {
     const spec = { name: 'k', url: 'http://k' };
-    const info = (conf: object, version = '3.9.1') => ({ version, configuration: conf, plugins: { available_on_server: { opentelemetry: {} } } });
+    const info = (conf: Record<string, unknown>, version = '3.9.1') => ({ version, configuration: conf, plugins: { available_on_server: { opentelemetry: {} } } });
     expect(statusFromInfo(spec, undefined, info({ database: 'postgres', tracing_instrumentations: ['all'], tracing_sampling_rate: 0 }), 0)).toMatchObject({
       reachable: true,
       database: 'postgres',
