@@ -27,7 +27,9 @@ const ids = plugins.map((p) => p.id).sort();
 const dsYaml = yaml('provisioning/datasources/kong-debugger.yaml').datasources[0];
 const dashboard = JSON.parse(read('provisioning/dashboards/json/kong-debugger.json'));
 const compose = yaml('docker-compose.yml');
+const composeDbless = yaml('docker-compose.dbless.yml');
 const kong = yaml('kong/kong.yaml');
+const kongDb = yaml('kong/kong-db.yaml');
 
 describe('plugin.json files', () => {
   it('are the app, its data source and both panels, with valid ids', () => {
@@ -105,7 +107,7 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
   });
 
   it("the data source URL and Kong's OTLP endpoints reach the kong-debugger service on its ports", () => {
-    const debuggerEnv = compose.services['kong-debugger'].environment;
+    const debuggerEnv = composeDbless.services['kong-debugger'].environment;
     expect(dsYaml.jsonData.url).toBe(`http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_PORT}`);
     const otel = kong.plugins.find((p: { name: string }) => p.name === 'opentelemetry');
     expect(otel.config).toMatchObject({
@@ -115,8 +117,25 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     expect(debuggerEnv.KONG_DEBUGGER_HOST).toBe('0.0.0.0');
   });
 
-  it('Kong 3.9 runs DB-less on the declarative config with every span sampled', () => {
+  it('Kong 3.9 on its PostgreSQL database, driven by kong-debugger: no tracing cost until a session adds its plugin', () => {
     const k = compose.services.kong;
+    expect(k.image).toBe('kong:3.9');
+    expect(k.environment).toMatchObject({ KONG_DATABASE: 'postgres', KONG_PG_HOST: 'kong-db', KONG_TRACING_INSTRUMENTATIONS: 'all', KONG_TRACING_SAMPLING_RATE: '0' });
+    expect(k.environment.KONG_DECLARATIVE_CONFIG).toBeUndefined();
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kong-db', 'kong-migrations']));
+    expect(compose.services['kong-migrations'].command).toContain('kong config db_import /kong/kong-db.yaml');
+    expect(k.depends_on['kong-migrations'].condition).toBe('service_completed_successfully');
+    const debuggerEnv = compose.services['kong-debugger'].environment;
+    expect(debuggerEnv.KONG_DEBUGGER_KONG_ADMIN_URL).toBe(`http://kong:${new URL(`http://${k.environment.KONG_ADMIN_LISTEN}`).port}`);
+    expect(debuggerEnv.KONG_DEBUGGER_KONG_OTLP_URL).toBe(`http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_OTLP_PORT}`);
+    // the same entities as the DB-less file, but no opentelemetry plugin: sessions add theirs
+    expect(kongDb.services).toEqual(kong.services);
+    expect(kongDb.plugins.map((p: { name: string }) => p.name)).toEqual(kong.plugins.map((p: { name: string }) => p.name).filter((n: string) => n !== 'opentelemetry'));
+  });
+
+  it('the DB-less variant runs Kong 3.9 on the declarative config with every span sampled (sessions: unmanaged)', () => {
+    const k = composeDbless.services.kong;
+    expect(composeDbless.services['kong-debugger'].environment.KONG_DEBUGGER_KONG_ADMIN_URL).toBe('http://kong:8001');
     expect(k.image).toBe('kong:3.9');
     expect(k.environment).toMatchObject({
       KONG_DATABASE: 'off',
@@ -171,6 +190,9 @@ describe('docker-compose.replicas.yml (three replicas on PostgreSQL behind nginx
     expect(dbg.environment.KONG_DEBUGGER_KEK).toMatch(/^\$\{KONG_DEBUGGER_KEK:\?/);
     expect(dbg.environment.KONG_DEBUGGER_INGEST_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_INGEST_TOKEN);
     expect(dbg.environment.KONG_DEBUGGER_API_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_API_TOKEN);
+    // one address Kong exports to, whichever replica set the plugin up
+    expect(dbg.environment.KONG_DEBUGGER_KONG_ADMIN_URL).toBe(defaultEnv.KONG_DEBUGGER_KONG_ADMIN_URL);
+    expect(dbg.environment.KONG_DEBUGGER_KONG_OTLP_URL).toBe(defaultEnv.KONG_DEBUGGER_KONG_OTLP_URL);
   });
 
   it('lets the receiver, not nginx, refuse oversize bodies and pass 429/503 through unretried', () => {
