@@ -38,6 +38,11 @@ export class KongLoop {
   private pending?: Promise<unknown>;
   private again = false;
   private closed = false;
+  /**
+   * Sessions this replica saw end whose end may not be in the store yet: a trace cap is written with the ingest
+   * batch that reached it, after the manager tells listeners. Kong must not wait for that write.
+   */
+  private readonly endedHere = new Set<string>();
 
   constructor(
     private readonly opts: KongOptions & { otlpUrl: string },
@@ -47,7 +52,12 @@ export class KongLoop {
   ) {
     this.registry = new GatewayRegistry({ specs: opts.gateways, token: opts.token, workspace: opts.workspace, attempts: opts.attempts, backoffMs: opts.backoffMs, timeoutMs: opts.timeoutMs });
     const target: ExportTarget = { otlpUrl: opts.otlpUrl, ingestToken: opts.ingestToken };
-    this.controller = new TracingController({ store, gateways: this.registry, target, listSessions, now });
+    const sessions = async () => {
+      const all = await listSessions();
+      for (const s of all) if (s.status !== 'in_progress') this.endedHere.delete(s.id);
+      return all.filter((s) => !this.endedHere.has(s.id));
+    };
+    this.controller = new TracingController({ store, gateways: this.registry, target, listSessions: sessions, now });
   }
 
   /** start-up: every gateway's `GET /` and entities, then a reconcile pass (undoes what ended while we were down) */
@@ -142,7 +152,10 @@ export class KongLoop {
   lifecycle(): SessionLifecycle {
     return {
       started: () => this.reconcileNow(),
-      ended: () => void this.reconcileSoon(),
+      ended: (s) => {
+        this.endedHere.add(s.id);
+        void this.reconcileSoon();
+      },
       deleted: async (id) => {
         await this.reconcileNow();
         await this.store.deleteTracing(id);

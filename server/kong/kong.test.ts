@@ -15,6 +15,7 @@ import { exportAsOssKong, until } from './testing';
 let kong: KongAdminStandIn;
 let server: RunningServer | undefined;
 let dataDir: string;
+jest.setTimeout(20_000);
 const fast = { attempts: 2, backoffMs: 5, timeoutMs: 2000, reconcileIntervalMs: 60_000 };
 
 beforeEach(() => {

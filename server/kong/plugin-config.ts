@@ -38,7 +38,9 @@ export function pluginConfig(d: DesiredScope, version: string | undefined, targe
   };
   if (modern && d.logs) config.logs_endpoint = `${base}/v1/logs`;
   if (versionAtLeast(version, 3, 6)) config.sampling_rate = 1;
-  if (target.ingestToken) config.headers = { Authorization: `Bearer ${target.ingestToken}` };
+  // Always set (null without a token): a plugin that was already there may carry its own backend's credentials,
+  // which must not be sent to us while it exports here.
+  config.headers = target.ingestToken ? { Authorization: `Bearer ${target.ingestToken}` } : null;
   return config;
 }
 
