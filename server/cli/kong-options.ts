@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { EntityList } from '../../common/api';
+import type { EntityList, Session } from '../../common/api';
 import { resolveEntityRef } from '../../common/entity-ref';
 import { parseGatewaySpecs } from '../kong/gateways';
 import type { KongOptions } from '../kong/kong-loop';
@@ -35,4 +35,13 @@ export async function resolveRefs(refs: string[] | undefined, kind: 'routes' | '
     if ('error' in res) throw new Error(`--${kind === 'routes' ? 'route' : 'service'}: ${res.error}`);
     return res.id;
   });
+}
+
+/** what `session start` prints about Kong's set-up (nothing when the server does not drive Kong) */
+export function formatTracing(s: Session): string {
+  const t = s.tracing;
+  if (!t) return '';
+  const lines = [`Kong tracing: ${t.mode}${t.message ? ` (${t.message})` : ''}`];
+  if (t.manualConfig) lines.push('Add this plugin configuration by hand:', t.manualConfig.trimEnd());
+  return '\n' + lines.join('\n');
 }

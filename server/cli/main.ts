@@ -8,7 +8,7 @@ import { openTokenStore } from '../auth/open-token-store';
 import type { TokenStore } from '../auth/tokens';
 import { isPostgresUrl, openPool } from '../store/pg-pool';
 import { ApiClient, ApiClientError } from './client';
-import { kongOptionsFrom, kongServeOptions, resolveRefs } from './kong-options';
+import { formatTracing, kongOptionsFrom, kongServeOptions, resolveRefs } from './kong-options';
 import { describeGateways } from '../kong/kong-loop';
 import { formatSessions, formatTraces, formatValidation, table } from './format';
 // Log encryption at rest: which KEK provider serve / keys rotate use (server/crypto/config.ts).
@@ -233,7 +233,7 @@ export function buildCli(): Command {
     else throw new InvalidArgumentError('a sampling rule is required: --expression, --route or --service');
     const req: CreateSessionRequest = { rule, durationSeconds: o.duration, maxTraces: o.maxTraces, captureLogs: o.captureLogs, ...(o.name ? { name: o.name } : {}) };
     const s = await client(o).post<Session>('/api/v1/sessions', req);
-    print(o.json, s, () => formatSessions([s]));
+    print(o.json, s, () => formatSessions([s]) + formatTracing(s));
   });
 
   clientOptions(session.command('list').description('list debug sessions, newest first')).action(async (o) => {
