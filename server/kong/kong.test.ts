@@ -262,4 +262,26 @@ describe('Kong in the loop (SQLite server)', () => {
     expect(ours(kong)).toEqual([]);
     expect(snapshot(kong)).toEqual(before);
   });
+
+  it('older Kong gets the fields it knows: 3.7 the `endpoint` field, 3.5 no sampling_rate (and the session says so)', async () => {
+    kong = await new KongAdminStandIn({ version: '3.7.1', tracingSamplingRate: 0.01 }).start();
+    let { checkout } = shop(kong);
+    let s = await start();
+    const a = await createSession(s, { rule: { type: 'basic', routeIds: [checkout.id] }, captureLogs: true });
+    expect(a.tracing!.mode).toBe('route-scoped');
+    expect(ours(kong)[0].config).toMatchObject({ endpoint: `${s.otlpUrl}/v1/traces`, sampling_rate: 1 });
+    expect(ours(kong)[0].config).not.toHaveProperty('traces_endpoint');
+    await s.close();
+    server = undefined;
+    await kong.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+
+    kong = await new KongAdminStandIn({ version: '3.5.0', tracingSamplingRate: 0.01 }).start();
+    ({ checkout } = shop(kong));
+    s = await start();
+    const b = await createSession(s, { rule: { type: 'basic', routeIds: [checkout.id] } });
+    expect(b.tracing!.mode).toBe('route-scoped');
+    expect(ours(kong)[0].config).not.toHaveProperty('sampling_rate');
+    expect(b.tracing!.notCaptured.join('\n')).toMatch(/3\.5\.0 has no per-plugin sampling_rate \(3\.6\+\).*tracing_sampling_rate \(0\.01\)/);
+  });
 });
