@@ -242,7 +242,11 @@ export class TracingController {
     const gws = [...byGateway.values()];
     const mode = gws.reduce<TracingMode>((m, g) => (WIDTH[g.mode] > WIDTH[m] ? g.mode : m), 'unmanaged');
     const out: SessionTracing = { mode, gateways: gws, notCaptured, updatedAt: new Date(this.now()).toISOString() };
-    if (gws.length === 0 && p.unknown.length) reasons.push('the rule names no route or service known to the configured Kong gateways');
+    if (gws.length === 0 && p.unknown.length) {
+      reasons.push('the rule names no route or service known to the configured Kong gateways');
+      // maybe because a gateway could not be read: say so
+      for (const g of this.deps.gateways.gateways) if (g.status.error) reasons.push(g.status.error);
+    }
     if (reasons.length) out.message = [...new Set(reasons)].join('; ');
     if (gws.some((g) => g.mode === 'unmanaged') || gws.length === 0) {
       const wanted = p.global

@@ -110,14 +110,22 @@ export class KongLoop {
       this.again = true;
       return this.pending;
     }
+    let ran = true;
     this.pending = this.controller
       .reconcile(false)
+      .then((r) => {
+        // another pass held the lock (here or on another replica) and may have read the sessions before this
+        // change: try again shortly rather than wait for the periodic pass
+        ran = r;
+        if (!r) this.again = true;
+      })
       .catch((e: Error) => process.stderr.write(`warning: Kong reconcile failed: ${e.message}\n`))
       .finally(() => {
         this.pending = undefined;
-        if (this.again) {
+        if (this.again && !this.closed) {
           this.again = false;
-          void this.reconcileSoon();
+          const t = setTimeout(() => void this.reconcileSoon(), ran ? 0 : 500);
+          t.unref();
         }
       });
     return this.pending;
