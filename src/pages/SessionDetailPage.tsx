@@ -226,6 +226,9 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
           <Stack direction="row" justifyContent="space-between" alignItems="center">
             <h3>
               Trace <code>{selected.traceId}</code>
+              {selected.routeId && (
+                <span title={selected.routeId}> · route {nameOf('route', selected.routeId) ?? selected.routeId}</span>
+              )}
             </h3>
             <Stack direction="row" gap={1}>
               <LinkButton variant="secondary" icon="compass" href={exploreTraceUrl(ds, selected.traceId, sessionId)}>
