@@ -62,7 +62,10 @@ export class TracingController {
     for (const g of gateways.gateways) {
       const wanted = [...scopes.values()].filter((d) => d.gateway === g.spec.name);
       const mine = open.filter((c) => c.gateway === g.spec.name);
-      if (wanted.length === 0 && mine.length === 0) continue;
+      if (wanted.length === 0 && mine.length === 0) {
+        await this.sweepOrphans(g, nowMs);
+        continue;
+      }
       const fail = (reason: string) => wanted.forEach((d) => results.set(d.key, { applied: false, reason }));
       const st = await this.freshStatus(g, nowMs);
       if (!st.reachable) {
@@ -162,6 +165,26 @@ export class TracingController {
       const reason = this.reasonOf(g, e);
       if (row.state === 'applying') await store.putChange({ ...row, error: reason });
       return { applied: false, reason };
+    }
+  }
+
+  /**
+   * Plugins of ours that no journal row accounts for (the database was replaced or restored from an older
+   * backup): found by our tag (`GET /plugins?tags=kong-debugger`, one request) and deleted when nothing but our
+   * tags is on them, i.e. we created them. A plugin we patched keeps its own tags too and cannot be restored
+   * without its journal: it is left alone and reported.
+   */
+  private async sweepOrphans(g: Gateway, nowMs: number): Promise<void> {
+    const st = await this.freshStatus(g, nowMs);
+    if (!st.reachable || st.readOnlyReason) return;
+    try {
+      for (const p of await g.client.list<KongPlugin>(`/plugins?tags=${DEBUGGER_TAG}`)) {
+        const tags = p.tags ?? [];
+        if (tags.every((t) => t === DEBUGGER_TAG || t.startsWith('session:'))) await g.client.delete(`/plugins/${p.id}`).catch((e) => ignoreNotFound(e));
+        else process.stderr.write(`warning: Kong "${g.spec.name}" plugin ${p.id} carries the ${DEBUGGER_TAG} tag but no journal entry says how to restore it; left as it is\n`);
+      }
+    } catch {
+      // the next pass tries again
     }
   }
 

@@ -87,6 +87,16 @@ describe('Kong in the loop (SQLite server)', () => {
     expect((await getJson(`${again.apiUrl}/api/v1/health`)).body.kong[0]).toMatchObject({ reachable: false, error: expect.stringMatching(/unreachable/) });
   });
 
+  it('removes plugins of ours that no journal accounts for (a replaced database) at start-up, and only those', async () => {
+    kong = await new KongAdminStandIn().start();
+    const { checkout, browse } = shop(kong);
+    kong.addPlugin({ name: 'opentelemetry', route: checkout.id, tags: ['kong-debugger', 'session:gone'], config: { traces_endpoint: 'http://old/v1/traces', sampling_rate: 1 } });
+    const patched = kong.addPlugin({ name: 'opentelemetry', route: browse.id, tags: ['team-x', 'kong-debugger'], config: { traces_endpoint: 'http://old/v1/traces' } });
+    await start();
+    expect(kong.plugins().filter((p) => p.name === 'opentelemetry').map((p) => p.id)).toEqual([patched.id]);
+    expect(kong.requests.some((r) => r.path === '/plugins?tags=kong-debugger&size=1000')).toBe(true);
+  });
+
   it('a basic route session adds a route-scoped plugin, catches the OSS traces it exports, and puts Kong back exactly on stop', async () => {
     kong = await new KongAdminStandIn({ tracingSamplingRate: 0 }).start();
     const { checkout, orders } = shop(kong);

@@ -244,7 +244,7 @@ export class KongAdminStandIn {
     if (rest.length || !['routes', 'services', 'consumers', 'plugins'].includes(coll)) throw notFound();
     const list = (ws as unknown as Record<string, Entity[]>)[coll];
     if (id === undefined) {
-      if (method === 'GET') return { status: 200, body: this.page(list, url, `/${coll}`, true) };
+      if (method === 'GET') return { status: 200, body: this.page(this.tagged(list, url), url, `/${coll}`, true) };
       if (method === 'POST') {
         if (coll !== 'plugins') this.writable('create', coll);
         return { status: 201, body: this.createPlugin(ws, wsName, body ?? {}, {}) };
@@ -291,6 +291,18 @@ export class KongAdminStandIn {
     return list.find((e) => e.id === idOrName) ?? (coll !== 'plugins' ? list.find((e) => e.name === idOrName || e.username === idOrName) : undefined);
   }
 
+  /** `?tags=a,b` (all of them) or `?tags=a/b` (any of them), as Kong's list endpoints filter */
+  private tagged(list: Entity[], url: URL): Entity[] {
+    const q = url.searchParams.get('tags');
+    if (!q) return list;
+    const any = q.includes('/');
+    const want = q.split(any ? '/' : ',');
+    return list.filter((e) => {
+      const have: string[] = e.tags ?? [];
+      return any ? want.some((t) => have.includes(t)) : want.every((t) => have.includes(t));
+    });
+  }
+
   private page(all: Entity[], url: URL, path: string, topLevel: boolean): { data: Entity[]; next: string | null; offset?: string } {
     const sizeArg = url.searchParams.get('size');
     const size = sizeArg === null ? 100 : Number(sizeArg);
@@ -307,7 +319,10 @@ export class KongAdminStandIn {
     const more = start + size < sorted.length;
     if (!more) return { data, next: null };
     const offset = Buffer.from(String(start + size)).toString('base64');
-    const next = topLevel ? `${path}?offset=${encodeURIComponent(offset)}${sizeArg !== null ? `&size=${sizeArg}` : ''}` : `${path}?offset=${encodeURIComponent(offset)}`;
+    const tags = url.searchParams.get('tags');
+    const next = topLevel
+      ? `${path}?offset=${encodeURIComponent(offset)}${tags ? `&tags=${encodeURIComponent(tags)}` : ''}${sizeArg !== null ? `&size=${sizeArg}` : ''}`
+      : `${path}?offset=${encodeURIComponent(offset)}`;
     return { data, next, offset };
   }
 
