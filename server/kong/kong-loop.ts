@@ -19,6 +19,8 @@ export interface KongOptions {
   ingestToken?: string;
   /** how often every replica reconciles Kong with the running sessions (default 10 s) */
   reconcileIntervalMs?: number;
+  /** how long a session start waits for its set-up before answering (default 8 s) */
+  startWaitMs?: number;
   /** how often Kong's entity lists are read again (default 60 s) */
   entityRefreshMs?: number;
   /** Admin API retries for transient failures (tests shorten them) */
@@ -103,6 +105,27 @@ export class KongLoop {
     await this.controller.reconcile(true);
   }
 
+  /**
+   * A new session waits for its set-up, but not for ever: a Kong that does not answer (timeouts, retries) must
+   * not hold the creator's request. Past `ms` the pass goes on in the background and the session says so.
+   */
+  private async startedWithin(session: Session, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const pass = this.reconcileNow().then(() => true);
+    const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    const done = await Promise.race([pass, late]).finally(() => clearTimeout(timer));
+    if (done) return;
+    pass.catch(() => undefined);
+    if (!(await this.store.tracingOf([session.id])).has(session.id))
+      await this.store.saveTracing(session.id, {
+        mode: 'unmanaged',
+        gateways: [],
+        notCaptured: [],
+        message: `Kong's Admin API is slow to answer: the tracing set-up continues in the background (look at the session again in a moment)`,
+        updatedAt: new Date(this.now()).toISOString(),
+      });
+  }
+
   /** a pass soon, coalesced: session ends and the timer call it without waiting */
   reconcileSoon(): Promise<unknown> {
     if (this.closed) return Promise.resolve();
@@ -159,7 +182,7 @@ export class KongLoop {
   /** the session manager's hooks: set-up before a new session is returned, undone soon after it ends */
   lifecycle(): SessionLifecycle {
     return {
-      started: () => this.reconcileNow(),
+      started: (session) => this.startedWithin(session, this.opts.startWaitMs ?? 8000),
       ended: (s) => {
         this.endedHere.add(s.id);
         void this.reconcileSoon();

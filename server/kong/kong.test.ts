@@ -251,6 +251,19 @@ describe('Kong in the loop (SQLite server)', () => {
     expect(ours(kong)).toEqual([]);
   });
 
+  it('a slow Admin API does not hold the session start: it answers at once and the set-up follows', async () => {
+    kong = await new KongAdminStandIn().start();
+    const { checkout } = shop(kong);
+    const s = await start({ startWaitMs: 200 });
+    kong.delayMs = 400;
+    const t0 = Date.now();
+    const session = await createSession(s, { rule: { type: 'basic', routeIds: [checkout.id] } });
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(session.tracing).toMatchObject({ mode: 'unmanaged', message: expect.stringMatching(/slow to answer.*background/) });
+    await until('set up', async () => (await s.sessions.get(session.id)).tracing?.mode === 'route-scoped', 15_000);
+    expect(ours(kong)).toHaveLength(1);
+  });
+
   it('Kong down then back: the session starts unmanaged and is set up when Kong answers; a stop while down is undone later', async () => {
     kong = await new KongAdminStandIn().start();
     const { checkout } = shop(kong);

@@ -87,6 +87,8 @@ export class KongAdminStandIn {
   failNext: { count: number; status: number } = { count: 0, status: 500 };
   /** carry out the next N writes, then drop the connection before answering (a crash or network cut mid-call) */
   loseAnswers = 0;
+  /** answer every request this much later (a slow or overloaded Admin API) */
+  delayMs = 0;
   private clock = 1_700_000_000;
 
   constructor(opts: StandInOptions = {}) {
@@ -177,6 +179,7 @@ export class KongAdminStandIn {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const method = req.method ?? 'GET';
     const rawPath = req.url ?? '/';
     let status = 200;
