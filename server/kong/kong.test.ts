@@ -256,9 +256,8 @@ describe('Kong in the loop (SQLite server)', () => {
     const { checkout } = shop(kong);
     const s = await start({ startWaitMs: 200 });
     kong.delayMs = 400;
-    const t0 = Date.now();
     const session = await createSession(s, { rule: { type: 'basic', routeIds: [checkout.id] } });
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(ours(kong)).toEqual([]); // answered before Kong had the plugin
     expect(session.tracing).toMatchObject({ mode: 'unmanaged', message: expect.stringMatching(/slow to answer.*background/) });
     await until('set up', async () => (await s.sessions.get(session.id)).tracing?.mode === 'route-scoped', 15_000);
     expect(ours(kong)).toHaveLength(1);
