@@ -251,6 +251,18 @@ describe('Kong in the loop (SQLite server)', () => {
     expect(ours(kong)).toEqual([]);
   });
 
+  it('a session that times out (10 s, the shortest) has its plugin removed at once', async () => {
+    kong = await new KongAdminStandIn().start();
+    const { checkout } = shop(kong);
+    const before = snapshot(kong);
+    const s = await start();
+    const session = await createSession(s, { rule: { type: 'basic', routeIds: [checkout.id] }, durationSeconds: 10 });
+    expect(ours(kong)).toHaveLength(1);
+    await until('timed out', async () => (await s.sessions.get(session.id)).status === 'timed_out', 15_000);
+    await until('Kong restored', () => ours(kong).length === 0, 3000);
+    expect(snapshot(kong)).toEqual(before);
+  });
+
   it('a slow Admin API does not hold the session start: it answers at once and the set-up follows', async () => {
     kong = await new KongAdminStandIn().start();
     const { checkout } = shop(kong);
