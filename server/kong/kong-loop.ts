@@ -72,7 +72,11 @@ export class KongLoop {
       t.unref();
       this.timers.push(t);
     };
-    every(this.opts.reconcileIntervalMs ?? 10_000, () => this.reconcileSoon());
+    every(this.opts.reconcileIntervalMs ?? 10_000, async () => {
+      // a gateway never read yet (Kong started after us, as in docker compose) is read at this faster pace
+      if (this.registry.gateways.some((g) => !g.status.entitiesSyncedAt)) await this.refreshEntities(false);
+      return this.reconcileSoon();
+    });
     every(this.opts.entityRefreshMs ?? 60_000, () => this.refreshEntities(false));
   }
 
