@@ -58,6 +58,35 @@ export interface Session {
   /** when it ended or will end (startedAt + duration while running) */
   endsAt?: string;
   endedAt?: string;
+  /** how Kong was set up to trace for it (servers started with --kong-admin-url); see SessionTracing */
+  tracing?: SessionTracing;
+}
+
+/**
+ * Kong in the loop: which opentelemetry plugin set-up the server applied in Kong for a session.
+ * `route-scoped` / `service-scoped`: a plugin instance on the rule's routes or services; `global`: one on the
+ * whole gateway (advanced rules not limited to routes/services); `unmanaged`: nothing changed in Kong (none
+ * configured, DB-less, no permission, unreachable): the session only sees what Kong already exports.
+ */
+export type TracingMode = 'route-scoped' | 'service-scoped' | 'global' | 'unmanaged';
+
+export interface SessionTracing {
+  mode: TracingMode;
+  gateways: Array<{
+    gateway: string;
+    mode: TracingMode;
+    /** the scopes traced on this gateway */
+    scopes: Array<{ scope: 'route' | 'service' | 'global'; id?: string; name?: string }>;
+    /** why this gateway is unmanaged, when it is */
+    reason?: string;
+  }>;
+  /** what this set-up cannot guarantee to capture (traffic outside the plugin's reach) */
+  notCaptured: string[];
+  /** why the set-up is not (fully) applied, and what to do */
+  message?: string;
+  /** when unmanaged: the plugin configuration to add by hand, as declarative config (YAML) */
+  manualConfig?: string;
+  updatedAt: string;
 }
 
 export interface SessionList {
@@ -346,6 +375,49 @@ export interface Health {
   store: 'sqlite' | 'postgres';
   uptimeSeconds: number;
   runningSessions: number;
+  /** the Kong gateways given with --kong-admin-url, as their Admin API last answered */
+  kong?: KongGatewayHealth[];
+}
+
+export interface KongGatewayHealth {
+  name: string;
+  url: string;
+  workspace?: string;
+  reachable: boolean;
+  version?: string;
+  /** kong.conf `database` (`off`: DB-less) */
+  database?: string;
+  role?: string;
+  tracingInstrumentations?: string;
+  tracingSamplingRate?: number;
+  /** why sessions cannot change this Kong's plugins (they run unmanaged there) */
+  readOnlyReason?: string;
+  error?: string;
+  checkedAt?: string;
+  entitiesSyncedAt?: string;
+}
+
+/** A route, service or consumer for pickers and names: from Kong's Admin API, or only seen in traffic. */
+export interface EntityInfo {
+  id: string;
+  name?: string;
+  /** the gateway it was read from (absent: only seen in traffic) */
+  gateway?: string;
+  paths?: string[];
+  hosts?: string[];
+  methods?: string[];
+  expression?: string;
+  serviceId?: string;
+  tags?: string[];
+  /** last seen in traffic, Unix ms */
+  lastSeenMs?: number;
+}
+
+/** GET /api/v1/entities */
+export interface EntityList {
+  routes: EntityInfo[];
+  services: EntityInfo[];
+  consumers: EntityInfo[];
 }
 
 /** Trace analyses (compare, abnormal steps, statistics) and uploads: shapes in common/analysis/types.ts. */

@@ -14,6 +14,8 @@ import { otlpServerOptions, registerOtlpRoutes, type OtlpReceiverStats, type Otl
 import type { OtlpLimits } from './otlp/limits';
 import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
+import { KongLoop, type KongOptions } from './kong/kong-loop';
+import { openKongStore } from './kong/open-kong-store';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
 import type { Store } from './store/types';
@@ -78,6 +80,8 @@ export interface ServerOptions {
    * (LocalKeyProvider). `false` stores logs in plaintext (tests only; never for real traffic).
    */
   keyProvider?: KeyProvider | ProviderResolver | false;
+  /** Kong in the loop: the Admin APIs to read names from and switch tracing on and off with (server/kong) */
+  kong?: KongOptions;
 }
 
 export interface RunningServer {
@@ -86,6 +90,8 @@ export interface RunningServer {
   store: Store;
   sessions: SessionManager;
   pipeline: IngestPipeline;
+  /** Kong in the loop, when started with gateways */
+  kong?: KongLoop;
   /** the OTLP receiver's admission counters */
   receiver: Readonly<OtlpReceiverStats>;
   /** tokens made on this first start (`firstStartTokens`), to be shown once; only their hashes are kept */
@@ -147,6 +153,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const generatedTokens = tokens && opts.firstStartTokens ? await tokensForFirstStart(tokens, opts) : [];
   const audit = await openAuditLog(opts.dataDir, sharedPool);
 
+  // Kong in the loop: its tables, then the gateways' status and entities and a first reconcile once the
+  // receiver listens (the plugin set-up points Kong at it).
+  const kongStore = opts.kong?.gateways.length ? await openKongStore(opts.dataDir, sharedPool) : undefined;
+  let kong: KongLoop | undefined;
+
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
   let receiverStats: Readonly<OtlpReceiverStats> | undefined;
@@ -159,6 +170,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth,
     audit,
     receiver: () => receiverStats,
+    get kong() {
+      return kong;
+    },
   });
   // Header and whole-request time bounds: a slow or stalled client holds a socket for a bounded time.
   const otlp = Fastify({ logger, ...otlpServerOptions() });
@@ -181,6 +195,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await otlp.listen({ port: opts.otlpPort ?? 4318, host });
   const apiUrl = urlOf(api, host);
   const otlpUrl = urlOf(otlp, host);
+  if (opts.kong && kongStore) {
+    kong = new KongLoop({ ...opts.kong, otlpUrl: opts.kong.otlpUrl ?? otlpUrl, ingestToken: opts.kong.ingestToken ?? opts.ingestToken }, kongStore, async () => store.listSessions());
+    sessions.lifecycle = kong.lifecycle();
+    await kong.start();
+  }
 
   let demo: { stop(): Promise<void> } | undefined;
   if (opts.demo) {
@@ -200,11 +219,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     sessions,
     pipeline,
+    kong,
     receiver: receiverStats,
     generatedTokens,
     purge,
     async close() {
       await demo?.stop();
+      await kong?.close();
+      await kongStore?.close();
       clearInterval(sweeper);
       clearInterval(purger);
       sessions.stopTimer();

@@ -7,3 +7,11 @@ describe('describeRule', () => {
     expect(describeRule({ type: 'basic' })).toBe('all traffic');
   });
 });
+
+describe('describeRule with Kong names', () => {
+  it("shows Kong's names with the id, and unknown ids as they are", () => {
+    const names: Record<string, string> = { 'route:r1': 'checkout', 'service:s1': 'orders' };
+    const nameOf = (kind: 'route' | 'service', id: string) => names[`${kind}:${id}`];
+    expect(describeRule({ type: 'basic', routeIds: ['r1', 'r9'], serviceIds: ['s1'] }, nameOf)).toBe('routes: checkout (r1), r9; services: orders (s1)');
+  });
+});

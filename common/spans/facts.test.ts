@@ -1,4 +1,4 @@
-import { traceFacts } from './facts';
+import { traceFacts, withResourceIds } from './facts';
 import { enterpriseTraceFixture, ENTERPRISE_T0, makeSpan, spansFromOtlpJson } from './testing';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -79,5 +79,16 @@ describe('traceFacts', () => {
     const junk = { ...makeSpan({ spanId: '1'.repeat(16), name: 'kong', kind: 2, start: 0, end: 10 }), startTimeUnixNano: 'bad', durationNs: NaN, attributes: { 'http.status_code': 'abc', 'http.url': 42 } as never };
     expect(() => traceFacts([junk])).not.toThrow();
     expect(traceFacts([junk]).statusCode).toBeUndefined();
+  });
+
+  it('takes route/service ids from the resource when the spans carry none (OSS behind a scoped plugin), spans first', () => {
+    const oss = traceFacts(spansFromOtlpJson(ossJson));
+    expect(oss.routeId).toBeUndefined();
+    const resource = { 'service.name': 'kong', 'proxy.kong.route.id': 'r-1', 'proxy.kong.service.id': 's-1' };
+    expect(withResourceIds({ ...oss }, resource)).toEqual({ ...oss, routeId: 'r-1', serviceId: 's-1' });
+    const ent = traceFacts(enterpriseTraceFixture().spans);
+    expect(ent.routeId).toBeDefined();
+    expect(withResourceIds({ ...ent }, { 'proxy.kong.route.id': 'other' }).routeId).toBe(ent.routeId);
+    expect(withResourceIds({ ...oss }, undefined)).toEqual(oss);
   });
 });

@@ -90,6 +90,27 @@ export function routeLabel(ctx: TraceContext, facts: TraceFacts): string {
   return noMatch ? `no route matched: ${where}` : where;
 }
 
+/**
+ * Route, service and consumer ids from the trace's resource when its spans carry none: open-source Kong's
+ * spans never do, but the opentelemetry plugin instance the debugger scopes to a route or service names them
+ * in `config.resource_attributes` (server/kong/plugin-config.ts), under the same attribute names. Span values
+ * win: a resource names the plugin's scope, the span the request's own route.
+ */
+export function withResourceIds(facts: TraceFacts, resource: Record<string, unknown> | undefined): TraceFacts {
+  if (!resource) return facts;
+  const str = (names: string[]) => {
+    for (const n of names) {
+      const v = resource[n];
+      if (typeof v === 'string' && v !== '') return v;
+    }
+    return undefined;
+  };
+  if (facts.routeId === undefined) set(facts, 'routeId', str(ROUTE));
+  if (facts.serviceId === undefined) set(facts, 'serviceId', str(SERVICE));
+  if (facts.consumerId === undefined) set(facts, 'consumerId', str(CONSUMER));
+  return facts;
+}
+
 function extent(spans: Span[], root: Span | undefined) {
   if (root && parseNs(root.startTimeUnixNano) !== undefined) {
     const d = root.durationNs;

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit';
 import type { AuthConfig } from '../auth/hooks';
 import type { IngestPipeline } from '../ingest/pipeline';
+import type { KongLoop } from '../kong/kong-loop';
 import type { OtlpReceiverStats } from '../otlp/receiver';
 import type { SessionManager } from '../sessions/manager';
 import type { Store } from '../store/types';
@@ -16,4 +17,6 @@ export interface ApiDeps {
   audit: AuditLog;
   /** the OTLP receiver's admission counters (requests refused with 429/503, bytes in flight) */
   receiver?: () => Readonly<OtlpReceiverStats> | undefined;
+  /** Kong in the loop (--kong-admin-url) */
+  kong?: KongLoop;
 }

@@ -16,6 +16,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps): void 
       store: store.kind,
       uptimeSeconds: Math.round((Date.now() - deps.startedAtMs) / 1000),
       runningSessions: sessions.runningSessions().length,
+      ...(deps.kong ? { kong: deps.kong.health() } : {}),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { CreateSessionRequest, SamplingRule, Session } from '../../common/api';
+import type { CreateSessionRequest, EntityList, SamplingRule, Session } from '../../common/api';
 import { formatSessions } from './format';
+import { formatTracing, resolveRefs } from './kong-options';
 import { client, clientOptions, intArg, print } from './options';
 
 /** `session start|list|stop|delete`, through the REST API. */
@@ -13,8 +14,8 @@ export function addSessionCommands(program: Command): void {
       .description('start a debug session; give --expression (advanced rule) or --route/--service ids (basic rule)')
       .option('--name <name>', 'session name')
       .option('-e, --expression <expr>', "advanced rule in Kong's expressions language, e.g. 'http.response.status_code >= 500'")
-      .option('--route <id...>', 'basic rule: route ids')
-      .option('--service <id...>', 'basic rule: service ids')
+      .option('--route <name or id...>', 'basic rule: routes, by name (as Kong knows it) or id')
+      .option('--service <name or id...>', 'basic rule: services, by name or id')
       .option('-d, --duration <seconds>', 'duration, 10 to 1800 seconds', intArg('--duration', 10, 1800), 300)
       .option('--max-traces <n>', 'stop after this many traces', intArg('--max-traces', 1, 100000), 200)
       .option('--capture-logs', 'also keep the logs of captured requests', false),
@@ -22,11 +23,16 @@ export function addSessionCommands(program: Command): void {
     let rule: SamplingRule;
     if (o.expression && (o.route || o.service)) throw new InvalidArgumentError('give either --expression or --route/--service, not both');
     if (o.expression) rule = { type: 'advanced', expression: o.expression };
-    else if (o.route || o.service) rule = { type: 'basic', ...(o.route ? { routeIds: o.route } : {}), ...(o.service ? { serviceIds: o.service } : {}) };
+    else if (o.route || o.service) {
+      let list: Promise<EntityList> | undefined;
+      const entities = () => (list ??= client(o).get<EntityList>('/api/v1/entities'));
+      const [routeIds, serviceIds] = [await resolveRefs(o.route, 'routes', entities), await resolveRefs(o.service, 'services', entities)];
+      rule = { type: 'basic', ...(routeIds ? { routeIds } : {}), ...(serviceIds ? { serviceIds } : {}) };
+    }
     else throw new InvalidArgumentError('a sampling rule is required: --expression, --route or --service');
     const req: CreateSessionRequest = { rule, durationSeconds: o.duration, maxTraces: o.maxTraces, captureLogs: o.captureLogs, ...(o.name ? { name: o.name } : {}) };
     const s = await client(o).post<Session>('/api/v1/sessions', req);
-    print(o.json, s, () => formatSessions([s]));
+    print(o.json, s, () => formatSessions([s]) + formatTracing(s));
   });
 
   clientOptions(session.command('list').description('list debug sessions, newest first')).action(async (o) => {

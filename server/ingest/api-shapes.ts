@@ -1,5 +1,6 @@
 import type { AttributeValue, Span } from '../../common/api';
 import { analyzeTrace, digestTrace } from '../../common/lifecycle';
+import { withResourceIds } from '../../common/spans/facts';
 import { nsToMs } from '../../common/spans/time';
 import type { DecodedLogRecord, DecodedResource, DecodedSpan } from '../otlp/types';
 import type { NewLogRecord, TraceRow } from '../store/types';
@@ -32,7 +33,7 @@ export function toTraceRow(traceId: string, spans: Span[], resource: DecodedReso
   const { facts, summary } = analyzeTrace(traceId, spans);
   const row: TraceRow = {
     traceId,
-    ...facts,
+    ...withResourceIds(facts, resource?.attributes),
     resource: (resource?.attributes ?? {}) as Record<string, AttributeValue>,
     digest: digestTrace(summary),
   };

@@ -18,6 +18,18 @@ export class SessionNotFoundError extends Error {
 export class SessionConflictError extends Error {}
 
 /**
+ * Told of each session's start, end and delete, and may add to what a session shows (server/kong: Kong's
+ * tracing switched on for the session and off after it). `started` is awaited, so the created session shows
+ * its set-up; a listener's failure never fails the session.
+ */
+export interface SessionLifecycle {
+  started(s: Session): Promise<void>;
+  ended(s: Session): void;
+  deleted(id: string): Promise<void>;
+  decorate(sessions: Session[]): Promise<Session[]>;
+}
+
+/**
  * Owns the debug sessions' lifecycle: in_progress from creation until the trace cap (completed),
  * the duration (timed_out) or a stop (cancelled). Running sessions and their compiled rules are kept in
  * memory for the ingest hot path; every change is written to the store. Where the truth about running
@@ -30,12 +42,22 @@ export class SessionManager {
   private timer?: NodeJS.Timeout;
   /** called whenever a session changes status, e.g. for logs */
   onChange?: (s: Session) => void;
+  lifecycle?: SessionLifecycle;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
   ) {
-    this.state = sessionStateFor({ store, running: this.running, now, changed: (s) => this.onChange?.(s) });
+    this.state = sessionStateFor({ store, running: this.running, now, changed: (s) => this.changed(s) });
+  }
+
+  private changed(s: Session): void {
+    this.onChange?.(s);
+    if (s.status !== 'in_progress') this.lifecycle?.ended(s);
+  }
+
+  private async decorate(list: Session[]): Promise<Session[]> {
+    return this.lifecycle ? this.lifecycle.decorate(list).catch(() => list) : list;
   }
 
   /** Resumes sessions after a restart: those whose time ran out while the server was down are timed out. */
@@ -84,7 +106,8 @@ export class SessionManager {
     await this.store.saveSession(session);
     this.running.set({ session, matcher: compiled.matcher, endsAtMs });
     this.onChange?.(session);
-    return session;
+    await this.lifecycle?.started(session).catch(() => undefined);
+    return (await this.decorate([session]))[0];
   }
 
   // Reads go to the store: every admitted trace is persisted in the same write as its spans, and
@@ -93,12 +116,12 @@ export class SessionManager {
   async get(id: string, tenant?: string): Promise<Session> {
     const s = await this.store.getSession(id);
     if (!s || (tenant !== undefined && tenantOf(s) !== tenant)) throw new SessionNotFoundError(id);
-    return s;
+    return (await this.decorate([s]))[0];
   }
 
   async list(tenant?: string): Promise<Session[]> {
     const all = await this.store.listSessions();
-    return tenant === undefined ? all : all.filter((s) => tenantOf(s) === tenant);
+    return this.decorate(tenant === undefined ? all : all.filter((s) => tenantOf(s) === tenant));
   }
 
   async stop(id: string, tenant?: string): Promise<Session> {
@@ -106,13 +129,14 @@ export class SessionManager {
     const ended = await this.state.end(id, 'cancelled', this.now());
     // Ended already (its cap, its time, another replica's stop): a conflict, not a second end.
     if (!ended) throw new SessionConflictError(`session "${id}" has already ended (status ${(await this.get(id, tenant)).status})`);
-    return ended;
+    return (await this.decorate([ended]))[0];
   }
 
   async delete(id: string, tenant?: string): Promise<void> {
     await this.get(id, tenant);
     this.running.delete(id);
     await this.store.deleteSession(id);
+    await this.lifecycle?.deleted(id).catch(() => undefined);
   }
 
   tick(): Promise<void> {

@@ -29,7 +29,9 @@ const ids = plugins.map((p) => p.id).sort();
 const dsYaml = yaml('provisioning/datasources/kong-debugger.yaml').datasources[0];
 const dashboard = JSON.parse(read('provisioning/dashboards/json/kong-debugger.json'));
 const compose = yaml('docker-compose.yml');
+const composeDbless = yaml('docker-compose.dbless.yml');
 const kong = yaml('kong/kong.yaml');
+const kongDb = yaml('kong/kong-db.yaml');
 
 describe('plugin.json files', () => {
   it('are the app, its data source and both panels, with valid ids', () => {
@@ -163,16 +165,21 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     // no admin token in the stack: the server makes one on its first start and prints it once
     expect(debuggerEnv.KONG_DEBUGGER_API_TOKEN).toBeUndefined();
     // every token is required (compose stops with the message when unset), none has a default
-    const text = read('docker-compose.yml') + read('docker-compose.replicas.yml');
+    const text = read('docker-compose.yml') + read('docker-compose.replicas.yml') + read('docker-compose.dbless.yml');
     expect(text).not.toMatch(/change-me|TOKEN:-/);
     for (const v of [debuggerEnv.KONG_DEBUGGER_DEBUGGER_TOKEN, debuggerEnv.KONG_DEBUGGER_INGEST_TOKEN]) {
       expect(v).toMatch(/^\$\{KONG_DEBUGGER_(DEBUGGER|INGEST)_TOKEN:\?set .*openssl rand -hex 32\}$/);
     }
-    expect(compose.services.kong.environment.KONG_DEBUGGER_INGEST_AUTH).toBe(`Bearer ${debuggerEnv.KONG_DEBUGGER_INGEST_TOKEN}`);
+    // DB-less Kong reads the ingest token for its declarative opentelemetry plugin (kong/kong.yaml) through its env vault;
+    // with a database, kong-debugger writes it into the plugin it adds per session
+    const dbless = composeDbless.services;
+    expect(dbless.kong.environment.KONG_DEBUGGER_INGEST_AUTH).toBe(`Bearer ${dbless['kong-debugger'].environment.KONG_DEBUGGER_INGEST_TOKEN}`);
+    expect(dbless['kong-debugger'].environment.KONG_DEBUGGER_INGEST_TOKEN).toBe(debuggerEnv.KONG_DEBUGGER_INGEST_TOKEN);
+    expect(dbless.grafana.environment.KONG_DEBUGGER_DEBUGGER_TOKEN).toBe(debuggerEnv.KONG_DEBUGGER_DEBUGGER_TOKEN);
   });
 
   it("the data source URL and Kong's OTLP endpoints reach the kong-debugger service on its ports", () => {
-    const debuggerEnv = compose.services['kong-debugger'].environment;
+    const debuggerEnv = composeDbless.services['kong-debugger'].environment;
     expect(dsYaml.jsonData.url).toBe(`http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_PORT}`);
     const otel = kong.plugins.find((p: { name: string }) => p.name === 'opentelemetry');
     expect(otel.config).toMatchObject({
@@ -182,8 +189,25 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     expect(debuggerEnv.KONG_DEBUGGER_HOST).toBe('0.0.0.0');
   });
 
-  it('Kong 3.9 runs DB-less on the declarative config with every span sampled', () => {
+  it('Kong 3.9 on its PostgreSQL database, driven by kong-debugger: no tracing cost until a session adds its plugin', () => {
     const k = compose.services.kong;
+    expect(k.image).toBe('kong:3.9');
+    expect(k.environment).toMatchObject({ KONG_DATABASE: 'postgres', KONG_PG_HOST: 'kong-db', KONG_TRACING_INSTRUMENTATIONS: 'all', KONG_TRACING_SAMPLING_RATE: '0' });
+    expect(k.environment.KONG_DECLARATIVE_CONFIG).toBeUndefined();
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kong-db', 'kong-migrations']));
+    expect(compose.services['kong-migrations'].command).toContain('kong config db_import /kong/kong-db.yaml');
+    expect(k.depends_on['kong-migrations'].condition).toBe('service_completed_successfully');
+    const debuggerEnv = compose.services['kong-debugger'].environment;
+    expect(debuggerEnv.KONG_DEBUGGER_KONG_ADMIN_URL).toBe(`http://kong:${new URL(`http://${k.environment.KONG_ADMIN_LISTEN}`).port}`);
+    expect(debuggerEnv.KONG_DEBUGGER_KONG_OTLP_URL).toBe(`http://kong-debugger:${debuggerEnv.KONG_DEBUGGER_OTLP_PORT}`);
+    // the same entities as the DB-less file, but no opentelemetry plugin: sessions add theirs
+    expect(kongDb.services).toEqual(kong.services);
+    expect(kongDb.plugins.map((p: { name: string }) => p.name)).toEqual(kong.plugins.map((p: { name: string }) => p.name).filter((n: string) => n !== 'opentelemetry'));
+  });
+
+  it('the DB-less variant runs Kong 3.9 on the declarative config with every span sampled (sessions: unmanaged)', () => {
+    const k = composeDbless.services.kong;
+    expect(composeDbless.services['kong-debugger'].environment.KONG_DEBUGGER_KONG_ADMIN_URL).toBe('http://kong:8001');
     expect(k.image).toBe('kong:3.9');
     expect(k.environment).toMatchObject({
       KONG_DATABASE: 'off',
@@ -239,6 +263,9 @@ describe('docker-compose.replicas.yml (three replicas on PostgreSQL behind nginx
     expect(dbg.environment.KONG_DEBUGGER_INGEST_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_INGEST_TOKEN);
     expect(dbg.environment.KONG_DEBUGGER_DEBUGGER_TOKEN).toBe(defaultEnv.KONG_DEBUGGER_DEBUGGER_TOKEN);
     expect(dbg.environment.KONG_DEBUGGER_API_TOKEN).toBeUndefined();
+    // one address Kong exports to, whichever replica set the plugin up
+    expect(dbg.environment.KONG_DEBUGGER_KONG_ADMIN_URL).toBe(defaultEnv.KONG_DEBUGGER_KONG_ADMIN_URL);
+    expect(dbg.environment.KONG_DEBUGGER_KONG_OTLP_URL).toBe(defaultEnv.KONG_DEBUGGER_KONG_OTLP_URL);
   });
 
   it('lets the receiver, not nginx, refuse oversize bodies and pass 429/503 through unretried', () => {

@@ -1,3 +1,4 @@
+import type { EntityInfo } from '../../common/api';
 import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
 
 export const DATASOURCE_TYPE = 'kongdbg-debugger-datasource';
@@ -51,8 +52,9 @@ export interface KongDebuggerSecureOptions {
   apiToken?: string;
 }
 
-/** Route/service ids known to the backend, for pickers. */
+/** Routes/services (and consumers) known to the backend, for pickers: Kong's names, or ids seen in traffic. */
 export interface Entities {
-  routes: Array<{ id: string; name?: string }>;
-  services: Array<{ id: string; name?: string }>;
+  routes: EntityInfo[];
+  services: EntityInfo[];
+  consumers?: EntityInfo[];
 }

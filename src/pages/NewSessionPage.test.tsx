@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { fakeApi, installDataSource, renderApp } from './testing';
-import { validateForm } from './NewSessionPage';
+import { prefillFromQuery, toOptions, validateForm } from './NewSessionPage';
 
 // react-select's menu (MultiSelect) observes visibility; jsdom has no IntersectionObserver.
 beforeAll(() => {
@@ -88,7 +88,8 @@ describe('New session page', () => {
     await waitFor(() => expect(api.listEntities).toHaveBeenCalled());
     const routes = screen.getByLabelText('Routes');
     fireEvent.keyDown(routes, { key: 'ArrowDown' });
-    fireEvent.click(await screen.findByText('orders (route-1)'));
+    // Kong's name as the label, the id in the description (hover)
+    fireEvent.click(await screen.findByText('orders'));
     const services = screen.getByLabelText('Services');
     fireEvent.change(services, { target: { value: 'svc-typed' } });
     fireEvent.keyDown(services, { key: 'Enter' });
@@ -101,6 +102,28 @@ describe('New session page', () => {
         })
       )
     );
+  });
+
+  it('opens pre-filled from ?route=<name> and ?service=<id>, and keeps an unknown ref as an id', async () => {
+    const api = fakeApi();
+    installDataSource(api);
+    renderApp('/sessions/new?route=orders&service=svc-1&route=not-in-kong');
+    await screen.findByRole('form', { name: 'New debug session' });
+    await waitFor(() => expect(api.listEntities).toHaveBeenCalled());
+    fireEvent.click(await screen.findByRole('button', { name: /Start session/ }));
+    await waitFor(() =>
+      expect(api.createSession).toHaveBeenCalledWith(
+        expect.objectContaining({ rule: { type: 'basic', routeIds: ['route-1', 'not-in-kong'], serviceIds: ['svc-1'] } })
+      )
+    );
+  });
+
+  it('shows picker options with the name as label and the id on hover', () => {
+    expect(toOptions([{ id: 'r-1', name: 'checkout', paths: ['/checkout'], gateway: 'prod' }, { id: 'r-2' }])).toEqual([
+      { value: 'r-1', label: 'checkout', title: 'r-1', description: 'r-1 · /checkout · gateway prod' },
+      { value: 'r-2', label: 'r-2', title: 'r-2', description: '' },
+    ]);
+    expect(prefillFromQuery('?route=checkout&route=&route=r-9', [{ id: 'r-1', name: 'checkout' }], 'route')).toEqual(['r-1', 'r-9']);
   });
 
   it('refuses out-of-range durations and empty rules without calling the backend', async () => {

@@ -16,8 +16,9 @@ import {
   Switch,
   useStyles2,
 } from '@grafana/ui';
-import { useNavigate } from 'react-router-dom';
-import type { CreateSessionRequest, ExpressionError } from '../../common/api';
+import { useLocation, useNavigate } from 'react-router-dom';
+import type { CreateSessionRequest, EntityInfo, ExpressionError } from '../../common/api';
+import { resolveEntityRef } from '../../common/entity-ref';
 import { DEFAULT_MAX_TRACES, MAX_DURATION_S, MIN_DURATION_S, ROUTES } from './constants';
 import { ExpressionEditor, ValidationState } from './ExpressionEditor';
 import { PagesApi, errorMessage, useDebuggerApi } from './useDebuggerApi';
@@ -37,9 +38,30 @@ export function NewSessionPage() {
   );
 }
 
-type Entity = { id: string; name?: string };
-const toOptions = (list: Entity[]): Array<SelectableValue<string>> =>
-  list.map((e) => ({ value: e.id, label: e.name ? `${e.name} (${e.id})` : e.id }));
+type Entity = EntityInfo;
+/** Kong's name as the label, the id (and paths/hosts, the gateway) as the description shown on hover. */
+export const toOptions = (list: Entity[]): Array<SelectableValue<string>> =>
+  list.map((e) => ({
+    value: e.id,
+    label: e.name ?? e.id,
+    title: e.id,
+    description: [e.name ? e.id : undefined, e.paths?.join(' '), e.hosts?.join(' '), e.gateway && `gateway ${e.gateway}`]
+      .filter(Boolean)
+      .join(' · '),
+  }));
+
+/** `?route=` / `?service=` (repeatable; name or id) → ids, once the entity list is known */
+export function prefillFromQuery(search: string, list: Entity[], key: 'route' | 'service'): string[] {
+  const out: string[] = [];
+  for (const ref of new URLSearchParams(search).getAll(key)) {
+    if (!ref.trim()) {
+      continue;
+    }
+    const r = resolveEntityRef(list, ref);
+    out.push('id' in r ? r.id : ref.trim());
+  }
+  return [...new Set(out)];
+}
 
 export interface FormErrors {
   duration?: string;
@@ -92,9 +114,29 @@ export function NewSessionForm({ api }: { api: PagesApi }) {
   const [submitted, setSubmitted] = useState(false);
   const [creating, setCreating] = useState(false);
 
+  const { search } = useLocation();
   useEffect(() => {
-    api.listEntities().then(setEntities, (e) => setEntitiesError(errorMessage(e)));
-  }, [api]);
+    // Opened from a route (`/sessions/new?route=checkout`): pre-filled once the names are known (or as typed).
+    const prefill = (list: { routes: Entity[]; services: Entity[] }) => {
+      const routes = prefillFromQuery(search, list.routes, 'route');
+      const services = prefillFromQuery(search, list.services, 'service');
+      if (routes.length || services.length) {
+        setRuleType('basic');
+        setRouteIds(routes);
+        setServiceIds(services);
+      }
+    };
+    api.listEntities().then(
+      (list) => {
+        setEntities(list);
+        prefill(list);
+      },
+      (e) => {
+        setEntitiesError(errorMessage(e));
+        prefill({ routes: [], services: [] });
+      }
+    );
+  }, [api, search]);
 
   const routeOptions = useMemo(() => withCustom(toOptions(entities.routes), routeIds), [entities.routes, routeIds]);
   const serviceOptions = useMemo(

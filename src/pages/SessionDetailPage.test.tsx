@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { LogRecord } from '../../common/api';
-import { TRACE_ID, fakeApi, installDataSource, renderApp } from './testing';
+import { TRACE_ID, fakeApi, installDataSource, renderApp, session, traceItem } from './testing';
 
 const log = (over: Partial<LogRecord>): LogRecord => ({
   id: 'l1',
@@ -82,6 +82,34 @@ describe('Session detail page', () => {
     await waitFor(() =>
       expect(api.listTraces).toHaveBeenLastCalledWith('s1', { status: '5xx', minDurationMs: 20, limit: 200 })
     );
+  });
+
+  it("shows Kong's names for the rule's and traces' routes (id on hover) and the tracing set-up", async () => {
+    const api = fakeApi({
+      getSession: jest.fn().mockResolvedValue(
+        session({
+          tracing: {
+            mode: 'unmanaged',
+            gateways: [{ gateway: 'default', mode: 'unmanaged', scopes: [], reason: 'Kong "default" runs DB-less' }],
+            notCaptured: ['requests ended by a plugin that runs before opentelemetry'],
+            message: 'Kong "default" runs DB-less',
+            manualConfig: 'plugins:\n- name: opentelemetry\n',
+            updatedAt: '2026-01-01T00:00:00.000Z',
+          },
+        })
+      ),
+      listTraces: jest.fn().mockResolvedValue({ traces: [{ ...traceItem, routeId: 'route-1' }] }),
+    });
+    installDataSource(api);
+    renderApp('/sessions/s1');
+    const tracing = await screen.findByLabelText('Kong tracing');
+    expect(tracing).toHaveTextContent('unmanaged');
+    expect(tracing).toHaveTextContent('Kong "default" runs DB-less');
+    expect(tracing).toHaveTextContent('plugins:');
+    expect(await screen.findByText('routes: orders (route-1)')).toBeInTheDocument(); // the rule, by name
+    const traces = await screen.findByRole('table', { name: 'Traces' });
+    const cell = await within(traces).findByText('orders');
+    expect(cell).toHaveAttribute('title', 'route-1');
   });
 
   it('shows the backend error for an unknown session', async () => {

@@ -18,6 +18,7 @@ import { STATUS_COLOR, STATUS_LABEL, isActive, ruleText, timeLeft } from './form
 import { logsModel, sessionSummaryView, traceSummaryView } from './summaryView';
 import { TracesTable } from './TracesTable';
 import { TraceAnalysis } from './TraceAnalysis';
+import { useEntityNames } from './useEntityNames';
 import { PagesApi, errorMessage, useDebuggerApi } from './useDebuggerApi';
 import { useNow } from './useNow';
 
@@ -61,6 +62,7 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
   // compare mode: 'typical' or the trace picked in the table
   const [compareTo, setCompareTo] = useState<string>();
   const [picking, setPicking] = useState(false);
+  const nameOf = useEntityNames(api);
 
   useEffect(() => {
     let cancelled = false;
@@ -164,8 +166,33 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
       <dl className={styles.facts}>
         <dt>Rule</dt>
         <dd>
-          {session.rule.type}: <code>{ruleText(session.rule)}</code>
+          {session.rule.type}: <code>{ruleText(session.rule, nameOf)}</code>
         </dd>
+        {session.tracing && (
+          <>
+            <dt>Kong tracing</dt>
+            <dd aria-label="Kong tracing">
+              <Badge text={session.tracing.mode} color={session.tracing.mode === 'unmanaged' ? 'orange' : 'blue'} />{' '}
+              {session.tracing.message}
+              {session.tracing.notCaptured.length > 0 && (
+                <details>
+                  <summary>Not guaranteed to be captured</summary>
+                  <ul>
+                    {session.tracing.notCaptured.map((n) => (
+                      <li key={n}>{n}</li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+              {session.tracing.manualConfig && (
+                <details>
+                  <summary>Plugin configuration to add by hand</summary>
+                  <pre>{session.tracing.manualConfig}</pre>
+                </details>
+              )}
+            </dd>
+          </>
+        )}
         <dt>Time left</dt>
         <dd>{timeLeft(session, now)}</dd>
         <dt>Traces</dt>
@@ -203,6 +230,7 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
             setSelected(t.traceId === traceId ? undefined : t);
           }}
           reloadKey={tick}
+          nameOf={nameOf}
         />
       </section>
 
@@ -211,6 +239,9 @@ export function SessionDetail({ api, sessionId, ds }: SessionDetailProps) {
           <Stack direction="row" justifyContent="space-between" alignItems="center">
             <h3>
               Trace <code>{selected.traceId}</code>
+              {selected.routeId && (
+                <span title={selected.routeId}> · route {nameOf('route', selected.routeId) ?? selected.routeId}</span>
+              )}
             </h3>
             <Stack direction="row" gap={1}>
               <LinkButton variant="secondary" icon="compass" href={exploreTraceUrl(ds, selected.traceId, sessionId)}>

@@ -14,9 +14,11 @@ export interface TracesTableProps {
   onSelect: (trace: TraceListItem) => void;
   /** bump to reload (e.g. while the session runs) */
   reloadKey?: number;
+  /** Kong's names for route ids (the id shows on hover) */
+  nameOf?: (kind: 'route' | 'service', id: string) => string | undefined;
 }
 
-export function TracesTable({ api, sessionId, selectedTraceId, onSelect, reloadKey }: TracesTableProps) {
+export function TracesTable({ api, sessionId, selectedTraceId, onSelect, reloadKey, nameOf }: TracesTableProps) {
   const styles = useStyles2(getStyles);
   const [draft, setDraft] = useState<TraceQueryFilters>({});
   const [filters, setFilters] = useState<TraceQueryFilters>({});
@@ -89,6 +91,7 @@ export function TracesTable({ api, sessionId, selectedTraceId, onSelect, reloadK
                 <th>Start</th>
                 <th>Method</th>
                 <th>Path</th>
+                <th>Route</th>
                 <th>Status</th>
                 <th>Duration</th>
                 <th>Kong</th>
@@ -110,6 +113,7 @@ export function TracesTable({ api, sessionId, selectedTraceId, onSelect, reloadK
                   <td>{new Date(t.startTimeMs).toLocaleTimeString()}</td>
                   <td>{t.method ?? ''}</td>
                   <td className={styles.path}>{t.path ?? ''}</td>
+                  <td title={t.routeId}>{t.routeId ? (nameOf?.('route', t.routeId) ?? t.routeId) : ''}</td>
                   <td>
                     {t.statusCode !== undefined ? (
                       <Badge
