@@ -2,7 +2,7 @@
  * Rule evaluation rate, including makeRuleInput (as the pipeline pays it per root span), against a
  * hand-written JS function doing the same checks on the same attribute objects.
  */
-import type { Attributes } from '../server/otlp/types';
+import type { Attributes } from '../common/api';
 import { compileRule, makeRuleInput, type Matcher } from '../server/rules';
 import { nowMs, status, type Result } from './util';
 

@@ -1,6 +1,5 @@
 import vm from 'node:vm';
-import type { AttributeValue, SamplingRule } from '../../common/api';
-import type { Attributes } from '../otlp/types';
+import type { AttributeValue, Attributes, SamplingRule } from '../../common/api';
 import { FIELD_DEFS } from './fields';
 import {
   compileRule,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import type { Attributes } from '../otlp/types';
+import type { Attributes } from '../../common/api';
 import { FIELD_DEFS, FIELD_INDEX, SAMPLER_FIELDS, pathOf, suggestField } from './fields';
 import { formatIp, type IpAddr } from './ip';
 import { makeRuleInput, toInt } from './input';

@@ -1,5 +1,4 @@
-import type { AttributeValue } from '../../common/api';
-import type { Attributes } from '../otlp/types';
+import type { AttributeValue, Attributes } from '../../common/api';
 import { FIELD_DEFS, type FieldDef } from './fields';
 import { parseIpAddr, type IpAddr } from './ip';
 

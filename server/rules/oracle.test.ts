@@ -9,7 +9,7 @@ import { FIELD_DEFS, FIELD_INDEX } from './fields';
 import { formatIp, type IpAddr } from './ip';
 import { RuleInput } from './input';
 import { compileRule, validateExpression } from './index';
-import type { Attributes } from '../otlp/types';
+import type { Attributes } from '../../common/api';
 
 const oracle = new AtcOracle(FIELD_DEFS.map((d) => ({ name: d.name, type: d.type })));
 

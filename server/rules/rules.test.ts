@@ -1,4 +1,4 @@
-import type { Attributes } from '../otlp/types';
+import type { Attributes } from '../../common/api';
 import { compileRule, makeRuleInput, SAMPLER_FIELDS, validateExpression } from './index';
 
 const matches = (expression: string, attrs: Attributes): boolean => {
