@@ -109,8 +109,21 @@ describe('absent fields make every predicate false', () => {
     expect(matches(`!(${expr})`, oss)).toBe(true);
   });
 
-  it('a non-integral latency is absent, not truncated', () => {
-    expect(matches('proxy.kong.latency.total >= 0', { 'proxy.kong.latency.total': 1.5 })).toBe(false);
+  it('a non-integral latency is truncated toward zero, as Kong hands it to its router (issue 11)', () => {
+    expect(matches('proxy.kong.latency.total >= 0', { 'proxy.kong.latency.total': 1.5 })).toBe(true);
+    expect(matches('proxy.kong.latency.upstream > 500', { 'proxy.kong.latency.upstream': 764.52 })).toBe(true);
+    expect(matches('proxy.kong.latency.upstream == 764', { 'proxy.kong.latency.upstream': 764.52 })).toBe(true);
+    expect(matches('proxy.kong.latency.upstream == 765', { 'proxy.kong.latency.upstream': 764.52 })).toBe(false);
+    expect(matches('proxy.kong.latency.upstream > 764', { 'proxy.kong.latency.upstream': 764.99 })).toBe(false);
+    expect(matches('proxy.kong.latency.upstream >= 764', { 'proxy.kong.latency.upstream': '764.99' })).toBe(true);
+    expect(matches('proxy.kong.latency.total < 1', { 'proxy.kong.latency.total': 0.4 })).toBe(true);
+    expect(matches('proxy.kong.latency.total == 0', { 'proxy.kong.latency.total': -0.4 })).toBe(true);
+  });
+  it('a number that is no i64 (NaN, Infinity, beyond 2^63) is still absent', () => {
+    for (const v of [Number.NaN, Infinity, -Infinity, 2 ** 63, 'NaN']) {
+      expect(matches('proxy.kong.latency.total >= 0', { 'proxy.kong.latency.total': v })).toBe(false);
+      expect(matches('proxy.kong.latency.total != 0', { 'proxy.kong.latency.total': v })).toBe(false);
+    }
   });
 });
 
