@@ -1,0 +1,30 @@
+import { has } from './charset';
+import { digit, posixClass, propertyBody, propertySet, space, v8ClassSet, word } from './unicode';
+
+describe('Unicode classes as explicit ranges', () => {
+  it('reads V8 classes exactly, across the surrogate gap and in the astral planes', () => {
+    expect(v8ClassSet('a-c\\u{10000}-\\u{10002}')).toEqual([0x61, 0x63, 0x10000, 0x10002]);
+    expect(v8ClassSet('\\u{D7FF}\\u{E000}')).toEqual([0xd7ff, 0xd7ff, 0xe000, 0xe000]);
+    expect(v8ClassSet('\\u{10FFFF}')).toEqual([0x10ffff, 0x10ffff]);
+    expect(v8ClassSet('\\p{Any}')).toEqual([0, 0xd7ff, 0xe000, 0x10ffff]);
+  });
+  it('\\d, \\s and \\w are Unicode-aware as in Rust', () => {
+    expect(has(digit(), '٣'.codePointAt(0)!)).toBe(true);
+    expect(has(space(), 0xa0)).toBe(true);
+    for (const ch of ['ß', 'é', '_', '\u200d', '5', 'ж']) expect(has(word(), ch.codePointAt(0)!)).toBe(true);
+    for (const ch of ['-', ' ', '!']) expect(has(word(), ch.codePointAt(0)!)).toBe(false);
+  });
+  it('POSIX classes are ASCII', () => {
+    expect(posixClass('alpha')).toEqual([0x41, 0x5a, 0x61, 0x7a]);
+    expect(posixClass('apha')).toBeUndefined();
+  });
+  it('resolves \\p names loosely, as Rust does', () => {
+    expect(propertyBody('greek')).toBe('\\p{Script=Greek}');
+    expect(propertyBody('sc:greek')).toBe('\\p{Script=Greek}');
+    expect(propertyBody('Uppercase Letter')).toBe('\\p{Lu}');
+    expect(propertyBody('isGreek')).toBe('\\p{Script=Greek}');
+    expect(() => propertyBody('Nope')).toThrow('Unicode property not found');
+    expect(() => propertyBody('Age=6.0')).toThrow(/not supported by kong-debugger/);
+    expect(has(propertySet('Greek'), 'Ω'.codePointAt(0)!)).toBe(true);
+  });
+});
