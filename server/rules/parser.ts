@@ -1,7 +1,7 @@
 import type { ExpressionError } from '../../common/api';
 import type { BinaryOp, Expr, Lhs, Literal, Transform } from './ast';
 import { parseCidr, parseIpv4, parseIpv6 } from './ip';
-import { compileRegex } from './regex';
+import { compileRegex, type LinearRegex } from './regex';
 
 /**
  * Recursive-descent parser for Kong's ATC expression grammar (atc_grammar.pest + parser.rs, v1.7.1),
@@ -282,7 +282,7 @@ export function parse(src: string): ParseResult {
     }
     const l = lit as Literal;
     if (op === '~') {
-      const never = /(?!)/;
+      const never: LinearRegex = { test: () => false, engine: 're2', re2Source: '' };
       if (l.type !== 'String') {
         soft('regex operator can only be used with String operands', l.start, l.end);
         return { type: 'Regex', source: '', regex: never, start: l.start, end: l.end };

@@ -1,0 +1,75 @@
+/**
+ * Rust `regex` semantics (what Kong's router runs for `~`) in time linear in the input, whatever the
+ * pattern: parse Rust syntax (parse.ts) → emit RE2 syntax (emit-re2.ts) → run on re2js. RE2's word
+ * boundaries are ASCII while Rust's are Unicode; the two agree on ASCII input, so a regex with a
+ * word boundary runs on re2js for ASCII input and on the Pike VM (pike.ts) otherwise, also linear.
+ */
+import { RE2JS } from 're2js';
+import { programSize, usesWordBoundary, type Node } from './ast';
+import { emitRe2 } from './emit-re2';
+import { RegexSyntaxError } from './errors';
+import { parseRegex } from './parse';
+import { compilePike } from './pike';
+import { word } from './unicode';
+
+/** A compiled `~` regex: answers whether it matches anywhere in the string. */
+export interface LinearRegex {
+  test(s: string): boolean;
+  /** which linear engines may run it: re2js alone, or re2js plus the Pike VM for non-ASCII input */
+  readonly engine: 're2' | 're2+pike';
+  /** the RE2 pattern handed to re2js */
+  readonly re2Source: string;
+}
+
+export type RegexResult = { ok: true; regex: LinearRegex } | { ok: false; message: string };
+
+/**
+ * Far above any routing regex (Rust's own size limit refuses `\p{L}{1000}`): bounds one match at
+ * input length × MAX_POSITIONS steps, and the compile time a validate request pays synchronously.
+ */
+export const MAX_POSITIONS = 1_500;
+export const MAX_RANGES = 50_000;
+
+const ASCII = /^[\x00-\x7f]*$/;
+/** per-atom memo of case-insensitive tests for the Pike VM, bounded */
+const MEMO_LIMIT = 4096;
+
+function foldedAtom(n: Node): (cp: number) => boolean {
+  const re = RE2JS.compile(emitRe2(n).source);
+  const memo = new Map<number, boolean>();
+  return (cp) => {
+    let r = memo.get(cp);
+    if (r === undefined) {
+      r = re.testExact(String.fromCodePoint(cp));
+      if (memo.size < MEMO_LIMIT) memo.set(cp, r);
+    }
+    return r;
+  };
+}
+
+export function buildRegex(ast: Node): LinearRegex {
+  const { positions, ranges } = programSize(ast);
+  if (positions > MAX_POSITIONS || ranges > MAX_RANGES) {
+    throw new RegexSyntaxError(
+      positions > MAX_POSITIONS
+        ? `the regex is too large: ${positions} positions once repetitions are unrolled (at most ${MAX_POSITIONS}); not supported by kong-debugger`
+        : `the regex is too large: ${ranges} character class ranges once repetitions are unrolled (at most ${MAX_RANGES}); not supported by kong-debugger`,
+    );
+  }
+  const { source, lookbehinds } = emitRe2(ast);
+  const re2 = RE2JS.compile(source, lookbehinds ? RE2JS.LOOKBEHINDS : 0);
+  if (!usesWordBoundary(ast)) return { test: (s) => re2.test(s), engine: 're2', re2Source: source };
+  const pike = compilePike(ast, word(), foldedAtom);
+  return { test: (s) => (ASCII.test(s) ? re2.test(s) : pike(s)), engine: 're2+pike', re2Source: source };
+}
+
+/** Parse and compile; the error message keeps Rust's `regex parse error:` prefix that ATC shows. */
+export function compileRegex(src: string): RegexResult {
+  try {
+    return { ok: true, regex: buildRegex(parseRegex(src)) };
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) return { ok: false, message: `regex parse error: ${e.message}` };
+    // re2js refusing what the emitter wrote is our bug, not the user's; say so rather than crash
+    return { ok: false, message: `regex parse error: ${(e as Error).message} (not supported by kong-debugger)` };
+  }
+}
