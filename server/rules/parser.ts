@@ -49,6 +49,8 @@ export function parse(src: string): ParseResult {
   }
   let pos = 0;
   let depth = 0;
+  // the Unicode properties named by all of this rule's regexes, bounded together
+  const regexProperties = new Set<string>();
   const isWs = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
   const ws = () => {
     while (pos < src.length && isWs(src[pos])) pos++;
@@ -287,7 +289,7 @@ export function parse(src: string): ParseResult {
         soft('regex operator can only be used with String operands', l.start, l.end);
         return { type: 'Regex', source: '', regex: never, start: l.start, end: l.end };
       }
-      const r = compileRegex(l.value);
+      const r = compileRegex(l.value, regexProperties);
       if (!r.ok) soft(r.message, l.start, l.end);
       return { type: 'Regex', source: l.value, regex: r.ok ? r.regex : never, start: l.start, end: l.end };
     }

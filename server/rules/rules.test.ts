@@ -237,3 +237,16 @@ describe('speed (no timing assertion: a smoke check that compiled rules are clos
     expect(n).toBe(200_000);
   });
 });
+
+describe('regex limits apply to the whole rule', () => {
+  it('distinct Unicode properties are counted across all regexes of a rule', () => {
+    const scripts = ['Greek', 'Latin', 'Cyrillic', 'Han', 'Arabic', 'Hebrew', 'Thai', 'Georgian', 'Armenian'];
+    const rule = (n: number) => scripts.slice(0, n).map((s) => `http.path ~ r#"\\p{${s}}"#`).join(' || ');
+    expect(validateExpression(rule(8)).valid).toBe(true);
+    const v = validateExpression(rule(9));
+    expect(v.valid).toBe(false);
+    expect(v.errors[0].message).toMatch(/^regex parse error: more than 8 distinct Unicode properties in one rule/);
+    // the error points at the regex literal that crossed the limit
+    expect(rule(9).slice(v.errors[0].start, v.errors[0].end)).toBe('r#"\\p{Armenian}"#');
+  });
+});

@@ -1,5 +1,6 @@
 import vm from 'node:vm';
 import { compileRegex, MAX_POSITIONS, type LinearRegex } from './index';
+import { MAX_PROPERTIES_PER_RULE } from './parse';
 
 const re = (src: string): LinearRegex => {
   const r = compileRegex(src);
@@ -172,3 +173,21 @@ describe('hostile regexes run in linear time', () => {
     expect(() => bounded(() => v8.test('a'.repeat(40)), 200)).toThrow(/timed out/);
   });
 });
+
+describe('distinct Unicode properties per rule', () => {
+  it(`one rule may name at most ${MAX_PROPERTIES_PER_RULE}, counted across its regexes, aliases once`, () => {
+    const names = ['Greek', 'Latin', 'Cyrillic', 'Han', 'Arabic', 'Hebrew', 'Thai', 'Lu', 'Ll'];
+    const shared = new Set<string>();
+    for (const n of names.slice(0, MAX_PROPERTIES_PER_RULE)) expect(compileRegex(`\\p{${n}}\\P{${n}}`, shared).ok).toBe(true);
+    expect(compileRegex('\\p{greek}\\p{sc=Greek}\\p{isGreek}', shared).ok).toBe(true); // the same property
+    expect(rejectsWith(compileRegex(`\\p{${names[MAX_PROPERTIES_PER_RULE]}}`, shared))).toMatch(
+      /more than \d+ distinct Unicode properties in one rule are not supported by kong-debugger/,
+    );
+    expect(compileRegex(`\\p{${names[MAX_PROPERTIES_PER_RULE]}}`).ok).toBe(true); // a rule of its own
+  });
+});
+
+function rejectsWith(r: ReturnType<typeof compileRegex>): string {
+  if (r.ok) throw new Error('compiled');
+  return r.message;
+}

@@ -63,10 +63,13 @@ export function buildRegex(ast: Node): LinearRegex {
   return { test: (s) => (ASCII.test(s) ? re2.test(s) : pike(s)), engine: 're2+pike', re2Source: source };
 }
 
-/** Parse and compile; the error message keeps Rust's `regex parse error:` prefix that ATC shows. */
-export function compileRegex(src: string): RegexResult {
+/**
+ * Parse and compile; the error message keeps Rust's `regex parse error:` prefix that ATC shows.
+ * Pass one `properties` set to all regexes of a rule (see MAX_PROPERTIES_PER_RULE).
+ */
+export function compileRegex(src: string, properties?: Set<string>): RegexResult {
   try {
-    return { ok: true, regex: buildRegex(parseRegex(src)) };
+    return { ok: true, regex: buildRegex(parseRegex(src, properties)) };
   } catch (e) {
     if (e instanceof RegexSyntaxError) return { ok: false, message: `regex parse error: ${e.message}` };
     // re2js refusing what the emitter wrote is our bug, not the user's; say so rather than crash

@@ -8,7 +8,7 @@
 import type { AssertKind, Node } from './ast';
 import { complement, intersect, normalize, single, subtract, symmetricDifference, union, type CharSet } from './charset';
 import { RegexSyntaxError } from './errors';
-import { digit, posixClass, propertySet, space, word } from './unicode';
+import { digit, posixClass, propertyBody, space, v8ClassSet, word } from './unicode';
 
 interface Flags {
   i: boolean;
@@ -37,7 +37,14 @@ interface Frame {
 
 const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
 
-export function parseRegex(src: string): Node {
+/**
+ * Reading a Unicode property's ranges the first time costs milliseconds (unicode.ts), and a rule
+ * answers synchronously: one rule may name this many distinct properties (all its regexes together).
+ */
+export const MAX_PROPERTIES_PER_RULE = 8;
+
+/** `properties` collects the `\p{…}` names of all regexes of one rule, to bound them together. */
+export function parseRegex(src: string, properties: Set<string> = new Set()): Node {
   const cps = Array.from(src).map((c) => c.codePointAt(0)!);
   let i = 0;
   const ch = (k = 0) => (i + k < cps.length ? String.fromCodePoint(cps[i + k]) : '');
@@ -122,7 +129,12 @@ export function parseRegex(src: string): Node {
           if (name === '') throw new RegexSyntaxError('incomplete escape sequence, reached end of pattern prematurely');
           i++;
         }
-        return { set: propertySet(name), negated: c === 'P', foldSafe: false };
+        const body = propertyBody(name);
+        properties.add(body);
+        if (properties.size > MAX_PROPERTIES_PER_RULE) {
+          throw new RegexSyntaxError(`more than ${MAX_PROPERTIES_PER_RULE} distinct Unicode properties in one rule are not supported by kong-debugger`);
+        }
+        return { set: v8ClassSet(body), negated: c === 'P', foldSafe: false };
       }
       case 'b':
       case 'B':

@@ -7,26 +7,31 @@
 import { normalize, type CharSet } from './charset';
 import { RegexSyntaxError } from './errors';
 
-/** Every scalar value once, in order: the text V8's `\p{…}` classes are run over to read their ranges. */
-let everything: string | undefined;
-function allScalarValues(): string {
-  if (everything === undefined) {
-    const parts: string[] = [];
-    for (let cp = 0; cp <= 0x10ffff; cp += 0x1000) {
-      const chunk: number[] = [];
-      for (let c = cp; c < cp + 0x1000; c++) if (c < 0xd800 || c > 0xdfff) chunk.push(c);
-      parts.push(String.fromCodePoint(...chunk));
-    }
-    everything = parts.join('');
+function text(from: number, to: number): string {
+  const parts: string[] = [];
+  for (let cp = from; cp <= to; cp += 0x1000) {
+    const chunk: number[] = [];
+    for (let c = cp; c <= Math.min(to, cp + 0xfff); c++) if (c < 0xd800 || c > 0xdfff) chunk.push(c);
+    parts.push(String.fromCodePoint(...chunk));
   }
-  return everything;
+  return parts.join('');
 }
 
-/** UTF-16 index in allScalarValues() → code point. */
-function cpAt(index: number): number {
-  if (index < 0xd800) return index;
-  if (index < 0xf800) return index + 0x800;
-  return 0x10000 + ((index - 0xf800) >> 1);
+/**
+ * The scalar values V8's `\p{…}` classes are run over to read their ranges. Planes 4-13 hold no
+ * assigned character (checked once), so every property is the same across each plane's interior
+ * and only its two noncharacters (U+xFFFE, U+xFFFF) can differ: one representative each instead
+ * of 655,360 code points makes reading a property about twice as fast.
+ */
+let texts: string[] | undefined;
+let emptyPlanes = true;
+function scanTexts(): string[] {
+  if (texts === undefined) {
+    const middle = text(0x40000, 0xdffff);
+    emptyPlanes = !/\P{Cn}/u.test(middle);
+    texts = emptyPlanes ? [text(0, 0x3ffff), text(0xe0000, 0x10ffff)] : [text(0, 0x10ffff)];
+  }
+  return texts;
 }
 
 const cache = new Map<string, CharSet>();
@@ -35,17 +40,27 @@ const cache = new Map<string, CharSet>();
 export function v8ClassSet(body: string): CharSet {
   const hit = cache.get(body);
   if (hit) return hit;
-  const text = allScalarValues();
-  const re = new RegExp(`[${body}]+`, 'gu');
   const out: number[] = [];
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const lo = cpAt(m.index);
-    const last = m.index + m[0].length - 1;
-    // an astral run ends on the second UTF-16 unit of its last code point
-    const hi = cpAt(last >= 0xf800 && (last - 0xf800) % 2 === 1 ? last - 1 : last);
-    // the text skips the surrogates, so a run may step from U+D7FF straight to U+E000
-    if (lo < 0xd800 && hi > 0xdfff) out.push(lo, 0xd7ff, 0xe000, hi);
-    else out.push(lo, hi);
+  for (const t of scanTexts()) {
+    const re = new RegExp(`[${body}]+`, 'gu');
+    for (let m = re.exec(t); m; m = re.exec(t)) {
+      const lo = t.codePointAt(m.index)!;
+      const last = m.index + m[0].length - 1;
+      // an astral run ends on the low surrogate of its last code point
+      const lastUnit = t.charCodeAt(last);
+      const hi = lastUnit >= 0xdc00 && lastUnit <= 0xdfff ? t.codePointAt(last - 1)! : lastUnit;
+      // the text skips the surrogates, so a run may step from U+D7FF straight to U+E000
+      if (lo < 0xd800 && hi > 0xdfff) out.push(lo, 0xd7ff, 0xe000, hi);
+      else out.push(lo, hi);
+    }
+  }
+  if (emptyPlanes) {
+    const one = new RegExp(`^[${body}]$`, 'u');
+    for (let plane = 4; plane <= 13; plane++) {
+      const base = plane * 0x10000;
+      if (one.test(String.fromCodePoint(base))) out.push(base, base + 0xfffd);
+      for (const nc of [base + 0xfffe, base + 0xffff]) if (one.test(String.fromCodePoint(nc))) out.push(nc, nc);
+    }
   }
   const set = normalize(out);
   cache.set(body, set);
@@ -145,6 +160,3 @@ export function propertyBody(name: string): string {
   throw new RegexSyntaxError('Unicode property not found');
 }
 
-export function propertySet(name: string): CharSet {
-  return v8ClassSet(propertyBody(name));
-}
