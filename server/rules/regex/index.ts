@@ -1,12 +1,14 @@
 /**
  * Rust `regex` semantics (what Kong's router runs for `~`) in time linear in the input, whatever the
- * pattern: parse Rust syntax (parse.ts) → emit RE2 syntax (emit-re2.ts) → run on re2js. RE2's word
+ * pattern: parse Rust syntax (parse.ts) → emit RE2 syntax (emit-re2.ts) → run on re2js (literal text,
+ * maybe anchored, is answered with string operations instead: literal.ts). RE2's word
  * boundaries are ASCII while Rust's are Unicode; the two agree on ASCII input, so a regex with a
  * word boundary runs on re2js for ASCII input and on the Pike VM (pike.ts) otherwise, also linear.
  */
 import { RE2JS } from 're2js';
 import { programSize, usesWordBoundary, type Node } from './ast';
 import { emitRe2 } from './emit-re2';
+import { literalMatcher } from './literal';
 import { RegexSyntaxError } from './errors';
 import { parseRegex } from './parse';
 import { compilePike } from './pike';
@@ -15,8 +17,8 @@ import { word } from './unicode';
 /** A compiled `~` regex: answers whether it matches anywhere in the string. */
 export interface LinearRegex {
   test(s: string): boolean;
-  /** which linear engines may run it: re2js alone, or re2js plus the Pike VM for non-ASCII input */
-  readonly engine: 're2' | 're2+pike';
+  /** what runs it: string operations (literal text), re2js, or re2js plus the Pike VM for non-ASCII input */
+  readonly engine: 'literal' | 're2' | 're2+pike';
   /** the RE2 pattern handed to re2js */
   readonly re2Source: string;
 }
@@ -57,6 +59,8 @@ export function buildRegex(ast: Node): LinearRegex {
     );
   }
   const { source, lookbehinds } = emitRe2(ast);
+  const literal = literalMatcher(ast);
+  if (literal) return { test: literal, engine: 'literal', re2Source: source };
   const re2 = RE2JS.compile(source, lookbehinds ? RE2JS.LOOKBEHINDS : 0);
   if (!usesWordBoundary(ast)) return { test: (s) => re2.test(s), engine: 're2', re2Source: source };
   const pike = compilePike(ast, word(), foldedAtom);
