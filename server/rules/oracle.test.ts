@@ -262,6 +262,54 @@ describe('differential: regex matching against @kong/atc-router', () => {
   });
 });
 
+describe('differential: generated regexes against @kong/atc-router', () => {
+  // random Rust regexes over the constructs the linear engine handles itself (flags, Unicode
+  // classes, class algebra, word boundaries, counted repetition), matched on ASCII and non-ASCII text
+  it('agree on validity and on every subject', () => {
+    const rnd = prng(Number(process.env.ATC_FUZZ_SEED ?? 0x7e9e));
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const atoms = ['a', 'b', 'é', 'Σ', 'σ', 'k', '.', '\\d', '\\w', '\\W', '\\s', '\\pL', '\\p{Greek}', '\\PL', '[a-cé]', '[^a]',
+      '[\\w&&[^a]]', '[a-z--[b-y]]', '[[^b]a]', '[\\Wa]', '[[:alpha:]]', '[[:^digit:]]', '\\b', '\\B', '\\b{start}', '\\b{end}',
+      '\\b{start-half}', '\\b{end-half}', '^', '$', '(?m)^', '(?m)$', '(?i)', '(?-i)', '(?s)', '(?i)ſ', '\\x{212A}'];
+    const quants = ['', '', '', '*', '+', '?', '{2}', '{0,3}', '{1,}', '+?', '{2}{2}'];
+    const gen = (depth: number): string => {
+      let out = '';
+      for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) {
+        const atom = depth < 2 && rnd() < 0.25 ? `(${pick(['', '?:', '?i:', '?-i:'])}${gen(depth + 1)}${rnd() < 0.4 ? `|${gen(depth + 1)}` : ''})` : pick(atoms);
+        out += atom + (atom.startsWith('(?') && atom.endsWith(')') && !atom.includes(':') ? '' : pick(quants));
+      }
+      return out;
+    };
+    const subjects = ['', 'a', 'ab', 'é', 'aé', 'éa', 'a b', 'ΣΑΣ', 'σας', 'K', '\u212a', 'ſs', 'A-Z', '٣', 'x\né', 'abab', 'ébé!', '_1'];
+    const diffs: string[] = [];
+    let compared = 0;
+    let valid = 0;
+    for (let n = 0; n < Number(process.env.ATC_FUZZ_N ?? 200); n++) {
+      const r = gen(0);
+      const expr = `${S} ~ r#"${r}"#`;
+      const ours = compileRule({ type: 'advanced', expression: expr });
+      const theirs = oracle.verdict(expr);
+      if (!ours.ok && DELIBERATE.test(ours.errors[0].message)) continue;
+      if (ours.ok !== (theirs.kind === 'ok')) {
+        diffs.push(`${r}: ours ${ours.ok ? 'valid' : ours.errors[0].message}, atc ${theirs.kind === 'ok' ? 'valid' : theirs.message}`);
+        continue;
+      }
+      if (!ours.ok) continue;
+      valid++;
+      const atc = oracle.evaluator(expr);
+      for (const subject of subjects) {
+        compared++;
+        const a = ours.matcher(new RuleInput({ [S]: subject }));
+        const b = atc({ [S]: { String: subject } });
+        if (a !== b) diffs.push(`${r} on ${JSON.stringify(subject)}: ours ${a}, atc ${b}`);
+      }
+    }
+    expect(valid).toBeGreaterThan(60);
+    expect(compared).toBeGreaterThan(1000);
+    expect(diffs).toEqual([]);
+  });
+});
+
 // ---------- generated corpus ----------
 const GEN_FIELDS = [
   'http.request.method',

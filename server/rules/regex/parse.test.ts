@@ -39,3 +39,12 @@ describe('parseRegex: Rust syntax → AST', () => {
     expect(programSize(parseRegex('(?:[a-c][x-z]){2,}'))).toEqual({ positions: 1 + 3 * 3, ranges: 6 });
   });
 });
+
+describe('\\b followed by braces', () => {
+  it('is a named boundary when a letter follows the brace, else \\b repeated (as regex-syntax decides)', () => {
+    expect(parseRegex('\\b{start}')).toEqual({ kind: 'assert', what: 'wordStart' });
+    expect(parseRegex('\\b{2}')).toEqual({ kind: 'repeat', item: { kind: 'assert', what: 'word' }, min: 2, max: 2 });
+    expect(parseRegex('\\b{0,3}')).toEqual({ kind: 'repeat', item: { kind: 'assert', what: 'word' }, min: 0, max: 3 });
+    expect(() => parseRegex('\\b{nope}')).toThrow('unrecognized word boundary assertion');
+  });
+});

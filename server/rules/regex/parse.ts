@@ -143,7 +143,8 @@ export function parseRegex(src: string, properties: Set<string> = new Set()): No
         if (inClass) throw new RegexSyntaxError('unrecognized escape sequence');
         if (c === 'A') return { assert: 'startText' };
         if (c === 'z') return { assert: 'endText' };
-        if (c === 'b' && ch() === '{') {
+        // `\b{start}` names a boundary; `\b{2}` is `\b` repeated (regex-syntax looks for a letter or `-`)
+        if (c === 'b' && ch() === '{' && /[A-Za-z-]/.test(ch(1))) {
           const m = /^\{(start|end|start-half|end-half)\}/.exec(String.fromCodePoint(...cps.slice(i, i + 12)));
           if (!m) throw new RegexSyntaxError('unrecognized word boundary assertion');
           i += m[0].length;
