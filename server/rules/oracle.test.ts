@@ -77,6 +77,8 @@ const REGEX_CORPUS = [
     '(?i:a)b', '(?i)a(?-i:b)c', '(?i)[^a]', '(?i)\\P{Lu}', '(?i)[\\W]', '(?i)k', '(?i)[k]', '(?i)ſ', '[a-z--[aeiou]]+$',
     '^[a-z~~[k-p]]+$', '[\\W\\d]', '[^[^a]]', '[[^a]b]', '^[\\P{Greek}]$', '(?i)[a-z&&[^x]]', '(?i)[\\P{Lu}]', '\\p{L}{1000}', 'a{2000}',
     '\\bé\\b', 'é\\b{end-half}', '\\b{start-half}é', '\\b{end}', '(?m)^é$', '\\p{Lu}{3}', '^a{1001}$',
+    // class syntax as regex-syntax reads it: (?x) spaces inside classes, leading `-`, first `]`
+    '(?x)[a b]', '(?x)[ ^a]', '(?x)[a - c]', '(?x)[ # comment\na]', '[--a]', '[^--a]', '[]-a]', '[a-b-c]', '[a--b--c]',
 ];
 const HAND: string[] = [
   `${S} == "GET"`,
@@ -270,7 +272,8 @@ describe('differential: generated regexes against @kong/atc-router', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
     const atoms = ['a', 'b', 'é', 'Σ', 'σ', 'k', '.', '\\d', '\\w', '\\W', '\\s', '\\pL', '\\p{Greek}', '\\PL', '[a-cé]', '[^a]',
       '[\\w&&[^a]]', '[a-z--[b-y]]', '[[^b]a]', '[\\Wa]', '[[:alpha:]]', '[[:^digit:]]', '\\b', '\\B', '\\b{start}', '\\b{end}',
-      '\\b{start-half}', '\\b{end-half}', '^', '$', '(?m)^', '(?m)$', '(?i)', '(?-i)', '(?s)', '(?i)ſ', '\\x{212A}'];
+      '\\b{start-half}', '\\b{end-half}', '^', '$', '(?m)^', '(?m)$', '(?i)', '(?-i)', '(?s)', '(?i)ſ', '\\x{212A}',
+      '(?x)', '(?-x)', ' ', '[ ^a-c]', '[--a]', '[a - c]', '\\b{2}'];
     const quants = ['', '', '', '*', '+', '?', '{2}', '{0,3}', '{1,}', '+?', '{2}{2}'];
     const gen = (depth: number): string => {
       let out = '';

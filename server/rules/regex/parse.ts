@@ -181,12 +181,48 @@ export function parseRegex(src: string, properties: Set<string> = new Set()): No
     return { set: single(cps[i - 1]), cp: cps[i - 1], foldSensitive: false };
   };
 
-  /** A bracketed class's body, cursor after `[` (and after `^` if negated); leaves the cursor after `]`. */
-  const classBody = (): ClassPart => {
+  /** In (?x) mode, whitespace and `#` comments inside a class are skipped too (regex-syntax's bump_space). */
+  const skipClassSpace = () => skipExtended();
+  /** The character after the current one, looking past (?x) whitespace (regex-syntax's peek_space). */
+  const peekSpace = (): string => {
+    const save = i;
+    i++;
+    skipClassSpace();
+    const c = ch();
+    i = save;
+    return c;
+  };
+
+  /**
+   * A bracketed class, cursor after `[`; leaves the cursor after `]`. Follows regex-syntax's
+   * parse_set_class: leading `-`s and a first `]` are literals, union binds tighter than `&& -- ~~`
+   * (left-associative), a range is `a-z` unless the `-` is followed by `]` or `-`.
+   */
+  const bracketClass = (): ClassPart & { negated: boolean } => {
+    const add = (acc: ClassPart, part: ClassPart): ClassPart => ({ set: union(acc.set, part.set), foldSensitive: acc.foldSensitive || part.foldSensitive });
+    const literal = (cp: number): ClassPart => ({ set: single(cp), cp, foldSensitive: false });
+    const unclosed = () => new RegexSyntaxError('unclosed character class');
+    skipClassSpace();
+    let negated = false;
+    if (ch() === '^') {
+      negated = true;
+      i++;
+      skipClassSpace();
+    }
     let acc: ClassPart = { set: [], foldSensitive: false };
+    let empty = true;
+    while (ch() === '-') {
+      acc = add(acc, literal(0x2d));
+      empty = false;
+      i++;
+      skipClassSpace();
+    }
+    if (empty && ch() === ']') {
+      acc = add(acc, literal(0x5d));
+      i++;
+    }
     let pending: '&&' | '--' | '~~' | undefined;
     let lhs: ClassPart | undefined;
-    let first = true;
     const finishOperand = () => {
       if (lhs && pending) {
         const op = pending === '&&' ? intersect : pending === '--' ? subtract : symmetricDifference;
@@ -194,13 +230,13 @@ export function parseRegex(src: string, properties: Set<string> = new Set()): No
       }
     };
     for (;;) {
-      if (i >= cps.length) throw new RegexSyntaxError('unclosed character class');
+      skipClassSpace();
+      if (i >= cps.length) throw unclosed();
       const c = ch();
-      if (c === ']' && !first) {
+      if (c === ']') {
         i++;
         break;
       }
-      first = false;
       if ((c === '&' && ch(1) === '&') || (c === '-' && ch(1) === '-') || (c === '~' && ch(1) === '~')) {
         finishOperand();
         lhs = acc;
@@ -209,40 +245,37 @@ export function parseRegex(src: string, properties: Set<string> = new Set()): No
         i += 2;
         continue;
       }
-      let part: ClassPart;
-      if (c === '[' && ch(1) === ':') {
+      if (c === '[') {
         const m = /^\[:(\^?)([a-z]+):\]/.exec(rest());
         const posix = m ? posixClass(m[2]) : undefined;
         if (m && posix) {
           i += m[0].length;
-          part = m[1] ? negatePart(posix, false) : { set: posix, foldSensitive: false };
-          acc = { set: union(acc.set, part.set), foldSensitive: acc.foldSensitive || part.foldSensitive };
+          acc = add(acc, m[1] ? negatePart(posix, false) : { set: posix, foldSensitive: false });
           continue;
         }
-      }
-      if (c === '[') {
         // a nested class is a union member
         i++;
-        const negated = ch() === '^';
-        if (negated) i++;
-        const inner = classBody();
-        part = negated ? negatePart(inner.set, false) : inner;
-        acc = { set: union(acc.set, part.set), foldSensitive: acc.foldSensitive || part.foldSensitive };
+        const inner = bracketClass();
+        acc = add(acc, inner.negated ? negatePart(inner.set, false) : inner);
         continue;
       }
-      part = classAtom();
-      if (ch() === '-' && ch(1) !== ']' && ch(1) !== '' && ch(1) !== '-') {
+      let part = classAtom();
+      skipClassSpace();
+      if (i >= cps.length) throw unclosed();
+      if (ch() === '-' && peekSpace() !== ']' && peekSpace() !== '-') {
         i++;
+        skipClassSpace();
+        if (i >= cps.length) throw unclosed();
         if (part.cp === undefined) throw new RegexSyntaxError('invalid range boundary, must be a literal');
         const hi = classAtom();
         if (hi.cp === undefined) throw new RegexSyntaxError('invalid range boundary, must be a literal');
         if (hi.cp < part.cp) throw new RegexSyntaxError('invalid character class range, the start must be <= the end');
         part = { set: [part.cp, hi.cp], foldSensitive: false };
       }
-      acc = { set: union(acc.set, part.set), foldSensitive: acc.foldSensitive || part.foldSensitive };
+      acc = add(acc, part);
     }
     finishOperand();
-    return { set: normalize(acc.set), foldSensitive: acc.foldSensitive };
+    return { set: normalize(acc.set), foldSensitive: acc.foldSensitive, negated };
   };
 
   const push = (n: Node) => {
@@ -300,15 +333,13 @@ export function parseRegex(src: string, properties: Set<string> = new Set()): No
       else push({ kind: 'assert', what: e.assert });
     } else if (c === '[') {
       i++;
-      const negated = ch() === '^';
-      if (negated) i++;
-      const body = classBody();
+      const body = bracketClass();
       if (f.i && body.foldSensitive) {
         throw new RegexSyntaxError(
           'a case-insensitive class with negated parts or && -- ~~ is not supported by kong-debugger; write the class without (?i) or list both cases',
         );
       }
-      push({ kind: 'class', set: body.set, negated, fold: f.i });
+      push({ kind: 'class', set: body.set, negated: body.negated, fold: f.i });
     } else if (c === '.') {
       i++;
       push({ kind: 'dot', dotAll: f.s });
