@@ -1,14 +1,15 @@
 /**
  * AST → pattern text for re2js (RE2 syntax), which matches in time linear in the input.
  * Classes are written as explicit ranges; case-insensitive nodes are wrapped in `(?i:…)` so RE2
- * folds them (then negates, as Rust does). RE2 caps a counted repetition, and a nest of them, at
- * 1000; beyond that the repetition is split into chunks, which is equivalent because only whether a
- * match exists is asked. Word boundaries are RE2's ASCII ones: exact on ASCII input only (see index.ts).
+ * folds them (then negates, as Rust does). Counted repetitions stay counted: the size bound in
+ * index.ts keeps every count, and product of nested counts, under RE2's cap. Word boundaries are
+ * RE2's ASCII ones: exact on ASCII input only (see index.ts).
  */
 import type { Node } from './ast';
 import type { CharSet } from './charset';
 
-const RE2_MAX_REPEAT = 1000;
+/** RE2 refuses a count, or a product of nested counts, above this; index.ts's size bound stays below it. */
+export const RE2_MAX_REPEAT = 1000;
 const ASCII_WORD = '[0-9A-Za-z_]';
 
 function hex(cp: number): string {
@@ -35,7 +36,7 @@ export interface Re2Pattern {
 
 export function emitRe2(root: Node): Re2Pattern {
   let lookbehinds = false;
-  const emit = (n: Node, nest: number): string => {
+  const emit = (n: Node): string => {
     switch (n.kind) {
       case 'empty':
         return '(?:)';
@@ -77,36 +78,18 @@ export function emitRe2(root: Node): Re2Pattern {
         }
         break;
       case 'concat':
-        return n.items.map((x) => emit(x, nest)).join('');
+        return n.items.map((x) => emit(x)).join('');
       case 'alt':
-        return `(?:${n.items.map((x) => emit(x, nest)).join('|')})`;
+        return `(?:${n.items.map((x) => emit(x)).join('|')})`;
       case 'repeat': {
         const { min, max } = n;
-        const bound = max === Infinity ? min : max;
-        // the largest count allowed at this depth of counted repetitions
-        const per = Math.floor(RE2_MAX_REPEAT / nest);
-        if (bound <= per) {
-          const inner = `(?:${emit(n.item, nest * Math.max(1, bound))})`;
-          if (max === Infinity) return min === 0 ? `${inner}*` : min === 1 ? `${inner}+` : `${inner}{${min},}`;
-          return min === max ? `${inner}{${min}}` : `${inner}{${min},${max}}`;
-        }
-        // beyond RE2's cap: x{2500} ≡ x{1000}x{1000}x{500}, x{0,2500} ≡ x{0,1000}x{0,1000}x{0,500}, since
-        // only whether a match exists is asked; unrolled one by one where even a chunk of 2 is too many
-        const chunk = Math.max(1, per);
-        const inner = `(?:${emit(n.item, nest * chunk)})`;
-        const counted = (count: number, optional: boolean): string => {
-          let out = '';
-          for (let left = count; left > 0; left -= chunk) {
-            const k = Math.min(chunk, left);
-            out += chunk === 1 ? `${inner}${optional ? '?' : ''}` : `${inner}{${optional ? '0,' : ''}${k}}`;
-          }
-          return out;
-        };
-        return counted(min, false) + (max === Infinity ? `${inner}*` : counted(max - min, true));
+        const inner = `(?:${emit(n.item)})`;
+        if (max === Infinity) return min === 0 ? `${inner}*` : min === 1 ? `${inner}+` : `${inner}{${min},}`;
+        return min === max ? `${inner}{${min}}` : `${inner}{${min},${max}}`;
       }
     }
     throw new Error('unreachable');
   };
-  const source = emit(root, 1);
+  const source = emit(root);
   return { source, lookbehinds };
 }
