@@ -1,6 +1,6 @@
 import vm from 'node:vm';
 import { compileRegex, MAX_POSITIONS, type LinearRegex } from './index';
-import { MAX_PROPERTIES_PER_RULE } from './parse';
+import { MAX_PROPERTIES_PER_RULE } from './escape';
 
 const re = (src: string): LinearRegex => {
   const r = compileRegex(src);

@@ -48,21 +48,3 @@ describe('\\b followed by braces', () => {
     expect(() => parseRegex('\\b{nope}')).toThrow('unrecognized word boundary assertion');
   });
 });
-
-describe('bracketed classes as regex-syntax reads them', () => {
-  const cls = (src: string) => parseRegex(src) as { set: readonly number[]; negated: boolean };
-  it('(?x) skips spaces and comments inside a class too, even before ^', () => {
-    expect(cls('(?x)[a b]').set).toEqual([0x61, 0x62]);
-    expect(cls('(?x)[ ^a]')).toMatchObject({ set: [0x61, 0x61], negated: true });
-    expect(cls('(?x)[a - c]').set).toEqual([0x61, 0x63]);
-    expect(cls('(?x)[ # c\na]').set).toEqual([0x61, 0x61]);
-    expect(cls('[a b]').set).toEqual([0x20, 0x20, 0x61, 0x62]);
-  });
-  it('leading - and a first ] are literals; -- after them is a difference', () => {
-    expect(cls('[--a]').set).toEqual([0x2d, 0x2d, 0x61, 0x61]);
-    expect(cls('[]-a]').set).toEqual([0x2d, 0x2d, 0x5d, 0x5d, 0x61, 0x61]); // the first ] is taken alone, no range ]-a
-    expect(cls('[a--b--c]').set).toEqual([0x61, 0x61]);
-    expect(cls('[a-b-c]').set).toEqual([0x2d, 0x2d, 0x61, 0x63]);
-    expect(() => parseRegex('[a-')).toThrow('unclosed character class');
-  });
-});
