@@ -7,30 +7,39 @@ import { complement, intersect, normalize, single, subtract, symmetricDifference
 import { RegexSyntaxError } from './errors';
 import { parseEscape } from './escape';
 import type { Scanner } from './scanner';
-import { posixClass } from './unicode';
+import { caseFold, posixClass } from './unicode';
 
-/** A class or part of one: its set, and whether case folding would have to happen inside it. */
+/** A class or part of one. */
 export interface ClassPart {
   set: CharSet;
   /** a single literal code point (a range bound), if it is one */
   cp?: number;
-  /** built by negation or set operation from a set that is not closed under case folding */
-  foldSensitive: boolean;
 }
 
-const negatePart = (set: CharSet, foldSafe: boolean): ClassPart => ({ set: complement(set), foldSensitive: !foldSafe });
+/**
+ * Under (?i), Rust folds each negated part before negating it and both sides of `&& -- ~~` before
+ * combining them (regex-syntax's unicode_fold_and_negate); the whole class is folded again when
+ * emitted. `foldSafe` parts (\D \S \W) are closed under folding already.
+ */
+interface Folding {
+  caseInsensitive: boolean;
+}
+
+const negatePart = (set: CharSet, foldSafe: boolean, f: Folding): ClassPart => ({
+  set: complement(f.caseInsensitive && !foldSafe ? caseFold(set) : set),
+});
 
 /** One item of a bracketed class (at the cursor): a literal, or a class escape. */
-function classAtom(sc: Scanner, properties: Set<string>): ClassPart {
+function classAtom(sc: Scanner, properties: Set<string>, f: Folding): ClassPart {
   if (sc.ch() === '\\') {
     sc.i++;
     const e = parseEscape(sc, true, properties);
-    if ('literal' in e) return { set: single(e.literal), cp: e.literal, foldSensitive: false };
-    if ('set' in e) return e.negated ? negatePart(e.set, e.foldSafe) : { set: e.set, foldSensitive: false };
+    if ('literal' in e) return { set: single(e.literal), cp: e.literal };
+    if ('set' in e) return e.negated ? negatePart(e.set, e.foldSafe, f) : { set: e.set };
     throw new RegexSyntaxError('unrecognized escape sequence');
   }
   const cp = sc.next();
-  return { set: single(cp), cp, foldSensitive: false };
+  return { set: single(cp), cp };
 }
 
 /**
@@ -38,9 +47,10 @@ function classAtom(sc: Scanner, properties: Set<string>): ClassPart {
  * parse_set_class: leading `-`s and a first `]` are literals, union binds tighter than `&& -- ~~`
  * (left-associative), a range is `a-z` unless the `-` is followed by `]` or `-`.
  */
-export function parseBracketClass(sc: Scanner, properties: Set<string>): ClassPart & { negated: boolean } {
-  const add = (acc: ClassPart, part: ClassPart): ClassPart => ({ set: union(acc.set, part.set), foldSensitive: acc.foldSensitive || part.foldSensitive });
-  const literal = (cp: number): ClassPart => ({ set: single(cp), cp, foldSensitive: false });
+export function parseBracketClass(sc: Scanner, properties: Set<string>, f: Folding): ClassPart & { negated: boolean } {
+  const add = (acc: ClassPart, part: ClassPart): ClassPart => ({ set: union(acc.set, part.set) });
+  const literal = (cp: number): ClassPart => ({ set: single(cp), cp });
+  const fold = (set: CharSet) => (f.caseInsensitive ? caseFold(set) : set);
   const unclosed = () => new RegexSyntaxError('unclosed character class');
   sc.skipSpace();
   let negated = false;
@@ -49,7 +59,7 @@ export function parseBracketClass(sc: Scanner, properties: Set<string>): ClassPa
     sc.i++;
     sc.skipSpace();
   }
-  let acc: ClassPart = { set: [], foldSensitive: false };
+  let acc: ClassPart = { set: [] };
   let empty = true;
   while (sc.ch() === '-') {
     acc = add(acc, literal(0x2d));
@@ -66,7 +76,7 @@ export function parseBracketClass(sc: Scanner, properties: Set<string>): ClassPa
   const finishOperand = () => {
     if (lhs && pending) {
       const op = pending === '&&' ? intersect : pending === '--' ? subtract : symmetricDifference;
-      acc = { set: op(lhs.set, acc.set), foldSensitive: true };
+      acc = { set: op(fold(lhs.set), fold(acc.set)) };
     }
   };
   for (;;) {
@@ -81,7 +91,7 @@ export function parseBracketClass(sc: Scanner, properties: Set<string>): ClassPa
       finishOperand();
       lhs = acc;
       pending = (c + c) as '&&' | '--' | '~~';
-      acc = { set: [], foldSensitive: false };
+      acc = { set: [] };
       sc.i += 2;
       continue;
     }
@@ -90,16 +100,16 @@ export function parseBracketClass(sc: Scanner, properties: Set<string>): ClassPa
       const posix = m ? posixClass(m[2]) : undefined;
       if (m && posix) {
         sc.i += m[0].length;
-        acc = add(acc, m[1] ? negatePart(posix, false) : { set: posix, foldSensitive: false });
+        acc = add(acc, m[1] ? negatePart(posix, false, f) : { set: posix });
         continue;
       }
       // a nested class is a union member
       sc.i++;
-      const inner = parseBracketClass(sc, properties);
-      acc = add(acc, inner.negated ? negatePart(inner.set, false) : inner);
+      const inner = parseBracketClass(sc, properties, f);
+      acc = add(acc, inner.negated ? negatePart(inner.set, false, f) : inner);
       continue;
     }
-    let part = classAtom(sc, properties);
+    let part = classAtom(sc, properties, f);
     sc.skipSpace();
     if (sc.eof()) throw unclosed();
     if (sc.ch() === '-' && sc.peekSpace() !== ']' && sc.peekSpace() !== '-') {
@@ -107,13 +117,13 @@ export function parseBracketClass(sc: Scanner, properties: Set<string>): ClassPa
       sc.skipSpace();
       if (sc.eof()) throw unclosed();
       if (part.cp === undefined) throw new RegexSyntaxError('invalid range boundary, must be a literal');
-      const hi = classAtom(sc, properties);
+      const hi = classAtom(sc, properties, f);
       if (hi.cp === undefined) throw new RegexSyntaxError('invalid range boundary, must be a literal');
       if (hi.cp < part.cp) throw new RegexSyntaxError('invalid character class range, the start must be <= the end');
-      part = { set: [part.cp, hi.cp], foldSensitive: false };
+      part = { set: [part.cp, hi.cp] };
     }
     acc = add(acc, part);
   }
   finishOperand();
-  return { set: normalize(acc.set), foldSensitive: acc.foldSensitive, negated };
+  return { set: normalize(acc.set), negated };
 }

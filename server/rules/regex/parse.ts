@@ -2,9 +2,7 @@
  * Rust `regex` crate syntax → AST, rejecting what Rust rejects with Rust's wording (look-around,
  * backreferences, unknown escapes, `{,n}`, …). Inline flags `i m s x U` apply from where they appear
  * to the end of their group. Refused though Rust accepts, with "not supported by kong-debugger":
- * `(?-u)` (ASCII mode), `(?R)` (CRLF mode), and, under `(?i)` only, classes whose parts are negated
- * or combined with `&& -- ~~` (case folding must happen inside them). Escapes: escape.ts; bracketed
- * classes: class.ts.
+ * `(?-u)` (ASCII mode) and `(?R)` (CRLF mode). Escapes: escape.ts; bracketed classes: class.ts.
  */
 import type { Node } from './ast';
 import { parseBracketClass } from './class';
@@ -138,12 +136,7 @@ export function parseRegex(src: string, properties: Set<string> = new Set()): No
       else push({ kind: 'assert', what: e.assert });
     } else if (c === '[') {
       sc.i++;
-      const body = parseBracketClass(sc, properties);
-      if (f.i && body.foldSensitive) {
-        throw new RegexSyntaxError(
-          'a case-insensitive class with negated parts or && -- ~~ is not supported by kong-debugger; write the class without (?i) or list both cases',
-        );
-      }
+      const body = parseBracketClass(sc, properties, { caseInsensitive: f.i });
       push({ kind: 'class', set: body.set, negated: body.negated, fold: f.i });
     } else if (c === '.') {
       sc.i++;

@@ -1,5 +1,5 @@
 import { has } from './charset';
-import { digit, posixClass, propertyBody, space, v8ClassSet, word } from './unicode';
+import { caseFold, digit, posixClass, propertyBody, space, v8ClassSet, word } from './unicode';
 
 describe('Unicode classes as explicit ranges', () => {
   it('reads V8 classes exactly, across the surrogate gap and in the astral planes', () => {
@@ -42,4 +42,14 @@ describe('Unicode classes as explicit ranges', () => {
     expect(() => propertyBody('Age=6.0')).toThrow(/not supported by kong-debugger/);
     expect(has(v8ClassSet(propertyBody('Greek')), 'Ω'.codePointAt(0)!)).toBe(true);
   });
+  it('closes a set under simple case folding, astral and special orbits included', () => {
+    const cp = (c: string) => c.codePointAt(0)!;
+    expect(caseFold([cp('k'), cp('k')])).toEqual([cp('K'), cp('K'), cp('k'), cp('k'), 0x212a, 0x212a]);
+    expect(caseFold([cp('s'), cp('s')])).toEqual([cp('S'), cp('S'), cp('s'), cp('s'), 0x17f, 0x17f]);
+    expect(caseFold([cp('ß'), cp('ß')])).toEqual([cp('ß'), cp('ß'), 0x1e9e, 0x1e9e]);
+    expect(caseFold([0x10428, 0x10428])).toEqual([0x10400, 0x10400, 0x10428, 0x10428]); // Deseret
+    expect(caseFold([cp('1'), cp('1')])).toEqual([cp('1'), cp('1')]);
+    expect(caseFold([])).toEqual([]);
+  });
 });
+
