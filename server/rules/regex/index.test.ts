@@ -125,6 +125,25 @@ describe('Rust regex semantics on a linear engine', () => {
   });
 });
 
+describe('whole-string regexes (^…$) run as anchored matches', () => {
+  it.each<[string, string, boolean]>([
+    ['^a+$', 'aaa', true],
+    ['^a+$', 'aab', false],
+    ['^a+$', 'baa', false],
+    ['^a|b$', 'xb', true], // an alternation is not anchored as a whole
+    ['^(?:a|b)$', 'ab', false],
+    ['^\\bx\\b$', 'x', true],
+    ['^$', '', true],
+    ['^(?m)$', '\n', true], // under (?m) the $ is a line end, before the \n: not a whole-string match
+  ])('%s on %p → %s', (src, subject, expected) => {
+    expect(re(src).test(subject)).toBe(expected);
+  });
+  it('hands re2js the pattern without its anchors', () => {
+    expect(re('^a+$').re2Source).toBe('(?:\\x{61})+');
+    expect(re('^a|b$').re2Source).toBe('(?:\\A\\x{61}|\\x{62}\\z)');
+  });
+});
+
 describe('Unicode properties', () => {
   it.each<[string, string, boolean]>([
     ['^\\p{any}$', '😀', true],
