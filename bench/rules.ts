@@ -2,12 +2,13 @@
  * Rule evaluation rate, including makeRuleInput (as the pipeline pays it per root span), against a
  * hand-written JS function doing the same checks on the same attribute objects.
  */
-import type { Attributes } from '../server/otlp/types';
+import type { Attributes } from '../common/api';
 import { compileRule, makeRuleInput, type Matcher } from '../server/rules';
 import { nowMs, status, type Result } from './util';
 
 export const SIMPLE_RULE = 'http.response.status_code >= 500';
 export const COMPLEX_RULE = 'http.response.status_code >= 500 && http.path ^= "/v1" && client.address in 10.0.0.0/8';
+export const REGEX_RULE = 'http.path ~ r#"^/v[12]/(orders|users)/\\d+$"#';
 
 /** Kong 3.10-style root attributes, varied so every clause is sometimes true and sometimes false. */
 function inputs(n: number): { attrs: Attributes[]; resource: Attributes } {
@@ -80,6 +81,13 @@ function handComplex(a: Attributes): boolean {
   return ip >= 0 && ip >>> 24 === 10;
 }
 
+const PATH_RE = /^\/v[12]\/(orders|users)\/\p{Nd}+$/u;
+
+function handRegex(a: Attributes): boolean {
+  const p = pathOf(a);
+  return p !== undefined && PATH_RE.test(p);
+}
+
 function measure(iterations: number, fn: (i: number) => boolean): { rate: number; hits: number } {
   let hits = 0;
   // best of three: the first pass also warms the JIT
@@ -104,6 +112,7 @@ export function benchRules(iterations: number): Result[] {
   for (const [label, expr, hand] of [
     ['simple', SIMPLE_RULE, handSimple],
     ['three-clause', COMPLEX_RULE, handComplex],
+    ['regex', REGEX_RULE, handRegex],
   ] as const) {
     const m = compiled(expr);
     // same verdicts, or the comparison is meaningless

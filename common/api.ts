@@ -151,6 +151,8 @@ export interface TraceQueryFilters {
 }
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+/** A span's, log record's or resource's attributes by key. */
+export type Attributes = Record<string, AttributeValue>;
 
 export interface SpanEvent {
   name: string;

@@ -1,4 +1,5 @@
 import { formatCidr, formatIp, type IpAddr, type IpCidr } from './ip';
+import type { LinearRegex } from './regex';
 
 /** AST of an ATC expression; every node keeps 0-based, end-exclusive offsets into the source. */
 
@@ -12,7 +13,7 @@ export interface Span {
 
 export type Literal =
   | ({ type: 'String'; value: string } & Span)
-  | ({ type: 'Regex'; source: string; regex: RegExp } & Span)
+  | ({ type: 'Regex'; source: string; regex: LinearRegex } & Span)
   | ({ type: 'Int'; value: bigint } & Span)
   | ({ type: 'IpAddr'; addr: IpAddr } & Span)
   | ({ type: 'IpCidr'; cidr: IpCidr } & Span);

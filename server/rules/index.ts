@@ -2,8 +2,7 @@
  * Sampling-rule engine: Kong's expressions (ATC router) language over the debugger's sampler
  * fields, plus basic route/service rules. Everything a session needs to judge a trace's root span.
  */
-import type { ExpressionError, SamplingRule, ValidateExpressionResponse } from '../../common/api';
-import type { Attributes } from '../otlp/types';
+import type { Attributes, ExpressionError, SamplingRule, ValidateExpressionResponse } from '../../common/api';
 import { compileExpr, check, type Matcher } from './compile';
 import { FIELD_INDEX } from './fields';
 import { RuleInput } from './input';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import type { Attributes } from '../otlp/types';
+import type { Attributes } from '../../common/api';
 import { FIELD_DEFS, FIELD_INDEX, SAMPLER_FIELDS, pathOf, suggestField } from './fields';
 import { formatIp, type IpAddr } from './ip';
 import { makeRuleInput, toInt } from './input';
@@ -128,7 +128,7 @@ describe('field resolution across dialects', () => {
   });
 });
 
-describe('toInt: int, double or numeric string', () => {
+describe('toInt: int, double or numeric string (a fraction truncates toward zero, as Kong)', () => {
   it.each<[unknown, number | bigint | undefined]>([
     [200, 200],
     [200.0, 200],
@@ -137,8 +137,18 @@ describe('toInt: int, double or numeric string', () => {
     ['-5', -5],
     ['8000.0', 8000],
     ['1e3', 1000],
-    [12.5, undefined],
-    ['12.5', undefined],
+    [12.5, 12],
+    ['12.5', 12],
+    [764.52, 764],
+    ['764.52', 764],
+    [0.999, 0],
+    [-0.5, 0],
+    [-12.9, -12],
+    ['-12.9', -12],
+    [1e-300, 0],
+    [9.2e18, 9200000000000000000n],
+    [-9.3e18, undefined],
+    ['1.5e3', 1500],
     ['abc', undefined],
     ['', undefined],
     [NaN, undefined],

@@ -1,5 +1,4 @@
-import type { AttributeValue } from '../../common/api';
-import type { Attributes } from '../otlp/types';
+import type { AttributeValue, Attributes } from '../../common/api';
 import { FIELD_DEFS, type FieldDef } from './fields';
 import { parseIpAddr, type IpAddr } from './ip';
 
@@ -10,10 +9,17 @@ const ABSENT = null;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
-/** Int from int, double or numeric string (real Kong sends "8000"); non-integral or non-numeric → absent. */
+/**
+ * Int from int, double or numeric string (real Kong sends latencies as doubles, some encoders "8000").
+ * A fraction is truncated toward zero, as Kong does: atc-router's `lib/resty/router/context.lua`
+ * (`_M:add_value`) assigns the Lua number to the `int64_t` field of the FFI `CValue`, and LuaJIT
+ * converts a double to an integer C type with a C cast (`lj_cconv.c`, CCX(I, F)), which truncates:
+ * 764.52 → 764, -0.5 → 0. NaN, ±Infinity, values beyond i64 and non-numeric strings → absent.
+ */
 export function toInt(v: AttributeValue | undefined): number | bigint | undefined {
   if (typeof v === 'number') {
-    if (!Number.isInteger(v)) return undefined;
+    if (!Number.isFinite(v)) return undefined;
+    if (!Number.isInteger(v)) v = Math.trunc(v) + 0; // + 0 turns -0 into 0
     if (Number.isSafeInteger(v)) return v;
     const b = BigInt(v);
     return b >= I64_MIN && b <= I64_MAX ? b : undefined;
@@ -25,7 +31,7 @@ export function toInt(v: AttributeValue | undefined): number | bigint | undefine
       if (b < I64_MIN || b > I64_MAX) return undefined;
       return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
     }
-    // "8000.0" is still the integer 8000; "12.5" or "abc" is not an Int
+    // "8000.0" is the integer 8000 and "764.52" truncates to 764 (as Lua's tonumber then the FFI cast); "abc" is not an Int
     if (s !== '' && /^[-+]?[0-9.eE+-]+$/.test(s)) return toInt(Number(s));
     return undefined;
   }

@@ -1,7 +1,7 @@
 import type { ExpressionError } from '../../common/api';
 import type { BinaryOp, Expr, Lhs, Literal, Transform } from './ast';
 import { parseCidr, parseIpv4, parseIpv6 } from './ip';
-import { compileRegex } from './regex';
+import { compileRegex, type LinearRegex } from './regex';
 
 /**
  * Recursive-descent parser for Kong's ATC expression grammar (atc_grammar.pest + parser.rs, v1.7.1),
@@ -49,6 +49,8 @@ export function parse(src: string): ParseResult {
   }
   let pos = 0;
   let depth = 0;
+  // the Unicode properties named by all of this rule's regexes, bounded together
+  const regexProperties = new Set<string>();
   const isWs = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
   const ws = () => {
     while (pos < src.length && isWs(src[pos])) pos++;
@@ -282,12 +284,12 @@ export function parse(src: string): ParseResult {
     }
     const l = lit as Literal;
     if (op === '~') {
-      const never = /(?!)/;
+      const never: LinearRegex = { test: () => false, engine: 're2', re2Source: '' };
       if (l.type !== 'String') {
         soft('regex operator can only be used with String operands', l.start, l.end);
         return { type: 'Regex', source: '', regex: never, start: l.start, end: l.end };
       }
-      const r = compileRegex(l.value);
+      const r = compileRegex(l.value, regexProperties);
       if (!r.ok) soft(r.message, l.start, l.end);
       return { type: 'Regex', source: l.value, regex: r.ok ? r.regex : never, start: l.start, end: l.end };
     }

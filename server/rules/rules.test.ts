@@ -1,4 +1,4 @@
-import type { Attributes } from '../otlp/types';
+import type { Attributes } from '../../common/api';
 import { compileRule, makeRuleInput, SAMPLER_FIELDS, validateExpression } from './index';
 
 const matches = (expression: string, attrs: Attributes): boolean => {
@@ -109,8 +109,21 @@ describe('absent fields make every predicate false', () => {
     expect(matches(`!(${expr})`, oss)).toBe(true);
   });
 
-  it('a non-integral latency is absent, not truncated', () => {
-    expect(matches('proxy.kong.latency.total >= 0', { 'proxy.kong.latency.total': 1.5 })).toBe(false);
+  it('a non-integral latency is truncated toward zero, as Kong hands it to its router (issue 11)', () => {
+    expect(matches('proxy.kong.latency.total >= 0', { 'proxy.kong.latency.total': 1.5 })).toBe(true);
+    expect(matches('proxy.kong.latency.upstream > 500', { 'proxy.kong.latency.upstream': 764.52 })).toBe(true);
+    expect(matches('proxy.kong.latency.upstream == 764', { 'proxy.kong.latency.upstream': 764.52 })).toBe(true);
+    expect(matches('proxy.kong.latency.upstream == 765', { 'proxy.kong.latency.upstream': 764.52 })).toBe(false);
+    expect(matches('proxy.kong.latency.upstream > 764', { 'proxy.kong.latency.upstream': 764.99 })).toBe(false);
+    expect(matches('proxy.kong.latency.upstream >= 764', { 'proxy.kong.latency.upstream': '764.99' })).toBe(true);
+    expect(matches('proxy.kong.latency.total < 1', { 'proxy.kong.latency.total': 0.4 })).toBe(true);
+    expect(matches('proxy.kong.latency.total == 0', { 'proxy.kong.latency.total': -0.4 })).toBe(true);
+  });
+  it('a number that is no i64 (NaN, Infinity, beyond 2^63) is still absent', () => {
+    for (const v of [Number.NaN, Infinity, -Infinity, 2 ** 63, 'NaN']) {
+      expect(matches('proxy.kong.latency.total >= 0', { 'proxy.kong.latency.total': v })).toBe(false);
+      expect(matches('proxy.kong.latency.total != 0', { 'proxy.kong.latency.total': v })).toBe(false);
+    }
   });
 });
 
@@ -222,5 +235,18 @@ describe('speed (no timing assertion: a smoke check that compiled rules are clos
     let n = 0;
     for (let i = 0; i < 200_000; i++) if (r.matcher(makeRuleInput(oss))) n++;
     expect(n).toBe(200_000);
+  });
+});
+
+describe('regex limits apply to the whole rule', () => {
+  it('distinct Unicode properties are counted across all regexes of a rule', () => {
+    const scripts = ['Greek', 'Latin', 'Cyrillic', 'Han', 'Arabic', 'Hebrew', 'Thai', 'Georgian', 'Armenian'];
+    const rule = (n: number) => scripts.slice(0, n).map((s) => `http.path ~ r#"\\p{${s}}"#`).join(' || ');
+    expect(validateExpression(rule(8)).valid).toBe(true);
+    const v = validateExpression(rule(9));
+    expect(v.valid).toBe(false);
+    expect(v.errors[0].message).toMatch(/^regex parse error: more than 8 distinct Unicode properties in one rule/);
+    // the error points at the regex literal that crossed the limit
+    expect(rule(9).slice(v.errors[0].start, v.errors[0].end)).toBe('r#"\\p{Armenian}"#');
   });
 });

@@ -19,12 +19,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A basic rule names routes and services picked from a list; a session is held in memory and matched per trace, so bound both. */
+export const MAX_RULE_IDS = 100;
+/** Kong's ids are 36-character UUIDs; leave room for other spellings but not for megabytes. */
+export const MAX_RULE_ID_LENGTH = 128;
+
 function stringList(v: unknown, field: string): string[] | undefined {
   if (v === undefined) return undefined;
+  // the count first, so a huge list is refused before its elements are looked at
+  if (Array.isArray(v) && v.length > MAX_RULE_IDS) {
+    throw new InvalidSessionError(`rule.${field} may hold at most ${MAX_RULE_IDS} ids; got ${v.length}`);
+  }
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.trim() !== '')) {
     throw new InvalidSessionError(`rule.${field} must be an array of non-empty strings`);
   }
-  return v.map((x: string) => x.trim());
+  const ids = v.map((x: string) => x.trim());
+  const long = ids.findIndex((x) => x.length > MAX_RULE_ID_LENGTH);
+  if (long !== -1) {
+    throw new InvalidSessionError(
+      `rule.${field}[${long}] is ${ids[long].length} characters long; an id is at most ${MAX_RULE_ID_LENGTH} (Kong's ids are 36-character UUIDs)`,
+    );
+  }
+  return ids;
 }
 
 /** Checks the shape of a create-session body; the rule's expression itself is checked by the rule engine. */
