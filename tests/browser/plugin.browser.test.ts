@@ -197,7 +197,7 @@ d('built plugin in a real browser against the live backend', () => {
         { sessionId, traceId, mode }
       );
       const { summaryFrames, logRows } = result as { summaryFrames: string[]; logRows: number };
-      expect(summaryFrames.map((f) => f.split(':')[0])).toEqual(['lifecycle', 'latency']);
+      expect(summaryFrames.map((f) => f.split(':')[0])).toEqual(['lifecycle', 'latency', 'tries']);
       expect(logRows).toBeGreaterThan(0);
       const map = page.getByTestId('lifecycle-map');
       await map.waitFor();
@@ -312,7 +312,7 @@ d('built plugin in a real browser against the live backend', () => {
     await page.getByText('1 trace added to the Uploads session.').waitFor();
     await page.getByRole('table', { name: 'Sessions' }).getByText('Uploads').waitFor();
     expect(harness.proxied.filter((c) => c.path.endsWith('/uploads'))).toEqual([
-      { method: 'POST', path: '/api/datasources/proxy/uid/kongdbg-ds/uploads', status: 201 },
+      { method: 'POST', path: '/api/datasources/proxy/uid/kongdbg-ds/api/v1/uploads', status: 201 },
     ]);
     expect(harness.proxied.filter((c) => c.status >= 400)).toEqual([]);
     expect(pageErrors).toEqual([]);
