@@ -5,13 +5,30 @@ import path from 'node:path';
 export const DATABASE_FILE = 'kong-debugger.sqlite';
 
 /**
+ * The WAL file's size bound (checkpointer.ts): past it a blocking checkpoint empties it. Also each connection's
+ * journal_size_limit, so a WAL the writer rewinds by itself after a complete checkpoint is cut back to it.
+ */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * When a commit is on disk. `full`: the WAL is fsynced at every commit, before the writer's callers are answered,
+ * so an acknowledged batch survives an OS crash or power loss (group commit: one fsync per event-loop turn);
+ * `normal`: fsynced only at checkpoints, which survives a killed process but not a crashed OS.
+ * The cost of `full` is measured by `npm run bench -- --only durability` (README, reliability).
+ */
+export type Synchronous = 'full' | 'normal';
+export const DEFAULT_SYNCHRONOUS: Synchronous = 'full';
+
+/**
  * A connection to the server's one SQLite database in `dataDir`. WAL lets the store, the token table and
  * the audit log each keep a connection (and the CLI one more) without blocking one another's readers.
  */
-export function openDatabase(dataDir: string): Database.Database {
+export function openDatabase(dataDir: string, opts: { synchronous?: Synchronous } = {}): Database.Database {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, DATABASE_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
+  db.pragma(`synchronous = ${opts.synchronous ?? DEFAULT_SYNCHRONOUS}`);
+  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   return db;
 }

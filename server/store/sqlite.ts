@@ -193,9 +193,8 @@ export class SqliteStore implements Store {
     private readonly now: () => number = Date.now,
     opts: StoreOptions = {},
   ) {
-    // WAL: readers never block the ingest writer; NORMAL sync is durable across process crashes.
-    this.db = openDatabase(dataDir);
-    this.db.pragma('synchronous = NORMAL');
+    // WAL: readers never block the ingest writer; commits are fsynced before callers are answered unless opts say otherwise.
+    this.db = openDatabase(dataDir, { synchronous: opts.synchronous });
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -32768');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
@@ -386,15 +385,18 @@ export class SqliteStore implements Store {
     if (group.length === 0) return;
     this.queued = [];
     try {
+      // IMMEDIATE (here and in every write transaction): the write lock is taken at BEGIN, where SQLite waits out
+      // busy_timeout; a deferred transaction that reads first fails at once with SQLITE_BUSY when it must upgrade
+      // while the checkpoint thread holds the lock (checkpointer.ts).
       this.db.transaction(() => {
         for (const q of group) this.writeRows(q.batch, q.deks);
-      })();
+      }).immediate();
       for (const q of group) q.resolve();
     } catch (e) {
       if (group.length === 1) return group[0].reject(e);
       for (const q of group) {
         try {
-          this.db.transaction(() => this.writeRows(q.batch, q.deks))();
+          this.db.transaction(() => this.writeRows(q.batch, q.deks)).immediate();
           q.resolve();
         } catch (err) {
           q.reject(err);
@@ -543,7 +545,7 @@ export class SqliteStore implements Store {
       // Crypto-shredding: without its wrapped DEK, any copy of the session's sealed rows is unreadable.
       this.db.prepare(`DELETE FROM session_keys WHERE session_id = ?`).run(id);
       this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id);
-    })();
+    }).immediate();
     this.keyring?.forget(id);
   }
 
@@ -710,7 +712,7 @@ export class SqliteStore implements Store {
         .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs) AND session_id != ?`)
         .run(PENDING_KEY_ID);
       return { traces, logs, sessions };
-    })();
+    }).immediate();
   }
 
   /** Moves the WAL into the database without waiting on readers; the server calls it every second. */
@@ -727,7 +729,7 @@ export class SqliteStore implements Store {
     this.flush();
     this.db.transaction(() => {
       for (const id of traceIds) this.stmts.deletePending.run(id);
-    })();
+    }).immediate();
   }
 
   close(): void {

@@ -10,12 +10,15 @@ import type {
 import type { TraceDigest } from '../../common/lifecycle';
 import type { KeyringOptions } from '../crypto/keyring';
 import type { KeyProvider, ProviderResolver } from '../crypto/provider';
+import type { Synchronous } from './database';
 
 /** Store construction options. */
 export interface StoreOptions {
   /** encrypts log body + attributes at rest with per-session DEKs wrapped by this provider (see server/crypto) */
   keyProvider?: KeyProvider | ProviderResolver;
   keyCache?: KeyringOptions;
+  /** SQLite: when a commit is on disk (database.ts; default `full`: fsynced before callers are answered) */
+  synchronous?: Synchronous;
 }
 
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */
