@@ -165,11 +165,12 @@ it('a write that reads before it writes waits for the checkpoint thread instead 
      db.close();`,
     { eval: true, workerData: { file: path.join(dir, DATABASE_FILE), driver: require.resolve('better-sqlite3') } },
   );
+  const exited = new Promise((r) => holder.once('exit', r));
   await new Promise((r) => holder.once('message', r));
   // A membership alone: its transaction first looks the trace's row up, then writes.
   const t0 = Date.now();
   await store.write({ spans: [], traces: [], memberships: [['s1', 'ab'.repeat(16), 1]], sessions: [], logs: [] });
   expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
-  await new Promise((r) => holder.once('exit', r));
+  await exited;
   store.close();
 });

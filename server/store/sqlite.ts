@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import path from 'node:path';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
-import { openDatabase } from './database';
+import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from './database';
+import { WalSync } from './wal-sync';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import { logRowContent } from './log-content';
@@ -186,6 +188,8 @@ export class SqliteStore implements Store {
   /** batches waiting for the group commit at the end of this event-loop turn (see write) */
   private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushTimer?: NodeJS.Immediate;
+  /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
+  private readonly walSync?: WalSync;
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
@@ -193,8 +197,10 @@ export class SqliteStore implements Store {
     private readonly now: () => number = Date.now,
     opts: StoreOptions = {},
   ) {
-    // WAL: readers never block the ingest writer; commits are fsynced before callers are answered unless opts say otherwise.
-    this.db = openDatabase(dataDir, { synchronous: opts.synchronous });
+    // WAL: readers never block the ingest writer. Durability (database.ts): by default written batches are answered
+    // once the WAL is fsynced, which WalSync does off the event loop after a NORMAL commit.
+    this.db = openDatabase(dataDir, { synchronous: 'normal' });
+    if ((opts.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full') this.walSync = new WalSync(path.join(dataDir, `${DATABASE_FILE}-wal`));
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -32768');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
@@ -391,18 +397,26 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         for (const q of group) this.writeRows(q.batch, q.deks);
       }).immediate();
-      for (const q of group) q.resolve();
+      this.answer(group);
     } catch (e) {
       if (group.length === 1) return group[0].reject(e);
+      const written: typeof group = [];
       for (const q of group) {
         try {
           this.db.transaction(() => this.writeRows(q.batch, q.deks)).immediate();
-          q.resolve();
+          written.push(q);
         } catch (err) {
           q.reject(err);
         }
       }
+      this.answer(written);
     }
+  }
+
+  /** settles committed batches: at once, or once the WAL is on disk (synchronous 'full') */
+  private answer(done: Array<{ resolve: () => void; reject: (e: unknown) => void }>): void {
+    if (!this.walSync) return done.forEach((q) => q.resolve());
+    if (done.length) this.walSync.after((err) => done.forEach((q) => (err ? q.reject(err) : q.resolve())));
   }
 
   /** waiting logs hold log content too: sealed with the pending DEK, bound to their trace id */
@@ -734,6 +748,7 @@ export class SqliteStore implements Store {
 
   close(): void {
     this.flush();
+    this.walSync?.flushSync();
     this.db.close();
   }
 }
