@@ -4,10 +4,7 @@ import path from 'node:path';
 
 export const DATABASE_FILE = 'kong-debugger.sqlite';
 
-/**
- * The WAL file's size bound (checkpointer.ts): past it a blocking checkpoint empties it. Also each connection's
- * journal_size_limit, so a WAL the writer rewinds by itself after a complete checkpoint is cut back to it.
- */
+/** The WAL file's size bound, kept by the checkpoint thread (checkpointer.ts: it empties the WAL past a quarter). */
 export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -29,6 +26,7 @@ export function openDatabase(dataDir: string, opts: { synchronous?: Synchronous 
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma(`synchronous = ${opts.synchronous ?? DEFAULT_SYNCHRONOUS}`);
-  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+  // A WAL the writer rewinds by itself (after a checkpoint that copied every frame) is cut back to this.
+  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES / 8}`);
   return db;
 }
