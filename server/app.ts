@@ -14,7 +14,7 @@ import { encodeStatus } from './otlp/responses';
 import { SessionManager } from './sessions/manager';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
-import { startCheckpointer } from './store/checkpointer';
+import { startCheckpointer, type CheckpointStats } from './store/checkpointer';
 import type { Store } from './store/types';
 // Logs encrypted at rest (server/crypto).
 import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
@@ -79,6 +79,8 @@ export interface RunningServer {
   receiver: Readonly<OtlpReceiverStats>;
   /** runs the retention purge now */
   purge(): Promise<{ traces: number; logs: number; sessions: number }>;
+  /** SQLite: the WAL checkpoint thread's counters (store/checkpointer.ts) */
+  checkpoints?: () => CheckpointStats;
   close(): Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pipeline,
     receiver: receiverStats,
     purge,
+    checkpoints: stopCheckpoints?.stats,
     async close() {
       await demo?.stop();
       clearInterval(sweeper);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import type { Span } from '../../common/api';
-import { startCheckpointer, type CheckpointerOptions } from './checkpointer';
+import { startCheckpointer, walHeld, type CheckpointerOptions } from './checkpointer';
 import { DATABASE_FILE, WAL_LIMIT_BYTES } from './database';
 import { SqliteStore } from './sqlite';
 import type { StoredSession, WriteBatch } from './types';
@@ -145,6 +145,57 @@ describe('the WAL stays bounded', () => {
       expect(await until(() => walSize() === 0 && stop.stats().limitTruncations + stop.stats().idleTruncations > 0, 5000)).toBe(true);
     } finally {
       reader.close();
+      await stop();
+      store.close();
+    }
+  });
+});
+
+describe('commits wait while the WAL is past its bound', () => {
+  it('until the checkpoint thread has emptied it', async () => {
+    let held = true;
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => held });
+    setTimeout(() => (held = false), 200);
+    const t0 = Date.now();
+    await store.write(spanBatch());
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(180);
+    expect(Date.now() - t0).toBeLessThan(450);
+    store.close();
+  });
+
+  it('half a second at most: a checkpoint that cannot finish never stops ingest', async () => {
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => true });
+    const t0 = Date.now();
+    await Promise.all([store.write(spanBatch()), store.write(spanBatch())]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(480);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    store.close();
+  });
+
+  it('the thread says so while it cannot empty a WAL past three quarters of the limit', async () => {
+    const limit = 4 * 1024 * 1024;
+    const store = new SqliteStore(dir);
+    while (walSize() < limit) await store.write(spanBatch());
+    expect(walHeld(dir)).toBe(false); // no checkpoint thread: nothing to wait for
+    // another thread holds the write lock for a while, so the thread's TRUNCATE cannot finish
+    const holder = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const db = new (require(workerData.driver))(workerData.file);
+       db.exec('BEGIN IMMEDIATE');
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: { file: path.join(dir, DATABASE_FILE), driver: require.resolve('better-sqlite3') } },
+    );
+    const exited = new Promise((r) => holder.once('exit', r));
+    await new Promise((r) => holder.once('message', r));
+    const stop = startCheckpointer(dir, { walLimitBytes: limit, blockingTimeoutMs: 50 });
+    try {
+      expect(await until(() => walHeld(dir), 1400)).toBe(true);
+      await exited;
+      expect(await until(() => !walHeld(dir) && walSize() === 0, 3000)).toBe(true);
+    } finally {
       await stop();
       store.close();
     }

@@ -16,14 +16,27 @@ export interface CheckpointerOptions {
   blockingTimeoutMs?: number;
 }
 
-const STAT_KEYS = ['passive', 'limitTruncations', 'idleTruncations', 'busy', 'maxWalBytes', 'maxBlockingMs'] as const;
+const STAT_KEYS = ['passive', 'limitTruncations', 'idleTruncations', 'busy', 'maxWalBytes', 'maxBlockingMs', 'holding'] as const;
 
 /**
  * The thread's counters: PASSIVE checkpoints run; TRUNCATE checkpoints run because the WAL passed its limit, and
  * because commits stopped; blocking checkpoints that could not finish in time (retried); the largest WAL file size
- * seen at a check (bytes); the longest blocking checkpoint (ms: the most the writer can have waited for one).
+ * seen at a check (bytes); the longest blocking checkpoint (ms: the most the writer can have waited for one); 1 while
+ * commits should wait for the WAL to be emptied (walHeld), else 0.
  */
 export type CheckpointStats = Record<(typeof STAT_KEYS)[number], number>;
+
+/** the running checkpoint threads' counters, by database file (walHeld) */
+const RUNNING = new Map<string, Float64Array>();
+const HOLDING = STAT_KEYS.indexOf('holding');
+
+/**
+ * Whether commits to the database in `dataDir` should wait: its checkpoint thread found the WAL past three quarters
+ * of its limit and is emptying it. False when no checkpoint thread runs for it (nothing would empty it).
+ */
+export function walHeld(dataDir: string): boolean {
+  return RUNNING.get(path.resolve(dataDir, DATABASE_FILE))?.[HOLDING] === 1;
+}
 
 /** stops the thread (after a last TRUNCATE checkpoint); `stats()` reads its counters at any time */
 export type Checkpointer = (() => Promise<void>) & { stats(): CheckpointStats };
@@ -59,6 +72,8 @@ const pageSize = db.pragma('page_size', { simple: true });
  * during the one before), so the blocking TRUNCATE that follows copies little. If a reader still pins frames
  * (PASSIVE could not copy them all), TRUNCATE would only wait for it while holding the writer's lock: skipped.
  */
+// true while the last attempt found frames a reader pins: no checkpoint can empty the WAL, so commits are not held
+let pinned = false;
 function truncate(counter) {
   let r;
   let copied = -1;
@@ -67,7 +82,8 @@ function truncate(counter) {
     if ((r.checkpointed - copied) * pageSize < 1048576) break;
     copied = r.checkpointed;
   }
-  if (r.checkpointed < r.log) {
+  pinned = r.checkpointed < r.log;
+  if (pinned) {
     stats[S.busy]++;
     return false;
   }
@@ -86,7 +102,7 @@ let overSince = 0;
 let warned = false;
 function tick() {
   const now = Date.now();
-  const [size, mtime] = walStat();
+  let [size, mtime] = walStat();
   stats[S.maxWalBytes] = Math.max(stats[S.maxWalBytes], size);
   if (size !== seen[0] || mtime !== seen[1]) {
     seen = [size, mtime];
@@ -98,9 +114,12 @@ function tick() {
   const idle = size > 0 && now - changedAt >= o.idleMs;
   if ((over || idle) && now >= retryAt) {
     passiveAt = now;
-    if (truncate(over ? 'limitTruncations' : 'idleTruncations')) overSince = 0;
-    else {
-      retryAt = now + o.intervalMs;
+    if (truncate(over ? 'limitTruncations' : 'idleTruncations')) {
+      overSince = 0;
+      size = 0;
+    } else {
+      // a reader pins frames: wait a while; the writer held the lock: retry soon
+      retryAt = now + (pinned ? o.intervalMs : o.tickMs * 4);
       if (over && !overSince) overSince = now;
     }
     if (overSince && !warned && now - overSince > 10000) {
@@ -113,6 +132,9 @@ function tick() {
     checkpoint('PASSIVE');
     stats[S.passive]++;
   }
+  // Past three quarters of the limit, commits wait for the next checkpoint (SqliteStore): ingest then goes only as
+  // fast as checkpoints keep up with. Not while a reader pins frames, which no waiting would free.
+  stats[S.holding] = size > o.walLimitBytes * 0.75 && !pinned ? 1 : 0;
 }
 const timer = setInterval(() => {
   try {
@@ -144,10 +166,11 @@ export function startCheckpointer(dataDir: string, opts: CheckpointerOptions = {
   const intervalMs = opts.intervalMs ?? 1000;
   const shared = new SharedArrayBuffer(STAT_KEYS.length * Float64Array.BYTES_PER_ELEMENT);
   const counters = new Float64Array(shared);
+  const file = path.resolve(dataDir, DATABASE_FILE);
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: {
-      file: path.join(dataDir, DATABASE_FILE),
+      file,
       driver: require.resolve('better-sqlite3'),
       intervalMs,
       tickMs: Math.min(50, intervalMs),
@@ -162,7 +185,11 @@ export function startCheckpointer(dataDir: string, opts: CheckpointerOptions = {
   worker.on('error', (e) => process.stderr.write(`warning: the WAL checkpoint thread stopped: ${e.message}\n`));
   worker.unref();
   let exited = false;
-  worker.once('exit', () => (exited = true));
+  RUNNING.set(file, counters);
+  worker.once('exit', () => {
+    exited = true;
+    if (RUNNING.get(file) === counters) RUNNING.delete(file);
+  });
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../
 import type { TraceDigest } from '../../common/lifecycle';
 import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from './database';
 import { WalSync } from './wal-sync';
+import { walHeld } from './checkpointer';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import { logRowContent } from './log-content';
@@ -16,6 +17,8 @@ import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
 const SCHEMA_VERSION = 3;
+/** the longest a group commit waits for the checkpoint thread to empty the WAL (flushUnlessWalHeld) */
+const WAL_HOLD_MAX_MS = 500;
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export { PENDING_KEY_ID } from './pending-seal';
 
@@ -190,6 +193,10 @@ export class SqliteStore implements Store {
   private flushTimer?: NodeJS.Immediate;
   /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
   private readonly walSync?: WalSync;
+  /** whether the timer's group commit waits for the checkpoint thread (see flushUnlessWalHeld) */
+  private readonly walHeld: () => boolean;
+  private walWait?: NodeJS.Timeout;
+  private heldSince?: number;
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
@@ -201,6 +208,7 @@ export class SqliteStore implements Store {
     // once the WAL is fsynced, which WalSync does off the event loop after a NORMAL commit.
     this.db = openDatabase(dataDir, { synchronous: 'normal' });
     if ((opts.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full') this.walSync = new WalSync(path.join(dataDir, `${DATABASE_FILE}-wal`));
+    this.walHeld = opts.walHeld ?? (() => walHeld(dataDir));
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -32768');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
@@ -379,14 +387,36 @@ export class SqliteStore implements Store {
   private enqueue(batch: WriteBatch, deks: Map<string, Buffer> | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queued.push({ batch, deks, resolve, reject });
-      this.flushTimer ??= setImmediate(() => this.flush());
+      if (!this.flushTimer && !this.walWait) this.flushTimer = setImmediate(() => this.flushUnlessWalHeld());
     });
+  }
+
+  /**
+   * The timer's group commit. While the checkpoint thread finds the WAL past its bound (checkpointer.ts), commits wait
+   * for it to be emptied, so ingest goes only as fast as checkpoints keep up with instead of growing the WAL; at most
+   * WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest.
+   */
+  private flushUnlessWalHeld(): void {
+    this.flushTimer = undefined;
+    if (this.walHeld()) {
+      this.heldSince ??= Date.now();
+      if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS) {
+        this.walWait = setTimeout(() => {
+          this.walWait = undefined;
+          this.flushUnlessWalHeld();
+        }, 5);
+        return;
+      }
+    }
+    this.heldSince = undefined;
+    this.flush();
   }
 
   /** Writes the queued batches in one transaction; if it fails, each alone, so a bad batch fails only its own caller. */
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
-    this.flushTimer = undefined;
+    if (this.walWait) clearTimeout(this.walWait);
+    this.flushTimer = this.walWait = undefined;
     const group = this.queued;
     if (group.length === 0) return;
     this.queued = [];

@@ -19,6 +19,8 @@ export interface StoreOptions {
   keyCache?: KeyringOptions;
   /** SQLite: when a commit is on disk (database.ts; default `full`: fsynced before callers are answered) */
   synchronous?: Synchronous;
+  /** SQLite: whether group commits wait for the WAL to be emptied (default: its checkpoint thread says so, checkpointer.ts) */
+  walHeld?: () => boolean;
 }
 
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */

@@ -2,7 +2,8 @@
  * The soak test's server: the real server (startServer) on loopback ports in its own process, so its RSS is its own
  * and the load generator does not share its event loop. `fresh` opens one running session whose rule matches the
  * soak's traces; `reopen` starts on the data dir a killed run left behind. Talks to its parent over IPC only:
- * sends {otlpUrl, apiUrl, sessionId} when listening; on 'stop' closes and exits.
+ * sends {otlpUrl, apiUrl, sessionId} when listening; answers 'stats' with the WAL checkpoint counters; on 'stop'
+ * closes and exits.
  * Usage (forked with IPC): server.ts <dataDir> <fresh|reopen>
  */
 import { startServer } from '../../server/app';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     sessionId = (await server.sessions.create({ rule: { type: 'advanced', expression: SOAK_RULE }, durationSeconds: 3600, maxTraces: 100_000_000, captureLogs: false })).id;
   }
   process.on('message', async (m: { cmd: string }) => {
+    if (m.cmd === 'stats') return process.send!({ cmd: 'stats', checkpoints: server.checkpoints?.() });
     if (m.cmd !== 'stop') return;
     await server.close();
     process.send!({ cmd: 'stopped' }, () => process.exit(0));

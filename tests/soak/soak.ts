@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { CheckpointStats } from '../../server/store/checkpointer';
 import { DATABASE_FILE, WAL_LIMIT_BYTES } from '../../server/store/database';
 import { BatchFactory, SPANS_PER_BATCH, TRACES_PER_BATCH } from './batches';
 import { SPANS_PER_TRACE } from '../../bench/util';
@@ -88,7 +89,7 @@ export interface SoakReport {
     refusedWithoutRetryAfter: number;
     maxOpenRequests: number;
   };
-  wal: { limitBytes: number; maxBytes: number; truncatedAfterIdleMs: number | null };
+  wal: { limitBytes: number; maxBytes: number; truncatedAfterIdleMs: number | null; checkpoints?: CheckpointStats };
   rss: { limitBytes: number; idleBytes: number; maxSampledBytes: number; peakBytes: number };
   loss: { batchesAcked: number; tracesAcked: number; tracesFound: number; tracesIncomplete: number; tracesMissing: number };
   failures: string[];
@@ -133,6 +134,21 @@ async function startChild(dataDir: string, mode: 'fresh' | 'reopen'): Promise<Ch
   return { proc, otlpUrl: ready.otlpUrl, apiUrl: ready.apiUrl, sessionId: ready.sessionId };
 }
 
+/** one IPC question to the server, undefined if it does not answer within 5 s */
+function ask(c: Child, cmd: string): Promise<any> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), 5000);
+    const on = (m: any) => m?.cmd === cmd && done(m);
+    const done = (m: any) => {
+      clearTimeout(timer);
+      c.proc.off('message', on);
+      resolve(m);
+    };
+    c.proc.on('message', on);
+    c.proc.send({ cmd });
+  });
+}
+
 async function stopChild(c: Child): Promise<void> {
   if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
   const exited = new Promise((r) => c.proc.once('exit', r));
@@ -175,18 +191,29 @@ function tally(answers: Answer[]): Record<string, number> {
   return out;
 }
 
-async function getJson(url: string): Promise<any> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
-  return res.json();
+function getJson(agent: http.Agent, url: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`GET ${url}: ${res.statusCode} ${text}`));
+          else resolve(JSON.parse(text));
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }
 
 /** every trace of the session with its span count, through the REST API's trace list */
-async function storedTraces(c: Child): Promise<Map<string, number>> {
+async function storedTraces(agent: http.Agent, c: Child): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let cursor: string | undefined;
   do {
-    const page = await getJson(`${c.apiUrl}/api/v1/sessions/${c.sessionId}/traces?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await getJson(agent, `${c.apiUrl}/api/v1/sessions/${c.sessionId}/traces?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     for (const t of page.traces) out.set(t.traceId, t.spanCount);
     cursor = page.nextCursor;
   } while (cursor);
@@ -298,6 +325,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     clearInterval(sampler);
     sampler = undefined;
     const peakRss = procStatus(pid, 'VmHWM');
+    const checkpoints = await ask(child, 'stats').then((m) => m?.checkpoints as CheckpointStats | undefined);
 
     // 4. kill -9, restart, look every acknowledged trace up
     o.log('soak: kill -9, restart, reading back every acknowledged trace…');
@@ -307,7 +335,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const sessionId = child.sessionId;
     child = await startChild(dataDir, 'reopen');
     child.sessionId = sessionId;
-    const stored = await storedTraces(child);
+    const stored = await storedTraces(agent, child);
     let found = 0;
     let incomplete = 0;
     let missing = 0;
@@ -340,7 +368,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         refusedWithoutRetryAfter: refused.filter((a) => !a.retryAfter).length,
         maxOpenRequests: maxOpen,
       },
-      wal: { limitBytes: o.walLimitBytes, maxBytes: maxWal, truncatedAfterIdleMs: truncatedAfter },
+      wal: { limitBytes: o.walLimitBytes, maxBytes: maxWal, truncatedAfterIdleMs: truncatedAfter, checkpoints },
       rss: { limitBytes: o.rssLimitBytes, idleBytes: idleRss, maxSampledBytes: maxRss, peakBytes: peakRss },
       loss: { batchesAcked: acked.length, tracesAcked: acked.length * TRACES_PER_BATCH, tracesFound: found, tracesIncomplete: incomplete, tracesMissing: missing },
       failures: [],
@@ -380,6 +408,11 @@ export function formatSoakReport(r: SoakReport): string {
     `overload   ${r.overload.seconds.toFixed(0)} s at ${r.overload.offeredSpansPerSecond.toFixed(0)} spans/s offered (${r.overload.offeredBatchesPerSecond.toFixed(0)} requests/s, open loop); ${r.overload.sent} requests: ${st(r.overload.statuses)}`,
     `           answers ${ms(r.overload.answers)}; ${r.overload.overDeadline} over the deadline; 429/503 share ${(100 * r.overload.refusedShare).toFixed(1)} %; max ${r.overload.maxOpenRequests} open`,
     `WAL        max ${mib(r.wal.maxBytes)} (limit ${mib(r.wal.limitBytes)}); truncated ${r.wal.truncatedAfterIdleMs === null ? 'never' : `${(r.wal.truncatedAfterIdleMs / 1000).toFixed(1)} s`} after the last request`,
+    ...(r.wal.checkpoints
+      ? [
+          `           checkpoints: ${r.wal.checkpoints.limitTruncations} TRUNCATE past a quarter of the limit, ${r.wal.checkpoints.idleTruncations} when idle, ${r.wal.checkpoints.passive} PASSIVE, ${r.wal.checkpoints.busy} gave up; longest blocking one ${r.wal.checkpoints.maxBlockingMs.toFixed(0)} ms`,
+        ]
+      : []),
     `RSS        idle ${mib(r.rss.idleBytes)}, max sampled ${mib(r.rss.maxSampledBytes)}, peak (VmHWM) ${mib(r.rss.peakBytes)} (limit ${mib(r.rss.limitBytes)})`,
     `loss       ${r.loss.batchesAcked} batches acknowledged (${r.loss.tracesAcked} traces); after kill -9 and restart ${r.loss.tracesFound} found complete, ${r.loss.tracesIncomplete} incomplete, ${r.loss.tracesMissing} missing`,
     r.failures.length ? `FAILED     ${r.failures.join('; ')}` : 'all soak assertions hold',
