@@ -5,7 +5,7 @@ import { DATABASE_FILE, WAL_LIMIT_BYTES } from './database';
 export interface CheckpointerOptions {
   /** how often a PASSIVE checkpoint copies the WAL into the database file, ms (default 1000) */
   intervalMs?: number;
-  /** WAL file size past which a blocking checkpoint empties it, bytes (default WAL_LIMIT_BYTES) */
+  /** the WAL file's size bound, bytes (default WAL_LIMIT_BYTES): emptied past a quarter, commits held past three quarters */
   walLimitBytes?: number;
   /** no commit for this long and the WAL is truncated to zero bytes, ms (default 2000) */
   idleMs?: number;
@@ -145,6 +145,7 @@ const timer = setInterval(() => {
 }, o.tickMs);
 parentPort.on('message', () => {
   clearInterval(timer);
+  stats[S.holding] = 0;
   try { checkpoint('TRUNCATE'); } catch {}
   db.close();
   parentPort.close();
@@ -156,11 +157,11 @@ parentPort.on('message', () => {
  * steady load and emptying it when ingest stops. Copying pages into the database file was about a fifth of the
  * ingest thread's time when it ran there (bench: `pragma` in the profile). Returns the function that stops it.
  *
- * The bound: the file's size is checked every 50 ms; past a quarter of walLimitBytes it is emptied, so it stays under
- * the limit as long as what ingest commits during one check and one checkpoint fits in the other three quarters
- * (48 MiB by default: over a second of the fastest ingest measured). A reader holding an old snapshot
- * (another process on the same database) can keep a checkpoint from finishing: it is retried every check, and a
- * warning names the cause when that lasts 10 s.
+ * The bound: the file's size is checked every 50 ms; past a quarter of walLimitBytes it is emptied, and past three
+ * quarters the store's group commits wait for that (walHeld), so ingest slows to what checkpoints keep up with (a
+ * slow or busy disk) rather than growing the file. A reader holding an old snapshot (another process on the same
+ * database) can keep a checkpoint from finishing: then commits are not held (waiting would not help), it is retried
+ * every second, and a warning names the cause when that lasts 10 s.
  */
 export function startCheckpointer(dataDir: string, opts: CheckpointerOptions = {}): Checkpointer {
   const intervalMs = opts.intervalMs ?? 1000;
