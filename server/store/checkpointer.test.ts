@@ -139,6 +139,9 @@ describe('the WAL stays bounded', () => {
       await steadyIngest(store, 20_000, () => walSize() > 2 * limit && stop.stats().busy > 0);
       expect(walSize()).toBeGreaterThan(2 * limit);
       expect(stop.stats().limitTruncations).toBe(0);
+      // waiting would not free it: commits are not held
+      expect(stop.stats().pinned).toBe(1);
+      expect(walHeld(dir)).toBe(false);
       // ingest went on while the checkpoints gave up; the reader ends and the next check empties the WAL
       reader.exec('COMMIT');
       // (the counter moves just after the file is cut)
@@ -172,7 +175,7 @@ describe('commits wait while the WAL is past its bound', () => {
     store.close();
   });
 
-  it('the thread says so while it cannot empty a WAL past three quarters of the limit', async () => {
+  it('while a checkpoint thread runs and the WAL is past three quarters of the limit', async () => {
     const limit = 4 * 1024 * 1024;
     const store = new SqliteStore(dir);
     while (walSize() < limit) await store.write(spanBatch());

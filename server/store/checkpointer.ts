@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DATABASE_FILE, WAL_LIMIT_BYTES } from './database';
@@ -16,26 +17,31 @@ export interface CheckpointerOptions {
   blockingTimeoutMs?: number;
 }
 
-const STAT_KEYS = ['passive', 'limitTruncations', 'idleTruncations', 'busy', 'maxWalBytes', 'maxBlockingMs', 'holding'] as const;
+const STAT_KEYS = ['passive', 'limitTruncations', 'idleTruncations', 'busy', 'maxWalBytes', 'maxBlockingMs', 'pinned'] as const;
 
 /**
  * The thread's counters: PASSIVE checkpoints run; TRUNCATE checkpoints run because the WAL passed its limit, and
  * because commits stopped; blocking checkpoints that could not finish in time (retried); the largest WAL file size
  * seen at a check (bytes); the longest blocking checkpoint (ms: the most the writer can have waited for one); 1 while
- * commits should wait for the WAL to be emptied (walHeld), else 0.
+ * a reader pins frames so that no checkpoint can empty the WAL, else 0.
  */
 export type CheckpointStats = Record<(typeof STAT_KEYS)[number], number>;
 
-/** the running checkpoint threads' counters, by database file (walHeld) */
-const RUNNING = new Map<string, Float64Array>();
-const HOLDING = STAT_KEYS.indexOf('holding');
+/** the running checkpoint threads, by database file (walHeld) */
+const RUNNING = new Map<string, { counters: Float64Array; limitBytes: number }>();
+const PINNED = STAT_KEYS.indexOf('pinned');
 
 /**
- * Whether commits to the database in `dataDir` should wait: its checkpoint thread found the WAL past three quarters
- * of its limit and is emptying it. False when no checkpoint thread runs for it (nothing would empty it).
+ * Whether commits to the database in `dataDir` should wait (SqliteStore): its WAL file is past three quarters of its
+ * limit and a checkpoint thread is there to empty it. The size is read here, on the writer's thread, so the answer
+ * holds even while the checkpoint thread is busy in a long checkpoint (a slow disk). False when no thread runs for
+ * it (nothing would empty the WAL) or a reader pins frames (waiting would not help).
  */
 export function walHeld(dataDir: string): boolean {
-  return RUNNING.get(path.resolve(dataDir, DATABASE_FILE))?.[HOLDING] === 1;
+  const file = path.resolve(dataDir, DATABASE_FILE);
+  const r = RUNNING.get(file);
+  if (!r || r.counters[PINNED] === 1) return false;
+  return (fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > r.limitBytes * 0.75;
 }
 
 /** stops the thread (after a last TRUNCATE checkpoint); `stats()` reads its counters at any time */
@@ -83,6 +89,7 @@ function truncate(counter) {
     copied = r.checkpointed;
   }
   pinned = r.checkpointed < r.log;
+  stats[S.pinned] = pinned ? 1 : 0;
   if (pinned) {
     stats[S.busy]++;
     return false;
@@ -102,7 +109,7 @@ let overSince = 0;
 let warned = false;
 function tick() {
   const now = Date.now();
-  let [size, mtime] = walStat();
+  const [size, mtime] = walStat();
   stats[S.maxWalBytes] = Math.max(stats[S.maxWalBytes], size);
   if (size !== seen[0] || mtime !== seen[1]) {
     seen = [size, mtime];
@@ -116,7 +123,6 @@ function tick() {
     passiveAt = now;
     if (truncate(over ? 'limitTruncations' : 'idleTruncations')) {
       overSince = 0;
-      size = 0;
     } else {
       // a reader pins frames: wait a while; the writer held the lock: retry soon
       retryAt = now + (pinned ? o.intervalMs : o.tickMs * 4);
@@ -132,9 +138,6 @@ function tick() {
     checkpoint('PASSIVE');
     stats[S.passive]++;
   }
-  // Past three quarters of the limit, commits wait for the next checkpoint (SqliteStore): ingest then goes only as
-  // fast as checkpoints keep up with. Not while a reader pins frames, which no waiting would free.
-  stats[S.holding] = size > o.walLimitBytes * 0.75 && !pinned ? 1 : 0;
 }
 const timer = setInterval(() => {
   try {
@@ -145,7 +148,6 @@ const timer = setInterval(() => {
 }, o.tickMs);
 parentPort.on('message', () => {
   clearInterval(timer);
-  stats[S.holding] = 0;
   try { checkpoint('TRUNCATE'); } catch {}
   db.close();
   parentPort.close();
@@ -168,6 +170,7 @@ export function startCheckpointer(dataDir: string, opts: CheckpointerOptions = {
   const shared = new SharedArrayBuffer(STAT_KEYS.length * Float64Array.BYTES_PER_ELEMENT);
   const counters = new Float64Array(shared);
   const file = path.resolve(dataDir, DATABASE_FILE);
+  const limitBytes = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: {
@@ -175,7 +178,7 @@ export function startCheckpointer(dataDir: string, opts: CheckpointerOptions = {
       driver: require.resolve('better-sqlite3'),
       intervalMs,
       tickMs: Math.min(50, intervalMs),
-      walLimitBytes: opts.walLimitBytes ?? WAL_LIMIT_BYTES,
+      walLimitBytes: limitBytes,
       idleMs: opts.idleMs ?? 2000,
       blockingTimeoutMs: opts.blockingTimeoutMs ?? 250,
       stats: shared,
@@ -186,14 +189,16 @@ export function startCheckpointer(dataDir: string, opts: CheckpointerOptions = {
   worker.on('error', (e) => process.stderr.write(`warning: the WAL checkpoint thread stopped: ${e.message}\n`));
   worker.unref();
   let exited = false;
-  RUNNING.set(file, counters);
+  const entry = { counters, limitBytes };
+  RUNNING.set(file, entry);
   worker.once('exit', () => {
     exited = true;
-    if (RUNNING.get(file) === counters) RUNNING.delete(file);
+    if (RUNNING.get(file) === entry) RUNNING.delete(file);
   });
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= new Promise<void>((resolve) => {
+      if (RUNNING.get(file) === entry) RUNNING.delete(file); // nothing holds commits for a thread that is going
       if (exited) return resolve();
       worker.once('exit', () => resolve());
       worker.ref(); // keep the process alive until the last checkpoint is done
