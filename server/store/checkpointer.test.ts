@@ -157,7 +157,7 @@ describe('the WAL stays bounded', () => {
 describe('commits wait while the WAL is past its bound', () => {
   it('until the checkpoint thread has emptied it', async () => {
     let held = true;
-    const store = new SqliteStore(dir, Date.now, { walHeld: () => held });
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => (held ? 'size' : false) });
     setTimeout(() => (held = false), 200);
     const t0 = Date.now();
     await store.write(spanBatch());
@@ -167,11 +167,23 @@ describe('commits wait while the WAL is past its bound', () => {
   });
 
   it('half a second at most: a checkpoint that cannot finish never stops ingest', async () => {
-    const store = new SqliteStore(dir, Date.now, { walHeld: () => true });
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => 'size' });
     const t0 = Date.now();
     await Promise.all([store.write(spanBatch()), store.write(spanBatch())]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(480);
     expect(Date.now() - t0).toBeLessThan(2000);
+    store.close();
+  });
+
+  it('as long as a blocking checkpoint holds the lock, on a timer, not in a busy wait on the event loop', async () => {
+    const t0 = Date.now();
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => (Date.now() - t0 < 800 ? 'checkpoint' : false) });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    await store.write(spanBatch());
+    clearInterval(ticker);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(780);
+    expect(ticks).toBeGreaterThan(20); // the event loop kept turning meanwhile
     store.close();
   });
 
@@ -195,9 +207,9 @@ describe('commits wait while the WAL is past its bound', () => {
     await new Promise((r) => holder.once('message', r));
     const stop = startCheckpointer(dir, { walLimitBytes: limit, blockingTimeoutMs: 50 });
     try {
-      expect(await until(() => walHeld(dir), 1400)).toBe(true);
+      expect(await until(() => walHeld(dir) !== false, 1400)).toBe(true);
       await exited;
-      expect(await until(() => !walHeld(dir) && walSize() === 0, 3000)).toBe(true);
+      expect(await until(() => walHeld(dir) === false && walSize() === 0, 3000)).toBe(true);
     } finally {
       await stop();
       store.close();

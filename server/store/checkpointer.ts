@@ -17,32 +17,38 @@ export interface CheckpointerOptions {
   blockingTimeoutMs?: number;
 }
 
-const STAT_KEYS = ['passive', 'limitTruncations', 'idleTruncations', 'busy', 'maxWalBytes', 'maxBlockingMs', 'pinned'] as const;
+const STAT_KEYS = ['passive', 'limitTruncations', 'idleTruncations', 'busy', 'maxWalBytes', 'maxBlockingMs', 'pinned', 'blocking'] as const;
 
 /**
  * The thread's counters: PASSIVE checkpoints run; TRUNCATE checkpoints run because the WAL passed its limit, and
  * because commits stopped; blocking checkpoints that could not finish in time (retried); the largest WAL file size
  * seen at a check (bytes); the longest blocking checkpoint (ms: the most the writer can have waited for one); 1 while
- * a reader pins frames so that no checkpoint can empty the WAL, else 0.
+ * a reader pins frames so that no checkpoint can empty the WAL, else 0; 1 while a blocking checkpoint runs, else 0.
  */
 export type CheckpointStats = Record<(typeof STAT_KEYS)[number], number>;
 
 /** the running checkpoint threads, by database file (walHeld) */
 const RUNNING = new Map<string, { counters: Float64Array; limitBytes: number }>();
 const PINNED = STAT_KEYS.indexOf('pinned');
+const BLOCKING = STAT_KEYS.indexOf('blocking');
 
 /**
- * Whether commits to the database in `dataDir` should wait (SqliteStore): its WAL file is past three quarters of its
- * limit and a checkpoint thread is there to empty it. The size is read here, on the writer's thread, so the answer
- * holds even while the checkpoint thread is busy in a long checkpoint (a slow disk). False when no thread runs for
- * it (nothing would empty the WAL) or a reader pins frames (waiting would not help).
+ * Why commits to the database in `dataDir` should wait (SqliteStore), if they should:
+ * - `checkpoint`: a blocking checkpoint holds the write lock; a commit now would stall the event loop in SQLite's busy
+ *   wait, where waiting on a timer keeps the server answering;
+ * - `size`: the WAL file is past three quarters of its limit (read here, on the writer's thread, so this holds even
+ *   while the checkpoint thread is busy in a long checkpoint on a slow disk) and a checkpoint can empty it.
+ * False when no checkpoint thread runs for it (nothing would empty the WAL) or a reader pins frames.
  */
-export function walHeld(dataDir: string): boolean {
+export function walHeld(dataDir: string): WalHold {
   const file = path.resolve(dataDir, DATABASE_FILE);
   const r = RUNNING.get(file);
-  if (!r || r.counters[PINNED] === 1) return false;
-  return (fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > r.limitBytes * 0.75;
+  if (!r) return false;
+  if (r.counters[BLOCKING] === 1) return 'checkpoint';
+  if (r.counters[PINNED] === 1) return false;
+  return (fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > r.limitBytes * 0.75 ? 'size' : false;
 }
+export type WalHold = false | 'checkpoint' | 'size';
 
 /** stops the thread (after a last TRUNCATE checkpoint); `stats()` reads its counters at any time */
 export type Checkpointer = (() => Promise<void>) & { stats(): CheckpointStats };
@@ -95,7 +101,12 @@ function truncate(counter) {
     return false;
   }
   const t0 = performance.now();
-  r = checkpoint('TRUNCATE');
+  stats[S.blocking] = 1;
+  try {
+    r = checkpoint('TRUNCATE');
+  } finally {
+    stats[S.blocking] = 0;
+  }
   stats[S.maxBlockingMs] = Math.max(stats[S.maxBlockingMs], performance.now() - t0);
   stats[r.busy ? S.busy : S[counter]]++;
   return !r.busy;

@@ -4,7 +4,7 @@ import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../
 import type { TraceDigest } from '../../common/lifecycle';
 import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from './database';
 import { WalSync } from './wal-sync';
-import { walHeld } from './checkpointer';
+import { walHeld, type WalHold } from './checkpointer';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
 import { logRowContent } from './log-content';
@@ -17,8 +17,8 @@ import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
 const SCHEMA_VERSION = 3;
-/** the longest a group commit waits for the checkpoint thread to empty the WAL (flushUnlessWalHeld) */
-const WAL_HOLD_MAX_MS = 500;
+/** the longest a group commit waits for the checkpoint thread to empty the WAL, and for a blocking checkpoint (flushUnlessWalHeld) */
+const WAL_HOLD_MAX_MS = { size: 500, checkpoint: 5000 };
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export { PENDING_KEY_ID } from './pending-seal';
 
@@ -194,7 +194,7 @@ export class SqliteStore implements Store {
   /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
   private readonly walSync?: WalSync;
   /** whether the timer's group commit waits for the checkpoint thread (see flushUnlessWalHeld) */
-  private readonly walHeld: () => boolean;
+  private readonly walHeld: () => WalHold;
   private walWait?: NodeJS.Timeout;
   private heldSince?: number;
 
@@ -392,15 +392,17 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The timer's group commit. While the checkpoint thread finds the WAL past its bound (checkpointer.ts), commits wait
-   * for it to be emptied, so ingest goes only as fast as checkpoints keep up with instead of growing the WAL; at most
-   * WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest.
+   * The timer's group commit. While the WAL is past its bound (checkpointer.ts), commits wait for the checkpoint
+   * thread to empty it, so ingest goes only as fast as checkpoints keep up with instead of growing the WAL; while a
+   * blocking checkpoint holds the lock they wait on a timer rather than in SQLite's busy wait, which would stall the
+   * event loop. At most WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest.
    */
   private flushUnlessWalHeld(): void {
     this.flushTimer = undefined;
-    if (this.walHeld()) {
+    const hold = this.walHeld();
+    if (hold) {
       this.heldSince ??= Date.now();
-      if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS) {
+      if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS[hold]) {
         this.walWait = setTimeout(() => {
           this.walWait = undefined;
           this.flushUnlessWalHeld();

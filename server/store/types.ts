@@ -11,6 +11,7 @@ import type { TraceDigest } from '../../common/lifecycle';
 import type { KeyringOptions } from '../crypto/keyring';
 import type { KeyProvider, ProviderResolver } from '../crypto/provider';
 import type { Synchronous } from './database';
+import type { WalHold } from './checkpointer';
 
 /** Store construction options. */
 export interface StoreOptions {
@@ -19,8 +20,8 @@ export interface StoreOptions {
   keyCache?: KeyringOptions;
   /** SQLite: when a commit is on disk (database.ts; default `full`: fsynced before callers are answered) */
   synchronous?: Synchronous;
-  /** SQLite: whether group commits wait for the WAL to be emptied (default: its checkpoint thread says so, checkpointer.ts) */
-  walHeld?: () => boolean;
+  /** SQLite: whether group commits wait, and why (default: what its checkpoint thread says, checkpointer.ts walHeld) */
+  walHeld?: () => WalHold;
 }
 
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */
