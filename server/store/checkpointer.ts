@@ -84,7 +84,10 @@ const pageSize = db.pragma('page_size', { simple: true });
  * during the one before), so the blocking TRUNCATE that follows copies little. If a reader still pins frames
  * (PASSIVE could not copy them all), TRUNCATE would only wait for it while holding the writer's lock: skipped.
  */
-// true while the last attempt found frames a reader pins: no checkpoint can empty the WAL, so commits are not held
+// A reader pins frames when PASSIVE cannot copy them all. That also happens for a moment when a new reader, racing
+// this thread over the read marks, settles for an older one; only three attempts in a row mean a reader that stays.
+// Then no checkpoint can empty the WAL and commits are not held for it.
+let pinnedRuns = 0;
 let pinned = false;
 function truncate(counter) {
   let r;
@@ -94,9 +97,10 @@ function truncate(counter) {
     if ((r.checkpointed - copied) * pageSize < 1048576) break;
     copied = r.checkpointed;
   }
-  pinned = r.checkpointed < r.log;
+  pinnedRuns = r.checkpointed < r.log ? pinnedRuns + 1 : 0;
+  pinned = pinnedRuns >= 3;
   stats[S.pinned] = pinned ? 1 : 0;
-  if (pinned) {
+  if (pinnedRuns > 0) {
     stats[S.busy]++;
     return false;
   }
@@ -135,7 +139,7 @@ function tick() {
     if (truncate(over ? 'limitTruncations' : 'idleTruncations')) {
       overSince = 0;
     } else {
-      // a reader pins frames: wait a while; the writer held the lock: retry soon
+      // a reader stays on old frames: wait a while; else (the writer held the lock, a passing reader): retry soon
       retryAt = now + (pinned ? o.intervalMs : o.tickMs * 4);
       if (over && !overSince) overSince = now;
     }
