@@ -24,6 +24,14 @@ const projects = [
     moduleNameMapper: { ...grafanaJest.moduleNameMapper, '^yaml$': '<rootDir>/node_modules/yaml/dist/index.js' },
   },
   {
+    // The soak test's short version (about 75 s; `npm run soak` runs the full one): the real server in a child process.
+    displayName: 'soak',
+    testEnvironment: 'node',
+    roots: ['<rootDir>/tests/soak'],
+    testMatch: ['**/*.test.ts'],
+    transform: { '^.+\\.ts$': swcTransform },
+  },
+  {
     // The built plugin in a real browser (Debian chromium + playwright-core) against a live backend; see tests/browser/.
     displayName: 'browser',
     testEnvironment: 'node',

@@ -13,7 +13,7 @@ import { IngestPipeline } from '../server/ingest/pipeline';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
 import { SessionManager } from '../server/sessions/manager';
 import type { StoredSession, TraceRow, WriteBatch } from '../server/store/types';
-import { openBenchStore, postgresUnavailable, STORE_LABEL, type BenchStore, type StoreKind } from './stores';
+import { openBenchStore, postgresUnavailable, STORE_LABEL, type BenchStore, type BenchSync, type StoreKind } from './stores';
 import { consume, kongPayloads, MATCH_PATH, nowMs, status, type Result } from './util';
 
 export const INGEST_RULE = `http.path ^= "${MATCH_PATH}"`;
@@ -27,8 +27,8 @@ interface Env {
   session: StoredSession;
 }
 
-async function env(kind: StoreKind, label: string): Promise<Env> {
-  const bs = await openBenchStore(kind, label);
+async function env(kind: StoreKind, label: string, sync?: BenchSync): Promise<Env> {
+  const bs = await openBenchStore(kind, label, sync);
   const sessions = new SessionManager(bs.store);
   await sessions.init();
   // Created directly (not through the API's validation) so the cap never ends it mid-run.
@@ -70,8 +70,8 @@ async function inFlight<T>(n: number, items: T[], fn: (t: T, i: number) => Promi
   );
 }
 
-export async function runPipeline(payloads: Buffer[], kind: StoreKind = 'sqlite'): Promise<{ ms: number; stored: number }> {
-  const e = await env(kind, 'ingest');
+export async function runPipeline(payloads: Buffer[], kind: StoreKind = 'sqlite', sync?: BenchSync): Promise<{ ms: number; stored: number }> {
+  const e = await env(kind, 'ingest', sync);
   try {
     const t0 = nowMs();
     await withServerTimers(e, () => inFlight(IN_FLIGHT, payloads, (p) => e.pipeline.ingestTraces(decodeTracesProtobuf(p))));
@@ -118,8 +118,8 @@ function rowsOf(payload: Buffer, session: StoredSession, seq: number, kind: Stor
   return write;
 }
 
-export async function runInsert(payloads: Buffer[], kind: StoreKind = 'sqlite'): Promise<number> {
-  const e = await env(kind, 'insert');
+export async function runInsert(payloads: Buffer[], kind: StoreKind = 'sqlite', sync?: BenchSync): Promise<number> {
+  const e = await env(kind, 'insert', sync);
   try {
     const batches = payloads.map((p, i) => rowsOf(p, e.session, i + 1, kind));
     const t0 = nowMs();

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchDurability } from './durability';
 import { benchFrames } from './frames';
 import { benchIngest } from './ingest';
 import { benchQuery } from './query';
@@ -16,7 +17,7 @@ import { benchRss } from './rss';
 import { postgresUnavailable, STORE_KINDS, STORE_LABEL, type StoreKind } from './stores';
 import { fmtNum, type Result } from './util';
 
-const SECTIONS = ['ingest', 'rules', 'query', 'plugin', 'rss'] as const;
+const SECTIONS = ['ingest', 'durability', 'rules', 'query', 'plugin', 'rss'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     log(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   };
   await step('ingest', () => benchIngest(o.ingestRequests, o.stores));
+  await step('durability', () => benchDurability(o.ingestRequests));
   await step('rules', () => benchRules(o.ruleIterations));
   await step('query', async () => {
     const out: Result[] = [];

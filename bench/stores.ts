@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DATABASE_FILE } from '../server/store/database';
+import type Database from 'better-sqlite3';
+import { DATABASE_FILE, type Synchronous } from '../server/store/database';
 import { startCheckpointer } from '../server/store/checkpointer';
 import { PgStore } from '../server/store/postgres';
 import { SqliteStore } from '../server/store/sqlite';
@@ -29,10 +30,19 @@ export interface BenchStore {
   close(): Promise<void>;
 }
 
-export async function openBenchStore(kind: StoreKind, label: string): Promise<BenchStore> {
+/**
+ * SQLite's durability settings the durability section compares: the store's own ('full': answered after an fsync
+ * off the event loop, the default; 'normal'), and 'sqlite-full', SQLite's synchronous = FULL on the store's
+ * connection (the fsync inside each commit, on the event loop).
+ */
+export type BenchSync = Synchronous | 'sqlite-full';
+
+export async function openBenchStore(kind: StoreKind, label: string, sync?: BenchSync): Promise<BenchStore> {
   if (kind === 'sqlite') {
     const dir = tmpDir(label);
-    const store = new SqliteStore(dir);
+    const store = new SqliteStore(dir, Date.now, sync ? { synchronous: sync === 'sqlite-full' ? 'normal' : sync } : {});
+    // a baseline only the benchmark needs: set on the store's (private) connection
+    if (sync === 'sqlite-full') (store as unknown as { db: Database.Database }).db.pragma('synchronous = FULL');
     return {
       store,
       checkpoint: () => store.checkpoint(),

@@ -18,6 +18,7 @@ import { KongLoop, type KongOptions } from './kong/kong-loop';
 import { openKongStore } from './kong/open-kong-store';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
+import type { CheckpointStats } from './store/checkpointer';
 import type { Store } from './store/types';
 // Logs encrypted at rest (server/crypto).
 import { LocalKeyProvider, type KeyProvider, type ProviderResolver } from './crypto';
@@ -98,6 +99,8 @@ export interface RunningServer {
   generatedTokens: GeneratedToken[];
   /** runs the retention purge now */
   purge(): Promise<{ traces: number; logs: number; sessions: number }>;
+  /** SQLite: the WAL checkpoint thread's counters (store/checkpointer.ts) */
+  checkpoints?: () => CheckpointStats;
   close(): Promise<void>;
 }
 
@@ -223,6 +226,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     receiver: receiverStats,
     generatedTokens,
     purge,
+    checkpoints: stopMaintenance?.stats,
     async close() {
       await demo?.stop();
       await kong?.close();

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
+import path from 'node:path';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
-import { startCheckpointer } from './checkpointer';
-import { openDatabase } from './database';
+import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from './database';
+import { WalSync } from './wal-sync';
+import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from './checkpointer';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter, SPAN_ERRORS_WHERE } from './filters';
 import { logRowContent } from './log-content';
@@ -15,6 +17,8 @@ import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
 const SCHEMA_VERSION = 3;
+/** the longest a group commit waits for the checkpoint thread to empty the WAL, and for a blocking checkpoint (flushUnlessWalHeld) */
+const WAL_HOLD_MAX_MS = { size: 500, checkpoint: 5000 };
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export { PENDING_KEY_ID } from './pending-seal';
 
@@ -187,6 +191,12 @@ export class SqliteStore implements Store {
   /** batches waiting for the group commit at the end of this event-loop turn (see write) */
   private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushTimer?: NodeJS.Immediate;
+  /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
+  private readonly walSync?: WalSync;
+  /** whether the timer's group commit waits for the checkpoint thread (see flushUnlessWalHeld) */
+  private readonly walHeld: () => WalHold;
+  private walWait?: NodeJS.Timeout;
+  private heldSince?: number;
 
   /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
   constructor(
@@ -194,9 +204,11 @@ export class SqliteStore implements Store {
     private readonly now: () => number = Date.now,
     opts: StoreOptions = {},
   ) {
-    // WAL: readers never block the ingest writer; NORMAL sync is durable across process crashes.
-    this.db = openDatabase(dataDir);
-    this.db.pragma('synchronous = NORMAL');
+    // WAL: readers never block the ingest writer. Durability (database.ts): by default written batches are answered
+    // once the WAL is fsynced, which WalSync does off the event loop after a NORMAL commit.
+    this.db = openDatabase(dataDir, { synchronous: 'normal' });
+    if ((opts.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full') this.walSync = new WalSync(path.join(dataDir, `${DATABASE_FILE}-wal`));
+    this.walHeld = opts.walHeld ?? (() => walHeld(dataDir));
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -32768');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
@@ -375,33 +387,68 @@ export class SqliteStore implements Store {
   private enqueue(batch: WriteBatch, deks: Map<string, Buffer> | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queued.push({ batch, deks, resolve, reject });
-      this.flushTimer ??= setImmediate(() => this.flush());
+      if (!this.flushTimer && !this.walWait) this.flushTimer = setImmediate(() => this.flushUnlessWalHeld());
     });
+  }
+
+  /**
+   * The timer's group commit. While the WAL is past its bound (checkpointer.ts), commits wait for the checkpoint
+   * thread to empty it, so ingest goes only as fast as checkpoints keep up with instead of growing the WAL; while a
+   * blocking checkpoint holds the lock they wait on a timer rather than in SQLite's busy wait, which would stall the
+   * event loop. At most WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest.
+   */
+  private flushUnlessWalHeld(): void {
+    this.flushTimer = undefined;
+    const hold = this.walHeld();
+    if (hold) {
+      this.heldSince ??= Date.now();
+      if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS[hold]) {
+        this.walWait = setTimeout(() => {
+          this.walWait = undefined;
+          this.flushUnlessWalHeld();
+        }, 5);
+        return;
+      }
+    }
+    this.heldSince = undefined;
+    this.flush();
   }
 
   /** Writes the queued batches in one transaction; if it fails, each alone, so a bad batch fails only its own caller. */
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
-    this.flushTimer = undefined;
+    if (this.walWait) clearTimeout(this.walWait);
+    this.flushTimer = this.walWait = undefined;
     const group = this.queued;
     if (group.length === 0) return;
     this.queued = [];
     try {
+      // IMMEDIATE (here and in every write transaction): the write lock is taken at BEGIN, where SQLite waits out
+      // busy_timeout; a deferred transaction that reads first fails at once with SQLITE_BUSY when it must upgrade
+      // while the checkpoint thread holds the lock (checkpointer.ts).
       this.db.transaction(() => {
         for (const q of group) this.writeRows(q.batch, q.deks);
-      })();
-      for (const q of group) q.resolve();
+      }).immediate();
+      this.answer(group);
     } catch (e) {
       if (group.length === 1) return group[0].reject(e);
+      const written: typeof group = [];
       for (const q of group) {
         try {
-          this.db.transaction(() => this.writeRows(q.batch, q.deks))();
-          q.resolve();
+          this.db.transaction(() => this.writeRows(q.batch, q.deks)).immediate();
+          written.push(q);
         } catch (err) {
           q.reject(err);
         }
       }
+      this.answer(written);
     }
+  }
+
+  /** settles committed batches: at once, or once the WAL is on disk (synchronous 'full') */
+  private answer(done: Array<{ resolve: () => void; reject: (e: unknown) => void }>): void {
+    if (!this.walSync) return done.forEach((q) => q.resolve());
+    if (done.length) this.walSync.after((err) => done.forEach((q) => (err ? q.reject(err) : q.resolve())));
   }
 
   /** waiting logs hold log content too: sealed with the pending DEK, bound to their trace id */
@@ -544,7 +591,7 @@ export class SqliteStore implements Store {
       // Crypto-shredding: without its wrapped DEK, any copy of the session's sealed rows is unreadable.
       this.db.prepare(`DELETE FROM session_keys WHERE session_id = ?`).run(id);
       this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id);
-    })();
+    }).immediate();
     this.keyring?.forget(id);
   }
 
@@ -712,7 +759,7 @@ export class SqliteStore implements Store {
         .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs) AND session_id != ?`)
         .run(PENDING_KEY_ID);
       return { traces, logs, sessions };
-    })();
+    }).immediate();
   }
 
   /** Moves the WAL into the database without waiting on readers; the server calls it every second. */
@@ -729,16 +776,17 @@ export class SqliteStore implements Store {
     this.flush();
     this.db.transaction(() => {
       for (const id of traceIds) this.stmts.deletePending.run(id);
-    })();
+    }).immediate();
   }
 
   /** WAL checkpoints on their own thread while the server runs (see checkpointer.ts) */
-  startMaintenance(): () => Promise<void> {
+  startMaintenance(): Checkpointer {
     return startCheckpointer(this.dataDir);
   }
 
   close(): void {
     this.flush();
+    this.walSync?.flushSync();
     this.db.close();
   }
 }

@@ -11,12 +11,18 @@ import type { TraceDigest } from '../../common/lifecycle';
 import type { KeyringOptions } from '../crypto/keyring';
 import type { KeyProvider, ProviderResolver } from '../crypto/provider';
 import type { Pool } from 'pg';
+import type { Synchronous } from './database';
+import type { CheckpointStats, WalHold } from './checkpointer';
 
 /** Store construction options. */
 export interface StoreOptions {
   /** encrypts log body + attributes at rest with per-session DEKs wrapped by this provider (see server/crypto) */
   keyProvider?: KeyProvider | ProviderResolver;
   keyCache?: KeyringOptions;
+  /** SQLite: when a commit is on disk (database.ts; default `full`: fsynced before callers are answered) */
+  synchronous?: Synchronous;
+  /** SQLite: whether group commits wait, and why (default: what its checkpoint thread says, checkpointer.ts walHeld) */
+  walHeld?: () => WalHold;
 }
 
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */
@@ -112,7 +118,7 @@ export interface Store {
   /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
   ping?(): Promise<void>;
   /** starts the upkeep the engine needs while a server runs (SQLite: WAL checkpoints on their own thread); returns its stop */
-  startMaintenance?(): () => Promise<void>;
+  startMaintenance?(): (() => Promise<void>) & { stats?: () => CheckpointStats };
   /** the database pool that the token table and the audit log share with the store, when it has one (PostgreSQL) */
   readonly sharedPool?: Pool;
   close(): void | Promise<void>;
