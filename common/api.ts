@@ -387,13 +387,15 @@ export interface KongGatewayHealth {
   workspace?: string;
   reachable: boolean;
   version?: string;
-  /** kong.conf `database` (`off`: DB-less) */
+  /** kong.conf `database`: `postgres`, or `off` (DB-less / declarative, and every data plane) */
   database?: string;
+  /** kong.conf `role`: traditional, control_plane, data_plane */
   role?: string;
   tracingInstrumentations?: string;
   tracingSamplingRate?: number;
-  /** why sessions cannot change this Kong's plugins (they run unmanaged there) */
+  /** why sessions cannot change this Kong's plugins (they run unmanaged there); absent: writes are tried */
   readOnlyReason?: string;
+  /** the last failure talking to it */
   error?: string;
   checkedAt?: string;
   entitiesSyncedAt?: string;

@@ -10,7 +10,7 @@ import { registerSessionRoutes } from './sessions';
 import { registerStatsRoutes } from './stats';
 import { registerTokenRoutes } from './tokens';
 import { registerTraceRoutes } from './traces';
-import { registerAnalysisRoutes } from './analysis-routes';
+import { registerAnalysisRoutes } from './analysis';
 
 export type { ApiDeps } from './deps';
 

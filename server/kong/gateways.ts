@@ -1,3 +1,4 @@
+import type { KongGatewayHealth } from '../../common/api';
 import { KongAdminClient, KongAdminError, type KongInfo } from './admin-client';
 
 /** one Kong whose Admin API the server uses */
@@ -42,27 +43,10 @@ export function versionAtLeast(v: string | undefined, major: number, minor: numb
   return !!p && (p[0] > major || (p[0] === major && p[1] >= minor));
 }
 
-/** What a gateway's `GET /` said, in the terms the server decides on. */
-export interface GatewayStatus {
-  name: string;
-  url: string;
-  workspace?: string;
-  reachable: boolean;
-  version?: string;
-  /** kong.conf `database`: `postgres`, or `off` (DB-less / declarative, and every data plane) */
-  database?: string;
-  /** kong.conf `role`: traditional, control_plane, data_plane */
-  role?: string;
-  tracingInstrumentations?: string;
-  tracingSamplingRate?: number;
+/** What a gateway's `GET /` said, in the terms the server decides on: what /api/v1/health shows, and more. */
+export interface GatewayStatus extends KongGatewayHealth {
   /** whether the opentelemetry plugin is loaded (`plugins.available_on_server`) */
   opentelemetryAvailable?: boolean;
-  /** why the server cannot change this Kong's plugins, when it cannot (else absent: writes are tried) */
-  readOnlyReason?: string;
-  /** the last failure talking to it */
-  error?: string;
-  checkedAt?: string;
-  entitiesSyncedAt?: string;
 }
 
 export function statusFromInfo(spec: GatewaySpec, workspace: string | undefined, info: KongInfo, nowMs: number): GatewayStatus {

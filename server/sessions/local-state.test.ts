@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Session } from '../../common/api';
 import { SqliteStore } from '../store/sqlite';
 import type { StoredSession } from '../store/types';
+import { storedSession } from '../testing/sessions';
 import { LocalState } from './local-state';
 import { compileRunning, RunningSet } from './running';
 
@@ -14,20 +15,7 @@ let running: RunningSet;
 let changed: Session[];
 let state: LocalState;
 
-const session = (id: string, over: Partial<StoredSession> = {}): StoredSession => ({
-  id,
-  name: id,
-  rule: { type: 'advanced', expression: 'http.response.status_code >= 500' },
-  status: 'in_progress',
-  durationSeconds: 60,
-  maxTraces: 2,
-  captureLogs: false,
-  traceCount: 0,
-  logCount: 0,
-  createdAt: new Date(now).toISOString(),
-  endsAt: new Date(now + 60_000).toISOString(),
-  ...over,
-});
+const session = (id: string, over: Partial<StoredSession> = {}): StoredSession => storedSession(id, now, over);
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-local-state-'));

@@ -1,5 +1,6 @@
 import type { Session } from '../../common/api';
 import type { SharedSessions, Store, StoredSession } from '../store/types';
+import { storedSession } from '../testing/sessions';
 import { admitWithinCap } from './caps';
 import { compileRunning, RunningSet } from './running';
 import { SharedState } from './shared-state';
@@ -46,20 +47,7 @@ let running: RunningSet;
 let changed: Session[];
 let state: SharedState;
 
-const session = (id: string, over: Partial<StoredSession> = {}): StoredSession => ({
-  id,
-  name: id,
-  rule: { type: 'advanced', expression: 'http.response.status_code >= 500' },
-  status: 'in_progress',
-  durationSeconds: 60,
-  maxTraces: 2,
-  captureLogs: true,
-  traceCount: 0,
-  logCount: 0,
-  createdAt: new Date(now).toISOString(),
-  endsAt: new Date(now + 60_000).toISOString(),
-  ...over,
-});
+const session = (id: string, over: Partial<StoredSession> = {}): StoredSession => storedSession(id, now, { captureLogs: true, ...over });
 
 beforeEach(() => {
   now = Date.parse('2026-11-24T10:00:00Z');
