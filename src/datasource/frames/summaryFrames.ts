@@ -27,7 +27,8 @@ export const LATENCY_METRICS = [
 ] as const;
 type Metric = (typeof LATENCY_METRICS)[number]['metric'];
 
-interface TraceRow {
+/** One row of the `lifecycle` frame of one trace: an edge or a plugin node. */
+interface LifecycleRow {
   key: string;
   label: string;
   group: 'edge' | 'request' | 'response';
@@ -38,7 +39,7 @@ interface TraceRow {
   durationNs: number;
 }
 
-function edgeRow(key: EdgeKey, edge: LifecycleEdge): TraceRow {
+function edgeRow(key: EdgeKey, edge: LifecycleEdge): LifecycleRow {
   return {
     key,
     label: EDGE_LABELS[key],
@@ -51,7 +52,7 @@ function edgeRow(key: EdgeKey, edge: LifecycleEdge): TraceRow {
   };
 }
 
-function pluginRows(nodes: LifecyclePluginNode[], group: 'request' | 'response'): TraceRow[] {
+function pluginRows(nodes: LifecyclePluginNode[], group: 'request' | 'response'): LifecycleRow[] {
   return [...nodes]
     .sort((a, b) => compareNs(a.startTimeUnixNano, b.startTimeUnixNano))
     .map((n) => ({
@@ -98,7 +99,7 @@ const FAILURE_TEXT: Record<NonNullable<TraceSummary['failure']>, string> = {
  */
 export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): DataFrame[] {
   const map = summary.lifecycle;
-  const rows: TraceRow[] = [
+  const rows: LifecycleRow[] = [
     edgeRow('clientOut', map.clientOut),
     ...pluginRows(map.requestPlugins, 'request'),
     edgeRow('upstreamIn', map.upstreamIn),
@@ -185,7 +186,7 @@ function traceLatencyMs(l: LatencyBreakdown, metric: Metric): number | null {
   return pick[metric] ?? null;
 }
 
-function commonFields(rows: Array<Omit<TraceRow, 'durationNs'>>) {
+function commonFields(rows: Array<Omit<LifecycleRow, 'durationNs'>>) {
   return [
     { name: 'key', type: FieldType.string, values: rows.map((r) => r.key) },
     { name: 'label', type: FieldType.string, values: rows.map((r) => r.label) },
