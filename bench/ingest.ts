@@ -90,7 +90,7 @@ function runDecode(payloads: Buffer[]): number {
 /** The rows the pipeline writes for a 100 %-matching batch, built outside the timed part. */
 function rowsOf(payload: Buffer, session: StoredSession, seq: number, kind: StoreKind): WriteBatch {
   const batch = decodeTracesProtobuf(payload);
-  const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+  const write: WriteBatch = { tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [] };
   const byTrace = new Map<string, ReturnType<typeof toApiSpan>[]>();
   for (const d of batch.spans) {
     const s = toApiSpan(d);

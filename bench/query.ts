@@ -66,7 +66,7 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
     const t0Fill = nowMs();
     const baseMs = Date.now() - 86_400_000;
     for (let start = 0; start < traceCount; start += perWrite) {
-      const w: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+      const w: WriteBatch = { tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [] };
       for (let i = start; i < Math.min(traceCount, start + perWrite); i++) {
         const traceId = hex(16);
         ids[i] = traceId;
@@ -107,8 +107,8 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
     // trace by id: GET /api/v1/traces/:id
     const byId = async (i: number) => {
       const id = ids[rnd(traceCount)];
-      const row = (await store.getTraceRow(id))!;
-      return { traceId: id, resource: row.resource, spans: await store.getSpans(id), i };
+      const row = (await store.getTraceRow('default', id))!;
+      return { traceId: id, resource: row.resource, spans: await store.getSpans('default', id), i };
     };
     await time(200, byId);
     const byIdMs = await time(2000, byId);

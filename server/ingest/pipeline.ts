@@ -84,6 +84,32 @@ export function toApiSpan(d: DecodedSpan): Span {
   return span;
 }
 
+/**
+ * The key of a trace in memory: trace ids are unique only within a tenant (two teams' gateways can carry the
+ * same W3C trace id), so decisions, waiting spans and logs are kept per tenant and trace id. Tenant names
+ * never contain '/' (TENANT_PATTERN).
+ */
+export function traceKey(tenant: string, traceId: string): string {
+  return `${tenant}/${traceId}`;
+}
+
+function splitTraceKey(key: string): [tenant: string, traceId: string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** keys grouped by tenant: tenant → trace ids */
+function byTenant(keys: Iterable<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const k of keys) {
+    const [tenant, traceId] = splitTraceKey(k);
+    const list = out.get(tenant);
+    if (list) list.push(traceId);
+    else out.set(tenant, [traceId]);
+  }
+  return out;
+}
+
 function sessionIdOf(resource: DecodedResource | undefined): string | undefined {
   const v = resource?.attributes['session.id'];
   return typeof v === 'string' && v !== '' ? v : undefined;
@@ -95,6 +121,7 @@ function sessionIdOf(resource: DecodedResource | undefined): string | undefined 
  * is remembered so late spans and logs follow it. With no session running nothing is kept.
  */
 export class IngestPipeline implements OtlpSink {
+  // Every map below is keyed by traceKey(tenant, traceId).
   /** traces that belong to at least one session; late spans and logs follow them even after the session ended */
   private readonly matched: TtlMap<string, Decision>;
   /** traces judged and matched by no session */
@@ -156,9 +183,9 @@ export class IngestPipeline implements OtlpSink {
     this.stats.pendingLogs = this.pendingLogCount;
     if (this.expiredPending.length) {
       // A trace id can expire as spans while its logs still wait (or the reverse): keep the survivor's rows.
-      const gone = this.expiredPending.filter((id) => !this.pending.has(id) && !this.pendingLogs.has(id));
+      const gone = this.expiredPending.filter((k) => !this.pending.has(k) && !this.pendingLogs.has(k));
       this.expiredPending = [];
-      if (gone.length) void this.store.deletePending(gone);
+      for (const [tenant, ids] of byTenant(gone)) void this.store.deletePending(tenant, ids);
     }
   }
 
@@ -170,23 +197,26 @@ export class IngestPipeline implements OtlpSink {
   async adoptDecisions(): Promise<void> {
     const shared = this.store.shared;
     if (!shared) return;
-    const ids = [...new Set([...this.pending.keys(), ...this.pendingLogs.keys()])];
-    if (ids.length === 0) return;
-    const found = await shared.sessionsOfTraces(ids);
-    if (found.size === 0) return;
-    const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
-    const undo: Array<() => void> = [];
-    for (const [traceId, sessionIds] of found) {
-      if (this.matched.has(traceId)) continue;
-      const logSessions: string[] = [];
-      for (const id of sessionIds) if ((await this.store.getSession(id))?.captureLogs) logSessions.push(id);
-      const decision: Decision = { sessions: sessionIds, logSessions };
-      this.matched.set(traceId, decision);
-      await this.releaseWaiting(traceId, decision, write, undo);
+    const keys = new Set([...this.pending.keys(), ...this.pendingLogs.keys()]);
+    if (keys.size === 0) return;
+    // One tenant's decisions at a time: only that tenant's sessions can hold its traces.
+    for (const [tenant, ids] of byTenant(keys)) {
+      const found = await shared.sessionsOfTraces(tenant, ids);
+      if (found.size === 0) continue;
+      const write: WriteBatch = { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+      const undo: Array<() => void> = [];
+      for (const [traceId, sessionIds] of found) {
+        if (this.matched.has(traceKey(tenant, traceId))) continue;
+        const logSessions: string[] = [];
+        for (const id of sessionIds) if ((await this.store.getSession(id))?.captureLogs) logSessions.push(id);
+        const decision: Decision = { sessions: sessionIds, logSessions };
+        this.matched.set(traceKey(tenant, traceId), decision);
+        await this.releaseWaiting(traceId, decision, write, undo);
+      }
+      this.stats.pendingSpans = this.pendingSpanCount;
+      this.stats.pendingLogs = this.pendingLogCount;
+      await this.commit(write, undo);
     }
-    this.stats.pendingSpans = this.pendingSpanCount;
-    this.stats.pendingLogs = this.pendingLogCount;
-    await this.commit(write, undo);
   }
 
   /** After a restart: what waited for a decision when the server stopped waits again. */
@@ -194,10 +224,10 @@ export class IngestPipeline implements OtlpSink {
     for (const row of await this.store.loadPending()) {
       if (row.kind === 'spans') {
         const p = decodePending<PendingSpans>(row.payload);
-        this.addPending(row.traceId, p.spans, p.resources);
+        this.addPending(traceKey(row.tenant, row.traceId), p.spans, p.resources);
       } else {
         const p = decodePending<PendingLogs>(row.payload);
-        for (const rec of p.records) this.queueLog(rec.traceId!, rec, p.resources[rec.resource]);
+        for (const rec of p.records) this.queueLog(traceKey(row.tenant, rec.traceId!), rec, p.resources[rec.resource]);
       }
     }
     this.stats.pendingSpans = this.pendingSpanCount;
@@ -207,11 +237,13 @@ export class IngestPipeline implements OtlpSink {
   async ingestTraces(batch: DecodedTraceBatch): Promise<void> {
     const n = batch.spans.length;
     this.stats.spansReceived += n;
-    this.entities.observe(batch, this.now(), currentTenant());
+    // One request, one ingest token, one tenant: everything below is that tenant's.
+    const tenant = currentTenant();
+    this.entities.observe(batch, this.now(), tenant);
     let spans = batch.spans;
     if (!this.sessions.active && this.pendingSpanCount === 0) {
       // Fast path: nothing is capturing, so only late spans of traces already kept matter.
-      spans = this.matched.size === 0 ? [] : spans.filter((sp) => this.matched.has(sp.traceId));
+      spans = this.matched.size === 0 ? [] : spans.filter((sp) => this.matched.has(traceKey(tenant, sp.traceId)));
       this.stats.spansDropped += n - spans.length;
       if (spans.length === 0) return;
     }
@@ -224,16 +256,17 @@ export class IngestPipeline implements OtlpSink {
       else byTrace.set(s.traceId, [s]);
     }
 
-    const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+    const write: WriteBatch = { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
     const known: Array<{ traceId: string; spans: DecodedSpan[]; decision: Decision | Promise<Decision | undefined> }> = [];
     const fresh: Candidate[] = [];
     for (const [traceId, spans] of byTrace) {
-      if (this.rejected.has(traceId)) {
+      const key = traceKey(tenant, traceId);
+      if (this.rejected.has(key)) {
         this.stats.spansDropped += spans.length;
         continue;
       }
       // Judged already, or being judged by a request in flight (a retry, split exports): follow that decision.
-      const decision = this.matched.get(traceId) ?? this.deciding.get(traceId);
+      const decision = this.matched.get(key) ?? this.deciding.get(key);
       if (decision) {
         known.push({ traceId, spans, decision });
         continue;
@@ -241,25 +274,26 @@ export class IngestPipeline implements OtlpSink {
       const root = spans.find(isRoot);
       const resource = batch.resources[(root ?? spans[0]).resource];
       const directSession = sessionIdOf(resource);
-      const direct = directSession !== undefined && this.sessions.isRunning(directSession);
+      const direct = directSession !== undefined && this.sessions.isRunning(directSession, tenant);
       if (!root && !direct) {
-        this.addPending(traceId, spans, batch.resources);
+        this.addPending(key, spans, batch.resources);
         (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
         continue;
       }
       const input = root ? makeRuleInput(root.attributes, resource?.attributes) : undefined;
       // Only the sessions of the tenant whose ingest token sent the trace may capture it.
-      fresh.push({ traceId, spans, matches: this.sessions.match(input, directSession, currentTenant()) });
+      fresh.push({ traceId, spans, matches: this.sessions.match(input, directSession, tenant) });
     }
 
     const decisions = fresh.length ? await this.decide(fresh, write) : new Map<string, Decision>();
     const undo: Array<() => void> = [];
     for (const { traceId, spans } of fresh) {
       const decision = decisions.get(traceId)!;
+      const key = traceKey(tenant, traceId);
       // Judged just now: nothing of this trace is stored yet, so no need to read it back.
-      if (decision.sessions.length) this.recent.set(traceId, []);
-      if (decision.sessions.length) this.matched.set(traceId, decision);
-      else this.rejected.set(traceId, true);
+      if (decision.sessions.length) this.recent.set(key, []);
+      if (decision.sessions.length) this.matched.set(key, decision);
+      else this.rejected.set(key, true);
       await this.releaseWaiting(traceId, decision, write, undo);
       await this.collect(traceId, spans, batch.resources, decision, write);
     }
@@ -271,7 +305,7 @@ export class IngestPipeline implements OtlpSink {
         await this.collect(traceId, spans, batch.resources, d, write);
       } else {
         // The request judging it failed (it will be retried with its root): these spans wait for it.
-        this.addPending(traceId, spans, batch.resources);
+        this.addPending(traceKey(tenant, traceId), spans, batch.resources);
         (write.pendingAdd ??= []).push({ traceId, kind: 'spans', payload: encodePending({ resources: batch.resources, spans }) });
       }
     }
@@ -289,20 +323,21 @@ export class IngestPipeline implements OtlpSink {
    * still be waiting when the failed request is retried.
    */
   private async releaseWaiting(traceId: string, d: Decision, write: WriteBatch, undo: Array<() => void>): Promise<void> {
-    const waiting = this.pending.take(traceId);
-    const logs = this.pendingLogs.take(traceId);
+    const key = traceKey(write.tenant, traceId);
+    const waiting = this.pending.take(key);
+    const logs = this.pendingLogs.take(key);
     if (!waiting && !logs) return;
     (write.pendingDone ??= []).push(traceId);
     if (waiting) {
       this.pendingSpanCount -= waiting.spans.length;
-      undo.push(() => this.addPending(traceId, waiting.spans, waiting.resources));
+      undo.push(() => this.addPending(key, waiting.spans, waiting.resources));
       // Resource indexes of waiting spans point into their own batch's resources.
       await this.collect(traceId, waiting.spans, waiting.resources, d, write);
     }
     if (logs) {
       this.pendingLogCount -= logs.length;
       undo.push(() => {
-        for (const l of logs) this.queueLog(traceId, l.rec, l.resource);
+        for (const l of logs) this.queueLog(key, l.rec, l.resource);
       });
       if (d.logSessions.length === 0) this.stats.logsDropped += logs.length;
       for (const { rec } of logs) for (const id of d.logSessions) write.logs.push(this.toLog(rec, id));
@@ -326,30 +361,31 @@ export class IngestPipeline implements OtlpSink {
       this.stats.logsDropped += batch.records.length;
       return;
     }
-    const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+    const tenant = currentTenant();
+    const write: WriteBatch = { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
     for (const rec of batch.records) {
       const resource = batch.resources[rec.resource];
       if (!rec.traceId) {
         // Worker-level records (timers, queues) belong to no request. Konnect collects logs for the
         // whole session, so they go to every running session that captures logs.
-        const tenant = currentTenant();
         const targets = this.sessions.runningSessions().filter((s) => s.captureLogs && tenantOf(s) === tenant);
         if (targets.length === 0) this.stats.logsDropped++;
         for (const s of targets) write.logs.push(this.toLog(rec, s.id));
         continue;
       }
-      const d = this.matched.get(rec.traceId);
+      const key = traceKey(tenant, rec.traceId);
+      const d = this.matched.get(key);
       if (d) {
         if (d.logSessions.length === 0) this.stats.logsDropped++;
         for (const id of d.logSessions) write.logs.push(this.toLog(rec, id));
         continue;
       }
-      if (!this.sessions.activeLogCapture || this.rejected.has(rec.traceId)) {
+      if (!this.sessions.activeLogCapture || this.rejected.has(key)) {
         this.stats.logsDropped++;
         continue;
       }
       // The trace is not judged yet (logs often arrive first): wait for it.
-      this.queueLog(rec.traceId, rec, resource);
+      this.queueLog(key, rec, resource);
       (write.pendingAdd ??= []).push({ traceId: rec.traceId, kind: 'logs', payload: encodePending({ resources: resource ? [resource] : [], records: [{ ...rec, resource: 0 }] }) });
     }
     this.stats.pendingLogs = this.pendingLogCount;
@@ -386,7 +422,7 @@ export class IngestPipeline implements OtlpSink {
     });
     for (const c of fresh) {
       this.deciding.set(
-        c.traceId,
+        traceKey(write.tenant, c.traceId),
         decided.then(
           (m) => m.get(c.traceId),
           () => undefined,
@@ -396,19 +432,21 @@ export class IngestPipeline implements OtlpSink {
     try {
       return await decided;
     } finally {
-      for (const c of fresh) this.deciding.delete(c.traceId);
+      for (const c of fresh) this.deciding.delete(traceKey(write.tenant, c.traceId));
     }
   }
 
-  private queueLog(traceId: string, rec: DecodedLogRecord, resource: DecodedResource | undefined): void {
-    const list = this.pendingLogs.get(traceId);
+  /** `key`: traceKey(tenant, traceId) */
+  private queueLog(key: string, rec: DecodedLogRecord, resource: DecodedResource | undefined): void {
+    const list = this.pendingLogs.get(key);
     if (list) list.push({ rec, resource });
-    else this.pendingLogs.set(traceId, [{ rec, resource }]);
+    else this.pendingLogs.set(key, [{ rec, resource }]);
     this.pendingLogCount++;
   }
 
-  private addPending(traceId: string, spans: DecodedSpan[], resources: DecodedResource[]): void {
-    const p = this.pending.get(traceId);
+  /** `key`: traceKey(tenant, traceId) */
+  private addPending(key: string, spans: DecodedSpan[], resources: DecodedResource[]): void {
+    const p = this.pending.get(key);
     if (p && p.resources === resources) p.spans.push(...spans);
     else if (p) {
       // Spans from another request: rebase their resource indexes onto the first request's list.
@@ -416,7 +454,7 @@ export class IngestPipeline implements OtlpSink {
         p.resources.push(resources[s.resource]);
         p.spans.push({ ...s, resource: p.resources.length - 1 });
       }
-    } else this.pending.set(traceId, { spans: [...spans], resources: [...resources] });
+    } else this.pending.set(key, { spans: [...spans], resources: [...resources] });
     this.pendingSpanCount += spans.length;
   }
 
@@ -427,9 +465,10 @@ export class IngestPipeline implements OtlpSink {
     }
     const fresh = spans.map(toApiSpan);
     // Late spans of a trace no longer in memory: the trace row is recomputed over what is stored too.
-    let all = this.recent.get(traceId) ?? (await this.store.getSpans(traceId));
+    const key = traceKey(write.tenant, traceId);
+    let all = this.recent.get(key) ?? (await this.store.getSpans(write.tenant, traceId));
     all = mergeSpans(all, fresh);
-    this.recent.set(traceId, all);
+    this.recent.set(key, all);
 
     const root = spans.find(isRoot) ?? spans[0];
     const resource = resources[root.resource];

@@ -121,6 +121,49 @@ CREATE TABLE session_keys (
 );
 `,
   },
+  {
+    // Tenants apart: trace ids are unique only within a tenant, so traces, spans, memberships and waiting rows are
+    // keyed (tenant, trace_id). Existing rows get the tenant of the sessions holding them; a trace held by sessions
+    // of several tenants (the mixing this fixes) is copied to each, so every tenant still reads what it read before;
+    // a trace held by none, and waiting rows (whose token is not recorded), go to the default tenant.
+    version: 2,
+    sql: `
+ALTER TABLE session_traces ADD COLUMN tenant text NOT NULL DEFAULT 'default';
+ALTER TABLE traces ADD COLUMN tenant text NOT NULL DEFAULT 'default';
+ALTER TABLE spans ADD COLUMN tenant text NOT NULL DEFAULT 'default';
+ALTER TABLE pending ADD COLUMN tenant text NOT NULL DEFAULT 'default';
+UPDATE session_traces st SET tenant = s.tenant FROM sessions s WHERE s.id = st.session_id AND st.tenant <> s.tenant;
+
+CREATE TEMP TABLE v2_trace_tenant ON COMMIT DROP AS SELECT DISTINCT trace_id, tenant FROM session_traces;
+CREATE INDEX ON v2_trace_tenant (trace_id);
+ANALYZE v2_trace_tenant;
+ALTER TABLE traces DROP CONSTRAINT traces_pkey;
+ALTER TABLE spans DROP CONSTRAINT spans_pkey;
+UPDATE traces t SET tenant = x.tenant FROM (SELECT trace_id, min(tenant) AS tenant FROM v2_trace_tenant GROUP BY trace_id) x
+  WHERE x.trace_id = t.trace_id AND x.tenant <> t.tenant;
+UPDATE spans t SET tenant = x.tenant FROM (SELECT trace_id, min(tenant) AS tenant FROM v2_trace_tenant GROUP BY trace_id) x
+  WHERE x.trace_id = t.trace_id AND x.tenant <> t.tenant;
+INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
+    route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
+  SELECT y.tenant, t.day, t.trace_id, t.start_ns, t.start_ms, t.duration_ns, t.method, t.path, t.url, t.host, t.status_code, t.upstream_status_code,
+    t.route_id, t.service_id, t.consumer_id, t.client_address, t.error, t.span_count, t.dialect, t.latency, t.digest, t.resource, t.scope_name, t.scope_version, t.received_ms
+  FROM traces t JOIN v2_trace_tenant y ON y.trace_id = t.trace_id AND y.tenant <> t.tenant;
+INSERT INTO spans (tenant, day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
+  SELECT y.tenant, s.day, s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.attributes, s.events
+  FROM spans s JOIN v2_trace_tenant y ON y.trace_id = s.trace_id AND y.tenant <> s.tenant;
+ALTER TABLE traces ADD PRIMARY KEY (tenant, trace_id, day);
+ALTER TABLE spans ADD PRIMARY KEY (tenant, trace_id, span_id, day);
+
+DROP INDEX session_traces_trace;
+CREATE INDEX session_traces_trace ON session_traces (tenant, trace_id);
+DROP INDEX pending_trace;
+CREATE INDEX pending_trace ON pending (owner, tenant, trace_id);
+ALTER TABLE session_traces ALTER COLUMN tenant DROP DEFAULT;
+ALTER TABLE traces ALTER COLUMN tenant DROP DEFAULT;
+ALTER TABLE spans ALTER COLUMN tenant DROP DEFAULT;
+ALTER TABLE pending ALTER COLUMN tenant DROP DEFAULT;
+`,
+  },
 ];
 
 /** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */

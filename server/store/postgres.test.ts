@@ -5,6 +5,7 @@ import { toApiSpan } from '../ingest/pipeline';
 import { createTestDatabase } from '../testing/pg';
 import { kongRequest, tracesPayload } from '../testing/otlp-builders';
 import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './pg-partitions';
+import { PG_MIGRATIONS } from './pg-schema';
 import { PgStore } from './postgres';
 import type { StoredSession, TraceRow, WriteBatch } from './types';
 
@@ -60,13 +61,13 @@ function batchOf(startMs: number, sessionId: string): { batch: WriteBatch; trace
   const spans = decodeTracesJson(tracesPayload(t.spans)).spans.map(toApiSpan);
   const { facts, summary } = analyzeTrace(t.traceId, spans);
   const row: TraceRow = { traceId: t.traceId, ...facts, resource: {}, digest: digestTrace(summary) };
-  return { traceId: t.traceId, batch: { spans, traces: [row], memberships: [[sessionId, t.traceId, row.startTimeMs]], sessions: [], logs: [] } };
+  return { traceId: t.traceId, batch: { tenant: 'default', spans, traces: [row], memberships: [[sessionId, t.traceId, row.startTimeMs]], sessions: [], logs: [] } };
 }
 
 describe('PgStore', () => {
   it('migrates once when replicas open an empty database at the same moment', async () => {
     await Promise.all([openStore(), openStore(), openStore()]);
-    expect(await sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+    expect(await sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }, { version: 2 }]);
     const today = dayOf(Date.now());
     const parts = (await sql<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'spans'`)).map((r) => r.relname);
     expect(parts.sort()).toEqual([today - 1, today, today + 1].map((d) => partitionName('spans', d)));
@@ -103,8 +104,8 @@ describe('PgStore', () => {
     expect(await store.purge(now - 7 * DAY_MS)).toEqual({ traces: 0, logs: 0, sessions: 0 });
     now += DAY_MS;
     expect(await store.purge(now - 7 * DAY_MS)).toEqual({ traces: 1, logs: 0, sessions: 0 });
-    expect(await store.getSpans(old.traceId)).toEqual([]);
-    expect(await store.getSpans(recent.traceId)).toHaveLength(3);
+    expect(await store.getSpans('default', old.traceId)).toEqual([]);
+    expect(await store.getSpans('default', recent.traceId)).toHaveLength(3);
     expect((await store.listTraces('s1', {})).traces.map((t) => t.traceId)).toEqual([recent.traceId]);
     const left = await sql<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname = $1`, [partitionName('spans', dayOf(now) - 8)]);
     expect(left).toEqual([]);
@@ -120,7 +121,7 @@ describe('PgStore', () => {
     const b = batchOf(Date.now(), 's1');
     await store.write(b.batch);
     await store.write({ ...b.batch, spans: [...b.batch.spans, ...b.batch.spans] });
-    expect(await store.getSpans(b.traceId)).toHaveLength(3);
+    expect(await store.getSpans('default', b.traceId)).toHaveLength(3);
     expect((await store.listTraces('s1', {})).traces).toHaveLength(1);
     expect(await store.digests('s1')).toHaveLength(1);
   });
@@ -148,12 +149,12 @@ describe('PgStore', () => {
   it('restores waiting rows to the replica that acknowledged them only', async () => {
     const a = await openStore(Date.now, 'a');
     const b = await openStore(Date.now, 'b');
-    await a.write({ spans: [], traces: [], memberships: [], sessions: [], logs: [], pendingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
+    await a.write({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], pendingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
     expect((await a.loadPending()).map((r) => r.traceId)).toEqual(['t1']);
     expect(await b.loadPending()).toEqual([]);
-    await b.deletePending(['t1']);
+    await b.deletePending('default', ['t1']);
     expect(await a.loadPending()).toHaveLength(1);
-    await a.deletePending(['t1']);
+    await a.deletePending('default', ['t1']);
     expect(await a.loadPending()).toEqual([]);
   });
 
@@ -179,6 +180,75 @@ describe('PgStore', () => {
   it('refuses a database whose schema is newer than this server', async () => {
     await openStore();
     await sql('INSERT INTO schema_migrations (version) VALUES (99)');
-    await expect(PgStore.open(db.url)).rejects.toThrow(/schema version 99 is newer than this server understands \(1\)/);
+    await expect(PgStore.open(db.url)).rejects.toThrow(/schema version 99 is newer than this server understands \(2\)/);
+  });
+
+  it('keeps two tenants apart under one trace id', async () => {
+    const nowMs = Date.now();
+    const store = await openStore();
+    await store.saveSession({ ...session('a', nowMs), tenant: 'team-a' });
+    await store.saveSession({ ...session('b', nowMs), tenant: 'team-b' });
+    const one = batchOf(nowMs, 'a');
+    const other = batchOf(nowMs, 'b');
+    // the same trace id at both tenants, with different spans
+    const id = one.traceId;
+    const b = { ...other.batch, tenant: 'team-b', spans: other.batch.spans.map((s) => ({ ...s, traceId: id })), traces: [{ ...other.batch.traces[0], traceId: id, statusCode: 503 }], memberships: [['b', id, nowMs]] as Array<[string, string, number]> };
+    await store.write({ ...one.batch, tenant: 'team-a' });
+    await store.write(b);
+    expect((await store.getSpans('team-a', id)).map((s) => s.spanId).sort()).toEqual(one.batch.spans.map((s) => s.spanId).sort());
+    expect((await store.getSpans('team-b', id)).map((s) => s.spanId).sort()).toEqual(other.batch.spans.map((s) => s.spanId).sort());
+    expect((await store.getTraceRow('team-b', id))?.statusCode).toBe(503);
+    expect(await store.getTraceRow('default', id)).toBeUndefined();
+    expect(await store.sessionsOfTrace('team-a', id)).toEqual(['a']);
+    expect([...(await store.sessionsOfTraces('team-b', [id]))]).toEqual([[id, ['b']]]);
+    expect((await store.listTraces('b', {})).traces.map((t) => t.statusCode)).toEqual([503]);
+    await store.deleteSession('b');
+    expect(await store.getSpans('team-b', id)).toEqual([]);
+    expect(await store.getSpans('team-a', id)).toHaveLength(3);
+  });
+
+  it('upgrades a schema-1 database: rows get the tenant of their sessions, a trace two tenants hold is copied to both', async () => {
+    const nowMs = Date.now();
+    await sql(`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await sql(PG_MIGRATIONS[0].sql);
+    await sql(`INSERT INTO schema_migrations (version) VALUES (1)`);
+    const day = dayOf(nowMs);
+    for (const t of ['spans', 'traces', 'session_traces', 'logs']) await sql(`CREATE TABLE ${partitionName(t, day)} PARTITION OF ${t} FOR VALUES FROM (${day}) TO (${day + 1})`);
+    const sessionRow = (id: string, tenant: string) => sql(`INSERT INTO sessions (id, tenant, body, status, max_traces, created_ms, ends_ms) VALUES ($1, $2, $3, 'in_progress', 100, $4, $5)`, [id, tenant, JSON.stringify({ ...session(id, nowMs), tenant }), nowMs, nowMs + 600_000]);
+    await sessionRow('a', 'team-a');
+    await sessionRow('b', 'team-b');
+    const onlyA = batchOf(nowMs, 'a');
+    const shared = batchOf(nowMs, 'a');
+    const orphan = batchOf(nowMs, 'a');
+    for (const x of [onlyA, shared, orphan]) {
+      const t = x.batch.traces[0];
+      await sql(`INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, status_code, error, span_count, dialect, latency, digest, resource, received_ms)
+        VALUES ($1, $2, $3, $4, $5, 200, false, 3, 'enterprise', '{}', $6, '{}', $7)`, [day, t.traceId, t.startTimeUnixNano, t.startTimeMs, Math.round(t.durationNs), JSON.stringify(t.digest), nowMs]);
+      for (const sp of x.batch.spans) {
+        await sql(`INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, attributes, events)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, '{}', '[]')`, [day, sp.traceId, sp.spanId, sp.parentSpanId, sp.name, sp.kind, sp.startTimeUnixNano, sp.endTimeUnixNano]);
+      }
+    }
+    for (const [s, x] of [['a', onlyA], ['a', shared], ['b', shared]] as const) {
+      const t = x.batch.traces[0];
+      await sql(`INSERT INTO session_traces (day, session_id, trace_id, start_ms, duration_ns, status_code, error, digest) VALUES ($1, $2, $3, $4, 1, 200, false, $5)`, [day, s, t.traceId, t.startTimeMs, JSON.stringify(t.digest)]);
+    }
+    await sql(`INSERT INTO pending (owner, trace_id, kind, payload, received_ms) VALUES ('a', 'w1', 'spans', '{}', 1)`);
+
+    const store = await openStore();
+    expect(await store.getSpans('team-a', onlyA.traceId)).toHaveLength(3);
+    expect(await store.getSpans('team-b', onlyA.traceId)).toEqual([]);
+    for (const t of ['team-a', 'team-b']) {
+      expect(await store.getSpans(t, shared.traceId)).toHaveLength(3);
+      expect((await store.getTraceRow(t, shared.traceId))?.traceId).toBe(shared.traceId);
+    }
+    expect(await store.sessionsOfTrace('team-b', shared.traceId)).toEqual(['b']);
+    expect(await store.getSpans('default', orphan.traceId)).toHaveLength(3);
+    expect((await store.listTraces('a', {})).traces.map((t) => t.traceId).sort()).toEqual([onlyA.traceId, shared.traceId].sort());
+    expect((await store.listTraces('b', { status: '2xx' })).traces.map((t) => t.traceId)).toEqual([shared.traceId]);
+    expect((await store.loadPending()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);
+    await store.deleteSession('b');
+    expect(await store.getSpans('team-b', shared.traceId)).toEqual([]);
+    expect(await store.getSpans('team-a', shared.traceId)).toHaveLength(3);
   });
 });

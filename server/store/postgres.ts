@@ -216,6 +216,7 @@ export class PgStore implements Store, SharedSessions {
     if (this.keyring && batch.logs.length) deks = await this.deksFor(batch.logs.map((l) => l.sessionId));
     if (this.keyring && !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs')) this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
 
+    const tenant = batch.tenant;
     const spans = uniqueSorted(batch.spans, (s) => `${s.traceId}/${s.spanId}`);
     const traces = uniqueSorted(batch.traces, (t) => t.traceId);
     const byTrace = new Map(traces.map((t) => [t.traceId, t]));
@@ -252,24 +253,24 @@ export class PgStore implements Store, SharedSessions {
         a: s.attributes,
         v: s.events,
       }));
-      parts.push(`sp AS (INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
-        SELECT x.d, x.t, x.s, x.p, x.n, x.k, x.b, x.e, x.c, x.m, x.a::text, x.v::text
+      parts.push(`sp AS (INSERT INTO spans (tenant, day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
+        SELECT ${arg(tenant)}::text, x.d, x.t, x.s, x.p, x.n, x.k, x.b, x.e, x.c, x.m, x.a::text, x.v::text
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(d int, t text, s text, p text, n text, k smallint, b bigint, e bigint, c smallint, m text, a json, v json)
-        ON CONFLICT (trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
+        ON CONFLICT (tenant, trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
           start_ns = EXCLUDED.start_ns, end_ns = EXCLUDED.end_ns, status_code = EXCLUDED.status_code, status_message = EXCLUDED.status_message,
           attributes = EXCLUDED.attributes, events = EXCLUDED.events)`);
     }
     if (traces.length) {
       const rows = traces.map((t) => ({ ...t, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
-      parts.push(`tr AS (INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
+      parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
           route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
-        SELECT x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
+        SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
           x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x.digest::text, x.resource::text,
           x."scopeName", x."scopeVersion", ${arg(nowMs)}::bigint
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
           method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
           "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, digest json, resource json, "scopeName" text, "scopeVersion" text)
-        ON CONFLICT (trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
+        ON CONFLICT (tenant, trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
@@ -281,8 +282,8 @@ export class PgStore implements Store, SharedSessions {
         const t = byTrace.get(traceId)!;
         return { day: traceDay.get(traceId), s: sessionId, t: traceId, ms: t.startTimeMs, ns: Math.round(t.durationNs), m: t.method, p: t.path, c: t.statusCode, r: t.routeId, v: t.serviceId, e: t.error, g: t.digest };
       });
-      parts.push(`st AS (INSERT INTO session_traces (day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
-        SELECT x.day, x.s, x.t, x.ms, x.ns, x.m, x.p, x.c, x.r, x.v, x.e, x.g::text
+      parts.push(`st AS (INSERT INTO session_traces (tenant, day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
+        SELECT ${arg(tenant)}::text, x.day, x.s, x.t, x.ms, x.ns, x.m, x.p, x.c, x.r, x.v, x.e, x.g::text
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, s text, t text, ms float8, ns bigint, m text, p text, c int, r text, v text, e bool, g json)
         ON CONFLICT (session_id, trace_id, day) DO UPDATE SET start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns, method = EXCLUDED.method,
           path = EXCLUDED.path, status_code = EXCLUDED.status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
@@ -315,12 +316,12 @@ export class PgStore implements Store, SharedSessions {
       // Exact counts: only what was really inserted is counted.
       parts.push(`lc AS (UPDATE sessions s SET log_count = s.log_count + c.n FROM (SELECT session_id, count(*) AS n FROM lg GROUP BY session_id) c WHERE s.id = c.session_id)`);
     }
-    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
+    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
     const adds = batch.pendingAdd ?? [];
     if (adds.length) {
       const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keyring && p.kind === 'logs' ? sealPendingPayload(this.pendingDek!, p.traceId, p.payload) : p.payload }));
-      parts.push(`pa AS (INSERT INTO pending (owner, trace_id, kind, payload, received_ms)
-        SELECT ${arg(this.owner)}, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
+      parts.push(`pa AS (INSERT INTO pending (owner, tenant, trace_id, kind, payload, received_ms)
+        SELECT ${arg(this.owner)}, ${arg(tenant)}::text, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
     }
     if (parts.length === 0) return;
     await this.statement(`WITH ${parts.join(',\n')} SELECT 1`, args);
@@ -445,10 +446,10 @@ export class PgStore implements Store, SharedSessions {
       // Traces no other session holds go with it.
       await c.query(
         `WITH orphans AS (
-           SELECT st.trace_id FROM session_traces st WHERE st.session_id = $1
-           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.trace_id = st.trace_id AND o.session_id <> st.session_id)
-         ), s AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM orphans))
-         DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM orphans)`,
+           SELECT st.tenant, st.trace_id FROM session_traces st WHERE st.session_id = $1
+           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.tenant = st.tenant AND o.trace_id = st.trace_id AND o.session_id <> st.session_id)
+         ), s AS (DELETE FROM spans WHERE (tenant, trace_id) IN (SELECT tenant, trace_id FROM orphans))
+         DELETE FROM traces WHERE (tenant, trace_id) IN (SELECT tenant, trace_id FROM orphans)`,
         [id],
       );
       await c.query(`DELETE FROM session_traces WHERE session_id = $1`, [id]);
@@ -489,21 +490,21 @@ export class PgStore implements Store, SharedSessions {
     const limit = f.limit ?? 50;
     const rows = await this.query(
       `SELECT t.* FROM (
-         SELECT st.trace_id, st.day, st.start_ms FROM session_traces st WHERE ${where.join(' AND ')}
+         SELECT st.tenant, st.trace_id, st.day, st.start_ms FROM session_traces st WHERE ${where.join(' AND ')}
          ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${arg(limit + 1)}
-       ) p JOIN traces t ON t.trace_id = p.trace_id AND t.day = p.day
+       ) p JOIN traces t ON t.tenant = p.tenant AND t.trace_id = p.trace_id AND t.day = p.day
        ORDER BY p.start_ms DESC, p.trace_id DESC`,
       args,
     );
     return tracePage(rows, limit);
   }
 
-  async getSpans(traceId: string): Promise<Span[]> {
-    return (await this.query(`SELECT * FROM spans WHERE trace_id = $1 ORDER BY start_ns, span_id`, [traceId])).map(toSpan);
+  async getSpans(tenant: string, traceId: string): Promise<Span[]> {
+    return (await this.query(`SELECT * FROM spans WHERE tenant = $1 AND trace_id = $2 ORDER BY start_ns, span_id`, [tenant, traceId])).map(toSpan);
   }
 
-  async getTraceRow(traceId: string): Promise<TraceRow | undefined> {
-    const [r] = await this.query(`SELECT * FROM traces WHERE trace_id = $1 ORDER BY day DESC LIMIT 1`, [traceId]);
+  async getTraceRow(tenant: string, traceId: string): Promise<TraceRow | undefined> {
+    const [r] = await this.query(`SELECT * FROM traces WHERE tenant = $1 AND trace_id = $2 ORDER BY day DESC LIMIT 1`, [tenant, traceId]);
     if (!r) return undefined;
     const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: JSON.parse(r.digest as string) };
     if (r.scope_name != null) row.scopeName = r.scope_name as string;
@@ -511,13 +512,13 @@ export class PgStore implements Store, SharedSessions {
     return row;
   }
 
-  async sessionsOfTrace(traceId: string): Promise<string[]> {
-    return (await this.query<{ session_id: string }>(`SELECT DISTINCT session_id FROM session_traces WHERE trace_id = $1`, [traceId])).map((r) => r.session_id);
+  async sessionsOfTrace(tenant: string, traceId: string): Promise<string[]> {
+    return (await this.query<{ session_id: string }>(`SELECT DISTINCT session_id FROM session_traces WHERE tenant = $1 AND trace_id = $2`, [tenant, traceId])).map((r) => r.session_id);
   }
 
-  async sessionsOfTraces(traceIds: string[]): Promise<Map<string, string[]>> {
+  async sessionsOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const rows = await this.query<{ trace_id: string; session_id: string }>(`SELECT DISTINCT trace_id, session_id FROM session_traces WHERE trace_id = ANY($1)`, [traceIds]);
+    const rows = await this.query<{ trace_id: string; session_id: string }>(`SELECT DISTINCT trace_id, session_id FROM session_traces WHERE tenant = $1 AND trace_id = ANY($2)`, [tenant, traceIds]);
     for (const r of rows) out.set(r.trace_id, [...(out.get(r.trace_id) ?? []), r.session_id]);
     return out;
   }
@@ -546,7 +547,7 @@ export class PgStore implements Store, SharedSessions {
     }
     const limit = f.limit ?? 100;
     const rows = await this.query(
-      `SELECT l.*, (SELECT s.name FROM spans s WHERE s.trace_id = l.trace_id AND s.span_id = l.span_id LIMIT 1) AS span_name
+      `SELECT l.*, (SELECT s.name FROM spans s WHERE s.tenant = (SELECT se.tenant FROM sessions se WHERE se.id = l.session_id) AND s.trace_id = l.trace_id AND s.span_id = l.span_id LIMIT 1) AS span_name
        FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${arg(limit + 1)}`,
       args,
     );
@@ -601,15 +602,15 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async loadPending(): Promise<PendingRow[]> {
-    const rows = await this.query<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
-      `SELECT trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
+    const rows = await this.query<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
+      `SELECT tenant, trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
       [this.owner],
     );
     return openPendingRows(rows, this.pendingDek);
   }
 
-  async deletePending(traceIds: string[]): Promise<void> {
-    await this.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, traceIds]);
+  async deletePending(tenant: string, traceIds: string[]): Promise<void> {
+    await this.query(`DELETE FROM pending WHERE owner = $1 AND tenant = $2 AND trace_id = ANY($3)`, [this.owner, tenant, traceIds]);
   }
 
   async ping(): Promise<void> {

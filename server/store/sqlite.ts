@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
+import { DEFAULT_TENANT } from '../auth/roles';
 import { openDatabase } from './database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter } from './filters';
@@ -13,7 +14,7 @@ import { logRecordAad, sealLogContent } from '../crypto/envelope';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
 
-const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export { PENDING_KEY_ID } from './pending-seal';
 
@@ -24,7 +25,7 @@ export { PENDING_KEY_ID } from './pending-seal';
  */
 const MEMBER_COLUMNS = ['status_code', 'method', 'path', 'duration_ns', 'error', 'route_id', 'service_id', 'digest'] as const;
 const TRACE_COLUMNS = [
-  'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
+  'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
   'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'digest', 'resource', 'scope_name', 'scope_version', 'received_ms',
 ] as const;
 const NO_MEMBER_VALUES: unknown[] = MEMBER_COLUMNS.map(() => null);
@@ -80,7 +81,80 @@ CREATE INDEX IF NOT EXISTS session_traces_list
 -- memberships written before their trace row (normally none): what a new trace row must fill, found without a lookup in session_traces_trace
 CREATE INDEX IF NOT EXISTS session_traces_rowless ON session_traces (trace_id) WHERE digest IS NULL;`);
   },
+  // 4: tenants apart. Trace ids are unique only within a tenant, so traces, spans, memberships and waiting rows are
+  // keyed (tenant, trace_id). Existing rows get the tenant of the sessions holding them; a trace held by sessions
+  // of several tenants (the mixing this fixes) is copied to each, so every tenant still reads what it read before;
+  // a trace held by none, and waiting rows (whose token is not recorded), go to the default tenant.
+  4: (db) => {
+    // Only what is missing: a database whose version number was set back keeps what it has.
+    const has = (table: string, column: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+    if (has('traces', 'tenant')) return;
+    db.exec(`
+CREATE TEMP TABLE v4_session_tenant AS SELECT id, coalesce(json_extract(body, '$.tenant'), 'default') AS tenant FROM sessions;
+${has('session_traces', 'tenant') ? '' : `ALTER TABLE session_traces ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';`}
+UPDATE session_traces SET tenant = s.tenant FROM v4_session_tenant s WHERE s.id = session_traces.session_id;
+CREATE TEMP TABLE v4_trace_tenant AS SELECT DISTINCT trace_id, tenant FROM session_traces;
+CREATE INDEX temp.v4_trace_tenant_id ON v4_trace_tenant (trace_id);
+DROP INDEX IF EXISTS session_traces_trace;
+DROP INDEX IF EXISTS session_traces_rowless;
+CREATE INDEX session_traces_trace ON session_traces (tenant, trace_id);
+CREATE INDEX session_traces_rowless ON session_traces (tenant, trace_id) WHERE digest IS NULL;
+
+CREATE TABLE traces_v4 (
+  tenant TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  start_ms REAL NOT NULL,
+  duration_ns INTEGER NOT NULL,
+  method TEXT, path TEXT, url TEXT, host TEXT,
+  status_code INTEGER, upstream_status_code INTEGER,
+  route_id TEXT, service_id TEXT, consumer_id TEXT, client_address TEXT,
+  error INTEGER NOT NULL,
+  span_count INTEGER NOT NULL,
+  dialect TEXT NOT NULL,
+  latency TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  scope_name TEXT, scope_version TEXT,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, trace_id)
+);
+INSERT INTO traces_v4 (${TRACE_COLUMNS.join(', ')})
+  SELECT coalesce(tt.tenant, 'default'), ${TRACE_COLUMNS.slice(1).map((c) => `t.${c}`).join(', ')}
+  FROM traces t LEFT JOIN v4_trace_tenant tt ON tt.trace_id = t.trace_id;
+DROP TABLE traces;
+ALTER TABLE traces_v4 RENAME TO traces;
+CREATE INDEX traces_received ON traces (received_ms);
+
+CREATE TABLE spans_v4 (
+  tenant TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  parent_span_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  status_message TEXT,
+  attributes TEXT NOT NULL,
+  events TEXT NOT NULL,
+  PRIMARY KEY (tenant, trace_id, span_id)
+) WITHOUT ROWID;
+INSERT INTO spans_v4 (${SPAN_COLUMNS.join(', ')})
+  SELECT coalesce(tt.tenant, 'default'), ${SPAN_COLUMNS.slice(1).map((c) => `s.${c}`).join(', ')}
+  FROM spans s LEFT JOIN v4_trace_tenant tt ON tt.trace_id = s.trace_id;
+DROP TABLE spans;
+ALTER TABLE spans_v4 RENAME TO spans;
+
+${has('pending', 'tenant') ? '' : `ALTER TABLE pending ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';`}
+DROP INDEX IF EXISTS pending_trace;
+CREATE INDEX pending_trace ON pending (tenant, trace_id);
+DROP TABLE temp.v4_trace_tenant;
+DROP TABLE temp.v4_session_tenant;`);
+  },
 };
+const SPAN_COLUMNS = ['tenant', 'trace_id', 'span_id', 'parent_span_id', 'name', 'kind', 'start_ns', 'end_ns', 'status_code', 'status_message', 'attributes', 'events'] as const;
 
 // Spans are keyed (trace_id, span_id) WITHOUT ROWID so a trace by id is one range scan, and a span
 // Kong sends twice (retries, split exports) is an upsert, not a duplicate.
@@ -316,24 +390,24 @@ export class SqliteStore implements Store {
     const db = this.db;
     const safe = <T extends Database.Statement>(s: T) => s.safeIntegers(true) as T;
     return {
-      upsertSpan: db.prepare(`INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name, kind = excluded.kind,
+      upsertSpan: db.prepare(`INSERT INTO spans (${SPAN_COLUMNS.join(', ')})
+        VALUES (${SPAN_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (tenant, trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name, kind = excluded.kind,
           start_ns = excluded.start_ns, end_ns = excluded.end_ns, status_code = excluded.status_code, status_message = excluded.status_message,
           attributes = excluded.attributes, events = excluded.events`),
       // Insert, and only if the trace is already stored (late spans) update it and its memberships' copies:
       // a new trace, the common case, then costs no lookup in session_traces. (INSERT OR REPLACE, as before schema 3,
       // deleted and re-inserted the row, rewriting every index entry of the trace.)
       insertTrace: db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')})
-        ON CONFLICT (trace_id) DO NOTHING`),
-      updateTrace: db.prepare(`UPDATE traces SET ${TRACE_COLUMNS.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ?`),
-      insertMembership: db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms, ${MEMBER_COLUMNS.join(', ')})
-        VALUES (?, ?, ?, ${MEMBER_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (tenant, trace_id) DO NOTHING`),
+      updateTrace: db.prepare(`UPDATE traces SET ${TRACE_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ?`),
+      insertMembership: db.prepare(`INSERT INTO session_traces (tenant, session_id, trace_id, start_ms, ${MEMBER_COLUMNS.join(', ')})
+        VALUES (?, ?, ?, ?, ${MEMBER_COLUMNS.map(() => '?').join(', ')})
         ON CONFLICT (session_id, trace_id) DO UPDATE SET start_ms = excluded.start_ms, ${MEMBER_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`),
       // the trace row's copy in memberships written by earlier batches (other sessions that hold the trace)
-      refreshMemberships: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ?`),
-      fillRowless: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE trace_id = ? AND digest IS NULL`),
-      memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM traces WHERE trace_id = ?`).raw(true),
+      refreshMemberships: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ?`),
+      fillRowless: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ? AND digest IS NULL`),
+      memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM traces WHERE tenant = ? AND trace_id = ?`).raw(true),
       // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
       saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
@@ -342,13 +416,13 @@ export class SqliteStore implements Store {
       listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
       insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms, sealed)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      spansOfTrace: safe(db.prepare(`SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)),
-      traceRow: safe(db.prepare(`SELECT * FROM traces WHERE trace_id = ?`)),
-      sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE trace_id = ?`),
+      spansOfTrace: safe(db.prepare(`SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id`)),
+      traceRow: safe(db.prepare(`SELECT * FROM traces WHERE tenant = ? AND trace_id = ?`)),
+      sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
       digests: db.prepare(`SELECT digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`).pluck(true),
-      addPending: db.prepare(`INSERT INTO pending (trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)`),
-      deletePending: db.prepare(`DELETE FROM pending WHERE trace_id = ?`),
-      loadPending: db.prepare(`SELECT trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
+      addPending: db.prepare(`INSERT INTO pending (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
+      deletePending: db.prepare(`DELETE FROM pending WHERE tenant = ? AND trace_id = ?`),
+      loadPending: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
     };
   }
 
@@ -413,8 +487,10 @@ export class SqliteStore implements Store {
   private writeRows(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
     const s = this.stmts;
     const receivedMs = this.now();
+    const tenant = batch.tenant;
     for (const sp of batch.spans) {
       s.upsertSpan.run(
+        tenant,
         sp.traceId,
         sp.spanId,
         sp.parentSpanId,
@@ -434,6 +510,7 @@ export class SqliteStore implements Store {
       const [statusCode, method, path, durationNs, error, routeId, serviceId, digest] = m;
       members.set(t.traceId, m);
       const values = [
+        tenant,
         t.traceId,
         BigInt(t.startTimeUnixNano),
         t.startTimeMs,
@@ -458,16 +535,16 @@ export class SqliteStore implements Store {
         t.scopeVersion ?? null,
         receivedMs,
       ];
-      if (s.insertTrace.run(...values).changes > 0) s.fillRowless.run(...m, t.traceId);
+      if (s.insertTrace.run(...values).changes > 0) s.fillRowless.run(...m, tenant, t.traceId);
       else {
-        s.updateTrace.run(...values.slice(1), t.traceId);
-        s.refreshMemberships.run(...m, t.traceId);
+        s.updateTrace.run(...values.slice(2), tenant, t.traceId);
+        s.refreshMemberships.run(...m, tenant, t.traceId);
       }
     }
     for (const [sessionId, traceId, startMs] of batch.memberships) {
       // The trace row usually comes in the same batch; else its stored row (if any) is copied.
-      const m = members.get(traceId) ?? (s.memberColumnsOf.get(traceId) as unknown[] | undefined) ?? NO_MEMBER_VALUES;
-      s.insertMembership.run(sessionId, traceId, startMs, ...m);
+      const m = members.get(traceId) ?? (s.memberColumnsOf.get(tenant, traceId) as unknown[] | undefined) ?? NO_MEMBER_VALUES;
+      s.insertMembership.run(tenant, sessionId, traceId, startMs, ...m);
     }
     const logsAdded = new Map<string, number>();
     for (const l of batch.logs) {
@@ -476,8 +553,8 @@ export class SqliteStore implements Store {
       if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
     }
     for (const sess of batch.sessions) this.saveSessionSync(sess);
-    for (const traceId of batch.pendingDone ?? []) s.deletePending.run(traceId);
-    for (const p of batch.pendingAdd ?? []) s.addPending.run(p.traceId, p.kind, this.sealPending(p.traceId, p.kind, p.payload), receivedMs);
+    for (const traceId of batch.pendingDone ?? []) s.deletePending.run(tenant, traceId);
+    for (const p of batch.pendingAdd ?? []) s.addPending.run(tenant, p.traceId, p.kind, this.sealPending(p.traceId, p.kind, p.payload), receivedMs);
     // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
     for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
   }
@@ -528,15 +605,15 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const orphans = this.db
         .prepare(
-          `SELECT st.trace_id FROM session_traces st WHERE st.session_id = ?
-           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.trace_id = st.trace_id AND o.session_id != st.session_id)`,
+          `SELECT st.tenant, st.trace_id FROM session_traces st WHERE st.session_id = ?
+           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.tenant = st.tenant AND o.trace_id = st.trace_id AND o.session_id != st.session_id)`,
         )
-        .all(id) as Array<{ trace_id: string }>;
-      const delSpans = this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`);
-      const delTrace = this.db.prepare(`DELETE FROM traces WHERE trace_id = ?`);
+        .all(id) as Array<{ tenant: string; trace_id: string }>;
+      const delSpans = this.db.prepare(`DELETE FROM spans WHERE tenant = ? AND trace_id = ?`);
+      const delTrace = this.db.prepare(`DELETE FROM traces WHERE tenant = ? AND trace_id = ?`);
       for (const o of orphans) {
-        delSpans.run(o.trace_id);
-        delTrace.run(o.trace_id);
+        delSpans.run(o.tenant, o.trace_id);
+        delTrace.run(o.tenant, o.trace_id);
       }
       this.db.prepare(`DELETE FROM session_traces WHERE session_id = ?`).run(id);
       this.db.prepare(`DELETE FROM logs WHERE session_id = ?`).run(id);
@@ -595,7 +672,7 @@ export class SqliteStore implements Store {
     // Filters read only the membership's copies (session_traces_list covers them); `traces` is joined for the page's rows.
     const rows = this.db
       .prepare(
-        `SELECT t.* FROM session_traces st JOIN traces t ON t.trace_id = st.trace_id
+        `SELECT t.* FROM session_traces st JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id
          WHERE ${where.join(' AND ')} ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ?`,
       )
       .safeIntegers(true)
@@ -603,14 +680,14 @@ export class SqliteStore implements Store {
     return tracePage(rows, limit);
   }
 
-  getSpans(traceId: string): Span[] {
+  getSpans(tenant: string, traceId: string): Span[] {
     this.flush();
-    return (this.stmts.spansOfTrace.all(traceId) as Row[]).map(toSpan);
+    return (this.stmts.spansOfTrace.all(tenant, traceId) as Row[]).map(toSpan);
   }
 
-  getTraceRow(traceId: string): TraceRow | undefined {
+  getTraceRow(tenant: string, traceId: string): TraceRow | undefined {
     this.flush();
-    const r = this.stmts.traceRow.get(traceId) as Row | undefined;
+    const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
     if (!r) return undefined;
     const row: TraceRow = {
       ...toTraceItem(r),
@@ -622,9 +699,9 @@ export class SqliteStore implements Store {
     return row;
   }
 
-  sessionsOfTrace(traceId: string): string[] {
+  sessionsOfTrace(tenant: string, traceId: string): string[] {
     this.flush();
-    return (this.stmts.sessionsOfTrace.all(traceId) as Array<{ session_id: string }>).map((r) => r.session_id);
+    return (this.stmts.sessionsOfTrace.all(tenant, traceId) as Array<{ session_id: string }>).map((r) => r.session_id);
   }
 
   digests(sessionId: string): TraceDigest[] {
@@ -635,7 +712,9 @@ export class SqliteStore implements Store {
   listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {
     this.flush();
     const where: string[] = ['l.session_id = ?'];
-    const args: unknown[] = [sessionId];
+    // the session's tenant: span names come from that tenant's copy of the trace
+    const tenant = this.getSession(sessionId)?.tenant ?? DEFAULT_TENANT;
+    const args: unknown[] = [tenant, sessionId];
     if (f.traceId) {
       where.push('l.trace_id = ?');
       args.push(f.traceId.toLowerCase());
@@ -667,7 +746,7 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare(
         `SELECT l.*, s.name AS span_name FROM logs l
-         LEFT JOIN spans s ON s.trace_id = l.trace_id AND s.span_id = l.span_id
+         LEFT JOIN spans s ON s.tenant = ? AND s.trace_id = l.trace_id AND s.span_id = l.span_id
          WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ?`,
       )
       .safeIntegers(true)
@@ -695,12 +774,12 @@ export class SqliteStore implements Store {
     this.flush();
     return this.db.transaction(() => {
       const logs = this.db.prepare(`DELETE FROM logs WHERE received_ms < ?`).run(cutoffMs).changes;
-      const old = this.db.prepare(`SELECT trace_id FROM traces WHERE received_ms < ?`).all(cutoffMs) as Array<{ trace_id: string }>;
-      const delSpans = this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`);
-      const delMember = this.db.prepare(`DELETE FROM session_traces WHERE trace_id = ?`);
+      const old = this.db.prepare(`SELECT tenant, trace_id FROM traces WHERE received_ms < ?`).all(cutoffMs) as Array<{ tenant: string; trace_id: string }>;
+      const delSpans = this.db.prepare(`DELETE FROM spans WHERE tenant = ? AND trace_id = ?`);
+      const delMember = this.db.prepare(`DELETE FROM session_traces WHERE tenant = ? AND trace_id = ?`);
       for (const t of old) {
-        delSpans.run(t.trace_id);
-        delMember.run(t.trace_id);
+        delSpans.run(t.tenant, t.trace_id);
+        delMember.run(t.tenant, t.trace_id);
       }
       const traces = this.db.prepare(`DELETE FROM traces WHERE received_ms < ?`).run(cutoffMs).changes;
       // A session goes once it ended before the cutoff; its data went with the rows above.
@@ -720,13 +799,13 @@ export class SqliteStore implements Store {
 
   loadPending(): PendingRow[] {
     this.flush();
-    return openPendingRows(this.stmts.loadPending.all() as Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.pendingDek);
+    return openPendingRows(this.stmts.loadPending.all() as Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.pendingDek);
   }
 
-  deletePending(traceIds: string[]): void {
+  deletePending(tenant: string, traceIds: string[]): void {
     this.flush();
     this.db.transaction(() => {
-      for (const id of traceIds) this.stmts.deletePending.run(id);
+      for (const id of traceIds) this.stmts.deletePending.run(tenant, id);
     })();
   }
 
