@@ -1,7 +1,7 @@
 import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
-import type { TraceListResult } from './types';
+import type { TraceListResult, TraceRow } from './types';
 
 /**
  * Database rows → API objects, for both stores. Column names are the same in SQLite and PostgreSQL;
@@ -111,4 +111,12 @@ export function parseLevels(level: string): string[] {
     .filter(Boolean);
   for (const lv of levels) if (!LOG_LEVELS.has(lv)) throw new RangeError(`unknown log level "${lv}"; use ${[...LOG_LEVELS].join(', ')}`);
   return levels;
+}
+
+/** a stored trace row (the list item plus resource, scope and digest) */
+export function toTraceRow(r: Row): TraceRow {
+  const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: JSON.parse(r.digest as string) };
+  if (r.scope_name != null) row.scopeName = r.scope_name as string;
+  if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
+  return row;
 }

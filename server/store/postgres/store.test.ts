@@ -1,13 +1,13 @@
 import { Client } from 'pg';
-import { analyzeTrace, digestTrace } from '../../common/lifecycle';
-import { decodeTracesJson } from '../otlp/decode-json';
-import { toApiSpan } from '../ingest/pipeline';
-import { createTestDatabase } from '../testing/pg';
-import { kongRequest, tracesPayload } from '../testing/otlp-builders';
-import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './pg-partitions';
-import { PG_MIGRATIONS } from './pg-schema';
-import { PgStore } from './postgres';
-import type { StoredSession, TraceRow, WriteBatch } from './types';
+import { analyzeTrace, digestTrace } from '../../../common/lifecycle';
+import { decodeTracesJson } from '../../otlp/decode-json';
+import { toApiSpan } from '../../ingest/pipeline';
+import { createTestDatabase } from '../../testing/pg';
+import { kongRequest, tracesPayload } from '../../testing/otlp-builders';
+import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './partitions';
+import { PG_MIGRATIONS } from './schema';
+import { PgStore } from './store';
+import type { StoredSession, TraceRow, WriteBatch } from '../types';
 
 let db: { url: string; drop(): Promise<void> };
 const open: PgStore[] = [];

@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Span, TraceQueryFilters } from '../../common/api';
-import { DATABASE_FILE } from './database';
-import { parseStatusFilter } from './filters';
-import { SCHEMA_VERSION, SqliteStore } from './sqlite';
-import type { StoredSession, TraceRow, WriteBatch } from './types';
+import type { Span, TraceQueryFilters } from '../../../common/api';
+import { DATABASE_FILE } from '../database';
+import { parseStatusFilter } from '../filters';
+import { SCHEMA_VERSION, SqliteStore } from '.';
+import type { StoredSession, TraceRow, WriteBatch } from '../types';
 
 let dir: string;
 let store: SqliteStore;

@@ -1,19 +1,19 @@
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
-import type { TraceDigest } from '../../common/lifecycle';
-import { logRecordAad, sealLogContent } from '../crypto/envelope';
-import { LogKeyUnavailableError } from '../crypto/errors';
-import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
-import { decodeCursor, encodeCursor } from './cursor';
-import { parseStatusFilter } from './filters';
-import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
-import { openPool } from './pg-pool';
-import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
-import { migrate, SCHEMA_LOCK } from './pg-schema';
-import { logRowContent } from './log-content';
-import { parseLevels, toLogRecord, toSpan, toTraceItem, tracePage, type Row } from './rows';
-import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
-import { StoreUnavailableError } from './errors';
+import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { TraceDigest } from '../../../common/lifecycle';
+import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
+import { StoreUnavailableError } from '../errors';
+import { logListConditions, traceListConditions } from '../filters';
+import { logPage } from '../log-content';
+import { LogKeys } from '../log-keys';
+import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
+import { openPool } from '../pg-pool';
+import { toSpan, toTraceRow, tracePage, type Row } from '../rows';
+import { sessionDeletion } from '../session-deletion';
+import { SqlArgs } from '../sql';
+import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
+import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
+import { migrate, SCHEMA_LOCK } from './schema';
 
 export interface PgStoreOptions extends StoreOptions {
   /** days of data kept; bounds which day partitions a row may land in (default 7) */
@@ -67,7 +67,7 @@ export class PgStore implements Store, SharedSessions {
   readonly kind = 'postgres' as const;
   readonly shared: SharedSessions = this;
   readonly keyring?: SessionKeyring;
-  private pendingDek?: Buffer;
+  private readonly keys: LogKeys;
   /** `table:day` partitions known to exist */
   private readonly partitions = new Set<string>();
   private readonly retentionDays: number;
@@ -90,6 +90,7 @@ export class PgStore implements Store, SharedSessions {
         ...opts.keyCache,
       });
     }
+    this.keys = new LogKeys(this.keyring);
   }
 
   /** Connects, migrates the schema and makes today's partitions. */
@@ -195,14 +196,7 @@ export class PgStore implements Store, SharedSessions {
 
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
-    if (!this.keyring || this.pendingDek) return;
-    const [r] = await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner]);
-    if (!r) return;
-    try {
-      this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
-    } catch (e) {
-      process.stderr.write(`warning: ${(e as Error).message}\n`);
-    }
+    await this.keys.loadPendingDek(async () => (await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner])).length > 0);
   }
 
   async write(batch: WriteBatch): Promise<void> {
@@ -212,9 +206,7 @@ export class PgStore implements Store, SharedSessions {
     for (const t of batch.traces) traceDay.set(t.traceId, day(t.startTimeMs));
     const dayOfSpan = (s: Span) => traceDay.get(s.traceId) ?? day(s.startTimeMs);
 
-    let deks: Map<string, Buffer> | undefined;
-    if (this.keyring && batch.logs.length) deks = await this.deksFor(batch.logs.map((l) => l.sessionId));
-    if (this.keyring && !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs')) this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
+    const deks = await this.keys.forBatch(batch);
 
     const tenant = batch.tenant;
     const spans = uniqueSorted(batch.spans, (s) => `${s.traceId}/${s.spanId}`);
@@ -224,7 +216,7 @@ export class PgStore implements Store, SharedSessions {
       batch.memberships.filter(([, traceId]) => byTrace.has(traceId)),
       ([s, t]) => `${s}/${t}`,
     );
-    const logs = batch.logs.filter((l) => !deks || deks.has(l.sessionId)); // a session whose key is unavailable loses these logs, loudly (deksFor)
+    const logs = batch.logs.filter((l) => this.keys.canStore(l, deks));
     const days = [...traceDay.values(), ...spans.map(dayOfSpan), ...logs.map((l) => day(l.timeMs))];
     await this.ensurePartitions(days);
 
@@ -292,8 +284,7 @@ export class PgStore implements Store, SharedSessions {
     if (logs.length) {
       // Encrypted: the content lives only in `sealed`; a re-sent record hits the dedupe key and is neither stored nor counted.
       const rows = logs.map((l) => {
-        const dek = deks?.get(l.sessionId);
-        const sealed = dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }).toString('base64') : null;
+        const sealed = this.keys.seal(l, deks)?.toString('base64') ?? null;
         return {
           d: day(l.timeMs),
           s: l.sessionId,
@@ -319,7 +310,7 @@ export class PgStore implements Store, SharedSessions {
     if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
     const adds = batch.pendingAdd ?? [];
     if (adds.length) {
-      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keyring && p.kind === 'logs' ? sealPendingPayload(this.pendingDek!, p.traceId, p.payload) : p.payload }));
+      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keys.sealPending(p.traceId, p.kind, p.payload) }));
       parts.push(`pa AS (INSERT INTO pending (owner, tenant, trace_id, kind, payload, received_ms)
         SELECT ${arg(this.owner)}, ${arg(tenant)}::text, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
     }
@@ -335,20 +326,6 @@ export class PgStore implements Store, SharedSessions {
       if ((e as { code?: string }).code !== '40P01') throw e;
       await this.query(sql, args);
     }
-  }
-
-  /** DEKs of the sessions whose logs are in the batch; a session whose key cannot be had is left out, with a warning */
-  private async deksFor(sessionIds: string[]): Promise<Map<string, Buffer>> {
-    const deks = new Map<string, Buffer>();
-    await Promise.all(
-      [...new Set(sessionIds)].map((id) =>
-        this.keyring!.dekForWrite(id).then(
-          (d) => void deks.set(id, d),
-          (e: Error) => void process.stderr.write(`warning: ${e.message}; the logs of this batch for that session are not stored\n`),
-        ),
-      ),
-    );
-    return deks;
   }
 
   private async upsertSession(s: StoredSession): Promise<void> {
@@ -443,58 +420,23 @@ export class PgStore implements Store, SharedSessions {
 
   async deleteSession(id: string): Promise<void> {
     await this.tx(async (c) => {
-      // Traces no other session holds go with it.
-      await c.query(
-        `WITH orphans AS (
-           SELECT st.tenant, st.trace_id FROM session_traces st WHERE st.session_id = $1
-           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.tenant = st.tenant AND o.trace_id = st.trace_id AND o.session_id <> st.session_id)
-         ), s AS (DELETE FROM spans WHERE (tenant, trace_id) IN (SELECT tenant, trace_id FROM orphans))
-         DELETE FROM traces WHERE (tenant, trace_id) IN (SELECT tenant, trace_id FROM orphans)`,
-        [id],
-      );
-      await c.query(`DELETE FROM session_traces WHERE session_id = $1`, [id]);
-      await c.query(`DELETE FROM logs WHERE session_id = $1`, [id]);
-      // Crypto-shredding: without its wrapped DEK, any copy of the session's sealed rows is unreadable.
-      await c.query(`DELETE FROM session_keys WHERE session_id = $1`, [id]);
-      await c.query(`DELETE FROM sessions WHERE id = $1`, [id]);
+      for (const st of sessionDeletion(id, 'postgres')) await c.query(st.sql, st.values);
     });
     this.keyring?.forget(id);
     await this.notify(id);
   }
 
   async listTraces(sessionId: string, f: TraceQueryFilters): Promise<TraceListResult> {
-    const where: string[] = ['st.session_id = $1'];
-    const args: unknown[] = [sessionId];
-    const arg = (v: unknown) => {
-      args.push(v);
-      return `$${args.length}`;
-    };
-    if (f.status) {
-      const [lo, hi] = parseStatusFilter(f.status);
-      where.push(`st.status_code BETWEEN ${arg(lo)} AND ${arg(hi)}`);
-    }
-    if (f.minDurationMs != null) where.push(`st.duration_ns >= ${arg(Math.round(f.minDurationMs * 1e6))}`);
-    if (f.method) where.push(`st.method = ${arg(f.method.toUpperCase())}`);
-    // Prefix match without LIKE wildcards leaking from user input.
-    if (f.path) where.push(`starts_with(st.path, ${arg(f.path)})`);
-    if (f.routeId) where.push(`st.route_id = ${arg(f.routeId)}`);
-    if (f.serviceId) where.push(`st.service_id = ${arg(f.serviceId)}`);
-    if (f.errorsOnly) where.push('st.error');
-    if (f.from != null) where.push(`st.start_ms >= ${arg(f.from)}`);
-    if (f.to != null) where.push(`st.start_ms <= ${arg(f.to)}`);
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor);
-      const ms = arg(Number(c[0]));
-      where.push(`(st.start_ms < ${ms} OR (st.start_ms = ${ms} AND st.trace_id < ${arg(c[1])}))`);
-    }
+    const a = new SqlArgs('postgres');
+    const where = traceListConditions(sessionId, f, a);
     const limit = f.limit ?? 50;
     const rows = await this.query(
       `SELECT t.* FROM (
          SELECT st.tenant, st.trace_id, st.day, st.start_ms FROM session_traces st WHERE ${where.join(' AND ')}
-         ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${arg(limit + 1)}
+         ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${a.add(limit + 1)}
        ) p JOIN traces t ON t.tenant = p.tenant AND t.trace_id = p.trace_id AND t.day = p.day
        ORDER BY p.start_ms DESC, p.trace_id DESC`,
-      args,
+      a.values,
     );
     return tracePage(rows, limit);
   }
@@ -505,11 +447,7 @@ export class PgStore implements Store, SharedSessions {
 
   async getTraceRow(tenant: string, traceId: string): Promise<TraceRow | undefined> {
     const [r] = await this.query(`SELECT * FROM traces WHERE tenant = $1 AND trace_id = $2 ORDER BY day DESC LIMIT 1`, [tenant, traceId]);
-    if (!r) return undefined;
-    const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: JSON.parse(r.digest as string) };
-    if (r.scope_name != null) row.scopeName = r.scope_name as string;
-    if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
-    return row;
+    return r ? toTraceRow(r) : undefined;
   }
 
   async sessionsOfTrace(tenant: string, traceId: string): Promise<string[]> {
@@ -529,42 +467,17 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async listLogs(sessionId: string, f: LogQueryFilters): Promise<{ logs: LogRecord[]; nextCursor?: string }> {
-    const where: string[] = ['l.session_id = $1'];
-    const args: unknown[] = [sessionId];
-    const arg = (v: unknown) => {
-      args.push(v);
-      return `$${args.length}`;
-    };
-    if (f.traceId) where.push(`l.trace_id = ${arg(f.traceId.toLowerCase())}`);
-    if (f.spanId) where.push(`l.span_id = ${arg(f.spanId.toLowerCase())}`);
-    if (f.level) where.push(`l.level = ANY(${arg(parseLevels(f.level))})`);
-    if (f.from != null) where.push(`l.time_ns >= ${arg((BigInt(Math.floor(f.from)) * 1_000_000n).toString())}`);
-    if (f.to != null) where.push(`l.time_ns <= ${arg((BigInt(Math.floor(f.to)) * 1_000_000n + 999_999n).toString())}`);
-    if (f.cursor) {
-      const [ns, id] = decodeCursor(f.cursor);
-      const t = arg(ns);
-      where.push(`(l.time_ns < ${t} OR (l.time_ns = ${t} AND l.id < ${arg(id)}))`);
-    }
+    const a = new SqlArgs('postgres');
+    const where = logListConditions(sessionId, f, a);
     const limit = f.limit ?? 100;
+    // The span name comes from the session's tenant's copy of the trace, so the log view needs no second request.
     const rows = await this.query(
       `SELECT l.*, (SELECT s.name FROM spans s WHERE s.tenant = (SELECT se.tenant FROM sessions se WHERE se.id = l.session_id) AND s.trace_id = l.trace_id AND s.span_id = l.span_id LIMIT 1) AS span_name
-       FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${arg(limit + 1)}`,
-      args,
+       FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`,
+      a.values,
     );
-    let dek: Buffer | undefined;
-    if (rows.some((r) => r.sealed != null)) {
-      if (!this.keyring) throw new LogKeyUnavailableError(sessionId, undefined, 'the server runs without a key provider but the logs are encrypted');
-      dek = await this.keyring.dekForRead(sessionId);
-    }
-    const logs = rows.slice(0, limit).map((r) => toLogRecord(r, logRowContent(r, dek)));
-    const out: { logs: LogRecord[]; nextCursor?: string } = { logs };
-    if (rows.length > limit) {
-      const last = logs[logs.length - 1];
-      out.nextCursor = encodeCursor([last.timeUnixNano, last.id]);
-    }
-    return out;
+    return logPage(rows, limit, await this.keys.forPage(sessionId, rows));
   }
-
 
   /**
    * Retention: the day partitions wholly before the cutoff are dropped (counting their rows first),
@@ -606,7 +519,7 @@ export class PgStore implements Store, SharedSessions {
       `SELECT tenant, trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
       [this.owner],
     );
-    return openPendingRows(rows, this.pendingDek);
+    return openPendingRows(rows, this.keys.pendingDek);
   }
 
   async deletePending(tenant: string, traceIds: string[]): Promise<void> {
