@@ -1,14 +1,17 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { toSpan, type Row } from '../rows';
+import { encodeSpans } from '../span-codec';
+import { createPartitionSql } from './partitions';
 
 /**
  * The PostgreSQL schema, as ordered migrations recorded in `schema_migrations`. Every replica runs
  * them on start; an advisory lock makes the others wait while one migrates, so they never race.
  *
- * Big tables are partitioned by day (see pg-partitions.ts); their keys include `day` as PostgreSQL
- * requires. Span attributes, events, digests and log content are JSON text: never queried in SQL,
- * and text is cheaper to write than jsonb.
+ * Big tables are partitioned by day (see partitions.ts); their keys include `day` as PostgreSQL
+ * requires. Digests and log content are JSON text: never queried in SQL, and text is cheaper to write
+ * than jsonb. A migration is SQL, then optionally code (`run`), in one transaction.
  */
-export const PG_MIGRATIONS: Array<{ version: number; sql: string }> = [
+export const PG_MIGRATIONS: Array<{ version: number; sql: string; run?: (c: PoolClient) => Promise<void> }> = [
   {
     version: 1,
     sql: `
@@ -164,6 +167,60 @@ ALTER TABLE spans ALTER COLUMN tenant DROP DEFAULT;
 ALTER TABLE pending ALTER COLUMN tenant DROP DEFAULT;
 `,
   },
+  {
+    // Compact trace storage: a trace's spans as records of trace_spans (span-codec: deflated compact JSON), one per
+    // write of the trace's spans (keyed by the set of its span ids, so a re-sent batch overwrites its own record
+    // and replicas writing spans of one trace never overwrite each other's), instead of a row a span. The trace
+    // row's digest copy goes (memberships carry it). Existing spans are encoded trace by trace.
+    version: 3,
+    sql: `
+CREATE TABLE trace_spans (
+  day integer NOT NULL,
+  tenant text NOT NULL,
+  trace_id text NOT NULL,
+  chunk text NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (tenant, trace_id, chunk, day)
+) PARTITION BY RANGE (day);
+ALTER TABLE traces DROP COLUMN digest;
+`,
+    run: async (c) => {
+      const days = await c.query<{ day: number }>(`SELECT DISTINCT day FROM spans`);
+      for (const { day } of days.rows) await c.query(createPartitionSql('trace_spans', day));
+      let last = ['', ''];
+      for (;;) {
+        const keys = await c.query<{ tenant: string; trace_id: string }>(
+          `SELECT DISTINCT tenant, trace_id FROM spans WHERE (tenant, trace_id) > ($1, $2) ORDER BY tenant, trace_id LIMIT 500`,
+          last,
+        );
+        if (keys.rows.length === 0) break;
+        const spans = await c.query<Row>(
+          `SELECT * FROM spans WHERE (tenant, trace_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY tenant, trace_id, day, start_ns, span_id`,
+          [keys.rows.map((k) => k.tenant), keys.rows.map((k) => k.trace_id)],
+        );
+        const groups = new Map<string, Row[]>();
+        for (const r of spans.rows) {
+          const k = `${r.tenant}/${r.trace_id}/${r.day}`;
+          const g = groups.get(k);
+          if (g) g.push(r);
+          else groups.set(k, [r]);
+        }
+        for (const rows of groups.values()) {
+          const r = rows[0];
+          await c.query(`INSERT INTO trace_spans (day, tenant, trace_id, chunk, data) VALUES ($1, $2, $3, $4, $5)`, [
+            r.day,
+            r.tenant,
+            r.trace_id,
+            'migrated',
+            encodeSpans(rows.map(toSpan)),
+          ]);
+        }
+        const tail = keys.rows[keys.rows.length - 1];
+        last = [tail.tenant, tail.trace_id];
+      }
+      await c.query(`DROP TABLE spans`);
+    },
+  },
 ];
 
 /** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */
@@ -184,6 +241,7 @@ export async function migrate(pool: Pool): Promise<number> {
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
+        await m.run?.(client);
         await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
         await client.query('COMMIT');
       } catch (e) {

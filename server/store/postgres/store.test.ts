@@ -67,10 +67,10 @@ function batchOf(startMs: number, sessionId: string): { batch: WriteBatch; trace
 describe('PgStore', () => {
   it('migrates once when replicas open an empty database at the same moment', async () => {
     await Promise.all([openStore(), openStore(), openStore()]);
-    expect(await sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await sql('SELECT version FROM schema_migrations ORDER BY version')).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
     const today = dayOf(Date.now());
-    const parts = (await sql<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'spans'`)).map((r) => r.relname);
-    expect(parts.sort()).toEqual([today - 1, today, today + 1].map((d) => partitionName('spans', d)));
+    const parts = (await sql<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'trace_spans'`)).map((r) => r.relname);
+    expect(parts.sort()).toEqual([today - 1, today, today + 1].map((d) => partitionName('trace_spans', d)));
   });
 
   it('puts rows in the partition of their trace start day, clamped to what retention keeps', async () => {
@@ -87,7 +87,7 @@ describe('PgStore', () => {
     expect(dayOfTrace.get(epoch.traceId)).toBe(dayOf(now) - 7);
     expect(dayOfTrace.get(future.traceId)).toBe(dayOf(now) + FUTURE_DAYS);
     // Spans and memberships follow their trace's day, so a whole day goes at once.
-    const spanDays = await sql<{ day: number }>('SELECT DISTINCT day FROM spans WHERE trace_id = $1', [threeDaysAgo.traceId]);
+    const spanDays = await sql<{ day: number }>('SELECT DISTINCT day FROM trace_spans WHERE trace_id = $1', [threeDaysAgo.traceId]);
     expect(spanDays).toEqual([{ day: dayOf(now) - 3 }]);
     expect(partitionDay(Number.NaN, now, 7)).toBe(dayOf(now));
   });
@@ -107,7 +107,7 @@ describe('PgStore', () => {
     expect(await store.getSpans('default', old.traceId)).toEqual([]);
     expect(await store.getSpans('default', recent.traceId)).toHaveLength(3);
     expect((await store.listTraces('s1', {})).traces.map((t) => t.traceId)).toEqual([recent.traceId]);
-    const left = await sql<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname = $1`, [partitionName('spans', dayOf(now) - 8)]);
+    const left = await sql<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname = $1`, [partitionName('trace_spans', dayOf(now) - 8)]);
     expect(left).toEqual([]);
     // A gateway still sending that old day's traces: they land in the oldest kept day, not in the dropped one.
     const late = batchOf(now - 9 * DAY_MS, 's1');
@@ -180,7 +180,7 @@ describe('PgStore', () => {
   it('refuses a database whose schema is newer than this server', async () => {
     await openStore();
     await sql('INSERT INTO schema_migrations (version) VALUES (99)');
-    await expect(PgStore.open(db.url)).rejects.toThrow(/schema version 99 is newer than this server understands \(2\)/);
+    await expect(PgStore.open(db.url)).rejects.toThrow(`schema version 99 is newer than this server understands (${PG_MIGRATIONS.length})`);
   });
 
   it('keeps two tenants apart under one trace id', async () => {
@@ -250,5 +250,20 @@ describe('PgStore', () => {
     await store.deleteSession('b');
     expect(await store.getSpans('team-b', shared.traceId)).toEqual([]);
     expect(await store.getSpans('team-a', shared.traceId)).toHaveLength(3);
+  });
+
+  it('keeps the spans of each write of a trace as a record and merges them when read: late spans, retries, other replicas', async () => {
+    const nowMs = Date.now();
+    const a = await openStore(Date.now, 'a');
+    const b = await openStore(Date.now, 'b');
+    await a.saveSession(session('s', nowMs));
+    const t = batchOf(nowMs, 's');
+    const [first, ...rest] = t.batch.spans;
+    await a.write({ ...t.batch, spans: [first] });
+    // two replicas write the other spans of the trace at once; a retry re-sends one of them
+    await Promise.all([b.write({ ...t.batch, spans: rest.slice(0, 1) }), a.write({ ...t.batch, spans: rest.slice(1) })]);
+    await b.write({ ...t.batch, spans: rest.slice(0, 1) });
+    expect((await a.getSpans('default', t.traceId)).map((s) => s.spanId)).toEqual(t.batch.spans.map((s) => s.spanId));
+    expect(await sql(`SELECT count(*)::int AS n FROM trace_spans WHERE trace_id = $1`, [t.traceId])).toEqual([{ n: 3 }]);
   });
 });

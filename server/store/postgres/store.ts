@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
@@ -8,7 +9,10 @@ import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
 import { openPool } from '../pg-pool';
-import { toSpan, toTraceRow, tracePage, type Row } from '../rows';
+import { mergeSpans } from '../../../common/spans';
+import { toTraceRow, tracePage, type Row } from '../rows';
+import { encodeSpans } from '../span-codec';
+import { digestOfSpans, nameLogSpans, spansFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
@@ -204,12 +208,26 @@ export class PgStore implements Store, SharedSessions {
     const day = (ms: number) => partitionDay(ms, nowMs, this.retentionDays);
     const traceDay = new Map<string, number>();
     for (const t of batch.traces) traceDay.set(t.traceId, day(t.startTimeMs));
-    const dayOfSpan = (s: Span) => traceDay.get(s.traceId) ?? day(s.startTimeMs);
 
     const deks = await this.keys.forBatch(batch);
 
     const tenant = batch.tenant;
-    const spans = uniqueSorted(batch.spans, (s) => `${s.traceId}/${s.spanId}`);
+    // A trace's spans of this write become one record (span-codec), keyed by the set of its span ids: a re-sent batch
+    // overwrites its own record, and records of other writes (late spans, other replicas) are merged when read.
+    const spansOf = new Map<string, Span[]>();
+    for (const sp of batch.spans) {
+      const list = spansOf.get(sp.traceId);
+      if (list) list.push(sp);
+      else spansOf.set(sp.traceId, [sp]);
+    }
+    const records = uniqueSorted(
+      [...spansOf].map(([traceId, list]) => {
+        const spans = mergeSpans([], list);
+        const chunk = createHash('sha1').update(spans.map((sp) => sp.spanId).sort().join(',')).digest('base64url').slice(0, 16);
+        return { d: traceDay.get(traceId) ?? day(Math.min(...spans.map((sp) => sp.startTimeMs))), t: traceId, c: chunk, z: encodeSpans(spans).toString('base64') };
+      }),
+      (r) => `${r.t}/${r.c}`,
+    );
     const traces = uniqueSorted(batch.traces, (t) => t.traceId);
     const byTrace = new Map(traces.map((t) => [t.traceId, t]));
     const members = uniqueSorted(
@@ -217,7 +235,7 @@ export class PgStore implements Store, SharedSessions {
       ([s, t]) => `${s}/${t}`,
     );
     const logs = batch.logs.filter((l) => this.keys.canStore(l, deks));
-    const days = [...traceDay.values(), ...spans.map(dayOfSpan), ...logs.map((l) => day(l.timeMs))];
+    const days = [...traceDay.values(), ...records.map((r) => r.d), ...logs.map((l) => day(l.timeMs))];
     await this.ensurePartitions(days);
 
     for (const sess of batch.sessions) await this.saveSession(sess);
@@ -230,43 +248,27 @@ export class PgStore implements Store, SharedSessions {
       args.push(v);
       return `$${args.length}`;
     };
-    if (spans.length) {
-      const rows = spans.map((s) => ({
-        d: dayOfSpan(s),
-        t: s.traceId,
-        s: s.spanId,
-        p: s.parentSpanId,
-        n: s.name,
-        k: s.kind,
-        b: s.startTimeUnixNano,
-        e: s.endTimeUnixNano,
-        c: s.statusCode,
-        m: s.statusMessage ?? null,
-        a: s.attributes,
-        v: s.events,
-      }));
-      parts.push(`sp AS (INSERT INTO spans (tenant, day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
-        SELECT ${arg(tenant)}::text, x.d, x.t, x.s, x.p, x.n, x.k, x.b, x.e, x.c, x.m, x.a::text, x.v::text
-        FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(d int, t text, s text, p text, n text, k smallint, b bigint, e bigint, c smallint, m text, a json, v json)
-        ON CONFLICT (tenant, trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
-          start_ns = EXCLUDED.start_ns, end_ns = EXCLUDED.end_ns, status_code = EXCLUDED.status_code, status_message = EXCLUDED.status_message,
-          attributes = EXCLUDED.attributes, events = EXCLUDED.events)`);
+    if (records.length) {
+      parts.push(`sp AS (INSERT INTO trace_spans (tenant, day, trace_id, chunk, data)
+        SELECT ${arg(tenant)}::text, x.d, x.t, x.c, decode(x.z, 'base64')
+        FROM json_to_recordset(${arg(JSON.stringify(records))}) AS x(d int, t text, c text, z text)
+        ON CONFLICT (tenant, trace_id, chunk, day) DO UPDATE SET data = EXCLUDED.data)`);
     }
     if (traces.length) {
-      const rows = traces.map((t) => ({ ...t, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
+      const rows = traces.map((t) => ({ ...t, digest: undefined, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
       parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
-          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
+          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, resource, scope_name, scope_version, received_ms)
         SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
-          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x.digest::text, x.resource::text,
+          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x.resource::text,
           x."scopeName", x."scopeVersion", ${arg(nowMs)}::bigint
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
           method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
-          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, digest json, resource json, "scopeName" text, "scopeVersion" text)
+          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, resource json, "scopeName" text, "scopeVersion" text)
         ON CONFLICT (tenant, trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
-          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, digest = EXCLUDED.digest, resource = EXCLUDED.resource,
+          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, resource = EXCLUDED.resource,
           scope_name = EXCLUDED.scope_name, scope_version = EXCLUDED.scope_version)`);
     }
     if (members.length) {
@@ -420,7 +422,7 @@ export class PgStore implements Store, SharedSessions {
 
   async deleteSession(id: string): Promise<void> {
     await this.tx(async (c) => {
-      for (const st of sessionDeletion(id, 'postgres')) await c.query(st.sql, st.values);
+      for (const st of sessionDeletion(id, 'postgres', ['trace_spans', 'traces'])) await c.query(st.sql, st.values);
     });
     this.keyring?.forget(id);
     await this.notify(id);
@@ -442,12 +444,29 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async getSpans(tenant: string, traceId: string): Promise<Span[]> {
-    return (await this.query(`SELECT * FROM spans WHERE tenant = $1 AND trace_id = $2 ORDER BY start_ns, span_id`, [tenant, traceId])).map(toSpan);
+    return (await this.spansOfTraces(tenant, [traceId])).get(traceId) ?? [];
+  }
+
+  /** the stored spans of these traces of the tenant (absent: none stored) */
+  private async spansOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, Span[]>> {
+    const rows = await this.query<{ trace_id: string; data: Buffer }>(
+      `SELECT trace_id, data FROM trace_spans WHERE tenant = $1 AND trace_id = ANY($2) ORDER BY trace_id, day, chunk`,
+      [tenant, traceIds],
+    );
+    const records = new Map<string, Buffer[]>();
+    for (const r of rows) records.set(r.trace_id, [...(records.get(r.trace_id) ?? []), r.data]);
+    return new Map([...records].map(([id, list]) => [id, spansFromRecords(id, list)]));
   }
 
   async getTraceRow(tenant: string, traceId: string): Promise<TraceRow | undefined> {
-    const [r] = await this.query(`SELECT * FROM traces WHERE tenant = $1 AND trace_id = $2 ORDER BY day DESC LIMIT 1`, [tenant, traceId]);
-    return r ? toTraceRow(r) : undefined;
+    const [r] = await this.query(
+      `SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1) AS digest
+       FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 ORDER BY t.day DESC LIMIT 1`,
+      [tenant, traceId],
+    );
+    if (!r) return undefined;
+    r.digest ??= JSON.stringify(digestOfSpans(traceId, await this.getSpans(tenant, traceId)));
+    return toTraceRow(r);
   }
 
   async sessionsOfTrace(tenant: string, traceId: string): Promise<string[]> {
@@ -470,12 +489,14 @@ export class PgStore implements Store, SharedSessions {
     const a = new SqlArgs('postgres');
     const where = logListConditions(sessionId, f, a);
     const limit = f.limit ?? 100;
-    // The span name comes from the session's tenant's copy of the trace, so the log view needs no second request.
-    const rows = await this.query(
-      `SELECT l.*, (SELECT s.name FROM spans s WHERE s.tenant = (SELECT se.tenant FROM sessions se WHERE se.id = l.session_id) AND s.trace_id = l.trace_id AND s.span_id = l.span_id LIMIT 1) AS span_name
-       FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`,
-      a.values,
-    );
+    const rows = await this.query(`SELECT l.* FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`, a.values);
+    // Span names come from the session's tenant's copy of the traces.
+    const traceIds = [...new Set(rows.filter((r) => r.span_id != null && r.trace_id != null).map((r) => r.trace_id as string))];
+    if (traceIds.length) {
+      const [s] = await this.query<{ tenant: string }>(`SELECT tenant FROM sessions WHERE id = $1`, [sessionId]);
+      const spans = s ? await this.spansOfTraces(s.tenant, traceIds) : new Map<string, Span[]>();
+      nameLogSpans(rows, (id) => spans.get(id) ?? []);
+    }
     return logPage(rows, limit, await this.keys.forPage(sessionId, rows));
   }
 

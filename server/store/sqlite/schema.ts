@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
+import { encodeSpans } from '../span-codec';
+import { toSpan, type Row } from '../rows';
 
 /**
  * The SQLite schema: SCHEMA creates a version-1 database, MIGRATIONS take any older database to SCHEMA_VERSION,
  * each step in one transaction with its version bump (an interrupted upgrade leaves the old version intact).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -12,7 +14,17 @@ export const SCHEMA_VERSION = 4;
  * A membership whose trace row does not exist yet has them NULL; every write of the trace row refreshes them.
  */
 export const MEMBER_COLUMNS = ['status_code', 'method', 'path', 'duration_ns', 'error', 'route_id', 'service_id', 'digest'] as const;
-export const TRACE_COLUMNS = [
+/** the trace list's columns of a trace row (schema 5) */
+export const LIST_COLUMNS = [
+  'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
+  'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency',
+] as const;
+/** a trace row (schema 5): the list's columns, the resource and scope, and the trace's spans as one record (span-codec) */
+export const TRACE_COLUMNS = [...LIST_COLUMNS, 'resource', 'scope_name', 'scope_version', 'received_ms', 'spans'] as const;
+/** the spans table's columns in schema 4 */
+const V4_SPAN_COLUMNS = ['tenant', 'trace_id', 'span_id', 'parent_span_id', 'name', 'kind', 'start_ns', 'end_ns', 'status_code', 'status_message', 'attributes', 'events'] as const;
+/** the trace row's columns in schemas 1-4 */
+const V4_TRACE_COLUMNS = [
   'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
   'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'digest', 'resource', 'scope_name', 'scope_version', 'received_ms',
 ] as const;
@@ -28,7 +40,7 @@ const MEMBER_TYPES: Record<(typeof MEMBER_COLUMNS)[number], string> = {
 };
 
 // Upgrades, applied in order to databases older than SCHEMA_VERSION (a fresh database is created at 1 and upgraded).
-const MIGRATIONS: Record<number, string | ((db: Database.Database) => void)> = {
+export const MIGRATIONS: Record<number, string | ((db: Database.Database) => void)> = {
   // 2: encrypted logs. `sealed` holds body + attributes as one AES-256-GCM blob (then body/attributes are '');
   // rows written before the upgrade keep sealed NULL until sealLegacyLogs() encrypts them.
   2: `
@@ -45,8 +57,10 @@ CREATE TABLE IF NOT EXISTS session_keys (
     // Only the missing columns: a database whose version number was set back keeps the ones it has.
     const have = new Set((db.prepare(`PRAGMA table_info(session_traces)`).all() as Array<{ name: string }>).map((c) => c.name));
     for (const c of MEMBER_COLUMNS) if (!have.has(c)) db.exec(`ALTER TABLE session_traces ADD COLUMN ${c} ${MEMBER_TYPES[c]}`);
+    const inTraces = new Set((db.prepare(`PRAGMA table_info(traces)`).all() as Array<{ name: string }>).map((c) => c.name));
+    const copied = MEMBER_COLUMNS.filter((c) => inTraces.has(c));
     db.exec(`
-UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = t.${c}`).join(', ')} FROM traces t WHERE t.trace_id = session_traces.trace_id;
+UPDATE session_traces SET ${copied.map((c) => `${c} = t.${c}`).join(', ')} FROM traces t WHERE t.trace_id = session_traces.trace_id;
 DROP INDEX IF EXISTS session_traces_time;
 CREATE INDEX IF NOT EXISTS session_traces_list
   ON session_traces (session_id, start_ms DESC, trace_id DESC, status_code, method, error, duration_ns, route_id, service_id, path);
@@ -91,8 +105,8 @@ CREATE TABLE traces_v4 (
   received_ms INTEGER NOT NULL,
   PRIMARY KEY (tenant, trace_id)
 );
-INSERT INTO traces_v4 (${TRACE_COLUMNS.join(', ')})
-  SELECT coalesce(tt.tenant, 'default'), ${TRACE_COLUMNS.slice(1).map((c) => `t.${c}`).join(', ')}
+INSERT INTO traces_v4 (${V4_TRACE_COLUMNS.join(', ')})
+  SELECT coalesce(tt.tenant, 'default'), ${V4_TRACE_COLUMNS.slice(1).map((c) => `t.${c}`).join(', ')}
   FROM traces t LEFT JOIN v4_trace_tenant tt ON tt.trace_id = t.trace_id;
 DROP TABLE traces;
 ALTER TABLE traces_v4 RENAME TO traces;
@@ -113,8 +127,8 @@ CREATE TABLE spans_v4 (
   events TEXT NOT NULL,
   PRIMARY KEY (tenant, trace_id, span_id)
 ) WITHOUT ROWID;
-INSERT INTO spans_v4 (${SPAN_COLUMNS.join(', ')})
-  SELECT coalesce(tt.tenant, 'default'), ${SPAN_COLUMNS.slice(1).map((c) => `s.${c}`).join(', ')}
+INSERT INTO spans_v4 (${V4_SPAN_COLUMNS.join(', ')})
+  SELECT coalesce(tt.tenant, 'default'), ${V4_SPAN_COLUMNS.slice(1).map((c) => `s.${c}`).join(', ')}
   FROM spans s LEFT JOIN v4_trace_tenant tt ON tt.trace_id = s.trace_id;
 DROP TABLE spans;
 ALTER TABLE spans_v4 RENAME TO spans;
@@ -125,12 +139,56 @@ CREATE INDEX pending_trace ON pending (tenant, trace_id);
 DROP TABLE temp.v4_trace_tenant;
 DROP TABLE temp.v4_session_tenant;`);
   },
+  // 5: compact trace storage. A trace's spans become one record in its trace row (span-codec: deflated compact JSON)
+  // instead of a row each; the row's digest copy goes (memberships carry it). Existing spans are encoded trace by
+  // trace; spans whose trace row is gone were unreachable and go with the table.
+  5: (db) => {
+    if ((db.prepare(`PRAGMA table_info(traces)`).all() as Array<{ name: string }>).some((c) => c.name === 'spans')) return;
+    db.exec(`
+CREATE TABLE traces_v5 (
+  tenant TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  start_ms REAL NOT NULL,
+  duration_ns INTEGER NOT NULL,
+  method TEXT, path TEXT, url TEXT, host TEXT,
+  status_code INTEGER, upstream_status_code INTEGER,
+  route_id TEXT, service_id TEXT, consumer_id TEXT, client_address TEXT,
+  error INTEGER NOT NULL,
+  span_count INTEGER NOT NULL,
+  dialect TEXT NOT NULL,
+  latency TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  scope_name TEXT, scope_version TEXT,
+  received_ms INTEGER NOT NULL,
+  spans BLOB NOT NULL,
+  PRIMARY KEY (tenant, trace_id)
+);`);
+    const none = encodeSpans([]);
+    const insert = db.prepare(`INSERT INTO traces_v5 (${TRACE_COLUMNS.join(', ')}) SELECT ${TRACE_COLUMNS.slice(0, -1).join(', ')}, ? FROM traces WHERE tenant = ? AND trace_id = ?`);
+    const page = db.prepare(`SELECT tenant, trace_id FROM traces WHERE (tenant, trace_id) > (?, ?) ORDER BY tenant, trace_id LIMIT 500`);
+    const spansOf = db.prepare(`SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id`).safeIntegers(true);
+    let last = ['', ''];
+    for (;;) {
+      const keys = page.all(...last) as Array<{ tenant: string; trace_id: string }>;
+      if (keys.length === 0) break;
+      for (const k of keys) {
+        const spans = (spansOf.all(k.tenant, k.trace_id) as Row[]).map(toSpan);
+        insert.run(spans.length ? encodeSpans(spans) : none, k.tenant, k.trace_id);
+      }
+      last = [keys[keys.length - 1].tenant, keys[keys.length - 1].trace_id];
+    }
+    db.exec(`
+DROP TABLE traces;
+DROP TABLE spans;
+ALTER TABLE traces_v5 RENAME TO traces;
+CREATE INDEX traces_received ON traces (received_ms);`);
+  },
 };
-export const SPAN_COLUMNS = ['tenant', 'trace_id', 'span_id', 'parent_span_id', 'name', 'kind', 'start_ns', 'end_ns', 'status_code', 'status_message', 'attributes', 'events'] as const;
 
 // Spans are keyed (trace_id, span_id) WITHOUT ROWID so a trace by id is one range scan, and a span
 // Kong sends twice (retries, split exports) is an upsert, not a duplicate.
-const SCHEMA = `
+export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
   id TEXT PRIMARY KEY,
@@ -209,10 +267,13 @@ CREATE INDEX IF NOT EXISTS logs_trace ON logs (session_id, trace_id);
 
 /** creates a fresh database's tables (version 1) and upgrades any database to SCHEMA_VERSION */
 export function migrate(db: Database.Database): void {
-  db.exec(SCHEMA);
-  const v = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-  if (!v) db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '1')`).run();
-  else if (Number(v.value) > SCHEMA_VERSION) {
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
+  const v = hasMeta ? (db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined) : undefined;
+  // Version 1's tables only for a new database: later versions drop some of them (schema 5: spans).
+  if (!v) {
+    db.exec(SCHEMA);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '1')`).run();
+  } else if (Number(v.value) > SCHEMA_VERSION) {
     throw new Error(`database schema version ${v.value} is newer than this server understands (${SCHEMA_VERSION})`);
   }
   const current = () => Number((db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string }).value);

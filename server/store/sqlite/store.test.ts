@@ -6,6 +6,7 @@ import type { Span, TraceQueryFilters } from '../../../common/api';
 import { DATABASE_FILE } from '../database';
 import { parseStatusFilter } from '../filters';
 import { SCHEMA_VERSION, SqliteStore } from '.';
+import { MIGRATIONS, SCHEMA } from './schema';
 import type { StoredSession, TraceRow, WriteBatch } from '../types';
 
 let dir: string;
@@ -250,24 +251,34 @@ describe('trace columns copied into memberships (schema 3)', () => {
 
   it('upgrades a schema-2 database: existing memberships get the copies, filters and summaries work', async () => {
     store.saveSession(session('s'));
-    const rows = [trace(hex(1, 32), 1000, { statusCode: 503, method: 'GET', error: true }), trace(hex(2, 32), 2000, { statusCode: 200, method: 'GET' })];
-    await store.write(traceBatch('s', rows));
     store.close();
-    // Back to exactly the schema-2 shape of session_traces.
+    fs.rmSync(path.join(dir, DATABASE_FILE));
+    // A database exactly as schema 2 made it, with two traces.
     const db = new Database(path.join(dir, DATABASE_FILE));
-    db.exec(`
-      DROP INDEX session_traces_list; DROP INDEX session_traces_rowless;
-      ALTER TABLE session_traces DROP COLUMN status_code; ALTER TABLE session_traces DROP COLUMN method;
-      ALTER TABLE session_traces DROP COLUMN path; ALTER TABLE session_traces DROP COLUMN duration_ns;
-      ALTER TABLE session_traces DROP COLUMN error; ALTER TABLE session_traces DROP COLUMN route_id;
-      ALTER TABLE session_traces DROP COLUMN service_id; ALTER TABLE session_traces DROP COLUMN digest;
-      CREATE INDEX session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
-      UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
+    db.exec(SCHEMA);
+    db.exec(MIGRATIONS[2] as string);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '2')`).run();
+    db.prepare(`INSERT INTO sessions (id, body, status, created_ms) VALUES ('s', ?, 'in_progress', 0)`).run(JSON.stringify(session('s')));
+    const rows = [trace(hex(1, 32), 1000, { statusCode: 503, method: 'GET', error: true }), trace(hex(2, 32), 2000, { statusCode: 200, method: 'GET' })];
+    for (const t of rows) {
+      db.prepare(
+        `INSERT INTO traces (trace_id, start_ns, start_ms, duration_ns, method, status_code, error, span_count, dialect, latency, digest, resource, received_ms)
+         VALUES (?, ?, ?, 5000000, ?, ?, ?, 1, 'enterprise', '{}', ?, '{}', 1)`,
+      ).run(t.traceId, BigInt(t.startTimeUnixNano), t.startTimeMs, t.method, t.statusCode, t.error ? 1 : 0, JSON.stringify(t.digest));
+      db.prepare(`INSERT INTO spans VALUES (?, ?, '', 'kong', 2, ?, ?, 0, NULL, '{"http.method":"GET"}', '[]')`).run(
+        t.traceId,
+        t.traceId.slice(0, 16),
+        BigInt(t.startTimeUnixNano),
+        BigInt(t.startTimeUnixNano) + 5_000_000n,
+      );
+      db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms) VALUES ('s', ?, ?)`).run(t.traceId, t.startTimeMs);
+    }
     db.close();
 
     store = new SqliteStore(dir);
     expect(store.listTraces('s', { status: '5xx', method: 'GET' }).traces.map((t) => t.traceId)).toEqual([hex(1, 32)]);
     expect(store.digests('s').map((d) => d.traceId).sort()).toEqual([hex(1, 32), hex(2, 32)]);
+    expect(store.getSpans('default', hex(1, 32))).toEqual([span(hex(1, 32), hex(1, 32).slice(0, 16), 1000)]);
     const check = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
     expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(String(SCHEMA_VERSION));
     expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'session_traces' ORDER BY name`).pluck().all()).toEqual([
@@ -307,7 +318,7 @@ describe('tenants (schema 4)', () => {
     const db = new Database(path.join(dir, DATABASE_FILE));
     // Back to exactly the schema-3 shapes of the trace-keyed tables.
     db.exec(`
-      DROP TABLE traces; DROP TABLE spans; DROP TABLE session_traces; DROP TABLE pending;
+      DROP TABLE traces; DROP TABLE IF EXISTS spans; DROP TABLE session_traces; DROP TABLE pending;
       CREATE TABLE traces (trace_id TEXT PRIMARY KEY, start_ns INTEGER NOT NULL, start_ms REAL NOT NULL, duration_ns INTEGER NOT NULL,
         method TEXT, path TEXT, url TEXT, host TEXT, status_code INTEGER, upstream_status_code INTEGER, route_id TEXT, service_id TEXT,
         consumer_id TEXT, client_address TEXT, error INTEGER NOT NULL, span_count INTEGER NOT NULL, dialect TEXT NOT NULL, latency TEXT NOT NULL,
@@ -356,5 +367,22 @@ describe('tenants (schema 4)', () => {
     store.deleteSession('b');
     expect(store.getSpans('team-b', shared)).toEqual([]);
     expect(store.getSpans('team-a', shared)).toHaveLength(1);
+  });
+
+  it("stores a trace's spans as one record: late spans merge into it, a re-sent span is not doubled, spans without a row are refused", async () => {
+    store.saveSession(session('a'));
+    const id = hex(1, 32);
+    await store.write(batch({ spans: [span(id, hex(1, 16), 1000), span(id, hex(2, 16), 1001, 'kong.router')], traces: [trace(id, 1000)], memberships: [['a', id, 1000]] }));
+    await store.write(batch({ spans: [span(id, hex(3, 16), 1002, 'kong.balancer'), span(id, hex(2, 16), 1001, 'kong.router')], traces: [trace(id, 1000, { spanCount: 3 })] }));
+    expect(store.getSpans('default', id).map((s) => [s.spanId, s.name])).toEqual([
+      [hex(1, 16), 'kong'],
+      [hex(2, 16), 'kong.router'],
+      [hex(3, 16), 'kong.balancer'],
+    ]);
+    expect(store.getTraceRow('default', id)?.spanCount).toBe(3);
+    await expect(store.write(batch({ spans: [span(hex(9, 32), hex(9, 16), 1000)] }))).rejects.toThrow(`spans of trace ${hex(9, 32)} come without its trace row`);
+    const raw = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    expect(raw.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'spans'`).pluck().get()).toBe(0);
+    raw.close();
   });
 });

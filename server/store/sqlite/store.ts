@@ -9,11 +9,13 @@ import { logListConditions, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
-import { toSpan, toTraceRow, tracePage, type Row } from '../rows';
+import { toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
-import { MEMBER_COLUMNS, migrate, SPAN_COLUMNS, TRACE_COLUMNS } from './schema';
+import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
+import { encodeSpans } from '../span-codec';
+import { digestOfSpans, nameLogSpans, spansFromRecords } from '../trace-spans';
 
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export { PENDING_KEY_ID } from '../pending-seal';
@@ -138,11 +140,8 @@ export class SqliteStore implements Store {
     const db = this.db;
     const safe = <T extends Database.Statement>(s: T) => s.safeIntegers(true) as T;
     return {
-      upsertSpan: db.prepare(`INSERT INTO spans (${SPAN_COLUMNS.join(', ')})
-        VALUES (${SPAN_COLUMNS.map(() => '?').join(', ')})
-        ON CONFLICT (tenant, trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name, kind = excluded.kind,
-          start_ns = excluded.start_ns, end_ns = excluded.end_ns, status_code = excluded.status_code, status_message = excluded.status_message,
-          attributes = excluded.attributes, events = excluded.events`),
+      spansRecord: db.prepare(`SELECT spans FROM traces WHERE tenant = ? AND trace_id = ?`).pluck(true),
+      setSpans: db.prepare(`UPDATE traces SET spans = ? WHERE tenant = ? AND trace_id = ?`),
       // Insert, and only if the trace is already stored (late spans) update it and its memberships' copies:
       // a new trace, the common case, then costs no lookup in session_traces. (INSERT OR REPLACE, as before schema 3,
       // deleted and re-inserted the row, rewriting every index entry of the trace.)
@@ -155,7 +154,9 @@ export class SqliteStore implements Store {
       // the trace row's copy in memberships written by earlier batches (other sessions that hold the trace)
       refreshMemberships: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ?`),
       fillRowless: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ? AND digest IS NULL`),
-      memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM traces WHERE tenant = ? AND trace_id = ?`).raw(true),
+      // another membership's copies, for a membership written after its trace row
+      memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM session_traces WHERE tenant = ? AND trace_id = ? AND digest IS NOT NULL LIMIT 1`).raw(true),
+      rowMemberColumns: db.prepare(`SELECT status_code, method, path, duration_ns, error, route_id, service_id FROM traces WHERE tenant = ? AND trace_id = ?`).raw(true),
       // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
       saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
@@ -164,8 +165,10 @@ export class SqliteStore implements Store {
       listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
       insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms, sealed)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      spansOfTrace: safe(db.prepare(`SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id`)),
-      traceRow: safe(db.prepare(`SELECT * FROM traces WHERE tenant = ? AND trace_id = ?`)),
+      traceRow: safe(
+        db.prepare(`SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id AND st.digest IS NOT NULL LIMIT 1) AS digest
+          FROM traces t WHERE t.tenant = ? AND t.trace_id = ?`),
+      ),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
       digests: db.prepare(`SELECT digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`).pluck(true),
       addPending: db.prepare(`INSERT INTO pending (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
@@ -224,26 +227,22 @@ export class SqliteStore implements Store {
     const s = this.stmts;
     const receivedMs = this.now();
     const tenant = batch.tenant;
+    // A trace's spans are one record in its row: new traces (the common case) are encoded once; late spans of a
+    // stored trace are merged into its record (one writer, so nothing is lost between the read and the write).
+    const fresh = new Map<string, Span[]>();
     for (const sp of batch.spans) {
-      s.upsertSpan.run(
-        tenant,
-        sp.traceId,
-        sp.spanId,
-        sp.parentSpanId,
-        sp.name,
-        sp.kind,
-        BigInt(sp.startTimeUnixNano),
-        BigInt(sp.endTimeUnixNano),
-        sp.statusCode,
-        sp.statusMessage ?? null,
-        JSON.stringify(sp.attributes),
-        JSON.stringify(sp.events),
-      );
+      const list = fresh.get(sp.traceId);
+      if (list) list.push(sp);
+      else fresh.set(sp.traceId, [sp]);
     }
+    const merged = (traceId: string, spans: Span[]): Buffer => {
+      const stored = s.spansRecord.get(tenant, traceId) as Buffer | undefined;
+      return encodeSpans(stored ? spansFromRecords(traceId, [stored, encodeSpans(spans)]) : spans);
+    };
     const members = new Map<string, unknown[]>();
     for (const t of batch.traces) {
       const m = memberValues(t);
-      const [statusCode, method, path, durationNs, error, routeId, serviceId, digest] = m;
+      const [statusCode, method, path, durationNs, error, routeId, serviceId] = m;
       members.set(t.traceId, m);
       const values = [
         tenant,
@@ -265,21 +264,26 @@ export class SqliteStore implements Store {
         t.spanCount,
         t.dialect,
         JSON.stringify(t.latency),
-        digest,
         JSON.stringify(t.resource),
         t.scopeName ?? null,
         t.scopeVersion ?? null,
         receivedMs,
       ];
-      if (s.insertTrace.run(...values).changes > 0) s.fillRowless.run(...m, tenant, t.traceId);
+      const spans = fresh.get(t.traceId) ?? [];
+      fresh.delete(t.traceId);
+      if (s.insertTrace.run(...values, encodeSpans(spans)).changes > 0) s.fillRowless.run(...m, tenant, t.traceId);
       else {
-        s.updateTrace.run(...values.slice(2), tenant, t.traceId);
+        s.updateTrace.run(...values.slice(2), spans.length ? merged(t.traceId, spans) : s.spansRecord.get(tenant, t.traceId), tenant, t.traceId);
         s.refreshMemberships.run(...m, tenant, t.traceId);
       }
     }
+    // Spans without their trace row in the batch: only into a stored trace (the pipeline always sends the row).
+    for (const [traceId, spans] of fresh) {
+      if (s.setSpans.run(merged(traceId, spans), tenant, traceId).changes === 0) throw new Error(`spans of trace ${traceId} come without its trace row`);
+    }
     for (const [sessionId, traceId, startMs] of batch.memberships) {
-      // The trace row usually comes in the same batch; else its stored row (if any) is copied.
-      const m = members.get(traceId) ?? (s.memberColumnsOf.get(tenant, traceId) as unknown[] | undefined) ?? NO_MEMBER_VALUES;
+      // The trace row usually comes in the same batch; else another membership's copies, else the stored row's.
+      const m = members.get(traceId) ?? (s.memberColumnsOf.get(tenant, traceId) as unknown[] | undefined) ?? this.storedMemberValues(tenant, traceId);
       s.insertMembership.run(tenant, sessionId, traceId, startMs, ...m);
     }
     const logsAdded = new Map<string, number>();
@@ -293,6 +297,14 @@ export class SqliteStore implements Store {
     for (const p of batch.pendingAdd ?? []) s.addPending.run(tenant, p.traceId, p.kind, this.keys.sealPending(p.traceId, p.kind, p.payload), receivedMs);
     // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
     for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
+  }
+
+  /** the membership copies of a stored trace no membership describes yet (digest from its spans), or NULLs without a row */
+  private storedMemberValues(tenant: string, traceId: string): unknown[] {
+    const row = this.stmts.rowMemberColumns.get(tenant, traceId) as unknown[] | undefined;
+    if (!row) return NO_MEMBER_VALUES;
+    const spans = spansFromRecords(traceId, [this.stmts.spansRecord.get(tenant, traceId) as Buffer]);
+    return [...row, JSON.stringify(digestOfSpans(traceId, spans))];
   }
 
   private insertLog(l: NewLogRecord, receivedMs: number, sealed: Buffer | null): boolean {
@@ -338,7 +350,8 @@ export class SqliteStore implements Store {
   deleteSession(id: string): void {
     this.flush();
     this.db.transaction(() => {
-      for (const st of sessionDeletion(id, 'sqlite')) this.db.prepare(st.sql).run(...st.values);
+      // spans live in the trace row
+      for (const st of sessionDeletion(id, 'sqlite', ['traces'])) this.db.prepare(st.sql).run(...st.values);
     })();
     this.keyring?.forget(id);
   }
@@ -351,7 +364,7 @@ export class SqliteStore implements Store {
     // Filters read only the membership's copies (session_traces_list covers them); `traces` is joined for the page's rows.
     const rows = this.db
       .prepare(
-        `SELECT t.* FROM session_traces st JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id
+        `SELECT ${LIST_COLUMNS.map((c) => `t.${c}`).join(', ')} FROM session_traces st JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id
          WHERE ${where.join(' AND ')} ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${a.add(limit + 1)}`,
       )
       .safeIntegers(true)
@@ -361,13 +374,16 @@ export class SqliteStore implements Store {
 
   getSpans(tenant: string, traceId: string): Span[] {
     this.flush();
-    return (this.stmts.spansOfTrace.all(tenant, traceId) as Row[]).map(toSpan);
+    const record = this.stmts.spansRecord.get(tenant, traceId) as Buffer | undefined;
+    return record ? spansFromRecords(traceId, [record]) : [];
   }
 
   getTraceRow(tenant: string, traceId: string): TraceRow | undefined {
     this.flush();
     const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
-    return r ? toTraceRow(r) : undefined;
+    if (!r) return undefined;
+    r.digest ??= JSON.stringify(digestOfSpans(traceId, spansFromRecords(traceId, [r.spans as Buffer])));
+    return toTraceRow(r);
   }
 
   sessionsOfTrace(tenant: string, traceId: string): string[] {
@@ -384,18 +400,14 @@ export class SqliteStore implements Store {
     this.flush();
     const a = new SqlArgs('sqlite');
     // the session's tenant: span names come from that tenant's copy of the trace
-    const tenant = a.add(this.getSession(sessionId)?.tenant ?? DEFAULT_TENANT);
+    const tenant = this.getSession(sessionId)?.tenant ?? DEFAULT_TENANT;
     const where = logListConditions(sessionId, f, a);
     const limit = f.limit ?? 100;
-    // The span name is joined in so the log view can show it without a second request.
     const rows = this.db
-      .prepare(
-        `SELECT l.*, s.name AS span_name FROM logs l
-         LEFT JOIN spans s ON s.tenant = ${tenant} AND s.trace_id = l.trace_id AND s.span_id = l.span_id
-         WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`,
-      )
+      .prepare(`SELECT l.* FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`)
       .safeIntegers(true)
       .all(...a.values) as Row[];
+    nameLogSpans(rows, (traceId) => this.getSpans(tenant, traceId));
     // Sealed rows need the session's DEK: synchronous when cached, else one provider call for the whole page.
     const dek = this.keys.forPage(sessionId, rows);
     return dek instanceof Promise ? dek.then((d) => logPage(rows, limit, d)) : logPage(rows, limit, dek);
@@ -406,12 +418,8 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const logs = this.db.prepare(`DELETE FROM logs WHERE received_ms < ?`).run(cutoffMs).changes;
       const old = this.db.prepare(`SELECT tenant, trace_id FROM traces WHERE received_ms < ?`).all(cutoffMs) as Array<{ tenant: string; trace_id: string }>;
-      const delSpans = this.db.prepare(`DELETE FROM spans WHERE tenant = ? AND trace_id = ?`);
       const delMember = this.db.prepare(`DELETE FROM session_traces WHERE tenant = ? AND trace_id = ?`);
-      for (const t of old) {
-        delSpans.run(t.tenant, t.trace_id);
-        delMember.run(t.tenant, t.trace_id);
-      }
+      for (const t of old) delMember.run(t.tenant, t.trace_id);
       const traces = this.db.prepare(`DELETE FROM traces WHERE received_ms < ?`).run(cutoffMs).changes;
       // A session goes once it ended before the cutoff; its data went with the rows above.
       const sessions = this.db.prepare(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < ?`).run(cutoffMs).changes;
