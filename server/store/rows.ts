@@ -1,4 +1,5 @@
 import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
+import type { TraceDigest } from '../../common/lifecycle';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
 import type { TraceListResult, TraceRow } from './types';
@@ -113,9 +114,25 @@ export function parseLevels(level: string): string[] {
   return levels;
 }
 
+/**
+ * A trace's summary digest as memberships store it: without the trace id and start, which the row has (about 70
+ * bytes a trace less). Digests stored before carry them; the stored values then win, so both read the same.
+ */
+export function storedDigest(d: TraceDigest): Omit<TraceDigest, 'traceId' | 'startTimeMs'> {
+  const { traceId, startTimeMs, ...rest } = d;
+  void traceId;
+  void startTimeMs;
+  return rest;
+}
+
+/** the digest of a row with trace_id, start_ms and the stored digest */
+export function toDigest(r: Row): TraceDigest {
+  return { traceId: r.trace_id as string, startTimeMs: Number(r.start_ms), ...JSON.parse(r.digest as string) };
+}
+
 /** a stored trace row (the list item plus resource, scope and digest) */
 export function toTraceRow(r: Row): TraceRow {
-  const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: JSON.parse(r.digest as string) };
+  const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: toDigest(r) };
   if (r.scope_name != null) row.scopeName = r.scope_name as string;
   if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
   return row;

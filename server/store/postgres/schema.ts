@@ -183,6 +183,14 @@ CREATE TABLE trace_spans (
   PRIMARY KEY (tenant, trace_id, chunk, day)
 ) PARTITION BY RANGE (day);
 ALTER TABLE traces DROP COLUMN digest;
+-- one index less: the key leads with (tenant, trace_id), so it also finds a trace's sessions (a session has one tenant)
+ALTER TABLE session_traces DROP CONSTRAINT session_traces_pkey;
+ALTER TABLE session_traces ADD PRIMARY KEY (tenant, trace_id, session_id, day);
+DROP INDEX session_traces_trace;
+-- ascending: new traces are appended to a session's range (full index pages); the list reads it backwards
+DROP INDEX session_traces_list;
+CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_id)
+  INCLUDE (status_code, method, duration_ns, error, route_id, service_id, path);
 `,
     run: async (c) => {
       const days = await c.query<{ day: number }>(`SELECT DISTINCT day FROM spans`);

@@ -9,7 +9,7 @@ import { logListConditions, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
-import { toTraceRow, tracePage, type Row } from '../rows';
+import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
@@ -32,7 +32,7 @@ function memberValues(t: TraceRow): unknown[] {
     t.error ? 1 : 0,
     t.routeId ?? null,
     t.serviceId ?? null,
-    JSON.stringify(t.digest),
+    JSON.stringify(storedDigest(t.digest)),
   ];
 }
 
@@ -170,7 +170,7 @@ export class SqliteStore implements Store {
           FROM traces t WHERE t.tenant = ? AND t.trace_id = ?`),
       ),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
-      digests: db.prepare(`SELECT digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`).pluck(true),
+      digests: db.prepare(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`),
       addPending: db.prepare(`INSERT INTO pending (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
       deletePending: db.prepare(`DELETE FROM pending WHERE tenant = ? AND trace_id = ?`),
       loadPending: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
@@ -304,7 +304,7 @@ export class SqliteStore implements Store {
     const row = this.stmts.rowMemberColumns.get(tenant, traceId) as unknown[] | undefined;
     if (!row) return NO_MEMBER_VALUES;
     const spans = spansFromRecords(traceId, [this.stmts.spansRecord.get(tenant, traceId) as Buffer]);
-    return [...row, JSON.stringify(digestOfSpans(traceId, spans))];
+    return [...row, JSON.stringify(storedDigest(digestOfSpans(traceId, spans)))];
   }
 
   private insertLog(l: NewLogRecord, receivedMs: number, sealed: Buffer | null): boolean {
@@ -382,7 +382,7 @@ export class SqliteStore implements Store {
     this.flush();
     const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
     if (!r) return undefined;
-    r.digest ??= JSON.stringify(digestOfSpans(traceId, spansFromRecords(traceId, [r.spans as Buffer])));
+    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, spansFromRecords(traceId, [r.spans as Buffer]))));
     return toTraceRow(r);
   }
 
@@ -393,7 +393,7 @@ export class SqliteStore implements Store {
 
   digests(sessionId: string): TraceDigest[] {
     this.flush();
-    return (this.stmts.digests.all(sessionId) as string[]).map((d) => JSON.parse(d));
+    return (this.stmts.digests.all(sessionId) as Row[]).map(toDigest);
   }
 
   listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {
