@@ -1,5 +1,6 @@
 import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
+import type { TraceOrigin } from './span-codec';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
 import type { TraceListResult, TraceRow } from './types';
@@ -130,10 +131,7 @@ export function toDigest(r: Row): TraceDigest {
   return { traceId: r.trace_id as string, startTimeMs: Number(r.start_ms), ...JSON.parse(r.digest as string) };
 }
 
-/** a stored trace row (the list item plus resource, scope and digest) */
-export function toTraceRow(r: Row): TraceRow {
-  const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: toDigest(r) };
-  if (r.scope_name != null) row.scopeName = r.scope_name as string;
-  if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
-  return row;
+/** a stored trace row: the list item, the digest, and the resource and scope its span records carry */
+export function toTraceRow(r: Row, origin: TraceOrigin): TraceRow {
+  return { ...toTraceItem(r), ...origin, digest: toDigest(r) };
 }

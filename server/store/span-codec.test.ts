@@ -2,7 +2,7 @@ import type { Span } from '../../common/api';
 import { toApiSpan } from '../ingest/pipeline';
 import { decodeTracesJson } from '../otlp/decode-json';
 import { loadFixture } from '../testing/otlp-builders';
-import { decodeSpans, encodeSpans } from './span-codec';
+import { decodeRecord, decodeSpans, encodeSpans } from './span-codec';
 
 const traceId = '0af7651916cd43dd8448eb211c80319c';
 
@@ -47,6 +47,13 @@ describe('span codec', () => {
     spans[4].endTimeUnixNano = '0';
     expect(decodeSpans(traceId, encodeSpans(spans))).toEqual(spans);
     expect(decodeSpans(traceId, encodeSpans([]))).toEqual([]);
+  });
+
+  it("carries the trace's resource and scope when given", () => {
+    const origin = { resource: { 'service.name': 'kong', 'service.version': '3.10.0.0' }, scopeName: 'kong-internal', scopeVersion: '0.1.0' };
+    expect(decodeRecord(traceId, encodeSpans([span(0)], origin))).toEqual({ spans: [span(0)], origin });
+    expect(decodeRecord(traceId, encodeSpans([span(0)], { resource: {} }))).toEqual({ spans: [span(0)], origin: { resource: {} } });
+    expect(decodeRecord(traceId, encodeSpans([span(0)]))).toEqual({ spans: [span(0)] });
   });
 
   it('refuses a span time that is not a decimal count of nanoseconds', () => {

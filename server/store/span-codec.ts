@@ -7,12 +7,14 @@ import { nsToMs } from '../../common/spans/time';
  * instead of a row each (issue 17: about 500 bytes a span as rows, well under 150 this way).
  *
  * Encoding (version 1): one byte 1, then raw deflate, with DICTIONARY as the preset dictionary, of the JSON
- * `[t0, spans]` where t0 is the earliest span start (ns, decimal text) and each span is
+ * `[t0, spans, origin?]` where t0 is the earliest span start (ns, decimal text) and each span is
  * `[spanId, parent, name, kind, start, end, attributes | 0, events | 0, statusCode, statusMessage?, durationNs?]`:
  * `parent` is the index of the parent in this list, or its id when the parent is not in it ('' for a root);
  * `start`/`end` are ns after t0 (numbers; absolute decimal text when not within 0..2^53); events are
  * `[name, time (ns after t0, same rule), attributes | 0]`; `durationNs` only when it is not end - start (a merged
- * span whose pieces disagree). The trace id is the record's key, not repeated inside.
+ * span whose pieces disagree); `origin` is `[resource attributes, scope name | null, scope version | null]`, the
+ * trace's resource and instrumentation scope, which only the trace's detail shows. The trace id is the record's key,
+ * not repeated inside.
  */
 const VERSION = 1;
 
@@ -49,6 +51,13 @@ const DEFLATE: zlib.ZlibOptions = { level: 6, dictionary: DICTIONARY };
 
 type Num = number | string;
 
+/** where a trace's spans come from: the resource and instrumentation scope (kept in the record, not in columns) */
+export interface TraceOrigin {
+  resource: Record<string, AttributeValue>;
+  scopeName?: string;
+  scopeVersion?: string;
+}
+
 /** ns after t0: a number while exact, else decimal text */
 function offset(ns: string, t0: bigint): Num {
   const d = nsOf(ns) - t0;
@@ -67,7 +76,15 @@ function nsOf(ns: string): bigint {
 
 const empty = (o: object) => Object.keys(o).length === 0;
 
-export function encodeSpans(spans: Span[]): Buffer {
+/** a trace row's origin */
+export function originOf(t: TraceOrigin): TraceOrigin {
+  const o: TraceOrigin = { resource: t.resource };
+  if (t.scopeName) o.scopeName = t.scopeName;
+  if (t.scopeVersion) o.scopeVersion = t.scopeVersion;
+  return o;
+}
+
+export function encodeSpans(spans: Span[], origin?: TraceOrigin): Buffer {
   let t0: bigint | undefined;
   for (const s of spans) {
     const start = nsOf(s.startTimeUnixNano);
@@ -95,17 +112,34 @@ export function encodeSpans(spans: Span[]): Buffer {
     if (derived !== s.durationNs) row.push(s.durationNs);
     return row;
   });
-  const body = zlib.deflateRawSync(JSON.stringify([base.toString(), rows]), DEFLATE);
+  const doc: unknown[] = [base.toString(), rows];
+  if (origin) doc.push([origin.resource, origin.scopeName ?? null, origin.scopeVersion ?? null]);
+  const body = zlib.deflateRawSync(JSON.stringify(doc), DEFLATE);
   return Buffer.concat([Buffer.from([VERSION]), body]);
 }
 
 export function decodeSpans(traceId: string, data: Buffer | Uint8Array): Span[] {
+  return decodeRecord(traceId, data).spans;
+}
+
+/** a record's spans and, when it carries them, the trace's resource and scope */
+export function decodeRecord(traceId: string, data: Buffer | Uint8Array): { spans: Span[]; origin?: TraceOrigin } {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
   if (buf[0] !== VERSION) throw new Error(`stored spans of trace ${traceId} use encoding ${buf[0]}, which this server does not know`);
-  const [t0s, rows] = JSON.parse(zlib.inflateRawSync(buf.subarray(1), { dictionary: DICTIONARY }).toString('utf8')) as [string, unknown[][]];
+  const [t0s, rows, o] = JSON.parse(zlib.inflateRawSync(buf.subarray(1), { dictionary: DICTIONARY }).toString('utf8')) as [
+    string,
+    unknown[][],
+    [Record<string, AttributeValue>, string | null, string | null] | undefined,
+  ];
   const t0 = BigInt(t0s);
   const ids = rows.map((r) => r[0] as string);
-  return rows.map((r) => {
+  let origin: TraceOrigin | undefined;
+  if (o) {
+    origin = { resource: o[0] };
+    if (o[1] !== null) origin.scopeName = o[1];
+    if (o[2] !== null) origin.scopeVersion = o[2];
+  }
+  const spans = rows.map((r) => {
     const start = absolute(r[4] as Num, t0);
     const end = absolute(r[5] as Num, t0);
     const parent = r[1];
@@ -132,4 +166,5 @@ export function decodeSpans(traceId: string, data: Buffer | Uint8Array): Span[] 
     if (r.length > 9 && r[9] !== null) span.statusMessage = r[9] as string;
     return span;
   });
+  return origin ? { spans, origin } : { spans };
 }

@@ -2,7 +2,7 @@ import type { Span } from '../../common/api';
 import { analyzeTrace, digestTrace, type TraceDigest } from '../../common/lifecycle';
 import { mergeSpans } from '../../common/spans';
 import type { Row } from './rows';
-import { decodeSpans } from './span-codec';
+import { decodeRecord, type TraceOrigin } from './span-codec';
 
 /**
  * A trace's spans from its stored records (span-codec), oldest record first: one record normally; more when spans
@@ -10,12 +10,23 @@ import { decodeSpans } from './span-codec';
  * other's spans). A span stored twice is merged as ingest merges it. Ordered by start time, then span id.
  */
 export function spansFromRecords(traceId: string, records: Array<Buffer | Uint8Array>): Span[] {
+  return traceFromRecords(traceId, records).spans;
+}
+
+/** the spans (as spansFromRecords) and the origin the latest record carrying one gives (none: an empty resource) */
+export function traceFromRecords(traceId: string, records: Array<Buffer | Uint8Array>): { spans: Span[]; origin: TraceOrigin } {
   let spans: Span[] = [];
-  for (const r of records) spans = spans.length ? mergeSpans(spans, decodeSpans(traceId, r)) : decodeSpans(traceId, r);
-  return spans.sort((a, b) => {
+  let origin: TraceOrigin = { resource: {} };
+  for (const r of records) {
+    const d = decodeRecord(traceId, r);
+    spans = spans.length ? mergeSpans(spans, d.spans) : d.spans;
+    if (d.origin) origin = d.origin;
+  }
+  spans.sort((a, b) => {
     const d = BigInt(a.startTimeUnixNano || 0) - BigInt(b.startTimeUnixNano || 0);
     return d < 0n ? -1 : d > 0n ? 1 : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
   });
+  return { spans, origin };
 }
 
 /** the summary digest of a trace, as ingest computes it, from its stored spans (for a trace no membership describes) */

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { toSpan, type Row } from '../rows';
-import { encodeSpans } from '../span-codec';
+import { encodeSpans, type TraceOrigin } from '../span-codec';
 import { createPartitionSql } from './partitions';
 
 /**
@@ -168,7 +168,8 @@ ALTER TABLE pending ALTER COLUMN tenant DROP DEFAULT;
 `,
   },
   {
-    // Compact trace storage: a trace's spans as records of trace_spans (span-codec: deflated compact JSON), one per
+    // Compact trace storage: a trace's spans, with its resource and scope, as records of trace_spans (span-codec:
+    // deflated compact JSON), one per
     // write of the trace's spans (keyed by the set of its span ids, so a re-sent batch overwrites its own record
     // and replicas writing spans of one trace never overwrite each other's), instead of a row a span. The trace
     // row's digest copy goes (memberships carry it). Existing spans are encoded trace by trace.
@@ -193,18 +194,20 @@ CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_
   INCLUDE (status_code, method, duration_ns, error, route_id, service_id, path);
 `,
     run: async (c) => {
-      const days = await c.query<{ day: number }>(`SELECT DISTINCT day FROM spans`);
+      // One record per trace row (a trace id stored on two days has two), with the row's resource and scope.
+      const days = await c.query<{ day: number }>(`SELECT DISTINCT day FROM traces`);
       for (const { day } of days.rows) await c.query(createPartitionSql('trace_spans', day));
-      let last = ['', ''];
+      let last: [string, string, number] = ['', '', -1];
       for (;;) {
-        const keys = await c.query<{ tenant: string; trace_id: string }>(
-          `SELECT DISTINCT tenant, trace_id FROM spans WHERE (tenant, trace_id) > ($1, $2) ORDER BY tenant, trace_id LIMIT 500`,
+        const keys = await c.query<{ tenant: string; trace_id: string; day: number; resource: string; scope_name: string | null; scope_version: string | null }>(
+          `SELECT tenant, trace_id, day, resource, scope_name, scope_version FROM traces WHERE (tenant, trace_id, day) > ($1, $2, $3)
+           ORDER BY tenant, trace_id, day LIMIT 500`,
           last,
         );
         if (keys.rows.length === 0) break;
         const spans = await c.query<Row>(
-          `SELECT * FROM spans WHERE (tenant, trace_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY tenant, trace_id, day, start_ns, span_id`,
-          [keys.rows.map((k) => k.tenant), keys.rows.map((k) => k.trace_id)],
+          `SELECT * FROM spans WHERE (tenant, trace_id, day) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::int[])) ORDER BY start_ns, span_id`,
+          [keys.rows.map((k) => k.tenant), keys.rows.map((k) => k.trace_id), keys.rows.map((k) => k.day)],
         );
         const groups = new Map<string, Row[]>();
         for (const r of spans.rows) {
@@ -213,20 +216,23 @@ CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_
           if (g) g.push(r);
           else groups.set(k, [r]);
         }
-        for (const rows of groups.values()) {
-          const r = rows[0];
-          await c.query(`INSERT INTO trace_spans (day, tenant, trace_id, chunk, data) VALUES ($1, $2, $3, $4, $5)`, [
-            r.day,
-            r.tenant,
-            r.trace_id,
-            'migrated',
-            encodeSpans(rows.map(toSpan)),
+        for (const k of keys.rows) {
+          const origin: TraceOrigin = { resource: JSON.parse(k.resource) };
+          if (k.scope_name != null) origin.scopeName = k.scope_name;
+          if (k.scope_version != null) origin.scopeVersion = k.scope_version;
+          const rows = groups.get(`${k.tenant}/${k.trace_id}/${k.day}`) ?? [];
+          await c.query(`INSERT INTO trace_spans (day, tenant, trace_id, chunk, data) VALUES ($1, $2, $3, 'migrated', $4)`, [
+            k.day,
+            k.tenant,
+            k.trace_id,
+            encodeSpans(rows.map(toSpan), origin),
           ]);
         }
         const tail = keys.rows[keys.rows.length - 1];
-        last = [tail.tenant, tail.trace_id];
+        last = [tail.tenant, tail.trace_id, tail.day];
       }
-      await c.query(`DROP TABLE spans`);
+      // spans whose trace row is gone were unreachable: they go with the table
+      await c.query(`DROP TABLE spans; ALTER TABLE traces DROP COLUMN resource, DROP COLUMN scope_name, DROP COLUMN scope_version`);
     },
   },
 ];

@@ -223,7 +223,7 @@ describe('PgStore', () => {
     for (const x of [onlyA, shared, orphan]) {
       const t = x.batch.traces[0];
       await sql(`INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, status_code, error, span_count, dialect, latency, digest, resource, received_ms)
-        VALUES ($1, $2, $3, $4, $5, 200, false, 3, 'enterprise', '{}', $6, '{}', $7)`, [day, t.traceId, t.startTimeUnixNano, t.startTimeMs, Math.round(t.durationNs), JSON.stringify(t.digest), nowMs]);
+        VALUES ($1, $2, $3, $4, $5, 200, false, 3, 'enterprise', '{}', $6, '{"service.name":"kong"}', $7)`, [day, t.traceId, t.startTimeUnixNano, t.startTimeMs, Math.round(t.durationNs), JSON.stringify(t.digest), nowMs]);
       for (const sp of x.batch.spans) {
         await sql(`INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, attributes, events)
           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, '{}', '[]')`, [day, sp.traceId, sp.spanId, sp.parentSpanId, sp.name, sp.kind, sp.startTimeUnixNano, sp.endTimeUnixNano]);
@@ -244,6 +244,7 @@ describe('PgStore', () => {
     }
     expect(await store.sessionsOfTrace('team-b', shared.traceId)).toEqual(['b']);
     expect(await store.getSpans('default', orphan.traceId)).toHaveLength(3);
+    expect(await store.getTraceRow('team-a', onlyA.traceId)).toMatchObject({ traceId: onlyA.traceId, statusCode: 200, resource: { 'service.name': 'kong' } });
     expect((await store.listTraces('a', {})).traces.map((t) => t.traceId).sort()).toEqual([onlyA.traceId, shared.traceId].sort());
     expect((await store.listTraces('b', { status: '2xx' })).traces.map((t) => t.traceId)).toEqual([shared.traceId]);
     expect((await store.loadPending()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);

@@ -11,8 +11,8 @@ import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
 import { openPool } from '../pg-pool';
 import { mergeSpans } from '../../../common/spans';
 import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
-import { encodeSpans } from '../span-codec';
-import { digestOfSpans, nameLogSpans, spansFromRecords } from '../trace-spans';
+import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
+import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
@@ -212,6 +212,8 @@ export class PgStore implements Store, SharedSessions {
     const deks = await this.keys.forBatch(batch);
 
     const tenant = batch.tenant;
+    const traces = uniqueSorted(batch.traces, (t) => t.traceId);
+    const byTrace = new Map(traces.map((t) => [t.traceId, t]));
     // A trace's spans of this write become one record (span-codec), keyed by the set of its span ids: a re-sent batch
     // overwrites its own record, and records of other writes (late spans, other replicas) are merged when read.
     const spansOf = new Map<string, Span[]>();
@@ -224,12 +226,12 @@ export class PgStore implements Store, SharedSessions {
       [...spansOf].map(([traceId, list]) => {
         const spans = mergeSpans([], list);
         const chunk = createHash('sha1').update(spans.map((sp) => sp.spanId).sort().join(',')).digest('base64url').slice(0, 11);
-        return { d: traceDay.get(traceId) ?? day(Math.min(...spans.map((sp) => sp.startTimeMs))), t: traceId, c: chunk, z: encodeSpans(spans).toString('base64') };
+        // the write that carries the trace row carries its origin (resource, scope) too
+        const row = byTrace.get(traceId);
+        return { d: traceDay.get(traceId) ?? day(Math.min(...spans.map((sp) => sp.startTimeMs))), t: traceId, c: chunk, z: encodeSpans(spans, row && originOf(row)).toString('base64') };
       }),
       (r) => `${r.t}/${r.c}`,
     );
-    const traces = uniqueSorted(batch.traces, (t) => t.traceId);
-    const byTrace = new Map(traces.map((t) => [t.traceId, t]));
     const members = uniqueSorted(
       batch.memberships.filter(([, traceId]) => byTrace.has(traceId)),
       ([s, t]) => `${s}/${t}`,
@@ -255,21 +257,19 @@ export class PgStore implements Store, SharedSessions {
         ON CONFLICT (tenant, trace_id, chunk, day) DO UPDATE SET data = EXCLUDED.data)`);
     }
     if (traces.length) {
-      const rows = traces.map((t) => ({ ...t, digest: undefined, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
+      const rows = traces.map((t) => ({ ...t, digest: undefined, resource: undefined, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
       parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
-          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, resource, scope_name, scope_version, received_ms)
+          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, received_ms)
         SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
-          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x.resource::text,
-          x."scopeName", x."scopeVersion", ${arg(nowMs)}::bigint
+          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, ${arg(nowMs)}::bigint
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
           method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
-          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, resource json, "scopeName" text, "scopeVersion" text)
+          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json)
         ON CONFLICT (tenant, trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
-          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, resource = EXCLUDED.resource,
-          scope_name = EXCLUDED.scope_name, scope_version = EXCLUDED.scope_version)`);
+          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency)`);
     }
     if (members.length) {
       const rows = members.map(([sessionId, traceId]) => {
@@ -444,18 +444,18 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async getSpans(tenant: string, traceId: string): Promise<Span[]> {
-    return (await this.spansOfTraces(tenant, [traceId])).get(traceId) ?? [];
+    return (await this.tracesOf(tenant, [traceId])).get(traceId)?.spans ?? [];
   }
 
-  /** the stored spans of these traces of the tenant (absent: none stored) */
-  private async spansOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, Span[]>> {
+  /** the stored spans and origin of these traces of the tenant (absent: none stored) */
+  private async tracesOf(tenant: string, traceIds: string[]): Promise<Map<string, { spans: Span[]; origin: TraceOrigin }>> {
     const rows = await this.query<{ trace_id: string; data: Buffer }>(
       `SELECT trace_id, data FROM trace_spans WHERE tenant = $1 AND trace_id = ANY($2) ORDER BY trace_id, day, chunk`,
       [tenant, traceIds],
     );
     const records = new Map<string, Buffer[]>();
     for (const r of rows) records.set(r.trace_id, [...(records.get(r.trace_id) ?? []), r.data]);
-    return new Map([...records].map(([id, list]) => [id, spansFromRecords(id, list)]));
+    return new Map([...records].map(([id, list]) => [id, traceFromRecords(id, list)]));
   }
 
   async getTraceRow(tenant: string, traceId: string): Promise<TraceRow | undefined> {
@@ -465,8 +465,9 @@ export class PgStore implements Store, SharedSessions {
       [tenant, traceId],
     );
     if (!r) return undefined;
-    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, await this.getSpans(tenant, traceId))));
-    return toTraceRow(r);
+    const { spans, origin } = (await this.tracesOf(tenant, [traceId])).get(traceId) ?? { spans: [], origin: { resource: {} } };
+    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, spans)));
+    return toTraceRow(r, origin);
   }
 
   async sessionsOfTrace(tenant: string, traceId: string): Promise<string[]> {
@@ -494,8 +495,8 @@ export class PgStore implements Store, SharedSessions {
     const traceIds = [...new Set(rows.filter((r) => r.span_id != null && r.trace_id != null).map((r) => r.trace_id as string))];
     if (traceIds.length) {
       const [s] = await this.query<{ tenant: string }>(`SELECT tenant FROM sessions WHERE id = $1`, [sessionId]);
-      const spans = s ? await this.spansOfTraces(s.tenant, traceIds) : new Map<string, Span[]>();
-      nameLogSpans(rows, (id) => spans.get(id) ?? []);
+      const traces = s ? await this.tracesOf(s.tenant, traceIds) : new Map<string, { spans: Span[] }>();
+      nameLogSpans(rows, (id) => traces.get(id)?.spans ?? []);
     }
     return logPage(rows, limit, await this.keys.forPage(sessionId, rows));
   }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { encodeSpans } from '../span-codec';
+import { encodeSpans, type TraceOrigin } from '../span-codec';
 import { toSpan, type Row } from '../rows';
 
 /**
@@ -19,8 +19,8 @@ export const LIST_COLUMNS = [
   'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
   'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency',
 ] as const;
-/** a trace row (schema 5): the list's columns, the resource and scope, and the trace's spans as one record (span-codec) */
-export const TRACE_COLUMNS = [...LIST_COLUMNS, 'resource', 'scope_name', 'scope_version', 'received_ms', 'spans'] as const;
+/** a trace row (schema 5): the list's columns, and the trace's spans with its resource and scope as one record (span-codec) */
+export const TRACE_COLUMNS = [...LIST_COLUMNS, 'received_ms', 'spans'] as const;
 /** the spans table's columns in schema 4 */
 const V4_SPAN_COLUMNS = ['tenant', 'trace_id', 'span_id', 'parent_span_id', 'name', 'kind', 'start_ns', 'end_ns', 'status_code', 'status_message', 'attributes', 'events'] as const;
 /** the trace row's columns in schemas 1-4 */
@@ -139,9 +139,9 @@ CREATE INDEX pending_trace ON pending (tenant, trace_id);
 DROP TABLE temp.v4_trace_tenant;
 DROP TABLE temp.v4_session_tenant;`);
   },
-  // 5: compact trace storage. A trace's spans become one record in its trace row (span-codec: deflated compact JSON)
-  // instead of a row each; the row's digest copy goes (memberships carry it). Existing spans are encoded trace by
-  // trace; spans whose trace row is gone were unreachable and go with the table.
+  // 5: compact trace storage. A trace's spans, with its resource and scope, become one record in its trace row
+  // (span-codec: deflated compact JSON) instead of a row a span; the row's digest copy goes (memberships carry it).
+  // Existing spans are encoded trace by trace; spans whose trace row is gone were unreachable and go with the table.
   5: (db) => {
     if ((db.prepare(`PRAGMA table_info(traces)`).all() as Array<{ name: string }>).some((c) => c.name === 'spans')) return;
     db.exec(`
@@ -158,23 +158,23 @@ CREATE TABLE traces_v5 (
   span_count INTEGER NOT NULL,
   dialect TEXT NOT NULL,
   latency TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  scope_name TEXT, scope_version TEXT,
   received_ms INTEGER NOT NULL,
   spans BLOB NOT NULL,
   PRIMARY KEY (tenant, trace_id)
 );`);
-    const none = encodeSpans([]);
     const insert = db.prepare(`INSERT INTO traces_v5 (${TRACE_COLUMNS.join(', ')}) SELECT ${TRACE_COLUMNS.slice(0, -1).join(', ')}, ? FROM traces WHERE tenant = ? AND trace_id = ?`);
-    const page = db.prepare(`SELECT tenant, trace_id FROM traces WHERE (tenant, trace_id) > (?, ?) ORDER BY tenant, trace_id LIMIT 500`);
+    const page = db.prepare(`SELECT tenant, trace_id, resource, scope_name, scope_version FROM traces WHERE (tenant, trace_id) > (?, ?) ORDER BY tenant, trace_id LIMIT 500`);
     const spansOf = db.prepare(`SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id`).safeIntegers(true);
     let last = ['', ''];
     for (;;) {
-      const keys = page.all(...last) as Array<{ tenant: string; trace_id: string }>;
+      const keys = page.all(...last) as Array<{ tenant: string; trace_id: string; resource: string; scope_name: string | null; scope_version: string | null }>;
       if (keys.length === 0) break;
       for (const k of keys) {
         const spans = (spansOf.all(k.tenant, k.trace_id) as Row[]).map(toSpan);
-        insert.run(spans.length ? encodeSpans(spans) : none, k.tenant, k.trace_id);
+        const origin: TraceOrigin = { resource: JSON.parse(k.resource) };
+        if (k.scope_name != null) origin.scopeName = k.scope_name;
+        if (k.scope_version != null) origin.scopeVersion = k.scope_version;
+        insert.run(encodeSpans(spans, origin), k.tenant, k.trace_id);
       }
       last = [keys[keys.length - 1].tenant, keys[keys.length - 1].trace_id];
     }

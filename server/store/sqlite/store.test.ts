@@ -263,7 +263,7 @@ describe('trace columns copied into memberships (schema 3)', () => {
     for (const t of rows) {
       db.prepare(
         `INSERT INTO traces (trace_id, start_ns, start_ms, duration_ns, method, status_code, error, span_count, dialect, latency, digest, resource, received_ms)
-         VALUES (?, ?, ?, 5000000, ?, ?, ?, 1, 'enterprise', '{}', ?, '{}', 1)`,
+         VALUES (?, ?, ?, 5000000, ?, ?, ?, 1, 'enterprise', '{}', ?, '{"service.name":"kong"}', 1)`,
       ).run(t.traceId, BigInt(t.startTimeUnixNano), t.startTimeMs, t.method, t.statusCode, t.error ? 1 : 0, JSON.stringify(t.digest));
       db.prepare(`INSERT INTO spans VALUES (?, ?, '', 'kong', 2, ?, ?, 0, NULL, '{"http.method":"GET"}', '[]')`).run(
         t.traceId,
@@ -279,6 +279,7 @@ describe('trace columns copied into memberships (schema 3)', () => {
     expect(store.listTraces('s', { status: '5xx', method: 'GET' }).traces.map((t) => t.traceId)).toEqual([hex(1, 32)]);
     expect(store.digests('s').map((d) => d.traceId).sort()).toEqual([hex(1, 32), hex(2, 32)]);
     expect(store.getSpans('default', hex(1, 32))).toEqual([span(hex(1, 32), hex(1, 32).slice(0, 16), 1000)]);
+    expect(store.getTraceRow('default', hex(1, 32))).toMatchObject({ traceId: hex(1, 32), statusCode: 503, resource: { 'service.name': 'kong' } });
     const check = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
     expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(String(SCHEMA_VERSION));
     expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'session_traces' ORDER BY name`).pluck().all()).toEqual([

@@ -14,8 +14,9 @@ import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
-import { encodeSpans } from '../span-codec';
-import { digestOfSpans, nameLogSpans, spansFromRecords } from '../trace-spans';
+import { mergeSpans } from '../../../common/spans';
+import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
+import { digestOfSpans, nameLogSpans, spansFromRecords, traceFromRecords } from '../trace-spans';
 
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
 export { PENDING_KEY_ID } from '../pending-seal';
@@ -235,9 +236,12 @@ export class SqliteStore implements Store {
       if (list) list.push(sp);
       else fresh.set(sp.traceId, [sp]);
     }
-    const merged = (traceId: string, spans: Span[]): Buffer => {
+    // the batch's row gives the trace's origin; without one the stored origin stays
+    const merged = (traceId: string, spans: Span[], origin?: TraceOrigin): Buffer => {
       const stored = s.spansRecord.get(tenant, traceId) as Buffer | undefined;
-      return encodeSpans(stored ? spansFromRecords(traceId, [stored, encodeSpans(spans)]) : spans);
+      if (!stored) return encodeSpans(spans, origin);
+      const had = traceFromRecords(traceId, [stored]);
+      return encodeSpans(spans.length ? mergeSpans(had.spans, spans) : had.spans, origin ?? had.origin);
     };
     const members = new Map<string, unknown[]>();
     for (const t of batch.traces) {
@@ -264,16 +268,14 @@ export class SqliteStore implements Store {
         t.spanCount,
         t.dialect,
         JSON.stringify(t.latency),
-        JSON.stringify(t.resource),
-        t.scopeName ?? null,
-        t.scopeVersion ?? null,
         receivedMs,
       ];
       const spans = fresh.get(t.traceId) ?? [];
       fresh.delete(t.traceId);
-      if (s.insertTrace.run(...values, encodeSpans(spans)).changes > 0) s.fillRowless.run(...m, tenant, t.traceId);
+      const origin = originOf(t);
+      if (s.insertTrace.run(...values, encodeSpans(spans, origin)).changes > 0) s.fillRowless.run(...m, tenant, t.traceId);
       else {
-        s.updateTrace.run(...values.slice(2), spans.length ? merged(t.traceId, spans) : s.spansRecord.get(tenant, t.traceId), tenant, t.traceId);
+        s.updateTrace.run(...values.slice(2), merged(t.traceId, spans, origin), tenant, t.traceId);
         s.refreshMemberships.run(...m, tenant, t.traceId);
       }
     }
@@ -382,8 +384,9 @@ export class SqliteStore implements Store {
     this.flush();
     const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
     if (!r) return undefined;
-    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, spansFromRecords(traceId, [r.spans as Buffer]))));
-    return toTraceRow(r);
+    const { spans, origin } = traceFromRecords(traceId, [r.spans as Buffer]);
+    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, spans)));
+    return toTraceRow(r, origin);
   }
 
   sessionsOfTrace(tenant: string, traceId: string): string[] {
