@@ -191,7 +191,7 @@ DROP INDEX session_traces_trace;
 -- ascending: new traces are appended to a session's range (full index pages); the list reads it backwards
 DROP INDEX session_traces_list;
 CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_id)
-  INCLUDE (status_code, method, duration_ns, error, route_id, service_id, path);
+  INCLUDE (status_code, method, duration_ns, error, route_id, service_id, path, tenant);
 `,
     run: async (c) => {
       // One record per trace row (a trace id stored on two days has two), with the row's resource and scope.

@@ -186,7 +186,7 @@ CREATE INDEX traces_received ON traces (received_ms);
 -- ascending: new traces are appended to a session's range (full index pages); the list reads it backwards
 DROP INDEX IF EXISTS session_traces_list;
 CREATE INDEX session_traces_list
-  ON session_traces (session_id, start_ms, trace_id, status_code, method, error, duration_ns, route_id, service_id, path);`);
+  ON session_traces (session_id, start_ms, trace_id, status_code, method, error, duration_ns, route_id, service_id, path, tenant);`);
   },
 };
 
