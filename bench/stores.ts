@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { DATABASE_FILE, type Synchronous } from '../server/store/database';
+import { DATABASE_FILE, openDatabase, type Synchronous } from '../server/store/database';
 import { startCheckpointer } from '../server/store/checkpointer';
 import { PgStore } from '../server/store/postgres';
 import { SqliteStore } from '../server/store/sqlite';
@@ -48,8 +48,13 @@ export async function openBenchStore(kind: StoreKind, label: string, sync?: Benc
       checkpoint: () => store.checkpoint(),
       startServerTimers: () => startCheckpointer(dir),
       settle: async () => store.checkpoint(),
-      sizeBytes: async () =>
-        [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((f) => path.join(dir, f)).reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0),
+      sizeBytes: async () => {
+        // The WAL keeps its largest size until truncated; what the data takes is the database once it is moved in.
+        const db = openDatabase(dir);
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        return [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((f) => path.join(dir, f)).reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+      },
       async close() {
         store.close();
         rmDir(dir);

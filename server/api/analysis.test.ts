@@ -64,6 +64,7 @@ beforeAll(async () => {
     ['viewer', 'viewer', 'team-a'],
     ['ingest', 'ingest', 'team-a'],
     ['viewerB', 'viewer', 'team-b'],
+    ['viewerC', 'viewer', 'team-c'],
   ] as const) {
     tok[key] = (await tokens.create(key, role, tenant)).token;
   }
@@ -178,9 +179,12 @@ describe('download and upload', () => {
     expect((await get('/sessions/uploads-team-a')).body.traceCount).toBe(1);
     const audit = (await get('/audit?target=uploads-team-a')).body.entries;
     expect(audit[0]).toMatchObject({ action: 'trace.upload', actor: { name: 'viewer' }, details: { format: 'konnect-json', traceIds: [ENTERPRISE_TRACE_ID], spans: 30 } });
-    // another tenant may not replace team-a's trace by uploading one with its id
+    // another tenant uploading a trace with the same id gets its own copy (traces are keyed by tenant and id);
+    // team-a's is untouched
     const b = await upload(new Uint8Array(file), tok.viewerB);
-    expect(b).toMatchObject({ status: 409, body: { message: `trace ${ENTERPRISE_TRACE_ID} cannot be uploaded: a trace with this id is already stored for another tenant` } });
+    expect(b).toMatchObject({ status: 201, body: { sessionId: 'uploads-team-b', traceIds: [ENTERPRISE_TRACE_ID] } });
+    expect((await get('/sessions/uploads-team-a')).body.traceCount).toBe(1);
+    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}`, tok.viewerB)).status).toBe(200);
   });
 
   it('malformed, empty, too large and unauthorised uploads are refused with the reason', async () => {
@@ -206,10 +210,10 @@ describe('compare, typical, abnormal, statistics', () => {
     expect(c.body.nodes.find((n: any) => n.key === 'clientOut').presence).toBe('onlyA');
     expect(c.body.spans[0]).toMatchObject({ name: 'kong.balancer', occurrence: 2, diffNs: -35_115_288 });
 
-    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/compare/${OSS_TRACE_ID}`, tok.viewerB)).status).toBe(404);
-    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/abnormal`, tok.viewerB)).status).toBe(404);
-    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/statistics`, tok.viewerB)).status).toBe(404);
-    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/export`, tok.viewerB)).status).toBe(404);
+    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/compare/${OSS_TRACE_ID}`, tok.viewerC)).status).toBe(404);
+    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/abnormal`, tok.viewerC)).status).toBe(404);
+    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/statistics`, tok.viewerC)).status).toBe(404);
+    expect((await get(`/traces/${ENTERPRISE_TRACE_ID}/export`, tok.viewerC)).status).toBe(404);
     expect((await get(`/traces/${'1'.repeat(32)}/compare/${OSS_TRACE_ID}`)).body).toMatchObject({ statusCode: 404, message: `no stored trace with id ${'1'.repeat(32)}` });
     expect((await get(`/traces/nope/compare/${OSS_TRACE_ID}`)).status).toBe(400);
   });

@@ -40,7 +40,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, deps: AnalysisDeps)
   /** the sessions of `tenant` holding the trace; NotFound when there are none */
   async function visibleSessions(traceId: string, tenant: string): Promise<string[]> {
     const ids: string[] = [];
-    for (const id of await store.sessionsOfTrace(traceId)) {
+    for (const id of await store.sessionsOfTrace(tenant, traceId)) {
       const s = await store.getSession(id);
       if (s && tenantOf(s) === tenant) ids.push(id);
     }
@@ -48,10 +48,10 @@ export function registerAnalysisRoutes(app: FastifyInstance, deps: AnalysisDeps)
     return ids;
   }
 
-  /** spans and row of a visible trace (tenant kept beside each call for the (tenant, traceId) store) */
+  /** spans and row of a visible trace of the tenant */
   async function loadTrace(traceId: string, tenant: string): Promise<{ spans: Span[]; row: TraceRow; sessionIds: string[] }> {
     const sessionIds = await visibleSessions(traceId, tenant);
-    const [spans, row] = await Promise.all([store.getSpans(traceId), store.getTraceRow(traceId)]);
+    const [spans, row] = await Promise.all([store.getSpans(tenant, traceId), store.getTraceRow(tenant, traceId)]);
     if (!row || spans.length === 0) throw new NotFound(`no stored trace with id ${traceId}`);
     return { spans, row, sessionIds };
   }

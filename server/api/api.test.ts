@@ -7,6 +7,7 @@ import { spansFromOtlpJson } from '../../common/spans/testing';
 import { startServer, type RunningServer } from '../app';
 import { encodeLogsProtobuf, encodeTracesProtobuf } from '../otlp/testing';
 import { createTestDatabase } from '../testing/pg';
+import { openTokenStore } from '../auth/open-token-store';
 import { attr, getJson, hexId, kongRequest, loadFixture, logsPayload, postJson, tracesPayload } from '../testing/otlp-builders';
 
 let dataDir: string;
@@ -374,6 +375,138 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect(spans.get('kong.database.query').attributes['db.statement']).toBe('SELECT "id" FROM "keyauth_credentials" WHERE "key" = ? LIMIT ?;');
       expect(detail.body.resource).toMatchObject({ 'deployment.password': '[REDACTED]' });
       expect(served).toContain('GET /orders/42?apikey=[REDACTED] HTTP/1.1');
+    });
+  });
+
+  describe('tenants', () => {
+    // Two teams' Kongs behind one debugger: W3C trace context propagated from one team's gateway to a service
+    // behind the other's gives both the same trace id. Each tenant's data stays its own.
+    const tok: Record<string, string> = {};
+    const api = (p: string) => `${server.apiUrl}/api/v1${p}`;
+    const as = (who: string) => ({ authorization: `Bearer ${tok[who]}` });
+    async function call(method: string, url: string, who: string, body?: unknown) {
+      const res = await fetch(url, { method, headers: { ...as(who), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    }
+    async function ingestTraces(who: string, spans: any[]) {
+      const res = await fetch(`${server.otlpUrl}/v1/traces`, { method: 'POST', headers: { ...as(who), 'content-type': 'application/x-protobuf' }, body: encodeTracesProtobuf(tracesPayload(spans)) });
+      expect(res.status).toBe(200);
+    }
+    async function ingestLogs(who: string, records: Parameters<typeof logsPayload>[0]) {
+      const res = await fetch(`${server.otlpUrl}/v1/logs`, { method: 'POST', headers: { ...as(who), 'content-type': 'application/x-protobuf' }, body: encodeLogsProtobuf(logsPayload(records)) });
+      expect(res.status).toBe(200);
+    }
+    const spanIds = (spans: any[]) => spans.map((x) => x.spanId).sort();
+
+    beforeEach(async () => {
+      await start({ auth: 'tokens', apiToken: 'bootstrap-admin-secret-0123456789' });
+      const tokens = await openTokenStore(dataDir, server.store.sharedPool);
+      for (const [key, role, tenant] of [
+        ['debuggerA', 'debugger', 'team-a'],
+        ['ingestA', 'ingest', 'team-a'],
+        ['debuggerB', 'debugger', 'team-b'],
+        ['ingestB', 'ingest', 'team-b'],
+      ] as const) {
+        tok[key] = (await tokens.create(key, role, tenant)).token;
+      }
+      await tokens.close();
+    });
+
+    it('lets two tenants capture the same trace id, each its own spans and logs', async () => {
+      const rule = { type: 'advanced', expression: 'http.response.status_code >= 100' };
+      const a = (await call('POST', api('/sessions'), 'debuggerA', { rule, durationSeconds: 60, captureLogs: true })).body;
+      const b = (await call('POST', api('/sessions'), 'debuggerB', { rule, durationSeconds: 60, captureLogs: true })).body;
+      const traceId = hexId(16);
+      const fromA = kongRequest({ traceId, routeId: 'route-of-a', status: 200 });
+      const fromB = kongRequest({ traceId, routeId: 'route-of-b', status: 503 });
+      const [rootB, ...restB] = fromB.spans;
+      // B's logs and child spans wait for B's root; A judges the same trace id meanwhile.
+      await ingestLogs('ingestB', [{ traceId, spanId: fromB.pluginSpanId, body: 'log of b' }]);
+      await ingestTraces('ingestB', restB);
+      await ingestLogs('ingestA', [{ traceId, spanId: fromA.pluginSpanId, body: 'log of a' }]);
+      await ingestTraces('ingestA', fromA.spans);
+      await ingestTraces('ingestB', [rootB]);
+      await ingestLogs('ingestA', [{ traceId, body: 'late log of a' }]);
+      await ingestLogs('ingestB', [{ traceId, body: 'late log of b' }]);
+
+      const detailA = await call('GET', api(`/traces/${traceId}`), 'debuggerA');
+      const detailB = await call('GET', api(`/traces/${traceId}`), 'debuggerB');
+      expect([detailA.status, detailB.status]).toEqual([200, 200]);
+      expect(spanIds(detailA.body.spans)).toEqual(spanIds(fromA.spans));
+      expect(spanIds(detailB.body.spans)).toEqual(spanIds(fromB.spans));
+      const listA = (await call('GET', api(`/sessions/${a.id}/traces`), 'debuggerA')).body.traces;
+      const listB = (await call('GET', api(`/sessions/${b.id}/traces`), 'debuggerB')).body.traces;
+      expect(listA.map((t: any) => [t.traceId, t.routeId, t.statusCode, t.spanCount])).toEqual([[traceId, 'route-of-a', 200, 3]]);
+      expect(listB.map((t: any) => [t.traceId, t.routeId, t.statusCode, t.spanCount])).toEqual([[traceId, 'route-of-b', 503, 3]]);
+      const summaryB = await call('GET', api(`/traces/${traceId}/summary`), 'debuggerB');
+      expect(summaryB.status).toBe(200);
+      const logsA = (await call('GET', api(`/sessions/${a.id}/logs`), 'debuggerA')).body.logs;
+      const logsB = (await call('GET', api(`/sessions/${b.id}/logs`), 'debuggerB')).body.logs;
+      expect(logsA.map((l: any) => l.body).sort()).toEqual(['late log of a', 'log of a']);
+      expect(logsB.map((l: any) => l.body).sort()).toEqual(['late log of b', 'log of b']);
+      // The span name of a log comes from its own tenant's trace.
+      expect(logsB.find((l: any) => l.body === 'log of b').spanName).toBe('kong.access.plugin.key-auth');
+      expect((await call('GET', api(`/sessions/${a.id}`), 'debuggerA')).body).toMatchObject({ traceCount: 1, logCount: 2 });
+      expect((await call('GET', api(`/sessions/${b.id}`), 'debuggerB')).body).toMatchObject({ traceCount: 1, logCount: 2 });
+    });
+
+    it("never lets one tenant's ingest token overwrite or add to another tenant's trace or session", async () => {
+      const rule = { type: 'advanced', expression: 'http.response.status_code >= 100' };
+      const a = (await call('POST', api('/sessions'), 'debuggerA', { rule, durationSeconds: 60, captureLogs: true })).body;
+      const capturedByA = async () => {
+        const t = kongRequest({ routeId: 'route-of-a', status: 200 });
+        await ingestTraces('ingestA', t.spans);
+        await ingestLogs('ingestA', [{ traceId: t.traceId, spanId: t.pluginSpanId, body: `log of a ${t.traceId}` }]);
+        return { t, before: (await call('GET', api(`/traces/${t.traceId}`), 'debuggerA')).body };
+      };
+      // Tenant B sends A's trace id: an overwrite of A's spans, a new span and logs.
+      const forge = async (t: { traceId: string; spans: any[]; pluginSpanId: string }) => {
+        const forged = t.spans.map((x: any) => ({ ...x, name: 'forged' }));
+        const extra = { ...t.spans[1], spanId: hexId(8), name: 'forged.extra' };
+        await ingestTraces('ingestB', [...forged, extra]);
+        await ingestLogs('ingestB', [{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'forged log' }, { body: 'forged worker log' }]);
+      };
+      const unchanged = async ({ t, before }: Awaited<ReturnType<typeof capturedByA>>) => {
+        const after = await call('GET', api(`/traces/${t.traceId}`), 'debuggerA');
+        expect(after.body).toEqual(before);
+        expect(after.body.spans.map((x: any) => x.name)).not.toContain('forged');
+      };
+
+      // With no session of B running ...
+      const first = await capturedByA();
+      await forge(first.t);
+      await unchanged(first);
+      expect((await call('GET', api(`/traces/${first.t.traceId}`), 'debuggerB')).status).toBe(404);
+
+      // ... and with one that takes everything B sends: B captures its own copy, never A's.
+      const b = (await call('POST', api('/sessions'), 'debuggerB', { rule, durationSeconds: 60, captureLogs: true })).body;
+      const second = await capturedByA();
+      await forge(second.t);
+      await unchanged(second);
+      const mine = await call('GET', api(`/traces/${second.t.traceId}`), 'debuggerB');
+      expect(mine.status).toBe(200);
+      expect(mine.body.spans.map((x: any) => x.name).sort()).toEqual(['forged', 'forged', 'forged', 'forged.extra']);
+      expect((await call('GET', api(`/sessions/${b.id}/logs`), 'debuggerB')).body.logs.map((l: any) => l.body).sort()).toEqual(['forged log', 'forged worker log']);
+
+      const logsA = (await call('GET', api(`/sessions/${a.id}/logs`), 'debuggerA')).body.logs;
+      expect(logsA.map((l: any) => l.body).sort()).toEqual([`log of a ${first.t.traceId}`, `log of a ${second.t.traceId}`].sort());
+      expect((await call('GET', api(`/sessions/${a.id}`), 'debuggerA')).body).toMatchObject({ traceCount: 2, logCount: 2 });
+      const listA = (await call('GET', api(`/sessions/${a.id}/traces`), 'debuggerA')).body.traces;
+      expect(listA.map((x: any) => [x.routeId, x.spanCount])).toEqual([['route-of-a', 3], ['route-of-a', 3]]);
+      for (const p of [`/sessions/${a.id}/traces`, `/sessions/${a.id}/logs`]) expect((await call('GET', api(p), 'debuggerB')).status).toBe(404);
+    });
+
+    it("answers 404 for another tenant's trace", async () => {
+      const rule = { type: 'advanced', expression: 'http.response.status_code >= 100' };
+      await call('POST', api('/sessions'), 'debuggerA', { rule, durationSeconds: 60 });
+      const t = kongRequest();
+      await ingestTraces('ingestA', t.spans);
+      expect((await call('GET', api(`/traces/${t.traceId}`), 'debuggerA')).status).toBe(200);
+      for (const p of [`/traces/${t.traceId}`, `/traces/${t.traceId}/summary`]) {
+        const r = await call('GET', api(p), 'debuggerB');
+        expect([p, r.status, r.body.message]).toEqual([p, 404, `no stored trace with id ${t.traceId}`]);
+      }
     });
   });
 

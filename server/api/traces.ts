@@ -18,25 +18,27 @@ export function registerTraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', async (req): Promise<TraceDetail> => {
     const traceId = normaliseTraceId(req.params.traceId);
-    await visibleTrace(traceId, need(req, 'read').tenant);
-    const row = await store.getTraceRow(traceId);
+    const tenant = need(req, 'read').tenant;
+    await visibleTrace(traceId, tenant);
+    const row = await store.getTraceRow(tenant, traceId);
     if (!row) throw new NotFoundError(`no stored trace with id ${traceId}`);
-    const detail: TraceDetail = { traceId, resource: row.resource, spans: await store.getSpans(traceId) };
+    const detail: TraceDetail = { traceId, resource: row.resource, spans: await store.getSpans(tenant, traceId) };
     if (row.scopeName) detail.scope = { name: row.scopeName, ...(row.scopeVersion ? { version: row.scopeVersion } : {}) };
     return detail;
   });
 
   app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId/summary', async (req) => {
     const traceId = normaliseTraceId(req.params.traceId);
-    await visibleTrace(traceId, need(req, 'read').tenant);
-    const spans = await store.getSpans(traceId);
+    const tenant = need(req, 'read').tenant;
+    await visibleTrace(traceId, tenant);
+    const spans = await store.getSpans(tenant, traceId);
     if (spans.length === 0) throw new NotFoundError(`no stored trace with id ${traceId}`);
     return traceSummary(traceId, spans);
   });
 
   /** A trace is visible to a tenant through one of its sessions; otherwise it is "not found", never "forbidden". */
   async function visibleTrace(traceId: string, tenant: string): Promise<void> {
-    for (const id of await store.sessionsOfTrace(traceId)) {
+    for (const id of await store.sessionsOfTrace(tenant, traceId)) {
       const s = await store.getSession(id);
       if (s && tenantOf(s) === tenant) return;
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../app';
-import type { SqliteStore } from '../store/sqlite';
+import { SCHEMA_VERSION, type SqliteStore } from '../store/sqlite';
 import { attr, getJson, kongRequest, logsPayload, postJson, tracesPayload } from '../testing/otlp-builders';
 import { FakeVault } from './fake-vault';
 import { VaultTransitProvider } from './vault';
@@ -109,7 +109,7 @@ describe('logs at rest', () => {
     await server!.close();
     server = undefined;
     const check = new Database(DB(), { readonly: true });
-    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: '3' });
+    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get()).toEqual({ value: String(SCHEMA_VERSION) });
     expect(check.prepare(`SELECT count(*) AS n FROM logs WHERE sealed IS NULL`).get()).toEqual({ n: 0 });
     check.close();
     expect(filesWithMarker()).toEqual([]);

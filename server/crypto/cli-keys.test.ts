@@ -15,6 +15,7 @@ afterEach(() => {
 it('`keys rotate` moves every session key to a new local KEK version and logs stay readable', async () => {
   const store = new SqliteStore(dir, Date.now, { keyProvider: LocalKeyProvider.open(dir) });
   await store.write({
+    tenant: 'default',
     spans: [],
     traces: [],
     memberships: [],

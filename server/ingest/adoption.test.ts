@@ -20,7 +20,7 @@ describe('Adoption', () => {
       [TRACE_A, ['a1', 'a2', 'b1', 'gone']],
       [TRACE_B, ['b1']],
     ]);
-    const shared = { sessionsOfTraces: async (ids: string[]) => (asked.push(ids), new Map(ids.filter((i) => held.has(i)).map((i) => [i, held.get(i)!]))) };
+    const shared = { sessionsOfTraces: async (_tenant: string, ids: string[]) => (asked.push(ids), new Map(ids.filter((i) => held.has(i)).map((i) => [i, held.get(i)!]))) };
     const found = await new Adoption(shared, store).lookUp([traceKey('a', TRACE_A), traceKey('a', TRACE_B), traceKey('b', TRACE_B)], () => false);
     expect(asked).toEqual([[TRACE_A, TRACE_B], [TRACE_B]]);
     expect(found).toEqual([
@@ -31,7 +31,7 @@ describe('Adoption', () => {
 
   it('does not look up traces already decided here, and asks nothing when none is left', async () => {
     const asked: string[][] = [];
-    const shared = { sessionsOfTraces: async (ids: string[]) => (asked.push(ids), new Map([[TRACE_A, ['old']]])) };
+    const shared = { sessionsOfTraces: async (_tenant: string, ids: string[]) => (asked.push(ids), new Map([[TRACE_A, ['old']]])) };
     const a = new Adoption(shared, store);
     expect(await a.lookUp([traceKey('default', TRACE_A), traceKey('default', TRACE_B)], (k) => k === traceKey('default', TRACE_B))).toEqual([
       { tenant: 'default', decided: [[traceKey('default', TRACE_A), { sessions: ['old'], logSessions: [] }]] },

@@ -26,7 +26,7 @@ export class Adoption {
   async lookUp(waiting: TraceKey[], isKept: (key: TraceKey) => boolean): Promise<Adopted[]> {
     const out: Adopted[] = [];
     for (const [tenant, traceIds] of byTenant(waiting.filter((k) => !isKept(k)))) {
-      const found = await this.shared.sessionsOfTraces(traceIds);
+      const found = await this.shared.sessionsOfTraces(tenant, traceIds);
       const decided: Array<[TraceKey, Decision]> = [];
       for (const [traceId, sessionIds] of found) {
         const sessions: string[] = [];

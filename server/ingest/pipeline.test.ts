@@ -37,7 +37,7 @@ describe('IngestPipeline', () => {
     const t = kongRequest();
     await p.ingestTraces(traces(t.spans));
     expect(p.stats).toMatchObject({ spansReceived: 3, spansDropped: 3, spansStored: 0, pendingSpans: 0 });
-    expect(store.getSpans(t.traceId)).toEqual([]);
+    expect(store.getSpans('default', t.traceId)).toEqual([]);
   });
 
   it('drops spans whose root never came, once they waited long enough', async () => {
@@ -54,7 +54,7 @@ describe('IngestPipeline', () => {
     expect(store.loadPending()).toEqual([]);
     // The root alone now makes a one-span trace: the others are gone, and said so in the stats.
     await p.ingestTraces(traces(t.spans.slice(0, 1)));
-    expect(store.getSpans(t.traceId)).toHaveLength(1);
+    expect(store.getSpans('default', t.traceId)).toHaveLength(1);
   });
 
   it('never makes a request of a log-phase trace sent on its own (Enterprise 3.13+), session id or not', async () => {
@@ -86,8 +86,8 @@ describe('IngestPipeline', () => {
     expect((await sessions.get(s.id)).status).toBe('completed');
     expect(sessions.active).toBe(false);
     await p.ingestTraces(traces([...t.spans.slice(2), ...kongRequest().spans]));
-    expect(store.getSpans(t.traceId)).toHaveLength(3);
-    expect(store.getTraceRow(t.traceId)?.spanCount).toBe(3);
+    expect(store.getSpans('default', t.traceId)).toHaveLength(3);
+    expect(store.getTraceRow('default', t.traceId)?.spanCount).toBe(3);
     expect(store.listTraces(s.id, {}).traces).toHaveLength(1);
   });
 
@@ -115,9 +115,45 @@ describe('IngestPipeline', () => {
     // Team B's gateway carries the same trace id (propagated context) and has no session of its own.
     await as('team-b', () => p.ingestTraces(traces(kongRequest({ traceId: t.traceId }).spans.slice(1))));
     await as('team-b', () => p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: t.traceId, body: 'team b' }]))));
-    expect(store.getSpans(t.traceId).map((sp) => sp.spanId).sort()).toEqual(t.spans.map((sp) => sp.spanId).sort());
+    expect(store.getSpans('team-a', t.traceId).map((sp) => sp.spanId).sort()).toEqual(t.spans.map((sp) => sp.spanId).sort());
     expect((await store.listLogs(s.id, {})).logs).toEqual([]);
     // They wait for team B's own decision instead.
     expect(p.stats).toMatchObject({ tracesMatched: 1, pendingSpans: 2, pendingLogs: 1 });
+  });
+
+  it("keeps each tenant's waiting spans and logs apart under one trace id, across a restart and when they expire", async () => {
+    const as = <T>(tenant: string, fn: () => Promise<T>) => requestContext.run({ principal: { tokenId: tenant, name: tenant, role: 'ingest', tenant } }, fn);
+    const a = await sessions.create({ rule: everything, durationSeconds: 60, captureLogs: true }, 'team-a');
+    const b = await sessions.create({ rule: everything, durationSeconds: 60, captureLogs: true }, 'team-b');
+    const p = new IngestPipeline(store, sessions, { now: clock, waitTtlMs: 1000, waitLogTtlMs: 1000 });
+    const traceId = kongRequest().traceId;
+    const fromA = kongRequest({ traceId });
+    const fromB = kongRequest({ traceId });
+    await as('team-b', () => p.ingestTraces(traces(fromB.spans.slice(1))));
+    await as('team-b', () => p.ingestLogs(decodeLogsJson(logsPayload([{ traceId, body: 'of b' }]))));
+    expect(store.loadPending().map((r) => [r.tenant, r.traceId, r.kind])).toEqual([['team-b', traceId, 'spans'], ['team-b', traceId, 'logs']]);
+    // A judges the same trace id: B's waiting spans and logs stay B's.
+    await as('team-a', () => p.ingestTraces(traces(fromA.spans)));
+    expect(store.getSpans('team-a', traceId).map((s) => s.spanId).sort()).toEqual(fromA.spans.map((s) => s.spanId).sort());
+    expect((await store.listLogs(a.id, {})).logs).toEqual([]);
+    expect(store.loadPending()).toHaveLength(2);
+
+    // After a restart B's rows wait again as B's, and B's root releases them into B's session.
+    const q = new IngestPipeline(store, sessions, { now: clock, waitTtlMs: 1000, waitLogTtlMs: 1000 });
+    await q.restore();
+    await as('team-b', () => q.ingestTraces(traces(fromB.spans.slice(0, 1))));
+    expect(store.getSpans('team-b', traceId).map((s) => s.spanId).sort()).toEqual(fromB.spans.map((s) => s.spanId).sort());
+    expect((await store.listLogs(b.id, {})).logs.map((l) => l.body)).toEqual(['of b']);
+    expect(store.loadPending()).toEqual([]);
+
+    // Expiry deletes the expired tenant's waiting rows only.
+    const other = kongRequest();
+    await as('team-a', () => q.ingestTraces(traces(other.spans.slice(1))));
+    now += 500;
+    await as('team-b', () => q.ingestTraces(traces(kongRequest({ traceId: other.traceId }).spans.slice(1))));
+    now += 600;
+    q.sweep();
+    await new Promise((r) => setImmediate(r));
+    expect(store.loadPending().map((r) => [r.tenant, r.traceId])).toEqual([['team-b', other.traceId]]);
   });
 });

@@ -46,8 +46,7 @@ export interface PipelineStats {
 
 /** the write of one ingest call, for one tenant's data */
 function newWrite(tenant: string): WriteBatch {
-  void tenant; // becomes WriteBatch.tenant once the store keys writes by tenant
-  return { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+  return { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
 }
 
 function hasWork(w: WriteBatch): boolean {

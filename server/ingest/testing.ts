@@ -31,6 +31,6 @@ export function resource(name: string, extra: DecodedResource['attributes'] = {}
   return { attributes: { 'service.name': name, ...extra } };
 }
 
-export function emptyWrite(): WriteBatch {
-  return { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+export function emptyWrite(tenant = 'default'): WriteBatch {
+  return { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
 }

@@ -11,7 +11,7 @@ function setup() {
   const batch = decodeTracesJson(tracesPayload(t.spans));
   const reads: string[] = [];
   let stored: Span[] = [];
-  const store = { getSpans: (id: string) => (reads.push(id), stored) };
+  const store = { getSpans: (_tenant: string, id: string) => (reads.push(id), stored) };
   return { t, batch, reads, store, setStored: (s: Span[]) => (stored = s) };
 }
 

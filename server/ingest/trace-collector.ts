@@ -5,7 +5,7 @@ import type { Store, WriteBatch } from '../store/types';
 import { toApiSpan, toTraceRow } from './api-shapes';
 import type { Decision } from './decision-cache';
 import { isRootSpan } from './root';
-import { traceIdOf, type TraceKey } from './trace-key';
+import { tenantOfKey, traceIdOf, type TraceKey } from './trace-key';
 import { TtlMap } from './ttl-map';
 
 export interface TraceCollectorOptions {
@@ -39,7 +39,7 @@ export class TraceCollector {
     const traceId = traceIdOf(key);
     const fresh = spans.map(toApiSpan);
     // Late spans of a trace no longer in memory: the trace row is recomputed over what is stored too.
-    let all = this.recent.get(key) ?? (await this.store.getSpans(traceId));
+    let all = this.recent.get(key) ?? (await this.store.getSpans(tenantOfKey(key), traceId));
     all = mergeSpans(all, fresh);
     this.recent.set(key, all);
 

@@ -6,7 +6,7 @@ import { WaitBuffer } from './wait-buffer';
 let now = 1_000_000;
 const clock = () => now;
 const deleted: string[][] = [];
-const store = { loadPending: (): PendingRow[] => [], deletePending: (ids: string[]) => void deleted.push(ids) };
+const store = { loadPending: (): PendingRow[] => [], deletePending: (_tenant: string, ids: string[]) => void deleted.push(ids) };
 
 beforeEach(() => {
   now = 1_000_000;
@@ -88,12 +88,12 @@ describe('WaitBuffer', () => {
     expect(warnings[0]).toMatch(/connection lost/);
   });
 
-  it('restores stored rows after a restart under their tenant (older rows: the default tenant)', async () => {
+  it('restores stored rows after a restart under their tenant', async () => {
     const hold = emptyWrite();
     const before = new WaitBuffer(store, { now: clock });
     before.holdSpans(A, [decodedSpan()], [resource('kong')], hold);
     before.holdLog(A, decodedLog({ resource: 4 }), resource('logs'), hold);
-    const rows: PendingRow[] = hold.pendingAdd!.map((r, i) => ({ ...r, receivedMs: i, ...(i === 0 ? { tenant: 'team-a' } : {}) }));
+    const rows: PendingRow[] = hold.pendingAdd!.map((r, i) => ({ ...r, receivedMs: i, tenant: i === 0 ? 'team-a' : 'default' }));
 
     const after = new WaitBuffer({ ...store, loadPending: () => rows }, { now: clock });
     await after.restore();

@@ -1,4 +1,3 @@
-import { DEFAULT_TENANT } from '../auth/roles';
 import type { DecodedLogRecord, DecodedResource, DecodedSpan } from '../otlp/types';
 import type { PendingRow, Store, WriteBatch } from '../store/types';
 import { byTenant, traceIdOf, traceKey, type TraceKey } from './trace-key';
@@ -136,7 +135,8 @@ export class WaitBuffer {
   /** After a restart: what waited when the server stopped waits again (its rows are still stored). */
   async restore(): Promise<void> {
     for (const row of await this.store.loadPending()) {
-      const tenant = tenantOfRow(row);
+      // rows stored before tenants keyed them were given the default tenant by the store's migration
+      const tenant = row.tenant;
       if (row.kind === 'spans') {
         const p = decodeWaiting<WaitingSpansPayload>(row.payload);
         this.addSpans(traceKey(tenant, row.traceId), p.spans, p.resources);
@@ -160,17 +160,17 @@ export class WaitBuffer {
     const gone = this.expired.filter((k) => !this.spans.has(k) && !this.logs.has(k));
     this.expired = [];
     const deletions: Array<Promise<void>> = [];
-    for (const [, traceIds] of byTenant(gone)) deletions.push(this.deleteRows(traceIds));
+    for (const [tenant, traceIds] of byTenant(gone)) deletions.push(this.deleteRows(tenant, traceIds));
     return Promise.all(deletions).then(() => undefined);
   }
 
-  private deleteRows(traceIds: string[]): Promise<void> {
+  private deleteRows(tenant: string, traceIds: string[]): Promise<void> {
     const failed = (e: unknown) => {
       if (!this.deleteFailing) this.warn(`could not delete the stored rows of expired waiting spans and logs: ${(e as Error).message}`);
       this.deleteFailing = true;
     };
     try {
-      return Promise.resolve(this.store.deletePending(traceIds)).then(() => void (this.deleteFailing = false), failed);
+      return Promise.resolve(this.store.deletePending(tenant, traceIds)).then(() => void (this.deleteFailing = false), failed);
     } catch (e) {
       failed(e);
       return Promise.resolve();
@@ -196,9 +196,4 @@ export class WaitBuffer {
     else this.logs.set(key, [{ rec, resource }]);
     this.logTotal++;
   }
-}
-
-/** Rows stored before tenants keyed them belong to the default tenant. */
-function tenantOfRow(row: PendingRow): string {
-  return (row as PendingRow & { tenant?: string }).tenant ?? DEFAULT_TENANT;
 }

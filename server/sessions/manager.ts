@@ -157,8 +157,10 @@ export class SessionManager {
     return [...this.running.values()].map((r) => r.session);
   }
 
-  isRunning(id: string): boolean {
-    return this.running.has(id);
+  /** `tenant`: when given, a running session of another tenant does not count */
+  isRunning(id: string, tenant?: string): boolean {
+    const r = this.running.get(id);
+    return r !== undefined && (tenant === undefined || tenantOf(r.session) === tenant);
   }
 
   /**

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import type { Span } from '../../common/api';
+import { toTraceRow } from '../ingest/api-shapes';
 import { startCheckpointer, walHeld, type CheckpointerOptions } from './checkpointer';
 import { DATABASE_FILE, WAL_LIMIT_BYTES } from './database';
 import { SqliteStore } from './sqlite';
@@ -50,8 +51,10 @@ async function until(cond: () => boolean, ms = 5000): Promise<boolean> {
 /** 200 spans of ~1 KB each under fresh ids: about what one Kong export writes */
 function spanBatch(): WriteBatch {
   const spans: Span[] = [];
+  const traces: WriteBatch['traces'] = [];
   for (let t = 0; t < 10; t++) {
     const traceId = randomBytes(16).toString('hex');
+    const first = spans.length;
     for (let i = 0; i < 20; i++) {
       spans.push({
         traceId,
@@ -68,8 +71,10 @@ function spanBatch(): WriteBatch {
         statusCode: 0,
       });
     }
+    // a trace's spans are stored with its row (compact storage: one record in the row)
+    traces.push(toTraceRow(traceId, spans.slice(first), undefined));
   }
-  return { spans, traces: [], memberships: [], sessions: [], logs: [] };
+  return { tenant: 'default', spans, traces, memberships: [], sessions: [], logs: [] };
 }
 
 /**
@@ -133,7 +138,7 @@ describe('the WAL stays bounded', () => {
     // Another connection (another process, a CLI) in a read transaction: no checkpoint can reset the WAL past it.
     const reader = new Database(path.join(dir, DATABASE_FILE));
     reader.exec('BEGIN');
-    reader.prepare('SELECT count(*) FROM spans').get();
+    reader.prepare('SELECT count(*) FROM traces').get();
     const stop = startCheckpointer(dir, { ...opts, walLimitBytes: limit, blockingTimeoutMs: 50 });
     try {
       await steadyIngest(store, 20_000, () => walSize() > 2 * limit && stop.stats().pinned === 1);
@@ -235,7 +240,7 @@ it('a write that reads before it writes waits for the checkpoint thread instead 
   await new Promise((r) => holder.once('message', r));
   // A membership alone: its transaction first looks the trace's row up, then writes.
   const t0 = Date.now();
-  await store.write({ spans: [], traces: [], memberships: [['s1', 'ab'.repeat(16), 1]], sessions: [], logs: [] });
+  await store.write({ tenant: 'default', spans: [], traces: [], memberships: [['s1', 'ab'.repeat(16), 1]], sessions: [], logs: [] });
   expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
   await exited;
   store.close();

@@ -23,7 +23,7 @@ export function openPendingPayload(dek: Buffer, traceId: string, stored: string)
  * Stored waiting rows as the pipeline restores them: sealed ones opened with the pending DEK. Rows that
  * cannot be opened (key not loaded or gone) stay in the table, are named in the log, and are not restored.
  */
-export function openPendingRows(rows: Array<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, dek: Buffer | undefined): PendingRow[] {
+export function openPendingRows(rows: Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, dek: Buffer | undefined): PendingRow[] {
   const out: PendingRow[] = [];
   for (const r of rows) {
     let payload = r.payload;
@@ -36,7 +36,7 @@ export function openPendingRows(rows: Array<{ trace_id: string; kind: 'spans' | 
         continue;
       }
     }
-    out.push({ traceId: r.trace_id, kind: r.kind, payload, receivedMs: Number(r.received_ms) });
+    out.push({ tenant: r.tenant, traceId: r.trace_id, kind: r.kind, payload, receivedMs: Number(r.received_ms) });
   }
   return out;
 }

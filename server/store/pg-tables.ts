@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { SCHEMA_LOCK } from './pg-schema';
+import { SCHEMA_LOCK } from './postgres/schema';
 
 /**
  * Runs `CREATE … IF NOT EXISTS` statements safely while other replicas may run the same ones: two

@@ -1,8 +1,9 @@
 import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
+import type { TraceDigest } from '../../common/lifecycle';
+import type { TraceOrigin } from './span-codec';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
-import { spanErrorsOfDigest } from './filters';
-import type { TraceListResult } from './types';
+import type { TraceListResult, TraceRow } from './types';
 
 /**
  * Database rows → API objects, for both stores. Column names are the same in SQLite and PostgreSQL;
@@ -64,8 +65,8 @@ export function toTraceItem(r: Row): TraceListItem {
     dialect: r.dialect as 'enterprise' | 'oss',
     latency: JSON.parse(r.latency as string),
   };
-  const spanErrors = spanErrorsOfDigest(r.digest);
-  if (spanErrors !== undefined) item.spanErrorCount = spanErrors;
+  // `span_errors`: selected from the membership's digest (filters.ts SPAN_ERRORS); absent on rows stored before it
+  if (r.span_errors != null) item.spanErrorCount = Number(r.span_errors);
   for (const [key, col, t] of OPTIONAL) {
     const v = r[col];
     if (v != null) (item as unknown as Record<string, unknown>)[key] = t === 'n' ? Number(v) : v;
@@ -114,4 +115,25 @@ export function parseLevels(level: string): string[] {
     .filter(Boolean);
   for (const lv of levels) if (!LOG_LEVELS.has(lv)) throw new RangeError(`unknown log level "${lv}"; use ${[...LOG_LEVELS].join(', ')}`);
   return levels;
+}
+
+/**
+ * A trace's summary digest as memberships store it: without the trace id and start, which the row has (about 70
+ * bytes a trace less). Digests stored before carry them; the stored values then win, so both read the same.
+ */
+export function storedDigest(d: TraceDigest): Omit<TraceDigest, 'traceId' | 'startTimeMs'> {
+  const { traceId, startTimeMs, ...rest } = d;
+  void traceId;
+  void startTimeMs;
+  return rest;
+}
+
+/** the digest of a row with trace_id, start_ms and the stored digest */
+export function toDigest(r: Row): TraceDigest {
+  return { traceId: r.trace_id as string, startTimeMs: Number(r.start_ms), ...JSON.parse(r.digest as string) };
+}
+
+/** a stored trace row: the list item, the digest, and the resource and scope its span records carry */
+export function toTraceRow(r: Row, origin: TraceOrigin): TraceRow {
+  return { ...toTraceItem(r), ...origin, digest: toDigest(r) };
 }

@@ -41,8 +41,13 @@ export interface NewLogRecord extends Omit<LogRecord, 'id' | 'spanName'> {
   dedupeKey: string;
 }
 
-/** Everything one ingest call writes, applied atomically. */
+/**
+ * Everything one ingest call writes, applied atomically. One ingest request carries one token, so one
+ * tenant: its spans, trace rows, memberships and waiting rows are that tenant's. Trace ids are only unique
+ * within a tenant (two teams' gateways can carry the same W3C trace id), so every trace key is (tenant, trace id).
+ */
 export interface WriteBatch {
+  tenant: string;
   spans: Span[];
   traces: TraceRow[];
   /** trace membership: [sessionId, traceId, startMs] */
@@ -52,11 +57,12 @@ export interface WriteBatch {
   logs: NewLogRecord[];
   /** spans or logs waiting for their trace's decision, kept until it is made (crash safety) */
   pendingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
-  /** traces whose waiting rows are settled (decided now) */
+  /** traces (of `tenant`) whose waiting rows are settled (decided now) */
   pendingDone?: string[];
 }
 
 export interface PendingRow {
+  tenant: string;
   traceId: string;
   kind: 'spans' | 'logs';
   payload: string;
@@ -76,8 +82,8 @@ export interface SharedSessions {
   runningSessions(): Promise<StoredSession[]>;
   /** calls `onChange` soon after any replica creates, ends or deletes a session (PostgreSQL LISTEN/NOTIFY); polling stays the fallback */
   subscribe?(onChange: () => void): void;
-  /** the sessions holding each of these traces (those held by none are absent): decisions other replicas made */
-  sessionsOfTraces(traceIds: string[]): Promise<Map<string, string[]>>;
+  /** the sessions holding each of these traces of the tenant (those held by none are absent): decisions other replicas made */
+  sessionsOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, string[]>>;
 }
 
 export interface TraceListResult {
@@ -102,10 +108,10 @@ export interface Store {
   deleteSession(id: string): void | Promise<void>;
 
   listTraces(sessionId: string, filters: TraceQueryFilters): TraceListResult | Promise<TraceListResult>;
-  getSpans(traceId: string): Span[] | Promise<Span[]>;
-  getTraceRow(traceId: string): TraceRow | undefined | Promise<TraceRow | undefined>;
-  /** sessions that hold the trace */
-  sessionsOfTrace(traceId: string): string[] | Promise<string[]>;
+  getSpans(tenant: string, traceId: string): Span[] | Promise<Span[]>;
+  getTraceRow(tenant: string, traceId: string): TraceRow | undefined | Promise<TraceRow | undefined>;
+  /** sessions (of the tenant) that hold the tenant's trace */
+  sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;
 
   listLogs(sessionId: string, filters: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }>;
@@ -114,7 +120,7 @@ export interface Store {
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } | Promise<{ traces: number; logs: number; sessions: number }>;
   /** what waited for a decision when the server stopped, oldest first */
   loadPending(): PendingRow[] | Promise<PendingRow[]>;
-  deletePending(traceIds: string[]): void | Promise<void>;
+  deletePending(tenant: string, traceIds: string[]): void | Promise<void>;
   /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
   ping?(): Promise<void>;
   /** starts the upkeep the engine needs while a server runs (SQLite: WAL checkpoints on their own thread); returns its stop */

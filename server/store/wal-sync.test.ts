@@ -27,7 +27,7 @@ const session: StoredSession = {
   logCount: 0,
   createdAt: new Date().toISOString(),
 };
-const batch = (): WriteBatch => ({ spans: [], traces: [], memberships: [], sessions: [{ ...session, traceCount: 1 }], logs: [] });
+const batch = (): WriteBatch => ({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [{ ...session, traceCount: 1 }], logs: [] });
 const tick = () => new Promise((r) => setTimeout(r, 30));
 
 /** fs.fsync held until released, recording which files it was asked to sync */

@@ -3,7 +3,6 @@ import { mergeSpans } from '../../common/spans';
 import { toApiSpan, toNewLogs, toTraceRow } from '../ingest/api-shapes';
 import { isRootSpan } from '../ingest/root';
 import type { DecodedSpan } from '../otlp/types';
-import { tenantOf } from '../sessions/manager';
 import type { Store, StoredSession, WriteBatch } from '../store/types';
 import type { ParsedUpload } from './parse';
 import { newUploadsSession, uploadsSessionId, UPLOADS_MAX_TRACES } from './uploads-session';
@@ -35,18 +34,14 @@ async function write(store: Store, parsed: ParsedUpload, tenant: string, nowMs: 
     else byTrace.set(s.traceId, [s]);
   }
 
-  const write: WriteBatch = { spans: [], traces: [], memberships: [], sessions: [], logs: [] };
+  // Traces are keyed by (tenant, trace id): an upload only ever meets the tenant's own copy of a trace.
+  const write: WriteBatch = { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
   let added = 0;
   for (const [traceId, decoded] of byTrace) {
-    const holders = await store.sessionsOfTrace(traceId);
-    for (const id of holders) {
-      const s = await store.getSession(id);
-      // Until traces are keyed by tenant, one trace id is one stored trace: never let an upload change another tenant's.
-      if (s && tenantOf(s) !== tenant) throw new UploadConflictError(`trace ${traceId} cannot be uploaded: a trace with this id is already stored for another tenant`);
-    }
+    const holders = await store.sessionsOfTrace(tenant, traceId);
     if (!holders.includes(sessionId)) added++;
     const fresh = decoded.map(toApiSpan);
-    const all = mergeSpans(await store.getSpans(traceId), fresh);
+    const all = mergeSpans(await store.getSpans(tenant, traceId), fresh);
     const root = decoded.find(isRootSpan) ?? decoded[0];
     const row = toTraceRow(traceId, all, parsed.traces.resources[root.resource]);
     write.spans.push(...fresh);

@@ -1,19 +1,23 @@
+import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../common/api';
-import type { TraceDigest } from '../../common/lifecycle';
-import { logRecordAad, sealLogContent } from '../crypto/envelope';
-import { LogKeyUnavailableError } from '../crypto/errors';
-import { SessionKeyring, type DekRow, type DekStore } from '../crypto/keyring';
-import { decodeCursor, encodeCursor } from './cursor';
-import { parseStatusFilter, SPAN_ERRORS_WHERE } from './filters';
-import { openPendingRows, PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
-import { openPool } from './pg-pool';
-import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './pg-partitions';
-import { migrate, SCHEMA_LOCK } from './pg-schema';
-import { logRowContent } from './log-content';
-import { parseLevels, toLogRecord, toSpan, toTraceItem, tracePage, type Row } from './rows';
-import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from './types';
-import { StoreUnavailableError } from './errors';
+import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { TraceDigest } from '../../../common/lifecycle';
+import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
+import { StoreUnavailableError } from '../errors';
+import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
+import { logPage } from '../log-content';
+import { LogKeys } from '../log-keys';
+import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
+import { openPool } from '../pg-pool';
+import { mergeSpans } from '../../../common/spans';
+import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
+import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
+import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
+import { sessionDeletion } from '../session-deletion';
+import { SqlArgs } from '../sql';
+import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
+import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
+import { migrate, SCHEMA_LOCK } from './schema';
 
 export interface PgStoreOptions extends StoreOptions {
   /** days of data kept; bounds which day partitions a row may land in (default 7) */
@@ -67,7 +71,7 @@ export class PgStore implements Store, SharedSessions {
   readonly kind = 'postgres' as const;
   readonly shared: SharedSessions = this;
   readonly keyring?: SessionKeyring;
-  private pendingDek?: Buffer;
+  private readonly keys: LogKeys;
   /** `table:day` partitions known to exist */
   private readonly partitions = new Set<string>();
   private readonly retentionDays: number;
@@ -90,6 +94,7 @@ export class PgStore implements Store, SharedSessions {
         ...opts.keyCache,
       });
     }
+    this.keys = new LogKeys(this.keyring);
   }
 
   /** Connects, migrates the schema and makes today's partitions. */
@@ -195,14 +200,7 @@ export class PgStore implements Store, SharedSessions {
 
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
-    if (!this.keyring || this.pendingDek) return;
-    const [r] = await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner]);
-    if (!r) return;
-    try {
-      this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
-    } catch (e) {
-      process.stderr.write(`warning: ${(e as Error).message}\n`);
-    }
+    await this.keys.loadPendingDek(async () => (await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner])).length > 0);
   }
 
   async write(batch: WriteBatch): Promise<void> {
@@ -210,21 +208,36 @@ export class PgStore implements Store, SharedSessions {
     const day = (ms: number) => partitionDay(ms, nowMs, this.retentionDays);
     const traceDay = new Map<string, number>();
     for (const t of batch.traces) traceDay.set(t.traceId, day(t.startTimeMs));
-    const dayOfSpan = (s: Span) => traceDay.get(s.traceId) ?? day(s.startTimeMs);
 
-    let deks: Map<string, Buffer> | undefined;
-    if (this.keyring && batch.logs.length) deks = await this.deksFor(batch.logs.map((l) => l.sessionId));
-    if (this.keyring && !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs')) this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
+    const deks = await this.keys.forBatch(batch);
 
-    const spans = uniqueSorted(batch.spans, (s) => `${s.traceId}/${s.spanId}`);
+    const tenant = batch.tenant;
     const traces = uniqueSorted(batch.traces, (t) => t.traceId);
     const byTrace = new Map(traces.map((t) => [t.traceId, t]));
+    // A trace's spans of this write become one record (span-codec), keyed by the set of its span ids: a re-sent batch
+    // overwrites its own record, and records of other writes (late spans, other replicas) are merged when read.
+    const spansOf = new Map<string, Span[]>();
+    for (const sp of batch.spans) {
+      const list = spansOf.get(sp.traceId);
+      if (list) list.push(sp);
+      else spansOf.set(sp.traceId, [sp]);
+    }
+    const records = uniqueSorted(
+      [...spansOf].map(([traceId, list]) => {
+        const spans = mergeSpans([], list);
+        const chunk = createHash('sha1').update(spans.map((sp) => sp.spanId).sort().join(',')).digest('base64url').slice(0, 11);
+        // the write that carries the trace row carries its origin (resource, scope) too
+        const row = byTrace.get(traceId);
+        return { d: traceDay.get(traceId) ?? day(Math.min(...spans.map((sp) => sp.startTimeMs))), t: traceId, c: chunk, z: encodeSpans(spans, row && originOf(row)).toString('base64') };
+      }),
+      (r) => `${r.t}/${r.c}`,
+    );
     const members = uniqueSorted(
       batch.memberships.filter(([, traceId]) => byTrace.has(traceId)),
       ([s, t]) => `${s}/${t}`,
     );
-    const logs = batch.logs.filter((l) => !deks || deks.has(l.sessionId)); // a session whose key is unavailable loses these logs, loudly (deksFor)
-    const days = [...traceDay.values(), ...spans.map(dayOfSpan), ...logs.map((l) => day(l.timeMs))];
+    const logs = batch.logs.filter((l) => this.keys.canStore(l, deks));
+    const days = [...traceDay.values(), ...records.map((r) => r.d), ...logs.map((l) => day(l.timeMs))];
     await this.ensurePartitions(days);
 
     for (const sess of batch.sessions) await this.saveSession(sess);
@@ -237,62 +250,43 @@ export class PgStore implements Store, SharedSessions {
       args.push(v);
       return `$${args.length}`;
     };
-    if (spans.length) {
-      const rows = spans.map((s) => ({
-        d: dayOfSpan(s),
-        t: s.traceId,
-        s: s.spanId,
-        p: s.parentSpanId,
-        n: s.name,
-        k: s.kind,
-        b: s.startTimeUnixNano,
-        e: s.endTimeUnixNano,
-        c: s.statusCode,
-        m: s.statusMessage ?? null,
-        a: s.attributes,
-        v: s.events,
-      }));
-      parts.push(`sp AS (INSERT INTO spans (day, trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, status_message, attributes, events)
-        SELECT x.d, x.t, x.s, x.p, x.n, x.k, x.b, x.e, x.c, x.m, x.a::text, x.v::text
-        FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(d int, t text, s text, p text, n text, k smallint, b bigint, e bigint, c smallint, m text, a json, v json)
-        ON CONFLICT (trace_id, span_id, day) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, kind = EXCLUDED.kind,
-          start_ns = EXCLUDED.start_ns, end_ns = EXCLUDED.end_ns, status_code = EXCLUDED.status_code, status_message = EXCLUDED.status_message,
-          attributes = EXCLUDED.attributes, events = EXCLUDED.events)`);
+    if (records.length) {
+      parts.push(`sp AS (INSERT INTO trace_spans (tenant, day, trace_id, chunk, data)
+        SELECT ${arg(tenant)}::text, x.d, x.t, x.c, decode(x.z, 'base64')
+        FROM json_to_recordset(${arg(JSON.stringify(records))}) AS x(d int, t text, c text, z text)
+        ON CONFLICT (tenant, trace_id, chunk, day) DO UPDATE SET data = EXCLUDED.data)`);
     }
     if (traces.length) {
-      const rows = traces.map((t) => ({ ...t, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
-      parts.push(`tr AS (INSERT INTO traces (day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
-          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, digest, resource, scope_name, scope_version, received_ms)
-        SELECT x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
-          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x.digest::text, x.resource::text,
-          x."scopeName", x."scopeVersion", ${arg(nowMs)}::bigint
+      const rows = traces.map((t) => ({ ...t, digest: undefined, resource: undefined, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
+      parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
+          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, received_ms)
+        SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
+          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, ${arg(nowMs)}::bigint
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
           method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
-          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, digest json, resource json, "scopeName" text, "scopeVersion" text)
-        ON CONFLICT (trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
+          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json)
+        ON CONFLICT (tenant, trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
-          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, digest = EXCLUDED.digest, resource = EXCLUDED.resource,
-          scope_name = EXCLUDED.scope_name, scope_version = EXCLUDED.scope_version)`);
+          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency)`);
     }
     if (members.length) {
       const rows = members.map(([sessionId, traceId]) => {
         const t = byTrace.get(traceId)!;
-        return { day: traceDay.get(traceId), s: sessionId, t: traceId, ms: t.startTimeMs, ns: Math.round(t.durationNs), m: t.method, p: t.path, c: t.statusCode, r: t.routeId, v: t.serviceId, e: t.error, g: t.digest };
+        return { day: traceDay.get(traceId), s: sessionId, t: traceId, ms: t.startTimeMs, ns: Math.round(t.durationNs), m: t.method, p: t.path, c: t.statusCode, r: t.routeId, v: t.serviceId, e: t.error, g: storedDigest(t.digest) };
       });
-      parts.push(`st AS (INSERT INTO session_traces (day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
-        SELECT x.day, x.s, x.t, x.ms, x.ns, x.m, x.p, x.c, x.r, x.v, x.e, x.g::text
+      parts.push(`st AS (INSERT INTO session_traces (tenant, day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
+        SELECT ${arg(tenant)}::text, x.day, x.s, x.t, x.ms, x.ns, x.m, x.p, x.c, x.r, x.v, x.e, x.g::text
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, s text, t text, ms float8, ns bigint, m text, p text, c int, r text, v text, e bool, g json)
-        ON CONFLICT (session_id, trace_id, day) DO UPDATE SET start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns, method = EXCLUDED.method,
+        ON CONFLICT (tenant, trace_id, session_id, day) DO UPDATE SET start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns, method = EXCLUDED.method,
           path = EXCLUDED.path, status_code = EXCLUDED.status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           error = EXCLUDED.error, digest = EXCLUDED.digest)`);
     }
     if (logs.length) {
       // Encrypted: the content lives only in `sealed`; a re-sent record hits the dedupe key and is neither stored nor counted.
       const rows = logs.map((l) => {
-        const dek = deks?.get(l.sessionId);
-        const sealed = dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }).toString('base64') : null;
+        const sealed = this.keys.seal(l, deks)?.toString('base64') ?? null;
         return {
           d: day(l.timeMs),
           s: l.sessionId,
@@ -315,12 +309,12 @@ export class PgStore implements Store, SharedSessions {
       // Exact counts: only what was really inserted is counted.
       parts.push(`lc AS (UPDATE sessions s SET log_count = s.log_count + c.n FROM (SELECT session_id, count(*) AS n FROM lg GROUP BY session_id) c WHERE s.id = c.session_id)`);
     }
-    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
+    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
     const adds = batch.pendingAdd ?? [];
     if (adds.length) {
-      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keyring && p.kind === 'logs' ? sealPendingPayload(this.pendingDek!, p.traceId, p.payload) : p.payload }));
-      parts.push(`pa AS (INSERT INTO pending (owner, trace_id, kind, payload, received_ms)
-        SELECT ${arg(this.owner)}, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
+      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keys.sealPending(p.traceId, p.kind, p.payload) }));
+      parts.push(`pa AS (INSERT INTO pending (owner, tenant, trace_id, kind, payload, received_ms)
+        SELECT ${arg(this.owner)}, ${arg(tenant)}::text, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
     }
     if (parts.length === 0) return;
     await this.statement(`WITH ${parts.join(',\n')} SELECT 1`, args);
@@ -334,20 +328,6 @@ export class PgStore implements Store, SharedSessions {
       if ((e as { code?: string }).code !== '40P01') throw e;
       await this.query(sql, args);
     }
-  }
-
-  /** DEKs of the sessions whose logs are in the batch; a session whose key cannot be had is left out, with a warning */
-  private async deksFor(sessionIds: string[]): Promise<Map<string, Buffer>> {
-    const deks = new Map<string, Buffer>();
-    await Promise.all(
-      [...new Set(sessionIds)].map((id) =>
-        this.keyring!.dekForWrite(id).then(
-          (d) => void deks.set(id, d),
-          (e: Error) => void process.stderr.write(`warning: ${e.message}; the logs of this batch for that session are not stored\n`),
-        ),
-      ),
-    );
-    return deks;
   }
 
   private async upsertSession(s: StoredSession): Promise<void> {
@@ -442,129 +422,84 @@ export class PgStore implements Store, SharedSessions {
 
   async deleteSession(id: string): Promise<void> {
     await this.tx(async (c) => {
-      // Traces no other session holds go with it.
-      await c.query(
-        `WITH orphans AS (
-           SELECT st.trace_id FROM session_traces st WHERE st.session_id = $1
-           AND NOT EXISTS (SELECT 1 FROM session_traces o WHERE o.trace_id = st.trace_id AND o.session_id <> st.session_id)
-         ), s AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM orphans))
-         DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM orphans)`,
-        [id],
-      );
-      await c.query(`DELETE FROM session_traces WHERE session_id = $1`, [id]);
-      await c.query(`DELETE FROM logs WHERE session_id = $1`, [id]);
-      // Crypto-shredding: without its wrapped DEK, any copy of the session's sealed rows is unreadable.
-      await c.query(`DELETE FROM session_keys WHERE session_id = $1`, [id]);
-      await c.query(`DELETE FROM sessions WHERE id = $1`, [id]);
+      for (const st of sessionDeletion(id, 'postgres', ['trace_spans', 'traces'])) await c.query(st.sql, st.values);
     });
     this.keyring?.forget(id);
     await this.notify(id);
   }
 
   async listTraces(sessionId: string, f: TraceQueryFilters): Promise<TraceListResult> {
-    const where: string[] = ['st.session_id = $1'];
-    const args: unknown[] = [sessionId];
-    const arg = (v: unknown) => {
-      args.push(v);
-      return `$${args.length}`;
-    };
-    if (f.status) {
-      const [lo, hi] = parseStatusFilter(f.status);
-      where.push(`st.status_code BETWEEN ${arg(lo)} AND ${arg(hi)}`);
-    }
-    if (f.minDurationMs != null) where.push(`st.duration_ns >= ${arg(Math.round(f.minDurationMs * 1e6))}`);
-    if (f.method) where.push(`st.method = ${arg(f.method.toUpperCase())}`);
-    // Prefix match without LIKE wildcards leaking from user input.
-    if (f.path) where.push(`starts_with(st.path, ${arg(f.path)})`);
-    if (f.routeId) where.push(`st.route_id = ${arg(f.routeId)}`);
-    if (f.serviceId) where.push(`st.service_id = ${arg(f.serviceId)}`);
-    if (f.errorsOnly) where.push('st.error');
-    if (f.spanErrorsOnly) where.push(SPAN_ERRORS_WHERE.postgres);
-    if (f.from != null) where.push(`st.start_ms >= ${arg(f.from)}`);
-    if (f.to != null) where.push(`st.start_ms <= ${arg(f.to)}`);
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor);
-      const ms = arg(Number(c[0]));
-      where.push(`(st.start_ms < ${ms} OR (st.start_ms = ${ms} AND st.trace_id < ${arg(c[1])}))`);
-    }
+    const a = new SqlArgs('postgres');
+    const where = traceListConditions(sessionId, f, a);
     const limit = f.limit ?? 50;
     const rows = await this.query(
-      `SELECT t.* FROM (
-         SELECT st.trace_id, st.day, st.start_ms FROM session_traces st WHERE ${where.join(' AND ')}
-         ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${arg(limit + 1)}
-       ) p JOIN traces t ON t.trace_id = p.trace_id AND t.day = p.day
+      `SELECT t.*, p.span_errors FROM (
+         SELECT st.tenant, st.trace_id, st.day, st.start_ms, ${SPAN_ERRORS.postgres} AS span_errors FROM session_traces st WHERE ${where.join(' AND ')}
+         ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${a.add(limit + 1)}
+       ) p JOIN traces t ON t.tenant = p.tenant AND t.trace_id = p.trace_id AND t.day = p.day
        ORDER BY p.start_ms DESC, p.trace_id DESC`,
-      args,
+      a.values,
     );
     return tracePage(rows, limit);
   }
 
-  async getSpans(traceId: string): Promise<Span[]> {
-    return (await this.query(`SELECT * FROM spans WHERE trace_id = $1 ORDER BY start_ns, span_id`, [traceId])).map(toSpan);
+  async getSpans(tenant: string, traceId: string): Promise<Span[]> {
+    return (await this.tracesOf(tenant, [traceId])).get(traceId)?.spans ?? [];
   }
 
-  async getTraceRow(traceId: string): Promise<TraceRow | undefined> {
-    const [r] = await this.query(`SELECT * FROM traces WHERE trace_id = $1 ORDER BY day DESC LIMIT 1`, [traceId]);
+  /** the stored spans and origin of these traces of the tenant (absent: none stored) */
+  private async tracesOf(tenant: string, traceIds: string[]): Promise<Map<string, { spans: Span[]; origin: TraceOrigin }>> {
+    const rows = await this.query<{ trace_id: string; data: Buffer }>(
+      `SELECT trace_id, data FROM trace_spans WHERE tenant = $1 AND trace_id = ANY($2) ORDER BY trace_id, day, chunk`,
+      [tenant, traceIds],
+    );
+    const records = new Map<string, Buffer[]>();
+    for (const r of rows) records.set(r.trace_id, [...(records.get(r.trace_id) ?? []), r.data]);
+    return new Map([...records].map(([id, list]) => [id, traceFromRecords(id, list)]));
+  }
+
+  async getTraceRow(tenant: string, traceId: string): Promise<TraceRow | undefined> {
+    const [r] = await this.query(
+      `SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1) AS digest
+       FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 ORDER BY t.day DESC LIMIT 1`,
+      [tenant, traceId],
+    );
     if (!r) return undefined;
-    const row: TraceRow = { ...toTraceItem(r), resource: JSON.parse(r.resource as string), digest: JSON.parse(r.digest as string) };
-    if (r.scope_name != null) row.scopeName = r.scope_name as string;
-    if (r.scope_version != null) row.scopeVersion = r.scope_version as string;
-    return row;
+    const { spans, origin } = (await this.tracesOf(tenant, [traceId])).get(traceId) ?? { spans: [], origin: { resource: {} } };
+    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, spans)));
+    return toTraceRow(r, origin);
   }
 
-  async sessionsOfTrace(traceId: string): Promise<string[]> {
-    return (await this.query<{ session_id: string }>(`SELECT DISTINCT session_id FROM session_traces WHERE trace_id = $1`, [traceId])).map((r) => r.session_id);
+  async sessionsOfTrace(tenant: string, traceId: string): Promise<string[]> {
+    return (await this.query<{ session_id: string }>(`SELECT DISTINCT session_id FROM session_traces WHERE tenant = $1 AND trace_id = $2`, [tenant, traceId])).map((r) => r.session_id);
   }
 
-  async sessionsOfTraces(traceIds: string[]): Promise<Map<string, string[]>> {
+  async sessionsOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const rows = await this.query<{ trace_id: string; session_id: string }>(`SELECT DISTINCT trace_id, session_id FROM session_traces WHERE trace_id = ANY($1)`, [traceIds]);
+    const rows = await this.query<{ trace_id: string; session_id: string }>(`SELECT DISTINCT trace_id, session_id FROM session_traces WHERE tenant = $1 AND trace_id = ANY($2)`, [tenant, traceIds]);
     for (const r of rows) out.set(r.trace_id, [...(out.get(r.trace_id) ?? []), r.session_id]);
     return out;
   }
 
   async digests(sessionId: string): Promise<TraceDigest[]> {
     // Row by row: measured faster than one string_agg'd array (the server builds 5 MB for 10,000 traces).
-    return (await this.query<{ digest: string }>(`SELECT digest FROM session_traces WHERE session_id = $1`, [sessionId])).map((r) => JSON.parse(r.digest));
+    return (await this.query(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = $1`, [sessionId])).map(toDigest);
   }
 
   async listLogs(sessionId: string, f: LogQueryFilters): Promise<{ logs: LogRecord[]; nextCursor?: string }> {
-    const where: string[] = ['l.session_id = $1'];
-    const args: unknown[] = [sessionId];
-    const arg = (v: unknown) => {
-      args.push(v);
-      return `$${args.length}`;
-    };
-    if (f.traceId) where.push(`l.trace_id = ${arg(f.traceId.toLowerCase())}`);
-    if (f.spanId) where.push(`l.span_id = ${arg(f.spanId.toLowerCase())}`);
-    if (f.level) where.push(`l.level = ANY(${arg(parseLevels(f.level))})`);
-    if (f.from != null) where.push(`l.time_ns >= ${arg((BigInt(Math.floor(f.from)) * 1_000_000n).toString())}`);
-    if (f.to != null) where.push(`l.time_ns <= ${arg((BigInt(Math.floor(f.to)) * 1_000_000n + 999_999n).toString())}`);
-    if (f.cursor) {
-      const [ns, id] = decodeCursor(f.cursor);
-      const t = arg(ns);
-      where.push(`(l.time_ns < ${t} OR (l.time_ns = ${t} AND l.id < ${arg(id)}))`);
-    }
+    const a = new SqlArgs('postgres');
+    const where = logListConditions(sessionId, f, a);
     const limit = f.limit ?? 100;
-    const rows = await this.query(
-      `SELECT l.*, (SELECT s.name FROM spans s WHERE s.trace_id = l.trace_id AND s.span_id = l.span_id LIMIT 1) AS span_name
-       FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${arg(limit + 1)}`,
-      args,
-    );
-    let dek: Buffer | undefined;
-    if (rows.some((r) => r.sealed != null)) {
-      if (!this.keyring) throw new LogKeyUnavailableError(sessionId, undefined, 'the server runs without a key provider but the logs are encrypted');
-      dek = await this.keyring.dekForRead(sessionId);
+    const rows = await this.query(`SELECT l.* FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`, a.values);
+    // Span names come from the session's tenant's copy of the traces.
+    const traceIds = [...new Set(rows.filter((r) => r.span_id != null && r.trace_id != null).map((r) => r.trace_id as string))];
+    if (traceIds.length) {
+      const [s] = await this.query<{ tenant: string }>(`SELECT tenant FROM sessions WHERE id = $1`, [sessionId]);
+      const traces = s ? await this.tracesOf(s.tenant, traceIds) : new Map<string, { spans: Span[] }>();
+      nameLogSpans(rows, (id) => traces.get(id)?.spans ?? []);
     }
-    const logs = rows.slice(0, limit).map((r) => toLogRecord(r, logRowContent(r, dek)));
-    const out: { logs: LogRecord[]; nextCursor?: string } = { logs };
-    if (rows.length > limit) {
-      const last = logs[logs.length - 1];
-      out.nextCursor = encodeCursor([last.timeUnixNano, last.id]);
-    }
-    return out;
+    return logPage(rows, limit, await this.keys.forPage(sessionId, rows));
   }
-
 
   /**
    * Retention: the day partitions wholly before the cutoff are dropped (counting their rows first),
@@ -602,15 +537,15 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async loadPending(): Promise<PendingRow[]> {
-    const rows = await this.query<{ trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
-      `SELECT trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
+    const rows = await this.query<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
+      `SELECT tenant, trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
       [this.owner],
     );
-    return openPendingRows(rows, this.pendingDek);
+    return openPendingRows(rows, this.keys.pendingDek);
   }
 
-  async deletePending(traceIds: string[]): Promise<void> {
-    await this.query(`DELETE FROM pending WHERE owner = $1 AND trace_id = ANY($2)`, [this.owner, traceIds]);
+  async deletePending(tenant: string, traceIds: string[]): Promise<void> {
+    await this.query(`DELETE FROM pending WHERE owner = $1 AND tenant = $2 AND trace_id = ANY($3)`, [this.owner, tenant, traceIds]);
   }
 
   /** the token table and the audit log live on this database too */

@@ -2,11 +2,12 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Span, TraceQueryFilters } from '../../common/api';
-import { DATABASE_FILE } from './database';
-import { parseStatusFilter } from './filters';
-import { SqliteStore } from './sqlite';
-import type { StoredSession, TraceRow, WriteBatch } from './types';
+import type { Span, TraceQueryFilters } from '../../../common/api';
+import { DATABASE_FILE } from '../database';
+import { parseStatusFilter } from '../filters';
+import { SCHEMA_VERSION, SqliteStore } from '.';
+import { MIGRATIONS, SCHEMA } from './schema';
+import type { StoredSession, TraceRow, WriteBatch } from '../types';
 
 let dir: string;
 let store: SqliteStore;
@@ -82,7 +83,7 @@ function session(id: string, traceCount = 0): StoredSession {
   } as StoredSession;
 }
 
-const batch = (b: Partial<WriteBatch>): WriteBatch => ({ spans: [], traces: [], memberships: [], sessions: [], logs: [], ...b });
+const batch = (b: Partial<WriteBatch>): WriteBatch => ({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], ...b });
 
 /** one trace (row, root span, membership) per id */
 function traceBatch(sessionId: string, rows: TraceRow[]): WriteBatch {
@@ -107,7 +108,7 @@ describe('group commit', () => {
   it('lets a read in the same turn see the queued writes', () => {
     store.saveSession(session('s'));
     void store.write(traceBatch('s', [trace(hex(1, 32), 1001)]));
-    expect(store.getSpans(hex(1, 32))).toHaveLength(1);
+    expect(store.getSpans('default', hex(1, 32))).toHaveLength(1);
     expect(store.digests('s')).toHaveLength(1);
   });
 
@@ -121,7 +122,7 @@ describe('group commit', () => {
     await pending;
     store.close();
     store = new SqliteStore(dir);
-    expect(store.getTraceRow(hex(7, 32))?.startTimeMs).toBe(1007);
+    expect(store.getTraceRow('default', hex(7, 32))?.startTimeMs).toBe(1007);
   });
 
   it('fails only the bad batch of a group; the others are stored', async () => {
@@ -135,7 +136,7 @@ describe('group commit', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(store.listTraces('s', {}).traces.map((t) => t.traceId)).toEqual([hex(3, 32), hex(1, 32)]);
-    expect(store.getSpans(hex(2, 32))).toEqual([]);
+    expect(store.getSpans('default', hex(2, 32))).toEqual([]);
   });
 
   it('keeps call order: a session saved after a queued batch is not overwritten by the batch', async () => {
@@ -152,7 +153,7 @@ describe('group commit', () => {
     store.close();
     await w;
     store = new SqliteStore(dir);
-    expect(store.sessionsOfTrace(hex(9, 32))).toEqual(['s']);
+    expect(store.sessionsOfTrace('default', hex(9, 32))).toEqual(['s']);
   });
 });
 
@@ -277,31 +278,139 @@ describe('trace columns copied into memberships (schema 3)', () => {
 
   it('upgrades a schema-2 database: existing memberships get the copies, filters and summaries work', async () => {
     store.saveSession(session('s'));
-    const rows = [trace(hex(1, 32), 1000, { statusCode: 503, method: 'GET', error: true }), trace(hex(2, 32), 2000, { statusCode: 200, method: 'GET' })];
-    await store.write(traceBatch('s', rows));
     store.close();
-    // Back to exactly the schema-2 shape of session_traces.
+    fs.rmSync(path.join(dir, DATABASE_FILE));
+    // A database exactly as schema 2 made it, with two traces.
     const db = new Database(path.join(dir, DATABASE_FILE));
-    db.exec(`
-      DROP INDEX session_traces_list; DROP INDEX session_traces_rowless;
-      ALTER TABLE session_traces DROP COLUMN status_code; ALTER TABLE session_traces DROP COLUMN method;
-      ALTER TABLE session_traces DROP COLUMN path; ALTER TABLE session_traces DROP COLUMN duration_ns;
-      ALTER TABLE session_traces DROP COLUMN error; ALTER TABLE session_traces DROP COLUMN route_id;
-      ALTER TABLE session_traces DROP COLUMN service_id; ALTER TABLE session_traces DROP COLUMN digest;
-      CREATE INDEX session_traces_time ON session_traces (session_id, start_ms DESC, trace_id DESC);
-      UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
+    db.exec(SCHEMA);
+    db.exec(MIGRATIONS[2] as string);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '2')`).run();
+    db.prepare(`INSERT INTO sessions (id, body, status, created_ms) VALUES ('s', ?, 'in_progress', 0)`).run(JSON.stringify(session('s')));
+    const rows = [trace(hex(1, 32), 1000, { statusCode: 503, method: 'GET', error: true }), trace(hex(2, 32), 2000, { statusCode: 200, method: 'GET' })];
+    for (const t of rows) {
+      db.prepare(
+        `INSERT INTO traces (trace_id, start_ns, start_ms, duration_ns, method, status_code, error, span_count, dialect, latency, digest, resource, received_ms)
+         VALUES (?, ?, ?, 5000000, ?, ?, ?, 1, 'enterprise', '{}', ?, '{"service.name":"kong"}', 1)`,
+      ).run(t.traceId, BigInt(t.startTimeUnixNano), t.startTimeMs, t.method, t.statusCode, t.error ? 1 : 0, JSON.stringify(t.digest));
+      db.prepare(`INSERT INTO spans VALUES (?, ?, '', 'kong', 2, ?, ?, 0, NULL, '{"http.method":"GET"}', '[]')`).run(
+        t.traceId,
+        t.traceId.slice(0, 16),
+        BigInt(t.startTimeUnixNano),
+        BigInt(t.startTimeUnixNano) + 5_000_000n,
+      );
+      db.prepare(`INSERT INTO session_traces (session_id, trace_id, start_ms) VALUES ('s', ?, ?)`).run(t.traceId, t.startTimeMs);
+    }
     db.close();
 
     store = new SqliteStore(dir);
     expect(store.listTraces('s', { status: '5xx', method: 'GET' }).traces.map((t) => t.traceId)).toEqual([hex(1, 32)]);
     expect(store.digests('s').map((d) => d.traceId).sort()).toEqual([hex(1, 32), hex(2, 32)]);
+    expect(store.getSpans('default', hex(1, 32))).toEqual([span(hex(1, 32), hex(1, 32).slice(0, 16), 1000)]);
+    expect(store.getTraceRow('default', hex(1, 32))).toMatchObject({ traceId: hex(1, 32), statusCode: 503, resource: { 'service.name': 'kong' } });
     const check = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
-    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(String(SCHEMA_VERSION));
     expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'session_traces' ORDER BY name`).pluck().all()).toEqual([
       'session_traces_list',
       'session_traces_rowless',
       'session_traces_trace',
     ]);
     check.close();
+  });
+});
+
+describe('tenants (schema 4)', () => {
+  it('keeps two tenants apart under one trace id', async () => {
+    store.saveSession({ ...session('a'), tenant: 'team-a' });
+    store.saveSession({ ...session('b'), tenant: 'team-b' });
+    const id = hex(1, 32);
+    await store.write({ ...traceBatch('a', [trace(id, 1000, { statusCode: 200 })]), tenant: 'team-a' });
+    await store.write({ ...traceBatch('b', [trace(id, 1000, { statusCode: 503 })]), tenant: 'team-b' });
+    await store.write({ ...batch({ spans: [span(id, hex(9, 16), 1001, 'b.only')] }), tenant: 'team-b' });
+    expect(store.getSpans('team-a', id).map((s) => s.name)).toEqual(['kong']);
+    expect(store.getSpans('team-b', id).map((s) => s.name)).toEqual(['kong', 'b.only']);
+    expect(store.getTraceRow('team-a', id)?.statusCode).toBe(200);
+    expect(store.getTraceRow('team-b', id)?.statusCode).toBe(503);
+    expect(store.getTraceRow('default', id)).toBeUndefined();
+    expect(store.sessionsOfTrace('team-a', id)).toEqual(['a']);
+    expect(store.listTraces('b', {}).traces.map((t) => t.statusCode)).toEqual([503]);
+    store.deleteSession('b');
+    expect(store.getSpans('team-b', id)).toEqual([]);
+    expect(store.getSpans('team-a', id)).toHaveLength(1);
+  });
+
+  it('upgrades a schema-3 database: rows get the tenant of their sessions, a trace two tenants hold is copied to both', async () => {
+    store.saveSession({ ...session('a'), tenant: 'team-a' });
+    store.saveSession({ ...session('b'), tenant: 'team-b' });
+    store.saveSession(session('d')); // from before tenants: the default tenant
+    store.close();
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    // Back to exactly the schema-3 shapes of the trace-keyed tables.
+    db.exec(`
+      DROP TABLE traces; DROP TABLE IF EXISTS spans; DROP TABLE session_traces; DROP TABLE pending;
+      CREATE TABLE traces (trace_id TEXT PRIMARY KEY, start_ns INTEGER NOT NULL, start_ms REAL NOT NULL, duration_ns INTEGER NOT NULL,
+        method TEXT, path TEXT, url TEXT, host TEXT, status_code INTEGER, upstream_status_code INTEGER, route_id TEXT, service_id TEXT,
+        consumer_id TEXT, client_address TEXT, error INTEGER NOT NULL, span_count INTEGER NOT NULL, dialect TEXT NOT NULL, latency TEXT NOT NULL,
+        digest TEXT NOT NULL, resource TEXT NOT NULL, scope_name TEXT, scope_version TEXT, received_ms INTEGER NOT NULL);
+      CREATE INDEX traces_received ON traces (received_ms);
+      CREATE TABLE session_traces (session_id TEXT NOT NULL, trace_id TEXT NOT NULL, start_ms REAL NOT NULL, status_code INTEGER, method TEXT,
+        path TEXT, duration_ns INTEGER, error INTEGER, route_id TEXT, service_id TEXT, digest TEXT, PRIMARY KEY (session_id, trace_id)) WITHOUT ROWID;
+      CREATE INDEX session_traces_trace ON session_traces (trace_id);
+      CREATE INDEX session_traces_list ON session_traces (session_id, start_ms DESC, trace_id DESC, status_code, method, error, duration_ns, route_id, service_id, path);
+      CREATE INDEX session_traces_rowless ON session_traces (trace_id) WHERE digest IS NULL;
+      CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL,
+        start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, status_code INTEGER NOT NULL, status_message TEXT, attributes TEXT NOT NULL,
+        events TEXT NOT NULL, PRIMARY KEY (trace_id, span_id)) WITHOUT ROWID;
+      CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT, trace_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, received_ms INTEGER NOT NULL);
+      CREATE INDEX pending_trace ON pending (trace_id);
+      UPDATE meta SET value = '3' WHERE key = 'schema_version';`);
+    const digest = (id: string) => JSON.stringify(trace(id, 1000).digest);
+    const [onlyA, shared, ofD, orphan] = [1, 2, 3, 4].map((i) => hex(i, 32));
+    for (const id of [onlyA, shared, ofD, orphan]) {
+      db.prepare(`INSERT INTO traces VALUES (?, 1000000000, 1000, 5000000, 'GET', '/x', NULL, NULL, 200, NULL, NULL, NULL, NULL, NULL, 0, 1, 'enterprise', '{}', ?, '{}', NULL, NULL, 1)`).run(id, digest(id));
+      db.prepare(`INSERT INTO spans VALUES (?, ?, '', 'kong', 2, 1000000000, 1005000000, 0, NULL, '{}', '[]')`).run(id, id.slice(0, 16));
+    }
+    for (const [s, id] of [['a', onlyA], ['a', shared], ['b', shared], ['d', ofD]]) {
+      db.prepare(`INSERT INTO session_traces VALUES (?, ?, 1000, 200, 'GET', '/x', 5000000, 0, NULL, NULL, ?)`).run(s, id, digest(id));
+    }
+    db.prepare(`INSERT INTO pending (trace_id, kind, payload, received_ms) VALUES (?, 'spans', '{}', 1)`).run(hex(5, 32));
+    db.close();
+
+    store = new SqliteStore(dir);
+    expect(store.getSpans('team-a', onlyA)).toHaveLength(1);
+    expect(store.getSpans('team-b', onlyA)).toEqual([]);
+    expect(store.getSpans('default', onlyA)).toEqual([]);
+    for (const t of ['team-a', 'team-b']) {
+      expect(store.getSpans(t, shared)).toHaveLength(1);
+      expect(store.getTraceRow(t, shared)?.traceId).toBe(shared);
+    }
+    expect(store.sessionsOfTrace('team-b', shared)).toEqual(['b']);
+    expect(store.sessionsOfTrace('team-a', shared)).toEqual(['a']);
+    expect(store.getSpans('default', ofD)).toHaveLength(1);
+    expect(store.getSpans('default', orphan)).toHaveLength(1);
+    expect(store.listTraces('a', {}).traces.map((t) => t.traceId).sort()).toEqual([onlyA, shared]);
+    expect(store.listTraces('b', { status: '2xx' }).traces.map((t) => t.traceId)).toEqual([shared]);
+    expect(store.digests('a')).toHaveLength(2);
+    expect(store.loadPending().map((r) => [r.tenant, r.traceId])).toEqual([['default', hex(5, 32)]]);
+    // Deleting b leaves a's copy of the shared trace.
+    store.deleteSession('b');
+    expect(store.getSpans('team-b', shared)).toEqual([]);
+    expect(store.getSpans('team-a', shared)).toHaveLength(1);
+  });
+
+  it("stores a trace's spans as one record: late spans merge into it, a re-sent span is not doubled, spans without a row are refused", async () => {
+    store.saveSession(session('a'));
+    const id = hex(1, 32);
+    await store.write(batch({ spans: [span(id, hex(1, 16), 1000), span(id, hex(2, 16), 1001, 'kong.router')], traces: [trace(id, 1000)], memberships: [['a', id, 1000]] }));
+    await store.write(batch({ spans: [span(id, hex(3, 16), 1002, 'kong.balancer'), span(id, hex(2, 16), 1001, 'kong.router')], traces: [trace(id, 1000, { spanCount: 3 })] }));
+    expect(store.getSpans('default', id).map((s) => [s.spanId, s.name])).toEqual([
+      [hex(1, 16), 'kong'],
+      [hex(2, 16), 'kong.router'],
+      [hex(3, 16), 'kong.balancer'],
+    ]);
+    expect(store.getTraceRow('default', id)?.spanCount).toBe(3);
+    await expect(store.write(batch({ spans: [span(hex(9, 32), hex(9, 16), 1000)] }))).rejects.toThrow(`spans of trace ${hex(9, 32)} come without its trace row`);
+    const raw = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    expect(raw.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'spans'`).pluck().get()).toBe(0);
+    raw.close();
   });
 });

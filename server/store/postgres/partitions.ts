@@ -1,5 +1,5 @@
 /**
- * Time partitions of the PostgreSQL store. Each of spans, traces, session_traces and logs is split
+ * Time partitions of the PostgreSQL store. Each of trace_spans, traces, session_traces and logs is split
  * into one partition per UTC day, so retention drops whole partitions instead of deleting rows.
  *
  * A row's day is its trace's start (logs: the record's time) by the gateway's clock, so a batch Kong
@@ -9,7 +9,7 @@
  */
 
 export const DAY_MS = 86_400_000;
-export const PARTITIONED_TABLES = ['spans', 'traces', 'session_traces', 'logs'] as const;
+export const PARTITIONED_TABLES = ['trace_spans', 'traces', 'session_traces', 'logs'] as const;
 /** how far ahead of the server's clock a gateway's timestamps may be before they are clamped */
 export const FUTURE_DAYS = 2;
 

@@ -1,0 +1,2 @@
+/** The PostgreSQL store, for several server replicas on one database. */
+export { PgStore, type PgStoreOptions } from './store';

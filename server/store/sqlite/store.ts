@@ -1,0 +1,513 @@
+import type Database from 'better-sqlite3';
+import path from 'node:path';
+import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { TraceDigest } from '../../../common/lifecycle';
+import { DEFAULT_TENANT } from '../../auth/roles';
+import { logRecordAad, sealLogContent } from '../../crypto/envelope';
+import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
+import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from '../database';
+import { WalSync } from '../wal-sync';
+import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from '../checkpointer';
+import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
+import { logPage } from '../log-content';
+import { LogKeys } from '../log-keys';
+import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
+import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
+import { sessionDeletion } from '../session-deletion';
+import { SqlArgs } from '../sql';
+import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
+import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
+import { mergeSpans } from '../../../common/spans';
+import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
+import { digestOfSpans, nameLogSpans, spansFromRecords, traceFromRecords } from '../trace-spans';
+
+/** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
+export { PENDING_KEY_ID } from '../pending-seal';
+
+const NO_MEMBER_VALUES: unknown[] = MEMBER_COLUMNS.map(() => null);
+
+/** a trace row's MEMBER_COLUMNS values, in that order, as stored */
+function memberValues(t: TraceRow): unknown[] {
+  return [
+    t.statusCode ?? null,
+    t.method ?? null,
+    t.path ?? null,
+    Math.round(t.durationNs),
+    t.error ? 1 : 0,
+    t.routeId ?? null,
+    t.serviceId ?? null,
+    JSON.stringify(storedDigest(t.digest)),
+  ];
+}
+
+interface SessionRow {
+  body: string;
+  log_count: number;
+}
+
+function fromSessionRow(r: SessionRow): StoredSession {
+  return { ...JSON.parse(r.body), logCount: Number(r.log_count) };
+}
+
+/** the longest a group commit waits for the checkpoint thread to empty the WAL, and for a blocking checkpoint (flushUnlessWalHeld) */
+const WAL_HOLD_MAX_MS = { size: 500, checkpoint: 5000 };
+
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private db: Database.Database;
+  private stmts: ReturnType<SqliteStore['prepare']>;
+  /** set when logs are encrypted at rest (opts.keyProvider); absent = plaintext logs (tests, explicit opt-out) */
+  readonly keyring?: SessionKeyring;
+  /** log encryption (the pending DEK is held for the store's life so loadPending() stays synchronous) */
+  private readonly keys: LogKeys;
+  /** batches waiting for the group commit at the end of this event-loop turn (see write) */
+  private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushTimer?: NodeJS.Immediate;
+  /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
+  private readonly walSync?: WalSync;
+  /** whether the timer's group commit waits for the checkpoint thread (see flushUnlessWalHeld) */
+  private readonly walHeld: () => WalHold;
+  private walWait?: NodeJS.Timeout;
+  private heldSince?: number;
+
+  /** `now` is when rows count as received: retention is measured from there, not from Kong's clock. */
+  constructor(
+    private readonly dataDir: string,
+    private readonly now: () => number = Date.now,
+    opts: StoreOptions = {},
+  ) {
+    // WAL: readers never block the ingest writer. Durability (database.ts): by default written batches are answered
+    // once the WAL is fsynced, which WalSync does off the event loop after a NORMAL commit.
+    this.db = openDatabase(dataDir, { synchronous: 'normal' });
+    if ((opts.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full') this.walSync = new WalSync(path.join(dataDir, `${DATABASE_FILE}-wal`));
+    this.walHeld = opts.walHeld ?? (() => walHeld(dataDir));
+    this.db.pragma('foreign_keys = OFF');
+    this.db.pragma('cache_size = -32768');
+    // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
+    this.db.pragma('wal_autocheckpoint = 0');
+    migrate(this.db);
+    this.stmts = this.prepare();
+    // A session's tenant picks the provider, so a tenant that brings its own key gets its sessions wrapped by it.
+    if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), { tenantOf: (id) => this.getSession(id)?.tenant, ...opts.keyCache });
+    this.keys = new LogKeys(this.keyring);
+  }
+
+  /** the `session_keys` table as the keyring sees it */
+  private dekStore(): DekStore {
+    const get = this.db.prepare(`SELECT session_id, kek_id, wrapped_dek, created_ms FROM session_keys WHERE session_id = ?`);
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO session_keys (session_id, kek_id, wrapped_dek, created_ms) VALUES (?, ?, ?, ?)`);
+    const upd = this.db.prepare(`UPDATE session_keys SET kek_id = ?, wrapped_dek = ? WHERE session_id = ?`);
+    const all = this.db.prepare(`SELECT session_id, kek_id, wrapped_dek, created_ms FROM session_keys ORDER BY session_id`);
+    type R = { session_id: string; kek_id: string; wrapped_dek: string; created_ms: number };
+    const toRow = (r: R): DekRow => ({ sessionId: r.session_id, kekId: r.kek_id, wrapped: r.wrapped_dek, createdMs: Number(r.created_ms) });
+    return {
+      getDek: (id) => {
+        const r = get.get(id) as R | undefined;
+        return r ? toRow(r) : undefined;
+      },
+      insertDek: (row) => {
+        ins.run(row.sessionId, row.kekId, row.wrapped, row.createdMs);
+        return toRow(get.get(row.sessionId) as R);
+      },
+      updateDek: (id, kekId, wrapped) => void upd.run(kekId, wrapped, id),
+      listDeks: () => (all.all() as R[]).map(toRow),
+    };
+  }
+
+  /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
+  async prepareKeys(): Promise<void> {
+    this.flush();
+    await this.keys.loadPendingDek(() => this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND payload LIKE 'sealed:%'`).get() !== undefined);
+  }
+
+  /**
+   * Encrypts log rows stored in plaintext before encryption existed (schema 1), session by session,
+   * with secure_delete on so the old plaintext is zeroed in the pages, then truncates the WAL.
+   */
+  async sealLegacyLogs(): Promise<number> {
+    this.flush();
+    if (!this.keyring) return 0;
+    const sessions = this.db.prepare(`SELECT DISTINCT session_id FROM logs WHERE sealed IS NULL`).all() as Array<{ session_id: string }>;
+    if (sessions.length === 0) return 0;
+    let n = 0;
+    this.db.pragma('secure_delete = ON');
+    try {
+      const sel = this.db.prepare(`SELECT id, dedupe_key, body, attributes FROM logs WHERE session_id = ? AND sealed IS NULL`);
+      const upd = this.db.prepare(`UPDATE logs SET sealed = ?, body = '', attributes = '' WHERE id = ?`);
+      for (const { session_id: sid } of sessions) {
+        const dek = await this.keyring.dekForWrite(sid);
+        this.db.transaction(() => {
+          for (const r of sel.all(sid) as Array<{ id: number; dedupe_key: string; body: string; attributes: string }>) {
+            upd.run(sealLogContent(dek, logRecordAad(sid, r.dedupe_key), { body: JSON.parse(r.body), attributes: JSON.parse(r.attributes) }), r.id);
+            n++;
+          }
+        })();
+      }
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    return n;
+  }
+
+  private prepare() {
+    const db = this.db;
+    const safe = <T extends Database.Statement>(s: T) => s.safeIntegers(true) as T;
+    return {
+      spansRecord: db.prepare(`SELECT spans FROM traces WHERE tenant = ? AND trace_id = ?`).pluck(true),
+      setSpans: db.prepare(`UPDATE traces SET spans = ? WHERE tenant = ? AND trace_id = ?`),
+      // Insert, and only if the trace is already stored (late spans) update it and its memberships' copies:
+      // a new trace, the common case, then costs no lookup in session_traces. (INSERT OR REPLACE, as before schema 3,
+      // deleted and re-inserted the row, rewriting every index entry of the trace.)
+      insertTrace: db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (tenant, trace_id) DO NOTHING`),
+      updateTrace: db.prepare(`UPDATE traces SET ${TRACE_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ?`),
+      insertMembership: db.prepare(`INSERT INTO session_traces (tenant, session_id, trace_id, start_ms, ${MEMBER_COLUMNS.join(', ')})
+        VALUES (?, ?, ?, ?, ${MEMBER_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (session_id, trace_id) DO UPDATE SET start_ms = excluded.start_ms, ${MEMBER_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`),
+      // the trace row's copy in memberships written by earlier batches (other sessions that hold the trace)
+      refreshMemberships: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ?`),
+      fillRowless: db.prepare(`UPDATE session_traces SET ${MEMBER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE tenant = ? AND trace_id = ? AND digest IS NULL`),
+      // another membership's copies, for a membership written after its trace row
+      memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM session_traces WHERE tenant = ? AND trace_id = ? AND digest IS NOT NULL LIMIT 1`).raw(true),
+      rowMemberColumns: db.prepare(`SELECT status_code, method, path, duration_ns, error, route_id, service_id FROM traces WHERE tenant = ? AND trace_id = ?`).raw(true),
+      // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
+      saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
+      addLogCount: db.prepare(`UPDATE sessions SET log_count = log_count + ? WHERE id = ?`),
+      getSession: db.prepare(`SELECT body, log_count FROM sessions WHERE id = ?`),
+      listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
+      insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms, sealed)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      traceRow: safe(
+        db.prepare(`SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id AND st.digest IS NOT NULL LIMIT 1) AS digest
+          FROM traces t WHERE t.tenant = ? AND t.trace_id = ?`),
+      ),
+      sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
+      digests: db.prepare(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`),
+      addPending: db.prepare(`INSERT INTO pending (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
+      deletePending: db.prepare(`DELETE FROM pending WHERE tenant = ? AND trace_id = ?`),
+      loadPending: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
+    };
+  }
+
+  /**
+   * Group commit: batches that arrive in the same event-loop turn (concurrent ingest requests) are written in one
+   * transaction at the end of the turn, and each caller's promise settles only after that commit, so an answered
+   * request is durable. Any other call on the store writes the queued batches first, so every caller still sees
+   * the writes in the order they were made.
+   */
+  write(batch: WriteBatch): Promise<void> {
+    const deks = this.keys.forBatch(batch);
+    // Queued at once when every DEK is cached (the common case), so ingest order is unchanged.
+    if (deks instanceof Promise) return deks.then((d) => this.enqueue(batch, d));
+    return this.enqueue(batch, deks);
+  }
+
+  private enqueue(batch: WriteBatch, deks: Map<string, Buffer> | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ batch, deks, resolve, reject });
+      if (!this.flushTimer && !this.walWait) this.flushTimer = setImmediate(() => this.flushUnlessWalHeld());
+    });
+  }
+
+  /**
+   * The timer's group commit. While the WAL is past its bound (checkpointer.ts), commits wait for the checkpoint
+   * thread to empty it, so ingest goes only as fast as checkpoints keep up with instead of growing the WAL; while a
+   * blocking checkpoint holds the lock they wait on a timer rather than in SQLite's busy wait, which would stall the
+   * event loop. At most WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest.
+   */
+  private flushUnlessWalHeld(): void {
+    this.flushTimer = undefined;
+    const hold = this.walHeld();
+    if (hold) {
+      this.heldSince ??= Date.now();
+      if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS[hold]) {
+        this.walWait = setTimeout(() => {
+          this.walWait = undefined;
+          this.flushUnlessWalHeld();
+        }, 5);
+        return;
+      }
+    }
+    this.heldSince = undefined;
+    this.flush();
+  }
+
+  /** Writes the queued batches in one transaction; if it fails, each alone, so a bad batch fails only its own caller. */
+  private flush(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    if (this.walWait) clearTimeout(this.walWait);
+    this.flushTimer = this.walWait = undefined;
+    const group = this.queued;
+    if (group.length === 0) return;
+    this.queued = [];
+    try {
+      // IMMEDIATE (here and in every write transaction): the write lock is taken at BEGIN, where SQLite waits out
+      // busy_timeout; a deferred transaction that reads first fails at once with SQLITE_BUSY when it must upgrade
+      // while the checkpoint thread holds the lock (checkpointer.ts).
+      this.db.transaction(() => {
+        for (const q of group) this.writeRows(q.batch, q.deks);
+      }).immediate();
+      this.answer(group);
+    } catch (e) {
+      if (group.length === 1) return group[0].reject(e);
+      const written: typeof group = [];
+      for (const q of group) {
+        try {
+          this.db.transaction(() => this.writeRows(q.batch, q.deks)).immediate();
+          written.push(q);
+        } catch (err) {
+          q.reject(err);
+        }
+      }
+      this.answer(written);
+    }
+  }
+
+  /** settles committed batches: at once, or once the WAL is on disk (synchronous 'full') */
+  private answer(done: Array<{ resolve: () => void; reject: (e: unknown) => void }>): void {
+    if (!this.walSync) return done.forEach((q) => q.resolve());
+    if (done.length) this.walSync.after((err) => done.forEach((q) => (err ? q.reject(err) : q.resolve())));
+  }
+
+  /** one batch's rows, inside the caller's transaction */
+  private writeRows(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
+    const s = this.stmts;
+    const receivedMs = this.now();
+    const tenant = batch.tenant;
+    // A trace's spans are one record in its row: new traces (the common case) are encoded once; late spans of a
+    // stored trace are merged into its record (one writer, so nothing is lost between the read and the write).
+    const fresh = new Map<string, Span[]>();
+    for (const sp of batch.spans) {
+      const list = fresh.get(sp.traceId);
+      if (list) list.push(sp);
+      else fresh.set(sp.traceId, [sp]);
+    }
+    // the batch's row gives the trace's origin; without one the stored origin stays
+    const merged = (traceId: string, spans: Span[], origin?: TraceOrigin): Buffer => {
+      const stored = s.spansRecord.get(tenant, traceId) as Buffer | undefined;
+      if (!stored) return encodeSpans(spans, origin);
+      const had = traceFromRecords(traceId, [stored]);
+      return encodeSpans(spans.length ? mergeSpans(had.spans, spans) : had.spans, origin ?? had.origin);
+    };
+    const members = new Map<string, unknown[]>();
+    for (const t of batch.traces) {
+      const m = memberValues(t);
+      const [statusCode, method, path, durationNs, error, routeId, serviceId] = m;
+      members.set(t.traceId, m);
+      const values = [
+        tenant,
+        t.traceId,
+        BigInt(t.startTimeUnixNano),
+        t.startTimeMs,
+        durationNs,
+        method,
+        path,
+        t.url ?? null,
+        t.host ?? null,
+        statusCode,
+        t.upstreamStatusCode ?? null,
+        routeId,
+        serviceId,
+        t.consumerId ?? null,
+        t.clientAddress ?? null,
+        error,
+        t.spanCount,
+        t.dialect,
+        JSON.stringify(t.latency),
+        receivedMs,
+      ];
+      const spans = fresh.get(t.traceId) ?? [];
+      fresh.delete(t.traceId);
+      const origin = originOf(t);
+      if (s.insertTrace.run(...values, encodeSpans(spans, origin)).changes > 0) s.fillRowless.run(...m, tenant, t.traceId);
+      else {
+        s.updateTrace.run(...values.slice(2), merged(t.traceId, spans, origin), tenant, t.traceId);
+        s.refreshMemberships.run(...m, tenant, t.traceId);
+      }
+    }
+    // Spans without their trace row in the batch: only into a stored trace (the pipeline always sends the row).
+    for (const [traceId, spans] of fresh) {
+      if (s.setSpans.run(merged(traceId, spans), tenant, traceId).changes === 0) throw new Error(`spans of trace ${traceId} come without its trace row`);
+    }
+    for (const [sessionId, traceId, startMs] of batch.memberships) {
+      // The trace row usually comes in the same batch; else another membership's copies, else the stored row's.
+      const m = members.get(traceId) ?? (s.memberColumnsOf.get(tenant, traceId) as unknown[] | undefined) ?? this.storedMemberValues(tenant, traceId);
+      s.insertMembership.run(tenant, sessionId, traceId, startMs, ...m);
+    }
+    const logsAdded = new Map<string, number>();
+    for (const l of batch.logs) {
+      if (!this.keys.canStore(l, deks)) continue;
+      const res = this.insertLog(l, receivedMs, this.keys.seal(l, deks));
+      if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
+    }
+    for (const sess of batch.sessions) this.saveSessionSync(sess);
+    for (const traceId of batch.pendingDone ?? []) s.deletePending.run(tenant, traceId);
+    for (const p of batch.pendingAdd ?? []) s.addPending.run(tenant, p.traceId, p.kind, this.keys.sealPending(p.traceId, p.kind, p.payload), receivedMs);
+    // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
+    for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
+  }
+
+  /** the membership copies of a stored trace no membership describes yet (digest from its spans), or NULLs without a row */
+  private storedMemberValues(tenant: string, traceId: string): unknown[] {
+    const row = this.stmts.rowMemberColumns.get(tenant, traceId) as unknown[] | undefined;
+    if (!row) return NO_MEMBER_VALUES;
+    const spans = spansFromRecords(traceId, [this.stmts.spansRecord.get(tenant, traceId) as Buffer]);
+    return [...row, JSON.stringify(storedDigest(digestOfSpans(traceId, spans)))];
+  }
+
+  private insertLog(l: NewLogRecord, receivedMs: number, sealed: Buffer | null): boolean {
+    // Encrypted: the content lives only in `sealed`; body/attributes stay '' (NOT NULL columns of schema 1).
+    const r = this.stmts.insertLog.run(
+      l.sessionId,
+      l.dedupeKey,
+      BigInt(l.timeUnixNano),
+      l.level,
+      l.severityNumber,
+      l.severityText ?? null,
+      sealed ? '' : JSON.stringify(l.body),
+      sealed ? '' : JSON.stringify(l.attributes),
+      l.traceId ?? null,
+      l.spanId ?? null,
+      receivedMs,
+      sealed,
+    );
+    return r.changes > 0;
+  }
+
+  private saveSessionSync(s: StoredSession): void {
+    const ended = s.endedAt ? Date.parse(s.endedAt) : null;
+    this.stmts.saveSession.run(s.id, JSON.stringify(s), s.status, Date.parse(s.createdAt), ended);
+  }
+
+  saveSession(s: StoredSession): void {
+    this.flush();
+    this.saveSessionSync(s);
+  }
+
+  getSession(id: string): StoredSession | undefined {
+    this.flush();
+    const r = this.stmts.getSession.get(id) as SessionRow | undefined;
+    return r ? fromSessionRow(r) : undefined;
+  }
+
+  listSessions(): StoredSession[] {
+    this.flush();
+    return (this.stmts.listSessions.all() as SessionRow[]).map(fromSessionRow);
+  }
+
+  deleteSession(id: string): void {
+    this.flush();
+    this.db.transaction(() => {
+      // spans live in the trace row
+      for (const st of sessionDeletion(id, 'sqlite', ['traces'])) this.db.prepare(st.sql).run(...st.values);
+    }).immediate();
+    this.keyring?.forget(id);
+  }
+
+  listTraces(sessionId: string, f: TraceQueryFilters): TraceListResult {
+    this.flush();
+    const a = new SqlArgs('sqlite');
+    const where = traceListConditions(sessionId, f, a);
+    const limit = f.limit ?? 50;
+    // Filters read only the membership's copies (session_traces_list covers them); `traces` is joined for the page's rows.
+    const rows = this.db
+      .prepare(
+        `SELECT ${LIST_COLUMNS.map((c) => `t.${c}`).join(', ')}, ${SPAN_ERRORS.sqlite} AS span_errors FROM session_traces st JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id
+         WHERE ${where.join(' AND ')} ORDER BY st.start_ms DESC, st.trace_id DESC LIMIT ${a.add(limit + 1)}`,
+      )
+      .safeIntegers(true)
+      .all(...a.values) as Row[];
+    return tracePage(rows, limit);
+  }
+
+  getSpans(tenant: string, traceId: string): Span[] {
+    this.flush();
+    const record = this.stmts.spansRecord.get(tenant, traceId) as Buffer | undefined;
+    return record ? spansFromRecords(traceId, [record]) : [];
+  }
+
+  getTraceRow(tenant: string, traceId: string): TraceRow | undefined {
+    this.flush();
+    const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
+    if (!r) return undefined;
+    const { spans, origin } = traceFromRecords(traceId, [r.spans as Buffer]);
+    r.digest ??= JSON.stringify(storedDigest(digestOfSpans(traceId, spans)));
+    return toTraceRow(r, origin);
+  }
+
+  sessionsOfTrace(tenant: string, traceId: string): string[] {
+    this.flush();
+    return (this.stmts.sessionsOfTrace.all(tenant, traceId) as Array<{ session_id: string }>).map((r) => r.session_id);
+  }
+
+  digests(sessionId: string): TraceDigest[] {
+    this.flush();
+    return (this.stmts.digests.all(sessionId) as Row[]).map(toDigest);
+  }
+
+  listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {
+    this.flush();
+    const a = new SqlArgs('sqlite');
+    // the session's tenant: span names come from that tenant's copy of the trace
+    const tenant = this.getSession(sessionId)?.tenant ?? DEFAULT_TENANT;
+    const where = logListConditions(sessionId, f, a);
+    const limit = f.limit ?? 100;
+    const rows = this.db
+      .prepare(`SELECT l.* FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.time_ns DESC, l.id DESC LIMIT ${a.add(limit + 1)}`)
+      .safeIntegers(true)
+      .all(...a.values) as Row[];
+    nameLogSpans(rows, (traceId) => this.getSpans(tenant, traceId));
+    // Sealed rows need the session's DEK: synchronous when cached, else one provider call for the whole page.
+    const dek = this.keys.forPage(sessionId, rows);
+    return dek instanceof Promise ? dek.then((d) => logPage(rows, limit, d)) : logPage(rows, limit, dek);
+  }
+
+  purge(cutoffMs: number): { traces: number; logs: number; sessions: number } {
+    this.flush();
+    return this.db.transaction(() => {
+      const logs = this.db.prepare(`DELETE FROM logs WHERE received_ms < ?`).run(cutoffMs).changes;
+      const old = this.db.prepare(`SELECT tenant, trace_id FROM traces WHERE received_ms < ?`).all(cutoffMs) as Array<{ tenant: string; trace_id: string }>;
+      const delMember = this.db.prepare(`DELETE FROM session_traces WHERE tenant = ? AND trace_id = ?`);
+      for (const t of old) delMember.run(t.tenant, t.trace_id);
+      const traces = this.db.prepare(`DELETE FROM traces WHERE received_ms < ?`).run(cutoffMs).changes;
+      // A session goes once it ended before the cutoff; its data went with the rows above.
+      const sessions = this.db.prepare(`DELETE FROM sessions WHERE ended_ms IS NOT NULL AND ended_ms < ?`).run(cutoffMs).changes;
+      // Keys of sessions that are gone and have no logs left go too (crypto-shredding).
+      this.db
+        .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs) AND session_id != ?`)
+        .run(PENDING_KEY_ID);
+      return { traces, logs, sessions };
+    }).immediate();
+  }
+
+  /** Moves the WAL into the database without waiting on readers; the server calls it every second. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  loadPending(): PendingRow[] {
+    this.flush();
+    return openPendingRows(this.stmts.loadPending.all() as Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.keys.pendingDek);
+  }
+
+  deletePending(tenant: string, traceIds: string[]): void {
+    this.flush();
+    this.db.transaction(() => {
+      for (const id of traceIds) this.stmts.deletePending.run(tenant, id);
+    }).immediate();
+  }
+
+  /** WAL checkpoints on their own thread while the server runs (see checkpointer.ts) */
+  startMaintenance(): Checkpointer {
+    return startCheckpointer(this.dataDir);
+  }
+
+  close(): void {
+    this.flush();
+    this.walSync?.flushSync();
+    this.db.close();
+  }
+}
