@@ -52,3 +52,40 @@ export class TurnScheduler {
     }
   }
 }
+
+/**
+ * The largest of recent samples (ms): the time requests took from their turn to their answer (decode,
+ * ingest, the group commit and its fsync), over the last one to two windows. A request whose turn
+ * comes so late that this much more would pass its answer deadline is refused before any work
+ * (receiver.ts): the largest, not the mean, because the deadline is for every answer.
+ */
+export class RecentMax {
+  private current = 0;
+  private previous = 0;
+  private windowStart: number;
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly windowMs = 1000,
+  ) {
+    this.windowStart = now();
+  }
+
+  private roll(): void {
+    const t = this.now();
+    if (t - this.windowStart < this.windowMs) return;
+    this.previous = t - this.windowStart < 2 * this.windowMs ? this.current : 0;
+    this.current = 0;
+    this.windowStart = t;
+  }
+
+  add(ms: number): void {
+    this.roll();
+    if (ms > this.current) this.current = ms;
+  }
+
+  get value(): number {
+    this.roll();
+    return Math.max(this.current, this.previous);
+  }
+}

@@ -5,6 +5,8 @@ import type { TraceDigest } from '../../common/lifecycle';
 import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from './database';
 import { WalSync } from './wal-sync';
 import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from './checkpointer';
+import { StoreUnavailableError } from './errors';
+import { answerDeadline } from '../ingest/deadline';
 import { decodeCursor, encodeCursor } from './cursor';
 import { parseStatusFilter, SPAN_ERRORS_WHERE } from './filters';
 import { logRowContent } from './log-content';
@@ -189,7 +191,7 @@ export class SqliteStore implements Store {
   /** DEK of waiting logs, held for the store's life so loadPending() stays synchronous (see prepareKeys) */
   private pendingDek?: Buffer;
   /** batches waiting for the group commit at the end of this event-loop turn (see write) */
-  private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void; deadline?: number }> = [];
   private flushTimer?: NodeJS.Immediate;
   /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
   private readonly walSync?: WalSync;
@@ -386,7 +388,7 @@ export class SqliteStore implements Store {
 
   private enqueue(batch: WriteBatch, deks: Map<string, Buffer> | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ batch, deks, resolve, reject });
+      this.queued.push({ batch, deks, resolve, reject, deadline: answerDeadline() });
       if (!this.flushTimer && !this.walWait) this.flushTimer = setImmediate(() => this.flushUnlessWalHeld());
     });
   }
@@ -403,6 +405,10 @@ export class SqliteStore implements Store {
     if (hold) {
       this.heldSince ??= Date.now();
       if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS[hold]) {
+        // a held batch whose request must be answered by now is refused unwritten (503, retried): see ingest/deadline.ts
+        const t = performance.now();
+        this.queued = this.queued.filter((q) => q.deadline === undefined || q.deadline > t || void q.reject(new StoreUnavailableError(`commits are held for a WAL checkpoint (${hold})`, 1)));
+        if (this.queued.length === 0) return;
         this.walWait = setTimeout(() => {
           this.walWait = undefined;
           this.flushUnlessWalHeld();
