@@ -278,7 +278,16 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
     maxQueueWaitMs: opts.maxQueueWaitMs,
   };
   const gate = new AdmissionGate(resolveAdmissionLimits(admission), undefined, opts.loopDelayMs ?? recentLoopDelayMs);
-  const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs);
+  // connections accepted: turns give way to them (turns.ts)
+  let accepted = 0;
+  let acceptedSeen = 0;
+  app.server.on('connection', () => accepted++);
+  const accepting = () => {
+    const any = accepted !== acceptedSeen;
+    acceptedSeen = accepted;
+    return any;
+  };
+  const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs, accepting);
   const finishing = new RecentMax();
   const answerDeadlineMs = opts.answerDeadlineMs ?? DEFAULT_ANSWER_DEADLINE_MS;
   const arrivals = new WeakMap<FastifyRequest, number>();
