@@ -8,8 +8,8 @@ import { batchMaker, overload, serve, stop, summarize, sustainableRate, type Ser
  * process, one session capturing every trace; first its sustainable rate with 4 requests in flight,
  * then 4× that rate offered by up to 256 keep-alive exporters. Every request must be answered (200,
  * or 429 with Retry-After: never a timeout or a dropped connection), what was acknowledged must be
- * stored and nothing else, and answers must come fast: the bounds are generous (the machine is
- * shared) but were missed by far before (median 7-10 s, some past 20 s, no 429 at all).
+ * stored and nothing else, and every answer must come within 1 s (before: median 7-10 s, some past
+ * 20 s, no 429 at all).
  */
 
 const SECONDS = 6;
@@ -72,15 +72,12 @@ it('at 4× the sustainable rate every request is answered within bounds, 200 or 
   // overload is recognised (some refused) and the server still does useful work (some accepted)
   expect(s.codes[429]).toBeGreaterThan(0);
   expect(s.codes[200]).toBeGreaterThan(0);
-  // Answered in time. The target is 1 s. Requests over established connections (as Kong's keep-alive
-  // exporters send) meet it; the first requests on connections opened at the burst's start arrive when
-  // the queue is longest and measured 1-3.5 s here (69-100 % of all answers within 1 s, varying with
-  // what else the machine runs; no listen-queue drops, no retransmits), so all answers get looser
-  // bounds: this tail is open work (README, Reliability). Before: half or more took over 1 s on any
-  // connection, none was refused, the slowest 19-26 s.
-  expect(established.withinOneSecond).toBeGreaterThan(0.95);
-  expect(s.p50).toBeLessThan(1000);
-  expect(s.max).toBeLessThan(10_000);
+  // Answered in time: every answer within 1 s, on established connections and new ones alike. Before:
+  // half or more took over 1 s, none was refused, the slowest 19-26 s; then the first requests on
+  // connections opened at the burst's start took 1-3.5 s (accepted one per event-loop iteration,
+  // behind 40-70 ms turns: turns.ts) and admitted ones up to 1.1 s (now refused at a late turn).
+  expect(established.withinOneSecond).toBe(1);
+  expect(s.withinOneSecond).toBe(1);
 
   // acknowledged means stored; refused means not stored
   const stored = await allTraceIds(served.api, session.id);
