@@ -55,11 +55,13 @@ it('at 4× the sustainable rate every request is answered within bounds, 200 or 
   const count = Math.min(Math.ceil(warm.rate * 4 * SECONDS), Math.floor((100_000 - warm.acknowledged.length) / TRACES_PER_BATCH / 2));
   const result = await overload(url, Array.from({ length: count }, make), { rate: warm.rate * 4, exporters: EXPORTERS, ms: SECONDS * 1000, timeoutMs: 30_000 });
   const s = summarize(result);
+  const receiver = ((await (await fetch(`${served.api}/api/v1/stats`)).json()) as { receiver?: Record<string, number> }).receiver ?? {};
   const established = summarize({ ...result, answers: result.answers.filter((a) => a.connectMs === undefined) });
   console.log(`overload: sustainable ${warm.rate.toFixed(1)} batches/s of ${TRACES_PER_BATCH * 3} spans; offered ${result.offeredPerSecond.toFixed(1)}/s; ` +
     `answers ${JSON.stringify(s.codes)}, ${s.refusedPct.toFixed(1)} % refused; ${(100 * s.withinOneSecond).toFixed(1)} % within 1 s ` +
     `(${(100 * established.withinOneSecond).toFixed(1)} % of ${established.n} on established connections, their p99 ${established.p99.toFixed(0)} ms); answer time p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms, max ${s.max.toFixed(0)} ms` +
-    [200, 429].map((c) => summarize(result, c)).map((x, i) => `; ${[200, 429][i]}: p50 ${x.p50.toFixed(0)}, p99 ${x.p99.toFixed(0)}, max ${x.max.toFixed(0)} ms`).join(''));
+    [200, 429].map((c) => summarize(result, c)).map((x, i) => `; ${[200, 429][i]}: p50 ${x.p50.toFixed(0)}, p99 ${x.p99.toFixed(0)}, max ${x.max.toFixed(0)} ms`).join('') +
+    `; refused for the expected wait ${receiver.refusedWait}, late at their turn ${receiver.refusedLate}, held commits (503) ${receiver.refusedUnavailable}`);
 
   // every request answered: 200, or refused with a Retry-After the exporter can honour
   const unanswered = result.answers.filter((a) => a.status === 0);
