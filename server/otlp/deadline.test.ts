@@ -69,3 +69,23 @@ it('a request whose turn comes too late for its deadline is refused with 429 + R
   // what was refused never reached the sink; what was accepted did
   expect(sink.traceIds.sort()).toEqual([traceIdOf(100), ...ok].sort());
 });
+
+it("a body that takes longer than the deadline to arrive (the sender's slow link) is still accepted", async () => {
+  const sink = new BusySink(1);
+  app = Fastify({ forceCloseConnections: true });
+  registerOtlpRoutes(app, sink, { answerDeadlineMs: 200 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const body = Buffer.from(doc(7));
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.write(body.subarray(0, 20));
+    setTimeout(() => req.end(body.subarray(20)), 400);
+  });
+  expect(status).toBe(200);
+  expect(sink.traceIds).toEqual([traceIdOf(7)]);
+});

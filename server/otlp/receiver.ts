@@ -63,7 +63,8 @@ export interface OtlpRouteOptions {
   /** the event loop's recent delay, counted as wait by admission (default: measured, admission.ts) */
   loopDelayMs?: () => number;
   /**
-   * an admitted request is answered within this long of its arrival, ms (default DEFAULT_ANSWER_DEADLINE_MS): refused
+   * an admitted request is answered within this long of its headers' arrival (at least half of it after its body's), ms
+   * (default DEFAULT_ANSWER_DEADLINE_MS): refused
    * with 429 at its turn when the time requests recently took from their turn to their answer would pass it, and
    * with 503 when the store holds its commit past it (ingest/deadline.ts)
    */
@@ -367,7 +368,9 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
       // held until ingest ends, even if the client hangs up meanwhile: the batch is still in memory
       const unhold = ticket?.hold();
       try {
-        const deadline = (arrivals.get(req) ?? performance.now()) + answerDeadlineMs;
+        // from the headers; a body that took long to arrive (the sender's link) still leaves half the time after it
+        const now = performance.now();
+        const deadline = Math.max((arrivals.get(req) ?? now) + answerDeadlineMs, now + answerDeadlineMs / 2);
         return await withAnswerDeadline(deadline, () => handle(req, reply, signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs }));
       } finally {
         unhold?.();
