@@ -279,15 +279,15 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
     maxQueueWaitMs: opts.maxQueueWaitMs,
   };
   const gate = new AdmissionGate(resolveAdmissionLimits(admission), undefined, opts.loopDelayMs ?? recentLoopDelayMs);
-  // connections accepted: turns give way to them (turns.ts)
-  let accepted = 0;
-  let acceptedSeen = 0;
-  app.server.on('connection', () => accepted++);
-  const accepting = () => {
-    const any = accepted !== acceptedSeen;
-    acceptedSeen = accepted;
-    return any;
-  };
+  // whether a connection was accepted in this event-loop iteration (since the last check phase): then turns give way
+  // to the next one (turns.ts). Cleared by an immediate queued behind the turns' own, so they still see it.
+  let justAccepted = false;
+  app.server.on('connection', () => {
+    if (justAccepted) return;
+    justAccepted = true;
+    setImmediate(() => (justAccepted = false));
+  });
+  const accepting = () => justAccepted;
   const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs, accepting);
   const finishing = new RecentMax();
   const answerDeadlineMs = opts.answerDeadlineMs ?? DEFAULT_ANSWER_DEADLINE_MS;
