@@ -103,6 +103,8 @@ export interface OtlpReceiverStats {
   refusedWait: number;
   /** of those, refused for a client's share */
   refusedClientShare: number;
+  /** of those, admitted but refused at their turn: what was left of their answer deadline would not do (receiver.ts) */
+  refusedLate: number;
   /** 408s: bodies that stopped arriving (or took too long) */
   timedOut: number;
   /** requests not counted right now: their body stopped arriving */
@@ -260,6 +262,7 @@ export class AdmissionGate {
     refusedBusy: 0,
     refusedWait: 0,
     refusedClientShare: 0,
+    refusedLate: 0,
     refusedUnavailable: 0,
     timedOut: 0,
     suspended: 0,

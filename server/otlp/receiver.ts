@@ -20,7 +20,8 @@ import {
   type OtlpLimits,
 } from './limits';
 import { BodyWatch, DEFAULT_STALL_LIMITS, type StallLimits } from './stall';
-import { TurnScheduler } from './turns';
+import { RecentMax, TurnScheduler } from './turns';
+import { withAnswerDeadline } from '../store/deadline';
 import { answerConsumerError, CODE_DEADLINE_EXCEEDED, CODE_INTERNAL, CODE_INVALID_ARGUMENT, CODE_RESOURCE_EXHAUSTED, encodingOf, refuse, sendStatus } from './answers';
 import type { Consumer } from '../ingest/contract';
 import { encodeExportResponse, type Encoding } from './responses';
@@ -61,7 +62,20 @@ export interface OtlpRouteOptions {
   turnBudgetMs?: number;
   /** the event loop's recent delay, counted as wait by admission (default: measured, admission.ts) */
   loopDelayMs?: () => number;
+  /**
+   * an admitted request is answered within this long of its headers' arrival (at least half of it after its body's), ms
+   * (default DEFAULT_ANSWER_DEADLINE_MS): refused
+   * with 429 at its turn when the time requests recently took from their turn to their answer would pass it, and
+   * with 503 when the store holds its commit past it (store/deadline.ts)
+   */
+  answerDeadlineMs?: number;
 }
+
+/**
+ * 700 ms from the request's headers: the target is every answer within 1 s as the sender sees it, which also
+ * counts the connection's set-up, the body's transfer and the event loop's turns before and after.
+ */
+export const DEFAULT_ANSWER_DEADLINE_MS = 700;
 
 /**
  * Options of the OTLP listener's HTTP server (Fastify's): header and whole-request time bounds, so a
@@ -92,6 +106,9 @@ class HttpError extends Error {
 class GateFullError extends Error {
   statusCode = 429;
 }
+
+/** an admitted request whose turn came too late to be answered by its deadline: nothing of it was ingested */
+class LateError extends Error {}
 
 /** an upload that stopped (or trickled) past the body limits (stall.ts): 408, and the socket is closed */
 class BodyTimeoutError extends Error {
@@ -169,9 +186,14 @@ interface Context {
   gate: AdmissionGate;
   turns: TurnScheduler;
   ticket: Ticket | undefined;
+  /** when the request must be answered (performance.now() time) */
+  deadline: number;
+  /** recent times from a turn to the answer */
+  finishing: RecentMax;
+  answerDeadlineMs: number;
 }
 
-async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, turns, ticket }: Context): Promise<FastifyReply> {
+async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs }: Context): Promise<FastifyReply> {
   const encoding = encodingOf(req);
   if (encoding === undefined) {
     const ct = req.headers['content-type'];
@@ -185,6 +207,10 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     const body = await bodyOf(req, limits.maxBodyBytes, ticket);
     // decode and ingest run without yielding: wait for a turn with room (turns.ts)
     await turns.turn();
+    const turnAt = performance.now();
+    // Too late to finish by the deadline: refused before any work, so nothing of it is kept and the retry is clean.
+    // (At most half the deadline counted: one slow request must not turn away every request for the next seconds.)
+    if (turnAt + Math.min(finishing.value, answerDeadlineMs / 2) > deadline) throw new LateError();
     // too many items refuses the whole request (before ingest), so nothing is half-stored
     const checkCount = (count: number) => {
       const tooMany = itemCountError(signal, count, limits);
@@ -209,7 +235,14 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
       errors = batch.errors;
       if (batch.records.length > 0) await sink.ingestLogs(batch);
     }
+    finishing.add(performance.now() - turnAt);
   } catch (e) {
+    if (e instanceof LateError) {
+      gate.stats.refusedLate++;
+      gate.stats.refusedBusy++;
+      const message = `receiver is busy: this request's turn came too late to answer it by its deadline (recent requests took up to ${Math.round(finishing.value)} ms from their turn)`;
+      return refuse(reply, encoding, 429, gate.retryAfter(), message);
+    }
     if (e instanceof HttpError) return sendStatus(reply, encoding, e.status, e.code, e.message);
     if (e instanceof OtlpDecodeError) return sendStatus(reply, encoding, 400, CODE_INVALID_ARGUMENT, e.message);
     if (e instanceof GateFullError) return refuseBusy(reply, encoding, gate);
@@ -246,13 +279,26 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
     maxQueueWaitMs: opts.maxQueueWaitMs,
   };
   const gate = new AdmissionGate(resolveAdmissionLimits(admission), undefined, opts.loopDelayMs ?? recentLoopDelayMs);
-  const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs);
+  // whether a connection was accepted in this event-loop iteration (since the last check phase): then turns give way
+  // to the next one (turns.ts). Cleared by an immediate queued behind the turns' own, so they still see it.
+  let justAccepted = false;
+  app.server.on('connection', () => {
+    if (justAccepted) return;
+    justAccepted = true;
+    setImmediate(() => (justAccepted = false));
+  });
+  const accepting = () => justAccepted;
+  const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs, accepting);
+  const finishing = new RecentMax();
+  const answerDeadlineMs = opts.answerDeadlineMs ?? DEFAULT_ANSWER_DEADLINE_MS;
+  const arrivals = new WeakMap<FastifyRequest, number>();
   const stall: StallLimits = { ...DEFAULT_STALL_LIMITS, ...opts.stall };
   const tickets = new WeakMap<FastifyRequest, Ticket>();
   const watches = new WeakMap<FastifyRequest, { watch: BodyWatch; body?: Transform }>();
   app.register(async (scope) => {
     // after the app's onRequest hooks (auth): a refused login never takes a slot
     scope.addHook('onRequest', async (req, reply) => {
+      arrivals.set(req, performance.now());
       const declared = contentLengthOf(req);
       // fastify answers 413 to a declared size over the body limit without reading the body: nothing to admit
       if (declared !== undefined && declared > maxBodyBytes) return;
@@ -322,7 +368,10 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
       // held until ingest ends, even if the client hangs up meanwhile: the batch is still in memory
       const unhold = ticket?.hold();
       try {
-        return await handle(req, reply, signal, { sink, limits, gate, turns, ticket });
+        // from the headers; a body that took long to arrive (the sender's link) still leaves half the time after it
+        const now = performance.now();
+        const deadline = Math.max((arrivals.get(req) ?? now) + answerDeadlineMs, now + answerDeadlineMs / 2);
+        return await withAnswerDeadline(deadline, () => handle(req, reply, signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs }));
       } finally {
         unhold?.();
       }

@@ -9,6 +9,8 @@ import { toTraceRow } from '../ingest/api-shapes';
 import { startCheckpointer, walHeld, type CheckpointerOptions } from './checkpointer';
 import { DATABASE_FILE, WAL_LIMIT_BYTES } from './database';
 import { SqliteStore } from './sqlite';
+import { StoreUnavailableError } from './errors';
+import { withAnswerDeadline } from './deadline';
 import type { StoredSession, WriteBatch } from './types';
 
 jest.setTimeout(60_000);
@@ -168,6 +170,27 @@ describe('commits wait while the WAL is past its bound', () => {
     await store.write(spanBatch());
     expect(Date.now() - t0).toBeGreaterThanOrEqual(180);
     expect(Date.now() - t0).toBeLessThan(450);
+    store.close();
+  });
+
+  it("a held write whose request must be answered by now is refused unwritten (503, retried), the others wait", async () => {
+    let held = true;
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => (held ? 'checkpoint' : false) });
+    const late = spanBatch();
+    const t0 = performance.now();
+    const refused = withAnswerDeadline(t0 + 100, () => store.write(late)).then(
+      () => 'written',
+      (e: unknown) => e,
+    );
+    const other = store.write(spanBatch()); // no deadline (not a request's): waits for the hold as before
+    const answer = await refused;
+    expect(answer).toBeInstanceOf(StoreUnavailableError);
+    expect((answer as StoreUnavailableError).retryAfterSeconds).toBe(1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(95);
+    expect(performance.now() - t0).toBeLessThan(400);
+    held = false;
+    await other;
+    expect(store.getSpans('default', late.spans[0].traceId)).toEqual([]);
     store.close();
   });
 

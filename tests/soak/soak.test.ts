@@ -24,14 +24,15 @@ it('keeps the server RSS under its bound', () => {
   expect(report.rss.peakBytes).toBeLessThan(report.rss.limitBytes);
 });
 
-it('answers every OTLP request under 4x overload, 200 or 429/503 with Retry-After, nearly all within 1 s', () => {
+it('answers every OTLP request under 4x overload, 200 or 429/503 with Retry-After, all within 1 s', () => {
   const { statuses, overDeadline, refusedWithoutRetryAfter, sent } = report.overload;
   expect(Object.keys(statuses).filter((s) => !['200', '429', '503'].includes(s))).toEqual([]);
   expect(refusedWithoutRetryAfter).toBe(0);
-  // The target is every answer within 1 s. Measured here: 96 % (p99 4.9 s), the late ones admitted
-  // requests whose commit waited for a WAL truncation, and first requests on connections opened at the
-  // burst's start; that tail is open work (README, Reliability). Before: none refused, p99 19-26 s.
-  expect(overDeadline / sent).toBeLessThan(0.1);
+  // Every answer within 1 s. Before: 3.8 % later (p99 4.9 s), admitted requests whose commit waited for a
+  // WAL truncation and first requests on connections opened at the burst's start; before that none refused,
+  // p99 19-26 s.
+  expect(sent).toBeGreaterThan(0);
+  expect(overDeadline).toBe(0);
 });
 
 it('loses no acknowledged data, even to kill -9', () => {

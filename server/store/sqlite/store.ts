@@ -8,6 +8,8 @@ import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring
 import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from '../database';
 import { WalSync } from '../wal-sync';
 import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from '../checkpointer';
+import { answerDeadline } from '../deadline';
+import { StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
@@ -62,7 +64,7 @@ export class SqliteStore implements Store {
   /** log encryption (the pending DEK is held for the store's life so loadPending() stays synchronous) */
   private readonly keys: LogKeys;
   /** batches waiting for the group commit at the end of this event-loop turn (see write) */
-  private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void; deadline?: number }> = [];
   private flushTimer?: NodeJS.Immediate;
   /** fsyncs the WAL before committed batches are answered (synchronous 'full') */
   private readonly walSync?: WalSync;
@@ -207,7 +209,7 @@ export class SqliteStore implements Store {
 
   private enqueue(batch: WriteBatch, deks: Map<string, Buffer> | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ batch, deks, resolve, reject });
+      this.queued.push({ batch, deks, resolve, reject, deadline: answerDeadline() });
       if (!this.flushTimer && !this.walWait) this.flushTimer = setImmediate(() => this.flushUnlessWalHeld());
     });
   }
@@ -224,6 +226,10 @@ export class SqliteStore implements Store {
     if (hold) {
       this.heldSince ??= Date.now();
       if (Date.now() - this.heldSince < WAL_HOLD_MAX_MS[hold]) {
+        // a held batch whose request must be answered by now is refused unwritten (503, retried): see store/deadline.ts
+        const t = performance.now();
+        this.queued = this.queued.filter((q) => q.deadline === undefined || q.deadline > t || void q.reject(new StoreUnavailableError(`commits are held for a WAL checkpoint (${hold})`, 1)));
+        if (this.queued.length === 0) return;
         this.walWait = setTimeout(() => {
           this.walWait = undefined;
           this.flushUnlessWalHeld();
