@@ -12,7 +12,7 @@ import { toApiSpan } from '../server/ingest/api-shapes';
 import { IngestPipeline } from '../server/ingest/pipeline';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
 import { SessionManager } from '../server/sessions/manager';
-import type { StoredSession, TraceRow, WriteBatch } from '../server/store/types';
+import type { StoredSession, StoredTrace, WriteBatch } from '../server/store/types';
 import { openBenchStore, postgresUnavailable, STORE_LABEL, type BenchStore, type BenchSync, type StoreKind } from './stores';
 import { consume, kongPayloads, MATCH_PATH, nowMs, status, type Result } from './util';
 
@@ -102,7 +102,7 @@ function rowsOf(payload: Buffer, session: StoredSession, seq: number, kind: Stor
   }
   const resource = batch.resources[0];
   for (const [traceId, spans] of byTrace) {
-    const row: TraceRow = {
+    const row: StoredTrace = {
       traceId,
       ...traceFacts(spans),
       resource: (resource?.attributes ?? {}) as Record<string, AttributeValue>,

@@ -8,7 +8,7 @@ import { digestTrace, summarizeSession, traceSummary } from '../common/lifecycle
 import { traceFacts } from '../common/spans';
 import { toApiSpan } from '../server/ingest/api-shapes';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
-import type { StoredSession, TraceRow, WriteBatch } from '../server/store/types';
+import type { StoredSession, StoredTrace, WriteBatch } from '../server/store/types';
 import { encodeTracesProtobuf } from '../server/otlp/testing';
 import { openBenchStore, STORE_LABEL, type StoreKind } from './stores';
 import { consume, hex, kongTraceSpans, nowMs, percentile, status, tracesDoc, type Result } from './util';
@@ -17,12 +17,12 @@ export const TRACES_PER_SESSION = 10_000;
 /** traces a write: SQLite takes big transactions best; PostgreSQL gets each batch as one JSON document, kept moderate */
 const PER_WRITE: Record<StoreKind, number> = { sqlite: 5_000, postgres: 1_000 };
 
-function template(): { spans: Span[]; row: TraceRow } {
+function template(): { spans: Span[]; row: StoredTrace } {
   const batch = decodeTracesProtobuf(encodeTracesProtobuf(tracesDoc(kongTraceSpans(Date.now(), false))));
   const spans = batch.spans.map(toApiSpan);
   const traceId = spans[0].traceId;
   const resource = batch.resources[0];
-  const row: TraceRow = {
+  const row: StoredTrace = {
     traceId,
     ...traceFacts(spans),
     resource: resource.attributes as Record<string, AttributeValue>,

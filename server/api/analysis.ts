@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit';
 import { need } from '../auth/hooks';
 import { encodeLogsJson, encodeTraceJson } from '../otlp/encode-json';
 import { tenantOf } from '../sessions/manager';
-import type { Store, TraceRow } from '../store/types';
+import type { Store, StoredTrace } from '../store/types';
 import { UploadError } from '../uploads/parse';
 import { parseUploadOffThread } from '../uploads/parse-in-worker';
 import { storeUpload, UploadConflictError } from '../uploads/store-upload';
@@ -49,7 +49,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, deps: AnalysisDeps)
   }
 
   /** spans and row of a visible trace of the tenant */
-  async function loadTrace(traceId: string, tenant: string): Promise<{ spans: Span[]; row: TraceRow; sessionIds: string[] }> {
+  async function loadTrace(traceId: string, tenant: string): Promise<{ spans: Span[]; row: StoredTrace; sessionIds: string[] }> {
     const sessionIds = await visibleSessions(traceId, tenant);
     const [spans, row] = await Promise.all([store.getSpans(tenant, traceId), store.getTraceRow(tenant, traceId)]);
     if (!row || spans.length === 0) throw new NotFound(`no stored trace with id ${traceId}`);

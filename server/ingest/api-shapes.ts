@@ -3,7 +3,7 @@ import { analyzeTrace, digestTrace } from '../../common/lifecycle';
 import { withResourceIds } from '../../common/spans/facts';
 import { nsToMs } from '../../common/spans/time';
 import type { DecodedLogRecord, DecodedResource, DecodedSpan } from '../otlp/types';
-import type { NewLogRecord, TraceRow } from '../store/types';
+import type { NewLogRecord, StoredTrace } from '../store/types';
 import { normaliseLevel } from './levels';
 import { logDedupeKey } from './log-dedupe';
 
@@ -29,9 +29,9 @@ export function toApiSpan(d: DecodedSpan): Span {
 }
 
 /** The trace's list row and lifecycle digest, over all its spans so far; resource and scope from the root's. */
-export function toTraceRow(traceId: string, spans: Span[], resource: DecodedResource | undefined): TraceRow {
+export function toTraceRow(traceId: string, spans: Span[], resource: DecodedResource | undefined): StoredTrace {
   const { facts, summary } = analyzeTrace(traceId, spans);
-  const row: TraceRow = {
+  const row: StoredTrace = {
     traceId,
     ...withResourceIds(facts, resource?.attributes),
     resource: (resource?.attributes ?? {}) as Record<string, AttributeValue>,

@@ -3,7 +3,7 @@ import type { TraceDigest } from '../../common/lifecycle';
 import type { TraceOrigin } from './span-codec';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
-import type { TraceListResult, TraceRow } from './types';
+import type { TraceListResult, StoredTrace } from './types';
 
 /**
  * Database rows → API objects, for both stores. Column names are the same in SQLite and PostgreSQL;
@@ -134,6 +134,6 @@ export function toDigest(r: Row): TraceDigest {
 }
 
 /** a stored trace row: the list item, the digest, and the resource and scope its span records carry */
-export function toTraceRow(r: Row, origin: TraceOrigin): TraceRow {
+export function toTraceRow(r: Row, origin: TraceOrigin): StoredTrace {
   return { ...toTraceItem(r), ...origin, digest: toDigest(r) };
 }

@@ -29,7 +29,7 @@ export interface StoreOptions {
 export interface StoredSession extends Session {}
 
 /** One trace row, as the trace list and the summaries need it; recomputed whenever spans of the trace arrive. */
-export interface TraceRow extends TraceListItem {
+export interface StoredTrace extends TraceListItem {
   resource: Record<string, AttributeValue>;
   scopeName?: string;
   scopeVersion?: string;
@@ -49,7 +49,7 @@ export interface NewLogRecord extends Omit<LogRecord, 'id' | 'spanName'> {
 export interface WriteBatch {
   tenant: string;
   spans: Span[];
-  traces: TraceRow[];
+  traces: StoredTrace[];
   /** trace membership: [sessionId, traceId, startMs] */
   memberships: Array<[string, string, number]>;
   /** session trace counters and statuses changed by this batch */
@@ -109,7 +109,7 @@ export interface Store {
 
   listTraces(sessionId: string, filters: TraceQueryFilters): TraceListResult | Promise<TraceListResult>;
   getSpans(tenant: string, traceId: string): Span[] | Promise<Span[]>;
-  getTraceRow(tenant: string, traceId: string): TraceRow | undefined | Promise<TraceRow | undefined>;
+  getTraceRow(tenant: string, traceId: string): StoredTrace | undefined | Promise<StoredTrace | undefined>;
   /** sessions (of the tenant) that hold the tenant's trace */
   sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;

@@ -7,7 +7,7 @@ import { kongRequest, tracesPayload } from '../../testing/otlp-builders';
 import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './partitions';
 import { PG_MIGRATIONS } from './schema';
 import { PgStore } from './store';
-import type { StoredSession, TraceRow, WriteBatch } from '../types';
+import type { StoredSession, StoredTrace, WriteBatch } from '../types';
 
 let db: { url: string; drop(): Promise<void> };
 const open: PgStore[] = [];
@@ -60,7 +60,7 @@ function batchOf(startMs: number, sessionId: string): { batch: WriteBatch; trace
   const t = kongRequest({ startMs });
   const spans = decodeTracesJson(tracesPayload(t.spans)).spans.map(toApiSpan);
   const { facts, summary } = analyzeTrace(t.traceId, spans);
-  const row: TraceRow = { traceId: t.traceId, ...facts, resource: {}, digest: digestTrace(summary) };
+  const row: StoredTrace = { traceId: t.traceId, ...facts, resource: {}, digest: digestTrace(summary) };
   return { traceId: t.traceId, batch: { tenant: 'default', spans, traces: [row], memberships: [[sessionId, t.traceId, row.startTimeMs]], sessions: [], logs: [] } };
 }
 

@@ -15,7 +15,7 @@ import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
 import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
+import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
 import { migrate, SCHEMA_LOCK } from './schema';
 
@@ -458,7 +458,7 @@ export class PgStore implements Store, SharedSessions {
     return new Map([...records].map(([id, list]) => [id, traceFromRecords(id, list)]));
   }
 
-  async getTraceRow(tenant: string, traceId: string): Promise<TraceRow | undefined> {
+  async getTraceRow(tenant: string, traceId: string): Promise<StoredTrace | undefined> {
     const [r] = await this.query(
       `SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1) AS digest
        FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 ORDER BY t.day DESC LIMIT 1`,

@@ -7,7 +7,7 @@ import { DATABASE_FILE } from '../database';
 import { parseStatusFilter } from '../filters';
 import { SCHEMA_VERSION, SqliteStore } from '.';
 import { MIGRATIONS, SCHEMA } from './schema';
-import type { StoredSession, TraceRow, WriteBatch } from '../types';
+import type { StoredSession, StoredTrace, WriteBatch } from '../types';
 
 let dir: string;
 let store: SqliteStore;
@@ -51,7 +51,7 @@ function span(traceId: string, spanId: string, startMs: number, name = 'kong'): 
   };
 }
 
-function trace(traceId: string, startMs: number, extra: Partial<TraceRow> = {}): TraceRow {
+function trace(traceId: string, startMs: number, extra: Partial<StoredTrace> = {}): StoredTrace {
   return {
     traceId,
     startTimeUnixNano: (BigInt(startMs) * 1_000_000n).toString(),
@@ -60,7 +60,7 @@ function trace(traceId: string, startMs: number, extra: Partial<TraceRow> = {}):
     error: false,
     spanCount: 1,
     dialect: 'enterprise',
-    latency: { totalMs: 5 } as TraceRow['latency'],
+    latency: { totalMs: 5 } as StoredTrace['latency'],
     resource: { 'service.name': 'kong' },
     digest: { traceId, startTimeMs: startMs, dialect: 'enterprise', latency: { totalMs: 5 }, nodes: { clientOut: 1000 } },
     ...extra,
@@ -86,7 +86,7 @@ function session(id: string, traceCount = 0): StoredSession {
 const batch = (b: Partial<WriteBatch>): WriteBatch => ({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], ...b });
 
 /** one trace (row, root span, membership) per id */
-function traceBatch(sessionId: string, rows: TraceRow[]): WriteBatch {
+function traceBatch(sessionId: string, rows: StoredTrace[]): WriteBatch {
   return batch({
     spans: rows.map((r) => span(r.traceId, r.traceId.slice(0, 16), r.startTimeMs)),
     traces: rows,
@@ -215,9 +215,9 @@ describe('trace columns copied into memberships (schema 3)', () => {
   it('filters and pages exactly like the trace rows say (random data, every filter)', async () => {
     const rand = rng(42);
     const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
-    const rows: TraceRow[] = [];
+    const rows: StoredTrace[] = [];
     for (let i = 0; i < 600; i++) {
-      const extra: Partial<TraceRow> = { durationNs: Math.floor(rand() * 50) * 1_000_000, error: rand() < 0.2 };
+      const extra: Partial<StoredTrace> = { durationNs: Math.floor(rand() * 50) * 1_000_000, error: rand() < 0.2 };
       const status = pick([200, 201, 404, 500, 503, undefined]);
       if (status !== undefined) extra.statusCode = status;
       const method = pick(['GET', 'POST', undefined]);

@@ -17,7 +17,7 @@ import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
 import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, TraceRow, WriteBatch } from '../types';
+import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
@@ -29,7 +29,7 @@ export { PENDING_KEY_ID } from '../pending-seal';
 const NO_MEMBER_VALUES: unknown[] = MEMBER_COLUMNS.map(() => null);
 
 /** a trace row's MEMBER_COLUMNS values, in that order, as stored */
-function memberValues(t: TraceRow): unknown[] {
+function memberValues(t: StoredTrace): unknown[] {
   return [
     t.statusCode ?? null,
     t.method ?? null,
@@ -435,7 +435,7 @@ export class SqliteStore implements Store {
     return record ? spansFromRecords(traceId, [record]) : [];
   }
 
-  getTraceRow(tenant: string, traceId: string): TraceRow | undefined {
+  getTraceRow(tenant: string, traceId: string): StoredTrace | undefined {
     this.flush();
     const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
     if (!r) return undefined;
