@@ -14,7 +14,8 @@ export function addTraceCommands(program: Command): void {
       .option('--method <method>')
       .option('--path <prefix>', 'request path prefix')
       .option('--min-duration <ms>', 'slower than this, in ms')
-      .option('--errors', 'only errors')
+      .option('--errors', 'only failed requests (5xx, no upstream answer, plugin error, client abort)')
+      .option('--span-errors', 'only traces with a span in error (a failed try, a router miss), failed or not')
       .option('--limit <n>', 'how many', intArg('--limit', 1, 1000), 20),
   ).action(async (id, o) => {
     const q = new URLSearchParams();
@@ -23,6 +24,7 @@ export function addTraceCommands(program: Command): void {
     if (o.path) q.set('path', o.path);
     if (o.minDuration) q.set('minDurationMs', o.minDuration);
     if (o.errors) q.set('errorsOnly', 'true');
+    if (o.spanErrors) q.set('spanErrorsOnly', 'true');
     q.set('limit', String(o.limit));
     const r = await client(o).get<TraceList>(`/api/v1/sessions/${encodeURIComponent(id)}/traces?${q}`);
     print(o.json, r, () => formatTraces(r.traces));

@@ -79,10 +79,10 @@ describe('KongDebuggerDataSource.query', () => {
 
   it('traces → a table for $session, with the time range and filters sent to the API', async () => {
     const { ds, server } = setup();
-    const res = await ds.query(request({ queryType: 'traces', sessionId: '$session', errorsOnly: true, status: '5xx', method: '' }));
+    const res = await ds.query(request({ queryType: 'traces', sessionId: '$session', errorsOnly: true, spanErrorsOnly: true, status: '5xx', method: '' }));
     expect(res.errors).toBeUndefined();
     const call = server.calls.find((c) => c.path === 'v1/sessions/sess-1/traces')!;
-    expect(call.params).toEqual({ status: '5xx', errorsOnly: true, from: 1751364900000, to: 1751365000000 });
+    expect(call.params).toEqual({ status: '5xx', errorsOnly: true, spanErrorsOnly: true, from: 1751364900000, to: 1751365000000 });
     const frame = res.data[0];
     expect(frame.name).toBe('traces');
     expect(frame.refId).toBe('A');

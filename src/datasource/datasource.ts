@@ -102,6 +102,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
           routeId: q.routeId,
           serviceId: q.serviceId,
           errorsOnly: q.errorsOnly || undefined,
+          spanErrorsOnly: q.spanErrorsOnly || undefined,
           limit: q.limit,
           ...bounds,
         });

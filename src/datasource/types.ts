@@ -33,7 +33,10 @@ export interface KongDebuggerQuery extends DataQuery {
   path?: string;
   routeId?: string;
   serviceId?: string;
+  /** failed requests only (TraceListItem.error) */
   errorsOnly?: boolean;
+  /** traces with any span in error, failed or not */
+  spanErrorsOnly?: boolean;
   limit?: number;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';

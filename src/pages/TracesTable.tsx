@@ -68,6 +68,11 @@ export function TracesTable({ api, sessionId, selectedTraceId, onSelect, reloadK
             value={!!draft.errorsOnly}
             onChange={(e) => setDraft((d) => ({ ...d, errorsOnly: e.currentTarget.checked || undefined }))}
           />
+          <Checkbox
+            label="Span errors only"
+            value={!!draft.spanErrorsOnly}
+            onChange={(e) => setDraft((d) => ({ ...d, spanErrorsOnly: e.currentTarget.checked || undefined }))}
+          />
           <Button type="submit" size="sm" icon="search">
             Search
           </Button>

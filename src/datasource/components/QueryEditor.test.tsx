@@ -74,6 +74,8 @@ describe('QueryEditor', () => {
     expect(last()).toMatchObject({ status: '5xx', minDurationMs: 250 });
     await userEvent.click(screen.getByLabelText('Errors only'));
     expect(last().errorsOnly).toBe(true);
+    await userEvent.click(screen.getByLabelText('Span errors only'));
+    expect(last()).toMatchObject({ errorsOnly: true, spanErrorsOnly: true });
     expect(onRunQuery).toHaveBeenCalled();
   });
 

@@ -104,6 +104,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                 onChange={(e) => update({ errorsOnly: e.currentTarget.checked || undefined }, true)}
               />
             </InlineField>
+            <InlineField label="Span errors only" labelWidth={LABEL_WIDTH} tooltip="Traces with a span in error (a failed try, a router miss, a DNS failure), whether or not the request failed">
+              <InlineSwitch
+                aria-label="Span errors only"
+                value={Boolean(query.spanErrorsOnly)}
+                onChange={(e) => update({ spanErrorsOnly: e.currentTarget.checked || undefined }, true)}
+              />
+            </InlineField>
           </InlineFieldRow>
           <InlineFieldRow>
             <InlineField label="Status" labelWidth={LABEL_WIDTH} tooltip="503, 5xx or 500-599">
