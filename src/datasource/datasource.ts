@@ -33,12 +33,36 @@ export class QueryInputError extends Error {}
 export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, KongDebuggerOptions> {
   readonly api: DebuggerApi;
   private readonly serverUrl?: string;
+  /** Kong's names by `kind:id`, read at most once a minute (the server refreshes them from Kong every minute) */
+  private names?: { atMs: number; names: Promise<Map<string, string>> };
 
   constructor(instanceSettings: DataSourceInstanceSettings<KongDebuggerOptions>) {
     super(instanceSettings);
     this.api = new DebuggerApi(instanceSettings.url ?? '');
     this.serverUrl = instanceSettings.jsonData?.url;
     this.variables = new KongVariableSupport(this);
+  }
+
+  /** Kong's route, service and consumer names; empty when they cannot be read (ids are shown then) */
+  private entityNames(): Promise<Map<string, string>> {
+    if (!this.names || Date.now() - this.names.atMs > 60_000) {
+      const names = this.api.listEntities().then(
+        (list) => {
+          const m = new Map<string, string>();
+          for (const [kind, items] of [['route', list.routes], ['service', list.services], ['consumer', list.consumers ?? []]] as const) {
+            for (const e of items) {
+              if (e.name) {
+                m.set(`${kind}:${e.id}`, e.name);
+              }
+            }
+          }
+          return m;
+        },
+        () => new Map<string, string>()
+      );
+      this.names = { atMs: Date.now(), names };
+    }
+    return this.names.names;
   }
 
   getDefaultQuery(): Partial<KongDebuggerQuery> {
@@ -111,11 +135,12 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       case 'trace': {
         const traceId = required(q.traceId, 'A trace query needs a trace id.');
         // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
-        const [trace, standing] = await Promise.all([
+        const [trace, standing, entityNames] = await Promise.all([
           this.api.getTrace(traceId),
           q.sessionId ? this.api.getAbnormal(traceId, q.sessionId).catch(() => undefined) : undefined,
+          this.entityNames(),
         ]);
-        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing })];
+        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing, entityNames })];
       }
       case 'logs': {
         const sessionId = required(q.sessionId, 'Logs are stored per session: pick one (or set the $session variable).');

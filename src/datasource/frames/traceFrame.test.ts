@@ -118,3 +118,41 @@ describe('compareNs', () => {
     expect(compareNs('5', '5')).toBe(0);
   });
 });
+
+describe('buildTraceFrame: Kong names beside the ids in the span details', () => {
+  const tagsOf = (frame: ReturnType<typeof buildTraceFrame>) => new DataFrameView<TraceSpanRow>(frame).toArray();
+  const ROUTE_KEYS = ['proxy.kong.route.id', 'proxy.kong.router.route_id'];
+
+  it("adds kong.route.name to the spans that carry a route id Kong names, and nothing where it does not", () => {
+    const trace = enterpriseTrace();
+    const withRoute = trace.spans.filter((s) => ROUTE_KEYS.some((k) => typeof s.attributes[k] === 'string'));
+    expect(withRoute.length).toBeGreaterThan(0);
+    const routeId = ROUTE_KEYS.map((k) => withRoute[0].attributes[k]).find((v) => typeof v === 'string') as string;
+    const rows = tagsOf(buildTraceFrame(trace, { ds, entityNames: new Map([[`route:${routeId}`, 'checkout']]) }));
+    for (const span of trace.spans) {
+      const tags = rows.find((r) => r.spanID === span.spanId)!.tags;
+      const named = tags.filter((t) => t.key === 'kong.route.name');
+      const carries = ROUTE_KEYS.some((k) => span.attributes[k] === routeId);
+      expect([span.name, named]).toEqual([span.name, carries ? [{ key: 'kong.route.name', value: 'checkout' }] : []]);
+    }
+    // unknown to Kong, or names not loaded: the id alone
+    for (const names of [new Map<string, string>(), undefined]) {
+      const plain = tagsOf(buildTraceFrame(trace, { ds, entityNames: names }));
+      expect(plain.flatMap((r) => r.tags).filter((t) => t.key.endsWith('.name') && t.key.startsWith('kong.'))).toEqual([]);
+    }
+  });
+
+  it('names the route and service a scoped plugin put in the resource (open-source Kong) in the service tags', () => {
+    const trace = ossTrace();
+    trace.resource = { ...trace.resource, 'proxy.kong.route.id': 'r-1', 'proxy.kong.service.id': 's-1' };
+    const rows = tagsOf(
+      buildTraceFrame(trace, { ds, entityNames: new Map([['route:r-1', 'orders'], ['service:s-1', 'orders-svc']]) })
+    );
+    expect(rows[0].serviceTags).toEqual(
+      expect.arrayContaining([
+        { key: 'kong.route.name', value: 'orders' },
+        { key: 'kong.service.name', value: 'orders-svc' },
+      ])
+    );
+  });
+});

@@ -15,9 +15,35 @@ function keyValues(attrs: Record<string, AttributeValue>): TraceKeyValuePair[] {
     .map((key) => ({ key, value: displayValue(attrs[key]) }));
 }
 
-/** Span attributes as tags, plus `error: true` on error spans: that tag is what draws the trace view's red marker. */
-function spanTags(span: Span): TraceKeyValuePair[] {
-  const tags = keyValues(span.attributes);
+/** Kong's entity ids as spans and resources carry them (current name first, then older Kong's), and the tag naming each. */
+const ENTITY_IDS: Array<{ kind: 'route' | 'service' | 'consumer'; keys: string[]; nameTag: string }> = [
+  { kind: 'route', keys: ['proxy.kong.route.id', 'proxy.kong.router.route_id'], nameTag: 'kong.route.name' },
+  { kind: 'service', keys: ['proxy.kong.service.id', 'proxy.kong.router.service_id'], nameTag: 'kong.service.name' },
+  { kind: 'consumer', keys: ['proxy.kong.consumer.id', 'proxy.kong.consumer_id'], nameTag: 'kong.consumer.name' },
+];
+
+/** `kong.route.name` (and service, consumer) beside the ids Kong's names are known for (`route:<id>` → name) */
+function entityNameTags(attrs: Record<string, AttributeValue>, names: ReadonlyMap<string, string> | undefined): TraceKeyValuePair[] {
+  if (!names?.size) {
+    return [];
+  }
+  const out: TraceKeyValuePair[] = [];
+  for (const { kind, keys, nameTag } of ENTITY_IDS) {
+    const id = keys.map((k) => attrs[k]).find((v): v is string => typeof v === 'string' && v !== '');
+    const name = id === undefined ? undefined : names.get(`${kind}:${id}`);
+    if (name !== undefined && attrs[nameTag] === undefined) {
+      out.push({ key: nameTag, value: name });
+    }
+  }
+  return out;
+}
+
+/**
+ * Span attributes as tags, plus `error: true` on error spans (that tag is what draws the trace view's red marker),
+ * plus Kong's names for the route, service and consumer ids the span carries.
+ */
+function spanTags(span: Span, names?: ReadonlyMap<string, string>): TraceKeyValuePair[] {
+  const tags = [...keyValues(span.attributes), ...entityNameTags(span.attributes, names)];
   if (span.statusCode === OTEL_STATUS_ERROR && !tags.some((t) => t.key === 'error')) {
     tags.push({ key: 'error', value: true });
   }
@@ -40,6 +66,8 @@ export interface TraceFrameOptions {
   sessionId?: string;
   /** abnormal steps of the trace in that session: their spans get a warning in the span details */
   standing?: TraceStanding;
+  /** Kong's names (`route:<id>`, `service:<id>`, `consumer:<id>` → name), shown beside the ids in the span details */
+  entityNames?: ReadonlyMap<string, string>;
 }
 
 /** Span id → the trace view's span warnings for lifecycle nodes above the session's p95. */
@@ -65,7 +93,7 @@ export function abnormalWarnings(standing: TraceStanding | undefined): Map<strin
 export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): DataFrame {
   const spans = [...trace.spans].sort((a, b) => compareNs(a.startTimeUnixNano, b.startTimeUnixNano));
   const serviceName = typeof trace.resource['service.name'] === 'string' ? trace.resource['service.name'] : 'kong';
-  const serviceTags = keyValues(trace.resource);
+  const serviceTags = [...keyValues(trace.resource), ...entityNameTags(trace.resource, opts.entityNames)];
   const warnings = abnormalWarnings(opts.standing);
 
   const spanLinks = [internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' })];
@@ -94,7 +122,7 @@ export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): Da
       { name: 'startTime', type: FieldType.number, values: spans.map((s) => nsToMs(s.startTimeUnixNano, s.startTimeMs)) },
       { name: 'duration', type: FieldType.number, values: spans.map((s) => Math.max(0, s.durationNs) / 1e6) },
       { name: 'logs', type: FieldType.other, values: spans.map(spanLogs) },
-      { name: 'tags', type: FieldType.other, values: spans.map(spanTags) },
+      { name: 'tags', type: FieldType.other, values: spans.map((s) => spanTags(s, opts.entityNames)) },
       { name: 'kind', type: FieldType.string, values: spans.map((s) => KIND_NAMES[s.kind]) },
       { name: 'statusCode', type: FieldType.number, values: spans.map((s) => s.statusCode) },
       { name: 'statusMessage', type: FieldType.string, values: spans.map((s) => s.statusMessage ?? '') },
