@@ -130,7 +130,7 @@ describe('buildTraceFrame: Kong names beside the ids in the span details', () =>
     const routeId = ROUTE_KEYS.map((k) => withRoute[0].attributes[k]).find((v) => typeof v === 'string') as string;
     const rows = tagsOf(buildTraceFrame(trace, { ds, entityNames: new Map([[`route:${routeId}`, 'checkout']]) }));
     for (const span of trace.spans) {
-      const tags = rows.find((r) => r.spanID === span.spanId)!.tags;
+      const tags = rows.find((r) => r.spanID === span.spanId)!.tags ?? [];
       const named = tags.filter((t) => t.key === 'kong.route.name');
       const carries = ROUTE_KEYS.some((k) => span.attributes[k] === routeId);
       expect([span.name, named]).toEqual([span.name, carries ? [{ key: 'kong.route.name', value: 'checkout' }] : []]);
@@ -138,7 +138,7 @@ describe('buildTraceFrame: Kong names beside the ids in the span details', () =>
     // unknown to Kong, or names not loaded: the id alone
     for (const names of [new Map<string, string>(), undefined]) {
       const plain = tagsOf(buildTraceFrame(trace, { ds, entityNames: names }));
-      expect(plain.flatMap((r) => r.tags).filter((t) => t.key.endsWith('.name') && t.key.startsWith('kong.'))).toEqual([]);
+      expect(plain.flatMap((r) => r.tags ?? []).filter((t) => t.key.endsWith('.name') && t.key.startsWith('kong.'))).toEqual([]);
     }
   });
 
