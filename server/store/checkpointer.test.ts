@@ -12,6 +12,7 @@ import { SqliteStore } from './sqlite';
 import { StoreUnavailableError } from './errors';
 import { withAnswerDeadline } from './deadline';
 import type { StoredSession, WriteBatch } from './types';
+import { storedSession } from '../testing/sessions';
 
 jest.setTimeout(60_000);
 
@@ -21,18 +22,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const session = (i: number): StoredSession => ({
-  id: `s${i}`,
-  name: 'x'.repeat(2000),
-  rule: { type: 'advanced', expression: 'http.path ^= "/"' },
-  status: 'in_progress',
-  durationSeconds: 60,
-  maxTraces: 10,
-  captureLogs: false,
-  traceCount: 0,
-  logCount: 0,
-  createdAt: new Date().toISOString(),
-});
+const session = (i: number): StoredSession =>
+  storedSession(`s${i}`, Date.now(), { name: 'x'.repeat(2000), rule: { type: 'advanced', expression: 'http.path ^= "/"' }, maxTraces: 10 });
 
 const dbSize = () => fs.statSync(path.join(dir, DATABASE_FILE)).size;
 const walSize = () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DATABASE_FILE } from './database';
 import { SqliteStore } from './sqlite';
 import type { StoredSession, WriteBatch } from './types';
+import { storedSession } from '../testing/sessions';
 import { WalSync } from './wal-sync';
 
 let dir: string;
@@ -15,18 +16,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const session: StoredSession = {
-  id: 's1',
-  name: 'x',
-  rule: { type: 'advanced', expression: 'http.path ^= "/"' },
-  status: 'in_progress',
-  durationSeconds: 60,
-  maxTraces: 10,
-  captureLogs: false,
-  traceCount: 0,
-  logCount: 0,
-  createdAt: new Date().toISOString(),
-};
+const session: StoredSession = storedSession('s1', Date.now(), { name: 'x', rule: { type: 'advanced', expression: 'http.path ^= "/"' }, maxTraces: 10 });
 const batch = (): WriteBatch => ({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [{ ...session, traceCount: 1 }], logs: [] });
 const tick = () => new Promise((r) => setTimeout(r, 30));
 
