@@ -383,7 +383,8 @@ export interface Health {
 
 export interface KongGatewayHealth {
   name: string;
-  url: string;
+  /** the Admin API's address: shown only to callers with a reader's token (health itself is open) */
+  url?: string;
   workspace?: string;
   reachable: boolean;
   version?: string;
