@@ -6,7 +6,12 @@ import type { SessionManager } from '../sessions/manager';
 import { InvalidSessionError } from '../sessions/validate';
 import { AlertSessionRunningError, alertKey } from '../store/errors';
 import type { AlertPayload, IncomingAlert } from './payload';
-import { DEFAULT_ALERT_SESSION, sessionRequestFor, type AlertSessionDefaults, type KnownEntities } from './session-request';
+import {
+  DEFAULT_ALERT_SESSION,
+  sessionRequestFor,
+  type AlertSessionDefaults,
+  type KnownEntities,
+} from './session-request';
 
 export interface AlertIntakeOptions {
   /** alert-started sessions running at once, server-wide (each makes Kong trace and export more): default 5 */
@@ -21,7 +26,7 @@ export const DEFAULT_MAX_ALERT_SESSIONS = 5;
 export class InvalidAlertError extends Error {
   constructor(
     message: string,
-    public readonly errors?: ExpressionError[],
+    public readonly errors?: ExpressionError[]
   ) {
     super(message);
   }
@@ -35,8 +40,14 @@ export interface AlertIntakeDeps {
 }
 
 function alertOf(payload: AlertPayload, a: IncomingAlert): SessionAlert {
-  const out: SessionAlert = { source: payload.source, name: a.labels.alertname ?? '', fingerprint: a.fingerprint, labels: a.labels };
-  for (const k of ['startsAt', 'generatorURL', 'dashboardURL', 'panelURL'] as const) if (a[k] !== undefined) out[k] = a[k];
+  const out: SessionAlert = {
+    source: payload.source,
+    name: a.labels.alertname ?? '',
+    fingerprint: a.fingerprint,
+    labels: a.labels,
+  };
+  for (const k of ['startsAt', 'generatorURL', 'dashboardURL', 'panelURL'] as const)
+    if (a[k] !== undefined) out[k] = a[k];
   return out;
 }
 
@@ -57,7 +68,7 @@ export class AlertIntake {
 
   constructor(
     private readonly deps: AlertIntakeDeps,
-    opts: AlertIntakeOptions = {},
+    opts: AlertIntakeOptions = {}
   ) {
     this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_ALERT_SESSIONS;
     this.defaults = { ...DEFAULT_ALERT_SESSION, ...opts.defaults };
@@ -66,7 +77,8 @@ export class AlertIntake {
   /** alert sessions running or starting: those count against the cap */
   private busyKeys(): Set<string> {
     const keys = new Set(this.starting.keys());
-    for (const s of this.deps.sessions.runningSessions()) if (s.alert) keys.add(alertKey(s.tenant ?? 'default', s.alert.fingerprint));
+    for (const s of this.deps.sessions.runningSessions())
+      if (s.alert) keys.add(alertKey(s.tenant ?? 'default', s.alert.fingerprint));
     return keys;
   }
 
@@ -117,12 +129,19 @@ export class AlertIntake {
           starts.push(
             pending.then(
               (s) => void (results[i] = { ...base, outcome: 'already_running', sessionId: s.id }),
-              () => void (results[i] = { ...base, outcome: 'refused', reason: 'its session could not be started; see the other answer for this alert' }),
-            ),
+              () =>
+                void (results[i] = {
+                  ...base,
+                  outcome: 'refused',
+                  reason: 'its session could not be started; see the other answer for this alert',
+                })
+            )
           );
           continue;
         }
-        const running = (await this.deps.sessions.list(tenant, { alert: alert.fingerprint })).find((s) => s.status === 'in_progress');
+        const running = (await this.deps.sessions.list(tenant, { alert: alert.fingerprint })).find(
+          (s) => s.status === 'in_progress'
+        );
         if (running) {
           results[i] = { ...base, outcome: 'already_running', sessionId: running.id };
           continue;
@@ -151,17 +170,22 @@ export class AlertIntake {
             async (e: Error) => {
               if (e instanceof AlertSessionRunningError) {
                 // another replica started it a moment ago
-                const other = (await this.deps.sessions.list(tenant, { alert: alert.fingerprint })).find((s) => s.status === 'in_progress');
-                results[i] = other ? { ...base, outcome: 'already_running', sessionId: other.id } : { ...base, outcome: 'refused', reason: e.message };
-              } else if (e instanceof InvalidSessionError) results[i] = { ...base, outcome: 'refused', reason: e.message };
+                const other = (await this.deps.sessions.list(tenant, { alert: alert.fingerprint })).find(
+                  (s) => s.status === 'in_progress'
+                );
+                results[i] = other
+                  ? { ...base, outcome: 'already_running', sessionId: other.id }
+                  : { ...base, outcome: 'refused', reason: e.message };
+              } else if (e instanceof InvalidSessionError)
+                results[i] = { ...base, outcome: 'refused', reason: e.message };
               else throw e;
-            },
-          ),
+            }
+          )
         );
         // Forgotten once started (it is then among the running sessions) or failed.
         void start.then(
           () => this.starting.delete(key),
-          () => this.starting.delete(key),
+          () => this.starting.delete(key)
         );
       }
     };

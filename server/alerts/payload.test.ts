@@ -3,7 +3,9 @@ import { alertmanagerPayload, grafanaPayload } from './testing';
 
 describe('alert webhook payloads', () => {
   it("reads Grafana's webhook payload as Grafana sends it", () => {
-    const p = parseGrafanaPayload(grafanaPayload([{ labels: { route: 'checkout' } }, { status: 'resolved', fingerprint: 'aa01' }]));
+    const p = parseGrafanaPayload(
+      grafanaPayload([{ labels: { route: 'checkout' } }, { status: 'resolved', fingerprint: 'aa01' }])
+    );
     expect(p.source).toBe('grafana');
     expect(p.alerts).toEqual([
       {
@@ -21,9 +23,15 @@ describe('alert webhook payloads', () => {
   });
 
   it("reads Alertmanager's webhook payload (version 4)", () => {
-    const p = parseAlertmanagerPayload(alertmanagerPayload([{ labels: { service: 'orders' }, fingerprint: '5d1a9c3e7f20b4c8' }]));
+    const p = parseAlertmanagerPayload(
+      alertmanagerPayload([{ labels: { service: 'orders' }, fingerprint: '5d1a9c3e7f20b4c8' }])
+    );
     expect(p.source).toBe('alertmanager');
-    expect(p.alerts[0]).toMatchObject({ status: 'firing', fingerprint: '5d1a9c3e7f20b4c8', labels: { service: 'orders', job: 'kong' } });
+    expect(p.alerts[0]).toMatchObject({
+      status: 'firing',
+      fingerprint: '5d1a9c3e7f20b4c8',
+      labels: { service: 'orders', job: 'kong' },
+    });
     expect(p.alerts[0].dashboardURL).toBeUndefined();
   });
 
@@ -40,9 +48,25 @@ describe('alert webhook payloads', () => {
     ['a wrong version', grafanaPayload([{}], { version: '4' }), 'version must be "1"'],
     ['a bad status', grafanaPayload([{ status: 'pending' as any }]), 'alerts[0].status must be "firing" or "resolved"'],
     ['no fingerprint', grafanaPayload([{ fingerprint: '' }]), 'alerts[0].fingerprint must be'],
-    ['a label that is not a string', grafanaPayload([{ labels: { code: 500 as any } }]), 'alerts[0].labels.code must be a string'],
-    ['a bad startsAt', (() => { const b = grafanaPayload([{}]); b.alerts[0].startsAt = 'yesterday'; return b; })(), 'alerts[0].startsAt must be an RFC 3339 time'],
-    ['a __proto__ label', JSON.parse('{"version":"1","alerts":[{"status":"firing","fingerprint":"a1","labels":{"__proto__":"x"}}]}'), 'may not hold the key "__proto__"'],
+    [
+      'a label that is not a string',
+      grafanaPayload([{ labels: { code: 500 as any } }]),
+      'alerts[0].labels.code must be a string',
+    ],
+    [
+      'a bad startsAt',
+      (() => {
+        const b = grafanaPayload([{}]);
+        b.alerts[0].startsAt = 'yesterday';
+        return b;
+      })(),
+      'alerts[0].startsAt must be an RFC 3339 time',
+    ],
+    [
+      'a __proto__ label',
+      JSON.parse('{"version":"1","alerts":[{"status":"firing","fingerprint":"a1","labels":{"__proto__":"x"}}]}'),
+      'may not hold the key "__proto__"',
+    ],
   ])('refuses %s with a precise message', (_what, body, message) => {
     expect(() => parseGrafanaPayload(body)).toThrow(AlertPayloadError);
     expect(() => parseGrafanaPayload(body)).toThrow(message);

@@ -62,9 +62,16 @@ function optString(o: Record<string, unknown>, key: string, where: string): stri
 function parseAlert(v: unknown, i: number): IncomingAlert {
   const where = `alerts[${i}]`;
   if (!isObject(v)) throw new AlertPayloadError(`${where} must be an object`);
-  if (v.status !== 'firing' && v.status !== 'resolved') throw new AlertPayloadError(`${where}.status must be "firing" or "resolved"; got ${JSON.stringify(v.status)}`);
-  if (typeof v.fingerprint !== 'string' || !/^[\x21-\x7e]+$/.test(v.fingerprint) || v.fingerprint.length > MAX_FINGERPRINT) {
-    throw new AlertPayloadError(`${where}.fingerprint must be a non-empty string of at most ${MAX_FINGERPRINT} printable characters (Grafana and Alertmanager send a label hash)`);
+  if (v.status !== 'firing' && v.status !== 'resolved')
+    throw new AlertPayloadError(`${where}.status must be "firing" or "resolved"; got ${JSON.stringify(v.status)}`);
+  if (
+    typeof v.fingerprint !== 'string' ||
+    !/^[\x21-\x7e]+$/.test(v.fingerprint) ||
+    v.fingerprint.length > MAX_FINGERPRINT
+  ) {
+    throw new AlertPayloadError(
+      `${where}.fingerprint must be a non-empty string of at most ${MAX_FINGERPRINT} printable characters (Grafana and Alertmanager send a label hash)`
+    );
   }
   const a: IncomingAlert = {
     status: v.status,
@@ -76,18 +83,25 @@ function parseAlert(v: unknown, i: number): IncomingAlert {
     const s = optString(v, k, where);
     if (s !== undefined) a[k] = s;
   }
-  if (a.startsAt !== undefined && !Number.isFinite(Date.parse(a.startsAt))) throw new AlertPayloadError(`${where}.startsAt must be an RFC 3339 time; got ${JSON.stringify(a.startsAt)}`);
+  if (a.startsAt !== undefined && !Number.isFinite(Date.parse(a.startsAt)))
+    throw new AlertPayloadError(`${where}.startsAt must be an RFC 3339 time; got ${JSON.stringify(a.startsAt)}`);
   return a;
 }
 
 function parseCommon(body: unknown, source: AlertSource, version: string): AlertPayload {
-  const hint = source === 'grafana' ? ' (Grafana\'s webhook contact point with its default payload: no custom payload template)' : ' (Alertmanager\'s webhook_config)';
+  const hint =
+    source === 'grafana'
+      ? " (Grafana's webhook contact point with its default payload: no custom payload template)"
+      : " (Alertmanager's webhook_config)";
   if (!isObject(body)) throw new AlertPayloadError(`body must be a JSON object${hint}`);
   if (body.version !== undefined && body.version !== version) {
-    throw new AlertPayloadError(`version must be "${version}" for ${source === 'grafana' ? "Grafana's webhook payload" : "Alertmanager's webhook payload"}; got ${JSON.stringify(body.version)}`);
+    throw new AlertPayloadError(
+      `version must be "${version}" for ${source === 'grafana' ? "Grafana's webhook payload" : "Alertmanager's webhook payload"}; got ${JSON.stringify(body.version)}`
+    );
   }
   if (!Array.isArray(body.alerts)) throw new AlertPayloadError(`alerts must be an array${hint}`);
-  if (body.alerts.length > MAX_ALERTS) throw new AlertPayloadError(`alerts holds ${body.alerts.length} alerts; at most ${MAX_ALERTS} per notification`);
+  if (body.alerts.length > MAX_ALERTS)
+    throw new AlertPayloadError(`alerts holds ${body.alerts.length} alerts; at most ${MAX_ALERTS} per notification`);
   if (body.status !== undefined && body.status !== 'firing' && body.status !== 'resolved') {
     throw new AlertPayloadError(`status must be "firing" or "resolved"; got ${JSON.stringify(body.status)}`);
   }
@@ -98,7 +112,8 @@ function parseCommon(body: unknown, source: AlertSource, version: string): Alert
 export function parseGrafanaPayload(body: unknown): AlertPayload {
   const p = parseCommon(body, 'grafana', '1');
   const b = body as Record<string, unknown>;
-  if (b.orgId !== undefined && (typeof b.orgId !== 'number' || !Number.isInteger(b.orgId))) throw new AlertPayloadError('orgId must be a whole number');
+  if (b.orgId !== undefined && (typeof b.orgId !== 'number' || !Number.isInteger(b.orgId)))
+    throw new AlertPayloadError('orgId must be a whole number');
   return p;
 }
 

@@ -16,7 +16,10 @@ export interface AlertSessionDefaults {
 }
 
 export const DEFAULT_ALERT_DURATION_S = 300;
-export const DEFAULT_ALERT_SESSION: AlertSessionDefaults = { durationSeconds: DEFAULT_ALERT_DURATION_S, maxTraces: DEFAULT_MAX_TRACES };
+export const DEFAULT_ALERT_SESSION: AlertSessionDefaults = {
+  durationSeconds: DEFAULT_ALERT_DURATION_S,
+  maxTraces: DEFAULT_MAX_TRACES,
+};
 
 /** Kong's routes and services by name (Kong's Admin API, and names seen in traffic) */
 export interface KnownEntities {
@@ -69,23 +72,34 @@ function ruleFromLabels(labels: Record<string, string>, known: KnownEntities): S
   const ids = route ? resolve(known.routes, route) : resolve(known.services, service!);
   if (ids.length === 0) {
     const what = route ? `route "${route}"` : `service "${service}"`;
-    const unnamed = route ? '' : " (Kong labels a service without a name by its host: give the service a name)";
-    return { refused: `Kong has no ${what}${unnamed}: names are read from Kong's Admin API (--kong-admin-url) and from traffic; or add the annotation "${RULE_ANNOTATION}"` };
+    const unnamed = route ? '' : ' (Kong labels a service without a name by its host: give the service a name)';
+    return {
+      refused: `Kong has no ${what}${unnamed}: names are read from Kong's Admin API (--kong-admin-url) and from traffic; or add the annotation "${RULE_ANNOTATION}"`,
+    };
   }
-  if (code === undefined || code === '') return route ? { type: 'basic', routeIds: ids } : { type: 'basic', serviceIds: ids };
-  if (!/^[1-5]\d\d$/.test(code)) return { refused: `label "code" must be an HTTP status (Kong's Prometheus plugin); got ${quoted(code)}` };
+  if (code === undefined || code === '')
+    return route ? { type: 'basic', routeIds: ids } : { type: 'basic', serviceIds: ids };
+  if (!/^[1-5]\d\d$/.test(code))
+    return { refused: `label "code" must be an HTTP status (Kong's Prometheus plugin); got ${quoted(code)}` };
   const any = ids.map((id) => `${field} == ${quoted(id)}`).join(' || ');
   return { type: 'advanced', expression: `(${any}) && http.response.status_code == ${code}` };
 }
 
 /** The session an alert asks for, from its annotations, else from the Kong labels of its metric. */
-export function sessionRequestFor(alert: IncomingAlert, known: KnownEntities, defaults: AlertSessionDefaults = DEFAULT_ALERT_SESSION): AlertRequest {
+export function sessionRequestFor(
+  alert: IncomingAlert,
+  known: KnownEntities,
+  defaults: AlertSessionDefaults = DEFAULT_ALERT_SESSION
+): AlertRequest {
   const ann = alert.annotations;
   let durationSeconds = defaults.durationSeconds;
   if (ann[DURATION_ANNOTATION] !== undefined) {
     const d = parseDurationSeconds(ann[DURATION_ANNOTATION]);
     if (d === undefined || d < MIN_DURATION_S || d > MAX_DURATION_S) {
-      return { kind: 'invalid', message: `annotation ${DURATION_ANNOTATION} must be a duration from ${MIN_DURATION_S}s to ${MAX_DURATION_S / 60}m (e.g. "5m", "90s" or seconds); got ${quoted(ann[DURATION_ANNOTATION])}` };
+      return {
+        kind: 'invalid',
+        message: `annotation ${DURATION_ANNOTATION} must be a duration from ${MIN_DURATION_S}s to ${MAX_DURATION_S / 60}m (e.g. "5m", "90s" or seconds); got ${quoted(ann[DURATION_ANNOTATION])}`,
+      };
     }
     durationSeconds = d;
   }
@@ -93,7 +107,11 @@ export function sessionRequestFor(alert: IncomingAlert, known: KnownEntities, de
   if (ann[MAX_TRACES_ANNOTATION] !== undefined) {
     const raw = ann[MAX_TRACES_ANNOTATION].trim();
     const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-    if (!(n >= 1 && n <= MAX_MAX_TRACES)) return { kind: 'invalid', message: `annotation ${MAX_TRACES_ANNOTATION} must be a whole number from 1 to ${MAX_MAX_TRACES}; got ${quoted(ann[MAX_TRACES_ANNOTATION])}` };
+    if (!(n >= 1 && n <= MAX_MAX_TRACES))
+      return {
+        kind: 'invalid',
+        message: `annotation ${MAX_TRACES_ANNOTATION} must be a whole number from 1 to ${MAX_MAX_TRACES}; got ${quoted(ann[MAX_TRACES_ANNOTATION])}`,
+      };
     maxTraces = n;
   }
   let rule: SamplingRule;
@@ -102,7 +120,11 @@ export function sessionRequestFor(alert: IncomingAlert, known: KnownEntities, de
     const v = validateExpression(expression);
     if (!v.valid) {
       const e = v.errors[0];
-      return { kind: 'invalid', message: `annotation ${RULE_ANNOTATION} is not a valid rule: ${e.message} (characters ${e.start}-${e.end})`, errors: v.errors };
+      return {
+        kind: 'invalid',
+        message: `annotation ${RULE_ANNOTATION} is not a valid rule: ${e.message} (characters ${e.start}-${e.end})`,
+        errors: v.errors,
+      };
     }
     rule = { type: 'advanced', expression };
   } else {
@@ -111,7 +133,10 @@ export function sessionRequestFor(alert: IncomingAlert, known: KnownEntities, de
     rule = r;
   }
   const alertname = alert.labels.alertname ?? 'alert';
-  const scope = ['service', 'route', 'code'].filter((k) => alert.labels[k]).map((k) => `${k}=${alert.labels[k]}`).join(' ');
+  const scope = ['service', 'route', 'code']
+    .filter((k) => alert.labels[k])
+    .map((k) => `${k}=${alert.labels[k]}`)
+    .join(' ');
   const name = `Alert ${alertname}${scope ? ` (${scope})` : ''}`.slice(0, 200);
   return { kind: 'session', request: { name, rule, durationSeconds, maxTraces, captureLogs: false } };
 }

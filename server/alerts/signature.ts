@@ -36,25 +36,49 @@ export function sign(secret: string, body: Buffer | string, timestamp?: string):
 }
 
 /** Checks the request's signature over its raw body; the comparison takes the same time wherever the digests differ. */
-export function verifySignature(cfg: SignatureConfig, headers: Headers, rawBody: Buffer, nowMs: number): SignatureCheck {
+export function verifySignature(
+  cfg: SignatureConfig,
+  headers: Headers,
+  rawBody: Buffer,
+  nowMs: number
+): SignatureCheck {
   const names = cfg.header ? [cfg.header.toLowerCase()] : [...DEFAULT_SIGNATURE_HEADERS];
   const name = names.find((n) => header(headers, n) !== undefined);
-  if (!name) return { ok: false, reason: `the webhook signature is missing: set the contact point's HMAC secret (header ${cfg.header ?? 'X-Grafana-Alerting-Signature'})` };
+  if (!name)
+    return {
+      ok: false,
+      reason: `the webhook signature is missing: set the contact point's HMAC secret (header ${cfg.header ?? 'X-Grafana-Alerting-Signature'})`,
+    };
   const given = header(headers, name)!.trim().toLowerCase();
   let timestamp: string | undefined;
   if (cfg.timestampHeader) {
     timestamp = header(headers, cfg.timestampHeader)?.trim();
-    if (!timestamp) return { ok: false, reason: `the signature timestamp header ${cfg.timestampHeader} is missing: set it as the contact point's HMAC timestamp header` };
-    if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: `the signature timestamp must be Unix seconds; got ${JSON.stringify(timestamp.slice(0, 40))}` };
+    if (!timestamp)
+      return {
+        ok: false,
+        reason: `the signature timestamp header ${cfg.timestampHeader} is missing: set it as the contact point's HMAC timestamp header`,
+      };
+    if (!/^\d{1,12}$/.test(timestamp))
+      return {
+        ok: false,
+        reason: `the signature timestamp must be Unix seconds; got ${JSON.stringify(timestamp.slice(0, 40))}`,
+      };
     const window = cfg.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_S;
     const skew = Math.abs(nowMs / 1000 - Number(timestamp));
-    if (skew > window) return { ok: false, reason: `the signature timestamp is ${Math.round(skew)} s away from this server's clock (at most ${window} s): a replayed or delayed request` };
+    if (skew > window)
+      return {
+        ok: false,
+        reason: `the signature timestamp is ${Math.round(skew)} s away from this server's clock (at most ${window} s): a replayed or delayed request`,
+      };
   }
   const expected = Buffer.from(sign(cfg.secret, rawBody, timestamp), 'hex');
   const got = /^[0-9a-f]{64}$/.test(given) ? Buffer.from(given, 'hex') : Buffer.alloc(0);
   // Equal length first (timingSafeEqual needs it); the length of a SHA-256 digest is public anyway.
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-    return { ok: false, reason: `the webhook signature (${name}) does not match: check the contact point's HMAC secret${cfg.timestampHeader ? ' and timestamp header' : ''}` };
+    return {
+      ok: false,
+      reason: `the webhook signature (${name}) does not match: check the contact point's HMAC secret${cfg.timestampHeader ? ' and timestamp header' : ''}`,
+    };
   }
   return { ok: true };
 }

@@ -29,7 +29,8 @@ async function tokenCaller(deps: ApiDeps, req: FastifyRequest): Promise<Outcome<
     return { status: 503, message: 'the token store is unavailable; retry shortly' };
   }
   if ('error' in who) return { status: 401, message: who.error };
-  if (deps.auth.mode === 'tokens' && !can(who.role, 'manage-sessions')) return { status: 403, message: `a token with role "${who.role}" may not ${describe('manage-sessions')}` };
+  if (deps.auth.mode === 'tokens' && !can(who.role, 'manage-sessions'))
+    return { status: 403, message: `a token with role "${who.role}" may not ${describe('manage-sessions')}` };
   return { ok: who };
 }
 
@@ -59,7 +60,12 @@ export function registerAlertRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const intake = deps.alerts;
   const webhook = deps.alertWebhook ?? {};
 
-  const handle = async (req: FastifyRequest, reply: FastifyReply, parse: (b: unknown) => AlertPayload, who: Principal) => {
+  const handle = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    parse: (b: unknown) => AlertPayload,
+    who: Principal
+  ) => {
     if (!intake) return send(reply, 404, 'alerts do not start sessions on this server');
     let payload: AlertPayload;
     try {
@@ -79,13 +85,23 @@ export function registerAlertRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
     scope.post(GRAFANA_ALERTS_PATH, async (req, reply) => {
       const body = req.body as Buffer | undefined;
-      if (!Buffer.isBuffer(body)) return send(reply, 400, 'body must be the JSON of Grafana\'s webhook contact point (Content-Type: application/json)');
+      if (!Buffer.isBuffer(body))
+        return send(
+          reply,
+          400,
+          "body must be the JSON of Grafana's webhook contact point (Content-Type: application/json)"
+        );
       let who: Principal;
       if (webhook.signature) {
         const check = verifySignature(webhook.signature, req.headers, body, Date.now());
         if (!check.ok) return send(reply, 401, `${check.reason}; nothing was started`);
         if (req.headers.authorization === undefined) {
-          who = { tokenId: '', name: 'Grafana webhook (HMAC signed)', role: 'debugger', tenant: webhook.tenant ?? 'default' };
+          who = {
+            tokenId: '',
+            name: 'Grafana webhook (HMAC signed)',
+            role: 'debugger',
+            tenant: webhook.tenant ?? 'default',
+          };
         } else {
           const t = await tokenCaller(deps, req);
           if (!('ok' in t)) return send(reply, t.status, t.message);
@@ -101,7 +117,8 @@ export function registerAlertRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
     scope.post(ALERTMANAGER_ALERTS_PATH, async (req, reply) => {
       const body = req.body as Buffer | undefined;
-      if (!Buffer.isBuffer(body)) return send(reply, 400, "body must be the JSON of Alertmanager's webhook (Content-Type: application/json)");
+      if (!Buffer.isBuffer(body))
+        return send(reply, 400, "body must be the JSON of Alertmanager's webhook (Content-Type: application/json)");
       const t = await tokenCaller(deps, req);
       if (!('ok' in t)) return send(reply, t.status, t.message);
       return handle(req, reply, parseAlertmanagerPayload, t.ok);
