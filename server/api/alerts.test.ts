@@ -259,6 +259,16 @@ describe.each(['sqlite', 'postgres'] as const)('alerts start sessions (%s)', (ki
       status: 400,
       body: { message: expect.stringContaining('version must be "4"') },
     });
+    // without a secret the usual token is needed; a charset parameter is fine
+    expect(await post(url, grafanaPayload([withRule('ab01')]))).toMatchObject({
+      status: 401,
+      body: { message: expect.stringContaining('API token is required') },
+    });
+    const ok = await post(url, grafanaPayload([withRule('ab01')]), {
+      ...auth,
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(ok.body.results[0].outcome).toBe('started');
   });
 
   it('starts nothing for resolved alerts, and refuses an alert that names nothing to capture', async () => {
