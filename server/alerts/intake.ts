@@ -8,6 +8,7 @@ import { AlertSessionRunningError, alertKey } from '../store/errors';
 import type { AlertPayload, IncomingAlert } from './payload';
 import {
   DEFAULT_ALERT_SESSION,
+  RULE_ANNOTATION,
   sessionRequestFor,
   type AlertSessionDefaults,
   type KnownEntities,
@@ -96,7 +97,7 @@ export class AlertIntake {
         continue;
       }
       // Kong's names are read only when an alert needs them (no rule annotation).
-      const needsNames = !alert.annotations.kong_debugger_rule?.trim();
+      const needsNames = !alert.annotations[RULE_ANNOTATION]?.trim();
       if (needsNames && !known) known = await this.deps.entities(tenant);
       const plan = sessionRequestFor(alert, known ?? { routes: [], services: [] }, this.defaults);
       if (plan.kind === 'invalid') {
