@@ -60,6 +60,40 @@ export interface Session {
   endedAt?: string;
   /** how Kong was set up to trace for it (servers started with --kong-admin-url); see SessionTracing */
   tracing?: SessionTracing;
+  /** the alert that started it (POST /api/v1/alerts/grafana or /alertmanager); absent for sessions started by hand */
+  alert?: SessionAlert;
+}
+
+/** The alert a session was started for, as its webhook sent it. */
+export interface SessionAlert {
+  source: 'grafana' | 'alertmanager';
+  /** the `alertname` label */
+  name: string;
+  /** the alert's fingerprint (hash of its labels): one running session per fingerprint; `GET /api/v1/sessions?alert=` */
+  fingerprint: string;
+  labels: Record<string, string>;
+  /** when the alert started firing (ISO 8601) */
+  startsAt?: string;
+  /** the alert rule (Grafana) or the Prometheus expression page (Alertmanager) */
+  generatorURL?: string;
+  /** Grafana: the dashboard and panel the rule is linked to */
+  dashboardURL?: string;
+  panelURL?: string;
+}
+
+/**
+ * What an alert webhook did with each alert of the payload, in payload order. `started`: a new session;
+ * `already_running`: its fingerprint has a running session (a repeat or a group re-notification);
+ * `resolved`: resolved alerts start nothing; `refused`: nothing started, `reason` says why and what to change.
+ */
+export type AlertOutcome =
+  | { fingerprint: string; alertname: string; outcome: 'started' | 'already_running'; sessionId: string }
+  | { fingerprint: string; alertname: string; outcome: 'resolved' }
+  | { fingerprint: string; alertname: string; outcome: 'refused'; reason: string };
+
+/** POST /api/v1/alerts/grafana and /api/v1/alerts/alertmanager */
+export interface AlertWebhookResponse {
+  results: AlertOutcome[];
 }
 
 /**

@@ -2,6 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { AlertIntake, type AlertIntakeOptions } from './alerts/intake';
+import type { SignatureConfig } from './alerts/signature';
+import { entityList } from './api/entities';
 import { registerApiRoutes } from './api/routes';
 import { openAuditLog } from './audit/open-audit-log';
 import { tokensForFirstStart, type GeneratedToken } from './auth/bootstrap';
@@ -83,6 +86,13 @@ export interface ServerOptions {
   keyProvider?: KeyProvider | ProviderResolver | false;
   /** Kong in the loop: the Admin APIs to read names from and switch tracing on and off with (server/kong) */
   kong?: KongOptions;
+  /** alerts start sessions (server/alerts): the cap on alert sessions, their defaults, Grafana's webhook signature */
+  alerts?: AlertIntakeOptions & {
+    /** `--grafana-webhook-secret` and its headers: every Grafana webhook must then be signed */
+    grafanaSignature?: SignatureConfig;
+    /** the tenant of a signed Grafana webhook that carries no token (default: the default tenant) */
+    grafanaTenant?: string;
+  };
 }
 
 export interface RunningServer {
@@ -164,7 +174,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
   let receiverStats: Readonly<OtlpReceiverStats> | undefined;
+  const alerts = new AlertIntake({ sessions, audit, entities: (tenant) => entityList({ pipeline, kong }, tenant) }, opts.alerts);
   registerApiRoutes(api, {
+    alerts,
+    alertWebhook: { signature: opts.alerts?.grafanaSignature, tenant: opts.alerts?.grafanaTenant },
     store,
     sessions,
     pipeline,

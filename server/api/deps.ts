@@ -1,3 +1,5 @@
+import type { AlertIntake } from '../alerts/intake';
+import type { SignatureConfig } from '../alerts/signature';
 import type { AuditLog } from '../audit/audit';
 import type { AuthConfig } from '../auth/hooks';
 import type { IngestPipeline } from '../ingest/pipeline';
@@ -19,4 +21,8 @@ export interface ApiDeps {
   receiver?: () => Readonly<OtlpReceiverStats> | undefined;
   /** Kong in the loop (--kong-admin-url) */
   kong?: KongLoop;
+  /** alerts start sessions (server/alerts); absent: the alert routes answer 404 */
+  alerts?: AlertIntake;
+  /** Grafana's webhook: its HMAC (--grafana-webhook-secret), and the tenant of requests signed but without a token */
+  alertWebhook?: { signature?: SignatureConfig; tenant?: string };
 }

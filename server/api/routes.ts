@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { installAuth } from '../auth/hooks';
+import { alertPath, registerAlertRoutes } from './alerts';
 import { registerAuditRoutes } from './audit';
 import type { ApiDeps } from './deps';
 import { registerEntityRoutes } from './entities';
@@ -17,7 +18,8 @@ export type { ApiDeps } from './deps';
 /** The REST API under /api/v1 (JSON). Every failure is an ApiError body with a precise message. */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   installErrorHandlers(app);
-  installAuth(app, deps.auth, { open: openPath, onFailure: (reply, status, message) => void send(reply, status, message) });
+  // The alert webhooks check their own credentials: a token, or Grafana's signature (api/alerts.ts).
+  installAuth(app, deps.auth, { open: (url) => openPath(url) || alertPath(url), onFailure: (reply, status, message) => void send(reply, status, message) });
   registerHealthRoutes(app, deps);
   registerStatsRoutes(app, deps);
   registerEntityRoutes(app, deps);
@@ -27,4 +29,5 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   registerAuditRoutes(app, deps);
   registerTokenRoutes(app, deps);
   registerAnalysisRoutes(app, deps);
+  registerAlertRoutes(app, deps);
 }

@@ -4,6 +4,7 @@ import { need } from '../auth/hooks';
 import { parseCreateSession } from '../sessions/validate';
 import { audited } from './audited';
 import type { ApiDeps } from './deps';
+import { BadRequestError } from './params';
 
 export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store, sessions, audit } = deps;
@@ -15,7 +16,14 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     return reply.code(201).send(session);
   });
 
-  app.get('/api/v1/sessions', async (req) => ({ sessions: await sessions.list(need(req, 'read').tenant) }));
+  // `?alert=<fingerprint>`: the sessions an alert started (the Grafana alert instance's link).
+  app.get('/api/v1/sessions', async (req) => {
+    const tenant = need(req, 'read').tenant;
+    const q = req.query as Record<string, unknown>;
+    for (const k of Object.keys(q)) if (k !== 'alert') throw new BadRequestError(`unknown query parameter "${k}"; accepted: alert`);
+    if (q.alert !== undefined && (typeof q.alert !== 'string' || q.alert === '')) throw new BadRequestError('query parameter "alert" must be one alert fingerprint');
+    return { sessions: await sessions.list(tenant, q.alert !== undefined ? { alert: q.alert as string } : {}) };
+  });
 
   app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', async (req) => sessions.get(req.params.id, need(req, 'read').tenant));
 

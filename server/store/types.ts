@@ -28,6 +28,10 @@ export interface StoreOptions {
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */
 export interface StoredSession extends Session {}
 
+export interface SessionFilter {
+  alertKey?: string;
+}
+
 /** One trace row, as the trace list and the summaries need it; recomputed whenever spans of the trace arrive. */
 export interface StoredTrace extends TraceListItem {
   resource: Record<string, AttributeValue>;
@@ -103,7 +107,8 @@ export interface Store {
 
   saveSession(session: StoredSession): void | Promise<void>;
   getSession(id: string): StoredSession | undefined | Promise<StoredSession | undefined>;
-  listSessions(): StoredSession[] | Promise<StoredSession[]>;
+  /** newest first; `alertKey` (errors.ts alertKey): only the sessions started for that alert (an indexed lookup) */
+  listSessions(filter?: SessionFilter): StoredSession[] | Promise<StoredSession[]>;
   /** deletes the session, its logs and memberships, and the traces no other session holds */
   deleteSession(id: string): void | Promise<void>;
 

@@ -235,6 +235,18 @@ CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_
       await c.query(`DROP TABLE spans; ALTER TABLE traces DROP COLUMN resource, DROP COLUMN scope_name, DROP COLUMN scope_version`);
     },
   },
+  {
+    // Sessions started by alerts. `alert_key` (tenant/fingerprint) finds an alert's sessions, and a unique index over
+    // running ones keeps one running session per alert across replicas: two replicas given the same notification
+    // (a load balancer, Alertmanager's HA peers) start one session between them.
+    version: 4,
+    sql: `
+ALTER TABLE sessions ADD COLUMN alert_key text;
+UPDATE sessions SET alert_key = tenant || '/' || (body::jsonb #>> '{alert,fingerprint}') WHERE body::jsonb #>> '{alert,fingerprint}' IS NOT NULL;
+CREATE INDEX sessions_alert ON sessions (alert_key, created_ms) WHERE alert_key IS NOT NULL;
+CREATE UNIQUE INDEX sessions_alert_running ON sessions (alert_key) WHERE alert_key IS NOT NULL AND status = 'in_progress';
+`,
+  },
 ];
 
 /** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */

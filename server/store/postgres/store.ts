@@ -3,7 +3,7 @@ import { Client, type Pool, type PoolClient } from 'pg';
 import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
-import { StoreUnavailableError } from '../errors';
+import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
@@ -15,7 +15,7 @@ import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
 import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { PendingRow, SessionFilter, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
 import { migrate, SCHEMA_LOCK } from './schema';
 
@@ -332,12 +332,19 @@ export class PgStore implements Store, SharedSessions {
 
   private async upsertSession(s: StoredSession): Promise<void> {
     const endsMs = Date.parse(s.endsAt ?? s.createdAt);
-    await this.query(
-      `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, trace_count = GREATEST(sessions.trace_count, EXCLUDED.trace_count),
-         ends_ms = EXCLUDED.ends_ms, ended_ms = EXCLUDED.ended_ms`,
-      [s.id, s.tenant ?? 'default', JSON.stringify(s), s.status, s.traceCount, s.maxTraces, Date.parse(s.createdAt), endsMs, s.endedAt ? Date.parse(s.endedAt) : null],
-    );
+    const key = s.alert ? alertKey(s.tenant ?? 'default', s.alert.fingerprint) : null;
+    try {
+      await this.query(
+        `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms, alert_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, trace_count = GREATEST(sessions.trace_count, EXCLUDED.trace_count),
+           ends_ms = EXCLUDED.ends_ms, ended_ms = EXCLUDED.ended_ms, alert_key = EXCLUDED.alert_key`,
+        [s.id, s.tenant ?? 'default', JSON.stringify(s), s.status, s.traceCount, s.maxTraces, Date.parse(s.createdAt), endsMs, s.endedAt ? Date.parse(s.endedAt) : null, key],
+      );
+    } catch (e) {
+      const err = e as { code?: string; constraint?: string };
+      if (key && err.code === '23505' && err.constraint === 'sessions_alert_running') throw new AlertSessionRunningError(key);
+      throw e;
+    }
   }
 
   async saveSession(s: StoredSession): Promise<void> {
@@ -383,7 +390,10 @@ export class PgStore implements Store, SharedSessions {
     return r ? fromSessionRow(r) : undefined;
   }
 
-  async listSessions(): Promise<StoredSession[]> {
+  async listSessions(filter: SessionFilter = {}): Promise<StoredSession[]> {
+    if (filter.alertKey !== undefined) {
+      return (await this.query(`SELECT * FROM sessions WHERE alert_key = $1 ORDER BY created_ms DESC, id DESC`, [filter.alertKey])).map(fromSessionRow);
+    }
     return (await this.query(`SELECT * FROM sessions ORDER BY created_ms DESC, id DESC`)).map(fromSessionRow);
   }
 

@@ -6,7 +6,7 @@ import { toSpan, type Row } from '../rows';
  * The SQLite schema: SCHEMA creates a version-1 database, MIGRATIONS take any older database to SCHEMA_VERSION,
  * each step in one transaction with its version bump (an interrupted upgrade leaves the old version intact).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -187,6 +187,16 @@ CREATE INDEX traces_received ON traces (received_ms);
 DROP INDEX IF EXISTS session_traces_list;
 CREATE INDEX session_traces_list
   ON session_traces (session_id, start_ms, trace_id, status_code, method, error, duration_ns, route_id, service_id, path, tenant);`);
+  },
+  // 6: sessions started by alerts. `alert_key` (tenant/fingerprint) finds an alert's sessions, and a unique index over
+  // running ones keeps one running session per alert even when two notifications race.
+  6: (db) => {
+    if (!(db.prepare(`PRAGMA table_info(sessions)`).all() as Array<{ name: string }>).some((c) => c.name === 'alert_key')) db.exec(`ALTER TABLE sessions ADD COLUMN alert_key TEXT`);
+    db.exec(`
+UPDATE sessions SET alert_key = coalesce(json_extract(body, '$.tenant'), 'default') || '/' || json_extract(body, '$.alert.fingerprint')
+  WHERE alert_key IS NULL AND json_extract(body, '$.alert.fingerprint') IS NOT NULL;
+CREATE INDEX IF NOT EXISTS sessions_alert ON sessions (alert_key, created_ms) WHERE alert_key IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_alert_running ON sessions (alert_key) WHERE alert_key IS NOT NULL AND status = 'in_progress';`);
   },
 };
 

@@ -9,7 +9,7 @@ import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from '../database';
 import { WalSync } from '../wal-sync';
 import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from '../checkpointer';
 import { answerDeadline } from '../deadline';
-import { StoreUnavailableError } from '../errors';
+import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
@@ -17,7 +17,7 @@ import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
 import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { NewLogRecord, PendingRow, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
@@ -175,11 +175,12 @@ export class SqliteStore implements Store {
       memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM session_traces WHERE tenant = ? AND trace_id = ? AND digest IS NOT NULL LIMIT 1`).raw(true),
       rowMemberColumns: db.prepare(`SELECT status_code, method, path, duration_ns, error, route_id, service_id FROM traces WHERE tenant = ? AND trace_id = ?`).raw(true),
       // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
-      saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
+      saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms, alert_key) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms, alert_key = excluded.alert_key`),
       addLogCount: db.prepare(`UPDATE sessions SET log_count = log_count + ? WHERE id = ?`),
       getSession: db.prepare(`SELECT body, log_count FROM sessions WHERE id = ?`),
       listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
+      alertSessions: db.prepare(`SELECT body, log_count FROM sessions WHERE alert_key = ? ORDER BY created_ms DESC, id DESC`),
       insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms, sealed)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       traceRow: safe(
@@ -385,7 +386,13 @@ export class SqliteStore implements Store {
 
   private saveSessionSync(s: StoredSession): void {
     const ended = s.endedAt ? Date.parse(s.endedAt) : null;
-    this.stmts.saveSession.run(s.id, JSON.stringify(s), s.status, Date.parse(s.createdAt), ended);
+    const key = s.alert ? alertKey(s.tenant ?? DEFAULT_TENANT, s.alert.fingerprint) : null;
+    try {
+      this.stmts.saveSession.run(s.id, JSON.stringify(s), s.status, Date.parse(s.createdAt), ended, key);
+    } catch (e) {
+      if (key && (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AlertSessionRunningError(key);
+      throw e;
+    }
   }
 
   saveSession(s: StoredSession): void {
@@ -399,9 +406,10 @@ export class SqliteStore implements Store {
     return r ? fromSessionRow(r) : undefined;
   }
 
-  listSessions(): StoredSession[] {
+  listSessions(filter: SessionFilter = {}): StoredSession[] {
     this.flush();
-    return (this.stmts.listSessions.all() as SessionRow[]).map(fromSessionRow);
+    const rows = filter.alertKey !== undefined ? this.stmts.alertSessions.all(filter.alertKey) : this.stmts.listSessions.all();
+    return (rows as SessionRow[]).map(fromSessionRow);
   }
 
   deleteSession(id: string): void {
