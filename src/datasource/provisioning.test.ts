@@ -123,6 +123,20 @@ describe('provisioning', () => {
     expect(provider.options.path).toBe('/etc/grafana/provisioning/dashboards/json');
   });
 
+  it("provisions a webhook contact point that starts sessions with Grafana's debugger token (never an admin one)", () => {
+    const [point] = yaml('provisioning/alerting/kong-debugger.yaml').contactPoints;
+    expect(point.name).toBe('kong-debugger');
+    expect(point.receivers).toEqual([
+      expect.objectContaining({
+        type: 'webhook',
+        disableResolveMessage: true,
+        settings: { url: 'http://kong-debugger:8080/api/v1/alerts/grafana', httpMethod: 'POST', authorization_scheme: 'Bearer', authorization_credentials: '$KONG_DEBUGGER_DEBUGGER_TOKEN' },
+      }),
+    ]);
+    // the server answers that path
+    expect(read('server/api/alerts.ts')).toContain("'/api/v1/alerts/grafana'");
+  });
+
   it('the dashboard queries only our data source, with valid query types and defined variables', () => {
     const variables = dashboard.templating.list.map((v: { name: string }) => v.name);
     expect(variables).toEqual(['session', 'spanId']);
