@@ -60,6 +60,11 @@ export interface Session {
   endedAt?: string;
   /** how Kong was set up to trace for it (servers started with --kong-admin-url); see SessionTracing */
   tracing?: SessionTracing;
+  /**
+   * Who started it: the Grafana user (login) when the call came through Grafana's data source proxy with
+   * `send_user_header` on, else the API token's name
+   */
+  createdBy?: string;
 }
 
 /**
@@ -338,6 +343,8 @@ export interface LogRecord {
 export interface LogList {
   logs: LogRecord[];
   nextCursor?: string;
+  /** trace-wide logs (`/api/v1/traces/:traceId/logs`): the session the page comes from */
+  sessionId?: string;
 }
 
 export interface LogQueryFilters {

@@ -325,6 +325,40 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect(bad.body.message).toMatch(/unknown log level "loud"/);
     });
 
+    it("answers a trace's (and span's) logs without the session, paging in the session that holds them", async () => {
+      const noLogs = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
+      const t = kongRequest({ status: 500 });
+      await sendTraces(t.spans);
+      const now = Date.now();
+      await postJson(
+        `${server.otlpUrl}/v1/logs`,
+        logsPayload([
+          { traceId: t.traceId, spanId: t.pluginSpanId, body: 'one', timeMs: now - 3 },
+          { traceId: t.traceId, body: 'two', timeMs: now - 2 },
+          { traceId: t.traceId, body: 'three', timeMs: now - 1 },
+        ])
+      );
+      const all = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs`);
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ sessionId: s.id });
+      expect(all.body.logs.map((l: any) => l.body)).toEqual(['three', 'two', 'one']);
+      expect(noLogs.id).not.toBe(s.id);
+
+      const span = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?spanId=${t.pluginSpanId}`);
+      expect(span.body.logs.map((l: any) => l.body)).toEqual(['one']);
+
+      const page = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?limit=2`);
+      expect(page.body.logs.map((l: any) => l.body)).toEqual(['three', 'two']);
+      const next = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?limit=2&cursor=${page.body.nextCursor}`);
+      expect(next.body.logs.map((l: any) => l.body)).toEqual(['one']);
+      expect(next.body.nextCursor).toBeUndefined();
+
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?cursor=garbage`)).status).toBe(400);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?traceId=${t.traceId}`)).status).toBe(400);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${hexId(16)}/logs`)).status).toBe(404);
+    });
+
     it('keeps no logs for a session that does not capture them', async () => {
       const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
       const t = kongRequest();

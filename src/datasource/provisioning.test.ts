@@ -64,6 +64,7 @@ describe('plugin.json files', () => {
       ['GET', API_PATHS.sessionSummary('s-1')],
       ['GET', API_PATHS.trace('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['GET', API_PATHS.traceSummary('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['GET', API_PATHS.traceLogs('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['POST', API_PATHS.validateExpression()],
       ['GET', API_PATHS.compare('4bf92f3577b34da6a3ce929d0e0e4736', 'typical')],
       ['GET', API_PATHS.abnormal('4bf92f3577b34da6a3ce929d0e0e4736')],
@@ -73,7 +74,8 @@ describe('plugin.json files', () => {
     ];
 
     it('forward every call the plugin makes to the same path on the server, with the bearer token', () => {
-      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
+      // metrics: listed in the panel editor's data source picker; annotations: session start/stop on dashboards
+      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: true, annotations: true, category: 'tracing' });
       for (const [method, rel] of calls) {
         const proxyPath = `api/${rel}`;
         const route = matchRoute(routes, method, proxyPath);
