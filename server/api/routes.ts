@@ -17,7 +17,11 @@ export type { ApiDeps } from './deps';
 /** The REST API under /api/v1 (JSON). Every failure is an ApiError body with a precise message. */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   installErrorHandlers(app);
-  installAuth(app, deps.auth, { open: openPath, onFailure: (reply, status, message) => void send(reply, status, message) });
+  installAuth(app, deps.auth, {
+    open: openPath,
+    onFailure: (reply, status, message) => void send(reply, status, message),
+    onBadGrafanaUser: (reply, message) => void send(reply, 400, message),
+  });
   registerHealthRoutes(app, deps);
   registerStatsRoutes(app, deps);
   registerEntityRoutes(app, deps);

@@ -79,7 +79,8 @@ export class SessionManager {
     this.timer = undefined;
   }
 
-  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT): Promise<Session> {
+  /** `createdBy`: the Grafana user or token name that asked for it (auth/grafana-user.ts actorName) */
+  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT, createdBy?: string): Promise<Session> {
     const compiled = compileRule(req.rule);
     if (!compiled.ok) {
       const first = compiled.errors[0];
@@ -102,6 +103,7 @@ export class SessionManager {
       createdAt: new Date(nowMs).toISOString(),
       startedAt: new Date(nowMs).toISOString(),
       endsAt: new Date(endsAtMs).toISOString(),
+      ...(createdBy ? { createdBy } : {}),
     };
     await this.store.saveSession(session);
     this.running.set({ session, matcher: compiled.matcher, endsAtMs });
