@@ -157,6 +157,12 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     expect(grafana.volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
   });
 
+  it("has Grafana's data source proxy send the user (X-Grafana-User), which the server believes from the debugger token", () => {
+    for (const file of [compose, composeDbless]) {
+      expect(file.services.grafana.environment.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
+    }
+  });
+
   it('hands Grafana a debugger token, never an admin one, and has no weak default token', () => {
     const grafana = compose.services.grafana.environment;
     const debuggerEnv = compose.services['kong-debugger'].environment;
