@@ -1,4 +1,5 @@
 import { alertInstanceLink, alertPrefill } from './alertInstance';
+import { ROUTES } from '../pages/constants';
 
 const url = (path: string) => new URL(path, 'http://grafana');
 
@@ -9,7 +10,7 @@ describe('alert instance door', () => {
       instance: { labels: { alertname: 'Checkout 503s', route: 'checkout', service: 'orders', code: '503' }, state: 'Alerting' },
     });
     const u = url(link!.path);
-    expect(u.pathname).toBe('/a/kongdbg-debugger-app/sessions/new');
+    expect(u.pathname).toBe(ROUTES.newSession);
     expect(u.searchParams.getAll('route')).toEqual(['checkout']);
     expect(u.searchParams.getAll('service')).toEqual(['orders']);
     expect(u.searchParams.get('rule')).toBe('http.response.status_code == 503');

@@ -1,4 +1,5 @@
 import { exploreLink } from './explore';
+import { ROUTES } from '../pages/constants';
 
 const url = (path: string) => new URL(path, 'http://grafana');
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -12,7 +13,7 @@ describe('Explore toolbar door', () => {
       timeRange: { from: 'now-1h', to: 'now' },
     });
     const u = url(link!.path);
-    expect(u.pathname).toBe(`/a/kongdbg-debugger-app/trace/${TRACE}`);
+    expect(u.pathname).toBe(ROUTES.trace(TRACE));
     expect(u.searchParams.get('span')).toBe('b7ad6b7169203331');
     expect(u.searchParams.get('from')).toBe('now-1h');
     expect(u.searchParams.get('to')).toBe('now');
@@ -31,7 +32,7 @@ describe('Explore toolbar door', () => {
       targets: [{ refId: 'A', datasource: ours, queryType: 'summary', traceId: '$trace' }],
       data: { series: [{ refId: 'A', meta: { custom: { kind: 'trace', traceId: TRACE } } }] },
     });
-    expect(url(link!.path).pathname).toBe(`/a/kongdbg-debugger-app/trace/${TRACE}`);
+    expect(url(link!.path).pathname).toBe(ROUTES.trace(TRACE));
   });
 
   it('is hidden for other data sources and for our queries without a trace', () => {

@@ -1,4 +1,5 @@
 import { panelMenuLink } from './panelMenu';
+import { ROUTES } from '../pages/constants';
 
 const url = (path: string) => new URL(path, 'http://grafana');
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -14,7 +15,7 @@ describe('panel menu door', () => {
       data: { series: [{ refId: 'A', meta: { custom: { kind: 'trace', traceId: TRACE } } }] },
     });
     const u = url(link!.path);
-    expect(u.pathname).toBe(`/a/kongdbg-debugger-app/trace/${TRACE}`);
+    expect(u.pathname).toBe(ROUTES.trace(TRACE));
     expect(u.searchParams.get('from')).toBe('now-6h');
   });
 
@@ -25,13 +26,13 @@ describe('panel menu door', () => {
       timeRange: range,
       data: { series: [{ refId: 'A', meta: { custom: { sessionId: 'sess-1' } } }] },
     });
-    expect(url(link!.path).pathname).toBe('/a/kongdbg-debugger-app/sessions/sess-1');
+    expect(url(link!.path).pathname).toBe(ROUTES.session('sess-1'));
   });
 
   it("works on Grafana's own panels that query our data source; else the sessions list", () => {
     const table = panelMenuLink({ pluginId: 'table', targets: [{ refId: 'A', datasource: ours, queryType: 'sessions' }], timeRange: range });
     const u = url(table!.path);
-    expect(u.pathname).toBe('/a/kongdbg-debugger-app/sessions');
+    expect(u.pathname).toBe(ROUTES.sessions);
     expect(u.searchParams.get('to')).toBe('now');
   });
 

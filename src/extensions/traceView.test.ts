@@ -1,4 +1,5 @@
 import { spanOpenLink, spanSessionLink, traceHeaderOpenLink, traceHeaderSessionLink, type TraceViewHeaderContext } from './traceView';
+import { ROUTES } from '../pages/constants';
 
 const url = (path: string) => new URL(path, 'http://grafana');
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -27,7 +28,7 @@ function tempoTrace(overrides: Partial<TraceViewHeaderContext> = {}): TraceViewH
 describe('trace view header doors', () => {
   it('opens a Kong trace in the app with its time range in ms (µs in the context), widened a minute', () => {
     const u = url(traceHeaderOpenLink(tempoTrace())!.path);
-    expect(u.pathname).toBe(`/a/kongdbg-debugger-app/trace/${TRACE}`);
+    expect(u.pathname).toBe(ROUTES.trace(TRACE));
     expect(u.searchParams.get('from')).toBe(String(1_700_000_000_000 - 60_000));
     expect(u.searchParams.get('to')).toBe(String(1_700_000_000_025 + 60_000));
   });
@@ -57,7 +58,7 @@ describe('trace view header doors', () => {
       ],
     });
     const u = url(traceHeaderSessionLink(oss)!.path);
-    expect(u.pathname).toBe('/a/kongdbg-debugger-app/sessions/new');
+    expect(u.pathname).toBe(ROUTES.newSession);
     expect(u.searchParams.getAll('route')).toEqual([]);
     expect(u.searchParams.getAll('service')).toEqual(['svc-9']);
   });
@@ -75,7 +76,7 @@ describe('span details doors (resource attributes)', () => {
 
   it('opens the span in the app, trace id lower-cased, span and range kept', () => {
     const u = url(spanOpenLink(ctx)!.path);
-    expect(u.pathname).toBe(`/a/kongdbg-debugger-app/trace/${TRACE}`);
+    expect(u.pathname).toBe(ROUTES.trace(TRACE));
     expect(u.searchParams.get('span')).toBe(SPAN);
     expect(u.searchParams.get('from')).toBe('1000');
     expect(u.searchParams.get('to')).toBe('2000');
