@@ -62,6 +62,11 @@ export interface Session {
   tracing?: SessionTracing;
   /** the alert that started it (POST /api/v1/alerts/grafana or /alertmanager); absent for sessions started by hand */
   alert?: SessionAlert;
+  /**
+   * Who started it: the Grafana user (login) when the call came through Grafana's data source proxy with
+   * `send_user_header` on, else the API token's name
+   */
+  createdBy?: string;
 }
 
 /** The alert a session was started for, as its webhook sent it. */
@@ -372,6 +377,8 @@ export interface LogRecord {
 export interface LogList {
   logs: LogRecord[];
   nextCursor?: string;
+  /** trace-wide logs (`/api/v1/traces/:traceId/logs`): the session the page comes from */
+  sessionId?: string;
 }
 
 export interface LogQueryFilters {

@@ -1,6 +1,7 @@
 import type { AlertOutcome, AlertWebhookResponse, ExpressionError, Session, SessionAlert } from '../../common/api';
 import type { AuditLog } from '../audit/audit';
 import type { Principal } from '../auth/roles';
+import { actorName } from '../auth/grafana-user';
 import { audited } from '../api/audited';
 import type { SessionManager } from '../sessions/manager';
 import { InvalidSessionError } from '../sessions/validate';
@@ -155,7 +156,7 @@ export class AlertIntake {
           };
           continue;
         }
-        const start = this.deps.sessions.create(plan.request, tenant, alertOf(payload, alert));
+        const start = this.deps.sessions.create(plan.request, tenant, { alert: alertOf(payload, alert), createdBy: actorName(who) });
         this.starting.set(key, start);
         starts.push(
           start.then(

@@ -19,7 +19,11 @@ export type { ApiDeps } from './deps';
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   installErrorHandlers(app);
   // The alert webhooks check their own credentials: a token, or Grafana's signature (api/alerts.ts).
-  installAuth(app, deps.auth, { open: (url) => openPath(url) || alertPath(url), onFailure: (reply, status, message) => void send(reply, status, message) });
+  installAuth(app, deps.auth, {
+    open: (url) => openPath(url) || alertPath(url),
+    onFailure: (reply, status, message) => void send(reply, status, message),
+    onBadGrafanaUser: (reply, message) => void send(reply, 400, message),
+  });
   registerHealthRoutes(app, deps);
   registerStatsRoutes(app, deps);
   registerEntityRoutes(app, deps);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { summarizeSession } from '../../common/lifecycle';
+import { actorName } from '../auth/grafana-user';
 import { need } from '../auth/hooks';
 import { parseCreateSession } from '../sessions/validate';
 import { audited } from './audited';
@@ -11,7 +12,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
 
   app.post('/api/v1/sessions', async (req, reply) => {
     const who = need(req, 'manage-sessions');
-    const session = await sessions.create(parseCreateSession(req.body), who.tenant);
+    const session = await sessions.create(parseCreateSession(req.body), who.tenant, { createdBy: actorName(who) });
     await audited(audit, who, 'session.create', session.id, { name: session.name, rule: session.rule, durationSeconds: session.durationSeconds });
     return reply.code(201).send(session);
   });

@@ -83,8 +83,10 @@ export class SessionManager {
   /**
    * `alert`: the alert that starts it (server/alerts). The store keeps one running session per alert: a second one
    * is refused with AlertSessionRunningError (store/errors.ts), before anything runs.
+   * `createdBy`: the Grafana user or token name that asked for it (auth/grafana-user.ts actorName)
    */
-  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT, alert?: SessionAlert): Promise<Session> {
+  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT, by: { alert?: SessionAlert; createdBy?: string } = {}): Promise<Session> {
+    const { alert, createdBy } = by;
     const compiled = compileRule(req.rule);
     if (!compiled.ok) {
       const first = compiled.errors[0];
@@ -108,6 +110,7 @@ export class SessionManager {
       startedAt: new Date(nowMs).toISOString(),
       endsAt: new Date(endsAtMs).toISOString(),
       ...(alert ? { alert } : {}),
+      ...(createdBy ? { createdBy } : {}),
     };
     await this.store.saveSession(session);
     this.running.set({ session, matcher: compiled.matcher, endsAtMs });

@@ -35,6 +35,7 @@ export const API_PATHS = {
   sessionSummary: (id: string) => `v1/sessions/${enc(id)}/summary`,
   trace: (traceId: string) => `v1/traces/${enc(traceId)}`,
   traceSummary: (traceId: string) => `v1/traces/${enc(traceId)}/summary`,
+  traceLogs: (traceId: string) => `v1/traces/${enc(traceId)}/logs`,
   validateExpression: () => 'v1/expressions/validate',
   compare: (a: string, b: string) => `v1/traces/${enc(a)}/compare/${enc(b)}`,
   abnormal: (traceId: string) => `v1/traces/${enc(traceId)}/abnormal`,
@@ -159,6 +160,11 @@ export class DebuggerApi {
 
   listLogs(sessionId: string, filters: LogQueryFilters = {}): Promise<LogList> {
     return this.request<LogList>('list logs', { url: API_PATHS.sessionLogs(sessionId), params: toParams(filters) });
+  }
+
+  /** A trace's logs without its session: the server reads them from the session that holds them (named in the answer). */
+  listTraceLogs(traceId: string, filters: Omit<LogQueryFilters, 'traceId'> = {}): Promise<LogList> {
+    return this.request<LogList>('list trace logs', { url: API_PATHS.traceLogs(traceId), params: toParams(filters) });
   }
 
   listEntities(): Promise<Entities> {

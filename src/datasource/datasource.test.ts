@@ -145,7 +145,7 @@ describe('KongDebuggerDataSource.query', () => {
     );
     expect(res.errors).toBeUndefined();
     const call = server.calls.find((c) => c.path === 'v1/sessions/sess-1/logs')!;
-    expect(call.params).toEqual({ traceId: OSS.traceId, spanId: '21355c6dc28da9a9', level: 'error,warn' });
+    expect(call.params).toEqual({ traceId: OSS.traceId, spanId: '21355c6dc28da9a9', level: 'error,warn', limit: 100 });
     const frame = res.data[0];
     expect(frame.meta.type).toBe('log-lines');
     expect(frame.length).toBe(1);
@@ -158,7 +158,58 @@ describe('KongDebuggerDataSource.query', () => {
     expect(server.calls.find((c) => c.path === 'v1/sessions/sess-1/logs')!.params).toEqual({
       from: 1751364900000,
       to: 1751365000000,
+      limit: 100,
     });
+  });
+
+  it("logs of a span without a session: asked by trace, the frame names the session the server found", async () => {
+    const { ds, server } = setup();
+    const res = await ds.query(request({ queryType: 'logs', traceId: OSS.traceId, spanId: '$spanId' }));
+    expect(res.errors).toBeUndefined();
+    const call = server.calls.find((c) => c.path === `v1/traces/${OSS.traceId}/logs`)!;
+    expect(call.params).toEqual({ spanId: '21355c6dc28da9a9', limit: 100 });
+    const ofSpan = ossLogs('sess-1', OSS).filter((l) => l.spanId === '21355c6dc28da9a9');
+    expect(ofSpan.length).toBeGreaterThan(0);
+    expect(res.data[0].length).toBe(ofSpan.length);
+    expect(res.data[0].meta.custom.sessionId).toBe('sess-1');
+    const none = await ds.query(request({ queryType: 'logs' }));
+    expect(none.errors?.[0].message).toMatch(/pick one .* or give a trace id/);
+  });
+
+  it('pages logs: meta.limit is the page size, meta.custom.nextCursor reads the next (older) page', async () => {
+    const { ds, server } = setup();
+    const all = ossLogs('sess-1', OSS);
+    const first = await ds.query(request({ queryType: 'logs', sessionId: 'sess-1', traceId: OSS.traceId, limit: 2 }));
+    const page1 = first.data[0];
+    expect(page1.meta.limit).toBe(2);
+    expect(page1.length).toBe(2);
+    const cursor = page1.meta.custom.nextCursor;
+    expect(typeof cursor).toBe('string');
+    const ids: string[] = [...page1.fields.find((f: { name: string }) => f.name === 'id').values];
+    let next = cursor;
+    while (next) {
+      const res = await ds.query(request({ queryType: 'logs', sessionId: 'sess-1', traceId: OSS.traceId, limit: 2, cursor: next }));
+      ids.push(...res.data[0].fields.find((f: { name: string }) => f.name === 'id').values);
+      next = res.data[0].meta.custom.nextCursor;
+    }
+    const ofTrace = all.filter((l) => l.traceId === OSS.traceId);
+    expect(new Set(ids).size).toBe(ofTrace.length);
+    expect(ids.length).toBe(ofTrace.length);
+    expect(server.calls.filter((c) => c.path === 'v1/sessions/sess-1/logs').at(-1)!.params).toMatchObject({ limit: 2, cursor: expect.any(String) });
+  });
+
+  it('annotations: sessions as regions from start to stop, inside the range only', async () => {
+    const inRange = session({ id: 'a', name: 'checkout', status: 'completed', startedAt: new Date(1751364950000).toISOString(), endedAt: new Date(1751364990000).toISOString() });
+    const before = session({ id: 'b', name: 'old', status: 'completed', startedAt: new Date(1751300000000).toISOString(), endedAt: new Date(1751300060000).toISOString() });
+    const { ds } = setup({ sessions: [inRange, before] });
+    expect(ds.annotations?.getDefaultQuery?.()).toEqual({ queryType: 'annotations' });
+    const res = await ds.query(request({ queryType: 'annotations' }));
+    const frame = res.data[0];
+    const v = (n: string) => frame.fields.find((f: { name: string }) => f.name === n).values;
+    expect(v('time')).toEqual([1751364950000]);
+    expect(v('timeEnd')).toEqual([1751364990000]);
+    expect(v('title')).toEqual(['Kong debug session checkout']);
+    expect(v('tags')).toEqual([['kong-debugger', 'completed']]);
   });
 
   it('summary by trace → lifecycle + latency (trace mode); by session → session mode', async () => {

@@ -11,6 +11,7 @@ import {
   type TimeRange,
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
+import { sessionAnnotations, buildSessionEventsFrame } from './annotations';
 import { DebuggerApi, DebuggerApiError } from './api';
 import type { DsRef } from './frames/links';
 import { buildLogsFrame } from './frames/logsFrame';
@@ -22,6 +23,9 @@ import { buildTracesFrame } from './frames/tracesFrame';
 import { DEFAULT_QUERY, type KongDebuggerOptions, type KongDebuggerQuery } from './types';
 import { interpolateQuery } from './interpolate';
 import { KongVariableSupport, sessionOptions } from './variables';
+
+/** Log lines per page when a query sets no limit (the server's own default) */
+export const DEFAULT_LOGS_LIMIT = 100;
 
 /** A query that cannot run as written (missing id); reported on its own refId, other queries still return data. */
 export class QueryInputError extends Error {}
@@ -41,6 +45,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     this.api = new DebuggerApi(instanceSettings.url ?? '');
     this.serverUrl = instanceSettings.jsonData?.url;
     this.variables = new KongVariableSupport(this);
+    this.annotations = sessionAnnotations;
   }
 
   /** Kong's route, service and consumer names; empty when they cannot be read (ids are shown then) */
@@ -143,17 +148,25 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
         return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing, entityNames })];
       }
       case 'logs': {
-        const sessionId = required(q.sessionId, 'Logs are stored per session: pick one (or set the $session variable).');
+        // Without a session a trace's (span's) logs still come: the server finds the session holding them, so
+        // "Logs for this span" works on a trace opened by id.
+        const traceId = q.traceId || undefined;
+        const sessionId = q.sessionId || undefined;
+        if (!sessionId && !traceId) {
+          throw new QueryInputError('Logs are stored per session: pick one (or set the $session variable), or give a trace id.');
+        }
         // A trace's or span's logs are found by id whatever the dashboard time range; session-wide logs follow it.
-        const scoped = Boolean(q.traceId || q.spanId);
-        const list = await this.api.listLogs(sessionId, {
-          traceId: q.traceId || undefined,
+        const scoped = Boolean(traceId || q.spanId);
+        const limit = q.limit ?? DEFAULT_LOGS_LIMIT;
+        const filters = {
           spanId: q.spanId || undefined,
           level: q.levels?.length ? q.levels.join(',') : undefined,
-          limit: q.limit,
+          limit,
+          cursor: q.cursor || undefined,
           ...(scoped ? {} : bounds),
-        });
-        return [buildLogsFrame(list.logs, { ds, refId: q.refId, sessionId })];
+        };
+        const list = sessionId ? await this.api.listLogs(sessionId, { ...filters, traceId }) : await this.api.listTraceLogs(traceId!, filters);
+        return [buildLogsFrame(list.logs, { ds, refId: q.refId, sessionId: sessionId ?? list.sessionId, limit, nextCursor: list.nextCursor })];
       }
       case 'summary':
         if (q.traceId) {
@@ -166,6 +179,11 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       case 'statistics': {
         const traceId = required(q.traceId, 'Statistics are per trace: set a trace id.');
         return [buildStatisticsFrame(await this.api.getStatistics(traceId, q.groupBy), q.refId)];
+      }
+      case 'annotations': {
+        const all = await this.api.listSessions();
+        const sessions = q.sessionId ? all.filter((x) => x.id === q.sessionId) : all;
+        return [buildSessionEventsFrame(sessions, { refId: q.refId, nowMs: Date.now(), ...(range ? { fromMs: bounds.from, toMs: bounds.to } : {}) })];
       }
       default:
         throw new QueryInputError(`Unknown query type "${String((q as { queryType?: unknown }).queryType)}".`);

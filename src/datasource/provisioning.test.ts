@@ -64,6 +64,7 @@ describe('plugin.json files', () => {
       ['GET', API_PATHS.sessionSummary('s-1')],
       ['GET', API_PATHS.trace('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['GET', API_PATHS.traceSummary('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['GET', API_PATHS.traceLogs('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['POST', API_PATHS.validateExpression()],
       ['GET', API_PATHS.compare('4bf92f3577b34da6a3ce929d0e0e4736', 'typical')],
       ['GET', API_PATHS.abnormal('4bf92f3577b34da6a3ce929d0e0e4736')],
@@ -73,7 +74,8 @@ describe('plugin.json files', () => {
     ];
 
     it('forward every call the plugin makes to the same path on the server, with the bearer token', () => {
-      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
+      // metrics: listed in the panel editor's data source picker; annotations: session start/stop on dashboards
+      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: true, annotations: true, category: 'tracing' });
       for (const [method, rel] of calls) {
         const proxyPath = `api/${rel}`;
         const route = matchRoute(routes, method, proxyPath);
@@ -167,6 +169,12 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     expect(String(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',').sort()).toEqual(ids);
     expect(grafana.volumes).toContain('./dist:/var/lib/grafana/plugins/kongdbg-debugger-app:ro');
     expect(grafana.volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
+  });
+
+  it("has Grafana's data source proxy send the user (X-Grafana-User), which the server believes from the debugger token", () => {
+    for (const file of [compose, composeDbless]) {
+      expect(file.services.grafana.environment.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
+    }
   });
 
   it('hands Grafana a debugger token, never an admin one, and has no weak default token', () => {

@@ -7,6 +7,7 @@ export const ROUTES = {
   sessions: `${BASE_URL}/sessions`,
   newSession: `${BASE_URL}/sessions/new`,
   session: (id: string) => `${BASE_URL}/sessions/${encodeURIComponent(id)}`,
+  trace: (traceId: string) => `${BASE_URL}/trace/${encodeURIComponent(traceId)}`,
 };
 
 /** Konnect's bounds for a session's duration. */

@@ -196,6 +196,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
+      {queryType === 'annotations' && (
+        <InlineFieldRow>
+          {sessionField(true)}
+        </InlineFieldRow>
+      )}
+
       {queryType === 'summary' && (
         <InlineFieldRow>
           <InlineField label="Trace id" labelWidth={LABEL_WIDTH} tooltip="One trace's map; leave empty for the session's aggregate">

@@ -89,11 +89,11 @@ describe('buildTraceFrame (OSS fixture)', () => {
     expect(links[1].internal?.query).toMatchObject({ queryType: 'summary', traceId: '${__span.traceId}' });
   });
 
-  it('offers no logs link without a session (logs are stored per session)', () => {
+  it('offers the logs link without a session too (the server finds the session holding the logs)', () => {
     const noSession = buildTraceFrame(trace, { ds });
-    expect(noSession.fields.find((f) => f.name === 'spanID')!.config.links!.map((l) => l.title)).toEqual([
-      'Lifecycle summary of this trace',
-    ]);
+    const links = noSession.fields.find((f) => f.name === 'spanID')!.config.links!;
+    expect(links.map((l) => l.title)).toEqual(['Logs for this span', 'Lifecycle summary of this trace']);
+    expect(links[0].internal?.query).toEqual({ refId: 'logs', queryType: 'logs', traceId: '${__span.traceId}', spanId: '${__span.spanId}' });
   });
 });
 

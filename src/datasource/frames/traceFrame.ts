@@ -62,7 +62,7 @@ function spanLogs(span: Span): TraceLog[] {
 export interface TraceFrameOptions {
   ds: DsRef;
   refId?: string;
-  /** when known, span links to the session's logs are added (logs are stored per session) */
+  /** when known, span links read the logs of that session (else the server finds the session holding them) */
   sessionId?: string;
   /** abnormal steps of the trace in that session: their spans get a warning in the span details */
   standing?: TraceStanding;
@@ -96,17 +96,16 @@ export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): Da
   const serviceTags = [...keyValues(trace.resource), ...entityNameTags(trace.resource, opts.entityNames)];
   const warnings = abnormalWarnings(opts.standing);
 
-  const spanLinks = [internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' })];
-  if (opts.sessionId) {
-    spanLinks.unshift(
-      internalLink(opts.ds, 'Logs for this span', {
-        queryType: 'logs',
-        sessionId: opts.sessionId,
-        traceId: '${__span.traceId}',
-        spanId: '${__span.spanId}',
-      })
-    );
-  }
+  // "Logs for this span" needs no session: without one the server reads the logs from the session that holds them.
+  const spanLinks = [
+    internalLink(opts.ds, 'Logs for this span', {
+      queryType: 'logs',
+      ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+      traceId: '${__span.traceId}',
+      spanId: '${__span.spanId}',
+    }),
+    internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' }),
+  ];
 
   return createDataFrame({
     name: 'Trace',
