@@ -81,6 +81,12 @@ export interface SessionAlert {
   startsAt?: string;
   /** the alert rule (Grafana) or the Prometheus expression page (Alertmanager) */
   generatorURL?: string;
+  /**
+   * Grafana-managed rules: the rule's uid, read from generatorURL (`…/alerting/grafana/<uid>/view`). An alert
+   * instance in Grafana's UI knows its rule's uid and labels but not the fingerprint (computed over labels the UI
+   * hides), so `GET /api/v1/sessions?alertRule=<uid>` is how the "Debug in Kong Debugger" link finds its session.
+   */
+  ruleUid?: string;
   /** Grafana: the dashboard and panel the rule is linked to */
   dashboardURL?: string;
   panelURL?: string;

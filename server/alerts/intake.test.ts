@@ -4,7 +4,7 @@ import type { Principal } from '../auth/roles';
 import type { SessionManager } from '../sessions/manager';
 import { AlertSessionRunningError } from '../store/errors';
 import { storedSession } from '../testing/sessions';
-import { AlertIntake } from './intake';
+import { AlertIntake, grafanaRuleUid } from './intake';
 import { parseGrafanaPayload } from './payload';
 import { grafanaPayload } from './testing';
 
@@ -99,5 +99,16 @@ describe('the alert intake', () => {
     expect(entities).toHaveBeenCalledTimes(1);
     expect(entities).toHaveBeenCalledWith('blue');
     expect(r.results.map((x) => x.outcome)).toEqual(['started', 'started']);
+  });
+});
+
+describe('grafanaRuleUid', () => {
+  it("reads the rule uid from Grafana's generatorURL, under a sub-path too, and nothing from other URLs", () => {
+    expect(grafanaRuleUid('https://grafana.example.com/alerting/grafana/bf9x2c7z/view?orgId=1')).toBe('bf9x2c7z');
+    expect(grafanaRuleUid('https://example.com/grafana/alerting/grafana/a%2Fb/view')).toBe('a/b');
+    expect(grafanaRuleUid('http://prometheus:9090/graph?g0.expr=up')).toBeUndefined();
+    expect(grafanaRuleUid('https://grafana.example.com/alerting/list')).toBeUndefined();
+    expect(grafanaRuleUid('not a url')).toBeUndefined();
+    expect(grafanaRuleUid(undefined)).toBeUndefined();
   });
 });

@@ -41,6 +41,19 @@ export interface AlertIntakeDeps {
   entities(tenant: string): Promise<KnownEntities>;
 }
 
+/** the rule uid in a Grafana alert's generatorURL, `<root>/alerting/grafana/<uid>/view` (Grafana's state manager builds it so) */
+export function grafanaRuleUid(generatorURL: string | undefined): string | undefined {
+  if (!generatorURL) return undefined;
+  let path: string;
+  try {
+    path = new URL(generatorURL).pathname;
+  } catch {
+    return undefined;
+  }
+  const m = /\/alerting\/grafana\/([^/]+)\/view\/?$/.exec(path);
+  return m ? decodeURIComponent(m[1]) : undefined;
+}
+
 function alertOf(payload: AlertPayload, a: IncomingAlert): SessionAlert {
   const out: SessionAlert = {
     source: payload.source,
@@ -50,6 +63,8 @@ function alertOf(payload: AlertPayload, a: IncomingAlert): SessionAlert {
   };
   for (const k of ['startsAt', 'generatorURL', 'dashboardURL', 'panelURL'] as const)
     if (a[k] !== undefined) out[k] = a[k];
+  const ruleUid = payload.source === 'grafana' ? grafanaRuleUid(a.generatorURL) : undefined;
+  if (ruleUid) out.ruleUid = ruleUid;
   return out;
 }
 

@@ -152,6 +152,7 @@ describe.each(['sqlite', 'postgres'] as const)('alerts start sessions (%s)', (ki
       generatorURL: 'https://grafana.example.com/alerting/grafana/bf9x2c7z/view?orgId=1',
       dashboardURL: 'https://grafana.example.com/d/kong-overview?orgId=1',
       panelURL: 'https://grafana.example.com/d/kong-overview?orgId=1&viewPanel=4',
+      ruleUid: 'bf9x2c7z',
     });
 
     // the same alert again, and a group re-notification next to a new alert: nothing new for it
@@ -168,6 +169,12 @@ describe.each(['sqlite', 'postgres'] as const)('alerts start sessions (%s)', (ki
     expect(found.body.sessions.map((x: Session) => x.id)).toEqual([id]);
     expect((await get(s, '/api/v1/sessions?alert=ffffffffffffffff')).body.sessions).toEqual([]);
     expect((await get(s, '/api/v1/sessions?alrt=x')).status).toBe(400);
+    // and by its Grafana rule (what an alert instance in Grafana's UI knows)
+    expect((await get(s, '/api/v1/sessions?alertRule=bf9x2c7z')).body.sessions.map((x: Session) => x.id).sort()).toEqual(
+      (await sessionsOf(s)).map((x: Session) => x.id).sort()
+    );
+    expect((await get(s, '/api/v1/sessions?alertRule=other')).body.sessions).toEqual([]);
+    expect((await get(s, '/api/v1/sessions?alertRule=')).status).toBe(400);
 
     // audited as a session start, by the webhook, with the alert
     const audit = (await get(s, `/api/v1/audit?target=${id}`)).body.entries;

@@ -17,13 +17,16 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     return reply.code(201).send(session);
   });
 
-  // `?alert=<fingerprint>`: the sessions an alert started (the Grafana alert instance's link).
+  // `?alert=<fingerprint>`: the sessions an alert started; `?alertRule=<uid>`: those a Grafana rule's alerts started
+  // (the Grafana alert instance's link knows the rule, not the fingerprint).
   app.get('/api/v1/sessions', async (req) => {
     const tenant = need(req, 'read').tenant;
     const q = req.query as Record<string, unknown>;
-    for (const k of Object.keys(q)) if (k !== 'alert') throw new BadRequestError(`unknown query parameter "${k}"; accepted: alert`);
+    for (const k of Object.keys(q)) if (k !== 'alert' && k !== 'alertRule') throw new BadRequestError(`unknown query parameter "${k}"; accepted: alert, alertRule`);
     if (q.alert !== undefined && (typeof q.alert !== 'string' || q.alert === '')) throw new BadRequestError('query parameter "alert" must be one alert fingerprint');
-    return { sessions: await sessions.list(tenant, q.alert !== undefined ? { alert: q.alert as string } : {}) };
+    if (q.alertRule !== undefined && (typeof q.alertRule !== 'string' || q.alertRule === '')) throw new BadRequestError('query parameter "alertRule" must be one Grafana alert rule uid');
+    const list = await sessions.list(tenant, q.alert !== undefined ? { alert: q.alert as string } : {});
+    return { sessions: q.alertRule === undefined ? list : list.filter((s) => s.alert?.ruleUid === q.alertRule) };
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', async (req) => sessions.get(req.params.id, need(req, 'read').tenant));
