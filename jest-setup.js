@@ -26,4 +26,31 @@ if (typeof HTMLCanvasElement === 'undefined') {
   }
   global.IntersectionObserver = global.IntersectionObserver || NoopObserver;
   global.ResizeObserver = global.ResizeObserver || NoopObserver;
+
+  // jsdom has no MessageChannel (jsdom#2448); React 19's react-dom/server, which @grafana/ui 13 loads, creates one
+  // when imported. Node's own would keep the test worker alive (react#26608), so a browser-like one delivering each
+  // message in a later task, on the timer that was real when the setup ran (fake timers do not hold it back).
+  if (typeof MessageChannel === 'undefined') {
+    const later = setTimeout;
+    class Port {
+      onmessage = null;
+      peer = null;
+      postMessage(data) {
+        const peer = this.peer;
+        later(() => peer?.onmessage?.({ data, target: peer }));
+      }
+      start() {}
+      close() {
+        this.peer = null;
+      }
+    }
+    global.MessageChannel = class MessageChannel {
+      constructor() {
+        this.port1 = new Port();
+        this.port2 = new Port();
+        this.port1.peer = this.port2;
+        this.port2.peer = this.port1;
+      }
+    };
+  }
 }
