@@ -6,6 +6,10 @@ if (typeof HTMLCanvasElement === 'undefined') {
 } else {
   require('./.config/jest-setup');
 
+  // findBy*/waitFor give up after 1 s by default; on a loaded 2-core CI machine a page's first render (React 19's
+  // development build especially) can take longer. A real absence still fails, with its message, inside jest's 5 s.
+  require('@testing-library/react').configure({ asyncUtilTimeout: 4000 });
+
   // create-plugin stubs canvas getContext() to return undefined; @grafana/ui's Combobox/MultiCombobox measure option
   // text on a 2D context and crash without one. A fixed-width measure is enough for layout in jsdom.
   HTMLCanvasElement.prototype.getContext = function getContext() {
