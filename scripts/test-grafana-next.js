@@ -4,6 +4,8 @@
 // `npm ci` runs there only when its lockfile changed since the last install (a hash is kept in its node_modules).
 // Builds dist/ first (the browser test loads the built plugin) unless given --no-build, as CI does right after
 // `npm test` built it. Other arguments go to jest (e.g. a test path, --selectProjects plugin@grafana-next).
+// `npm run typecheck:grafana-next` (--typecheck) installs the same way, then typechecks the plugin against those
+// packages' types (tests/grafana-next/tsconfig.json) instead.
 const { spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
@@ -27,6 +29,7 @@ function installedVersion(pkg) {
 }
 
 const args = process.argv.slice(2);
+const typecheck = args.includes('--typecheck');
 const build = !args.includes('--no-build');
 const jestArgs = args.filter((a) => a !== '--no-build');
 const times = [];
@@ -46,6 +49,16 @@ if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === hash) {
   fs.writeFileSync(STAMP, hash);
 }
 times.push(`install ${seconds(t)}`);
+
+if (typecheck) {
+  t = Date.now();
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+  const status = run(process.execPath, [tsc, '-p', path.join(DIR, 'tsconfig.json')], ROOT);
+  console.log(
+    `grafana-next typecheck (@grafana/* ${installedVersion('@grafana/data')}, @types/react ${installedVersion('@types/react')}): ${status === 0 ? 'ok' : 'FAILED'}, ${seconds(t)}`
+  );
+  process.exit(status);
+}
 
 if (build) {
   t = Date.now();
