@@ -11,11 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { Harness, buildHost, startHarness } from './harness';
+import { Harness, buildHost, hostVersions, startHarness } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+// The README's screenshots; `npm run test:grafana-next` saves its own elsewhere (SCREENSHOTS_DIR).
+const SHOTS = process.env.SCREENSHOTS_DIR ?? path.join(ROOT, 'docs', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-test-token';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
@@ -180,6 +181,13 @@ d('built plugin in a real browser against the live backend', () => {
     if (tmp) {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it('runs the plugin on the React the harness provides (18 with @grafana/* 12.4, 19 with 13.x)', async () => {
+    const react = await page.evaluate(
+      () => (window as unknown as { kongHost: { reactVersion: string } }).kongHost.reactVersion
+    );
+    expect(react).toBe(hostVersions().react);
   });
 
   it('the backend refuses calls without the token the proxy route injects', async () => {

@@ -323,4 +323,6 @@ function renderApp(args: { path: string; mode: 'light' | 'dark' }) {
   },
   renderDashboard,
   renderApp,
+  // The React this host runs, so the test can check it is the intended line (18 with @grafana/* 12.4, 19 with 13.x).
+  reactVersion: React.version,
 };
