@@ -2,6 +2,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { answerDeadline } from '../store/deadline';
 import { DEFAULT_LIMITS } from './limits';
 import { prepareBatch } from './prepare';
 import { registerOtlpRoutes, type OtlpReceiverStats, type OtlpRouteOptions, type OtlpSink } from './receiver';
@@ -31,12 +32,16 @@ class CountingSink implements OtlpSink {
   spans = 0;
   traces: DecodedTraceBatch[] = [];
   logs: DecodedLogBatch[] = [];
+  /** whether each ingest ran with its request's answer deadline (the store reads it: store/deadline.ts) */
+  deadlines: boolean[] = [];
   constructor(private keep = false) {}
   ingestTraces(batch: DecodedTraceBatch): void {
+    this.deadlines.push(answerDeadline() !== undefined);
     this.spans += batch.spans.length;
     if (this.keep) this.traces.push(batch);
   }
   ingestLogs(batch: DecodedLogBatch): void {
+    this.deadlines.push(answerDeadline() !== undefined);
     if (this.keep) this.logs.push(batch);
   }
 }
@@ -192,6 +197,8 @@ describe('a body decoded on a worker thread is answered and ingested exactly as 
     });
     expect(onWorker.traces).toEqual(inPlace.traces);
     expect(onWorker.logs).toEqual(inPlace.logs);
+    expect(onWorker.deadlines).toEqual(inPlace.deadlines);
+    expect(onWorker.deadlines.every((d) => d)).toBe(true);
   });
 
   it('the cases above cover accepted, partially accepted, limited and refused bodies', async () => {

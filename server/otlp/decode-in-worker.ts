@@ -24,6 +24,9 @@ export const DEFAULT_DECODE_THREADS = Math.max(1, Math.min(2, os.availableParall
  */
 export const DEFAULT_DECODE_QUEUE = 4;
 
+/** each decode thread's old-generation limit, MiB */
+export const DECODE_THREAD_HEAP_MB = 512;
+
 export interface DecodePoolOptions {
   threads?: number;
   maxQueued?: number;
@@ -45,6 +48,9 @@ export class DecodePool {
       maxQueued: opts.maxQueued ?? DEFAULT_DECODE_QUEUE,
       revive,
       name: 'OTLP decoder',
+      // A 16 MiB body decodes in well under 256 MiB of heap; a body that needs more fails alone (500), and the
+      // limit keeps V8 from growing an idle worker's heap to several times what it last used (server/cli/heap.ts).
+      resourceLimits: { maxOldGenerationSizeMb: DECODE_THREAD_HEAP_MB },
     });
   }
 

@@ -211,7 +211,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     const body = await bodyOf(req, limits.maxBodyBytes, ticket);
     // decode and ingest run without yielding: wait for a turn with room (turns.ts)
     await turns.turn();
-    const turnAt = performance.now();
+    let turnAt = performance.now();
     // Too late to finish by the deadline: refused before any work, so nothing of it is kept and the retry is clean.
     // (At most half the deadline counted: one slow request must not turn away every request for the next seconds.)
     if (turnAt + Math.min(finishing.value, answerDeadlineMs / 2) > deadline) throw new LateError();
@@ -226,6 +226,9 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
         gate.stats.decodingOffThread--;
       }
       await turns.turn();
+      // what `finishing` predicts is the time a request takes on the event loop after its turn; this one's decode
+      // took a worker's time, not the loop's, so it counts from here
+      turnAt = performance.now();
     } else prepared = prepareBatch(input);
     limited = prepared.limited;
     rejected = prepared.batch.rejected;

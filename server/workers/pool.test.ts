@@ -48,6 +48,14 @@ describe('WorkerPool', () => {
     expect(e.status).toBe(418);
   });
 
+  it("fails a job past the worker's heap limit, not the process", async () => {
+    pool = new WorkerPool({ module: MODULE, size: 1, name: 'test pool', resourceLimits: { maxOldGenerationSizeMb: 32 } });
+    await expect(pool.run('exhaustHeap', [])).rejects.toThrow(/^the test pool stopped: .*memory/);
+    const { flag, release } = released();
+    release();
+    expect(await pool.run('holdUntilReleased', [{ flag, items: 1 }])).toMatchObject({ note: 'done' });
+  });
+
   it('fails the job of a worker that died, and starts a new worker for the next', async () => {
     pool = new WorkerPool({ module: MODULE, size: 1, name: 'test pool' });
     await expect(pool.run('crash', [{}])).rejects.toThrow('the test pool stopped: exit code 3');

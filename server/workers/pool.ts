@@ -1,5 +1,5 @@
 import { deserialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /*
  * CPU-heavy pure work (parsing a 16 MiB upload or OTLP body: hundreds of ms) on worker threads, so no request
@@ -82,6 +82,8 @@ export interface PoolOptions {
   revive?: (f: WorkerFailure) => Error;
   /** used in messages: what the pool does ("OTLP decoder", "upload parser") */
   name?: string;
+  /** each worker's heap limits; a job past them fails (its worker stops and is replaced), the process goes on */
+  resourceLimits?: ResourceLimits;
 }
 
 interface Job {
@@ -177,7 +179,7 @@ export class WorkerPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(WORKER, { eval: true, workerData: { tsx: require.resolve('tsx/cjs'), module: this.opts.module } });
+    const w = new Worker(WORKER, { eval: true, workerData: { tsx: require.resolve('tsx/cjs'), module: this.opts.module }, resourceLimits: this.opts.resourceLimits });
     w.unref(); // an idle pool does not keep the process up
     return w;
   }

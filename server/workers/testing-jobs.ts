@@ -26,3 +26,9 @@ export function fail(input: { message: string }): never {
 export function crash(): never {
   process.exit(3);
 }
+
+/** keeps allocating until its worker runs out of heap */
+export function exhaustHeap(): number {
+  const held: number[][] = [];
+  for (;;) held.push(new Array(1e6).fill(held.length));
+}
