@@ -29,8 +29,8 @@ export interface PipelineOptions {
 }
 
 /**
- * Ingest's counters, as /api/v1/stats serves them. `pendingSpans` / `pendingLogs` are the spans and
- * logs waiting for their trace's decision (the wait buffer); the names stay as the API has them.
+ * Ingest's counters, as /api/v1/stats serves them. `waitingSpans` / `waitingLogs` are the spans and
+ * logs waiting for their trace's decision (the wait buffer).
  */
 export interface PipelineStats {
   spansReceived: number;
@@ -40,8 +40,8 @@ export interface PipelineStats {
   logsReceived: number;
   logsStored: number;
   logsDropped: number;
-  pendingSpans: number;
-  pendingLogs: number;
+  waitingSpans: number;
+  waitingLogs: number;
 }
 
 /** the write of one ingest call, for one tenant's data */
@@ -50,7 +50,7 @@ function newWrite(tenant: string): WriteBatch {
 }
 
 function hasWork(w: WriteBatch): boolean {
-  return w.spans.length > 0 || w.logs.length > 0 || w.sessions.length > 0 || w.pendingAdd !== undefined || w.pendingDone !== undefined;
+  return w.spans.length > 0 || w.logs.length > 0 || w.sessions.length > 0 || w.waitingAdd !== undefined || w.waitingDone !== undefined;
 }
 
 /**
@@ -96,8 +96,8 @@ export class IngestPipeline implements Consumer {
       logsReceived: c.logsReceived,
       logsStored: c.logsStored,
       logsDropped: this.logs.stats.logsDropped + this.waiting.stats.logsExpired,
-      pendingSpans: this.waiting.spanCount,
-      pendingLogs: this.waiting.logCount,
+      waitingSpans: this.waiting.spanCount,
+      waitingLogs: this.waiting.logCount,
     };
   }
 
@@ -214,7 +214,7 @@ export class IngestPipeline implements Consumer {
       if ('wait' in route) this.waiting.holdLog(route.wait, rec, batch.resources[rec.resource], write);
       else write.logs.push(...toNewLogs(rec, route.sessions));
     }
-    if (write.logs.length || write.pendingAdd) await this.store.write(write);
+    if (write.logs.length || write.waitingAdd) await this.store.write(write);
     this.counts.logsStored += write.logs.length;
   }
 

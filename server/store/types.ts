@@ -56,12 +56,12 @@ export interface WriteBatch {
   sessions: StoredSession[];
   logs: NewLogRecord[];
   /** spans or logs waiting for their trace's decision, kept until it is made (crash safety) */
-  pendingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
+  waitingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
   /** traces (of `tenant`) whose waiting rows are settled (decided now) */
-  pendingDone?: string[];
+  waitingDone?: string[];
 }
 
-export interface PendingRow {
+export interface WaitingRow {
   tenant: string;
   traceId: string;
   kind: 'spans' | 'logs';
@@ -119,8 +119,8 @@ export interface Store {
   /** drops traces, logs and ended sessions older than the cutoff (Unix ms); returns what it removed */
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } | Promise<{ traces: number; logs: number; sessions: number }>;
   /** what waited for a decision when the server stopped, oldest first */
-  loadPending(): PendingRow[] | Promise<PendingRow[]>;
-  deletePending(tenant: string, traceIds: string[]): void | Promise<void>;
+  loadWaiting(): WaitingRow[] | Promise<WaitingRow[]>;
+  deleteWaiting(tenant: string, traceIds: string[]): void | Promise<void>;
   /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
   ping?(): Promise<void>;
   /** starts the upkeep the engine needs while a server runs (SQLite: WAL checkpoints on their own thread); returns its stop */

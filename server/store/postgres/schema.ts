@@ -235,6 +235,17 @@ CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_
       await c.query(`DROP TABLE spans; ALTER TABLE traces DROP COLUMN resource, DROP COLUMN scope_name, DROP COLUMN scope_version`);
     },
   },
+  {
+    // One word for spans and logs waiting for their trace's decision: the `pending` table (a name a session status
+    // also has) becomes `waiting`, with its rows, key, index and id sequence.
+    version: 4,
+    sql: `
+ALTER TABLE pending RENAME TO waiting;
+ALTER INDEX pending_pkey RENAME TO waiting_pkey;
+ALTER INDEX pending_trace RENAME TO waiting_trace;
+ALTER SEQUENCE pending_id_seq RENAME TO waiting_id_seq;
+`,
+  },
 ];
 
 /** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */

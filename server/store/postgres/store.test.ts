@@ -162,13 +162,13 @@ describe('PgStore', () => {
   it('restores waiting rows to the replica that acknowledged them only', async () => {
     const a = await openStore(Date.now, 'a');
     const b = await openStore(Date.now, 'b');
-    await a.write({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], pendingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
-    expect((await a.loadPending()).map((r) => r.traceId)).toEqual(['t1']);
-    expect(await b.loadPending()).toEqual([]);
-    await b.deletePending('default', ['t1']);
-    expect(await a.loadPending()).toHaveLength(1);
-    await a.deletePending('default', ['t1']);
-    expect(await a.loadPending()).toEqual([]);
+    await a.write({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], waitingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
+    expect((await a.loadWaiting()).map((r) => r.traceId)).toEqual(['t1']);
+    expect(await b.loadWaiting()).toEqual([]);
+    await b.deleteWaiting('default', ['t1']);
+    expect(await a.loadWaiting()).toHaveLength(1);
+    await a.deleteWaiting('default', ['t1']);
+    expect(await a.loadWaiting()).toEqual([]);
   });
 
   it('tells the other replicas at once when a session starts, ends or goes (LISTEN/NOTIFY)', async () => {
@@ -260,7 +260,11 @@ describe('PgStore', () => {
     expect(await store.getTraceRow('team-a', onlyA.traceId)).toMatchObject({ traceId: onlyA.traceId, statusCode: 200, resource: { 'service.name': 'kong' } });
     expect((await store.listTraces('a', {})).traces.map((t) => t.traceId).sort()).toEqual([onlyA.traceId, shared.traceId].sort());
     expect((await store.listTraces('b', { status: '2xx' })).traces.map((t) => t.traceId)).toEqual([shared.traceId]);
-    expect((await store.loadPending()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);
+    expect((await store.loadWaiting()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);
+    // migration 4: the waiting rows' table has one name
+    expect(await sql(`SELECT relname FROM pg_class WHERE relname LIKE 'pending%' OR relname LIKE 'waiting%' ORDER BY relname`)).toEqual(
+      ['waiting', 'waiting_id_seq', 'waiting_pkey', 'waiting_trace'].map((relname) => ({ relname })),
+    );
     await store.deleteSession('b');
     expect(await store.getSpans('team-b', shared.traceId)).toEqual([]);
     expect(await store.getSpans('team-a', shared.traceId)).toHaveLength(3);

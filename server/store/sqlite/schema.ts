@@ -6,7 +6,7 @@ import { toSpan, type Row } from '../rows';
  * The SQLite schema: SCHEMA creates a version-1 database, MIGRATIONS take any older database to SCHEMA_VERSION,
  * each step in one transaction with its version bump (an interrupted upgrade leaves the old version intact).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -187,6 +187,15 @@ CREATE INDEX traces_received ON traces (received_ms);
 DROP INDEX IF EXISTS session_traces_list;
 CREATE INDEX session_traces_list
   ON session_traces (session_id, start_ms, trace_id, status_code, method, error, duration_ns, route_id, service_id, path, tenant);`);
+  },
+  // 6: one word for spans and logs waiting for their trace's decision: the `pending` table (a name a session status
+  // also has) becomes `waiting`, its rows kept (RENAME carries the AUTOINCREMENT counter in sqlite_sequence too).
+  6: (db) => {
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'waiting'`).get() !== undefined) return;
+    db.exec(`
+ALTER TABLE pending RENAME TO waiting;
+DROP INDEX IF EXISTS pending_trace;
+CREATE INDEX waiting_trace ON waiting (tenant, trace_id);`);
   },
 };
 
