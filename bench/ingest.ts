@@ -19,6 +19,8 @@ import { consume, kongPayloads, MATCH_PATH, nowMs, status, type Result } from '.
 export const INGEST_RULE = `http.path ^= "${MATCH_PATH}"`;
 /** requests handled at once (Kong's workers export concurrently) */
 export const IN_FLIGHT = 4;
+/** paired runs (decode only, then the pipeline) behind each decode-only ratio */
+const RATIO_RUNS = 3;
 
 interface Env {
   bs: BenchStore;
@@ -171,22 +173,31 @@ async function benchStore(kind: StoreKind, requests: number, sets: Record<0 | 10
   }
   const r0 = rate(runs[0].ms);
   const r100 = rate(runs[100].ms);
-  // Issue 17's targets, against decoding alone: the firehose no session wants costs little more than decoding it,
-  // and keeping everything (compact trace storage) at least 0.3x of it.
-  const decodeRate = rate(decodeMs);
-  for (const [pct, v, min] of [
-    [0, r0, 0.9],
-    [100, r100, 0.3],
+  // Issue 17's targets, against decoding alone: the firehose no session wants costs little more than decoding it
+  // (in every run), and keeping everything (compact trace storage) at least 0.3x of it. Each pipeline run is paired
+  // with decoding the same payloads just before it, so the machine's other load (it varies by the second on a shared
+  // machine) skews both sides of a ratio alike; the worst pair of RATIO_RUNS is the figure.
+  for (const [pct, min] of [
+    [0, 0.9],
+    [100, 0.3],
   ] as const) {
+    const pairs: Array<{ decode: number; pipeline: number }> = [];
+    for (let i = 0; i < RATIO_RUNS; i++) {
+      const decode = runDecode(sets[pct]);
+      pairs.push({ decode, pipeline: (await runPipeline(sets[pct], kind)).ms });
+    }
+    const ratios = pairs.map((p) => p.decode / p.pipeline);
+    const worst = pairs[ratios.indexOf(Math.min(...ratios))];
     out.push({
       section: 'ingest',
-      metric: `${label}: pipeline, ${pct} % matching vs decode only`,
-      value: v / decodeRate,
+      metric: `${label}: pipeline, ${pct} % matching vs decode only (worst of ${RATIO_RUNS} paired runs)`,
+      value: worst.decode / worst.pipeline,
       unit: '×',
-      baseline: { name: 'decode only', value: decodeRate, unit: 'spans/s' },
-      ratio: v / decodeRate,
+      baseline: { name: 'decode only', value: rate(worst.decode), unit: 'spans/s' },
+      ratio: worst.decode / worst.pipeline,
       target: `≥${min}× decode only`,
-      status: status(v / decodeRate >= min),
+      status: status(worst.decode / worst.pipeline >= min),
+      note: `all runs: ${ratios.map((r) => r.toFixed(2)).join(', ')}`,
     });
   }
   out.push({
