@@ -7,7 +7,7 @@ import { SessionManager } from '../sessions/manager';
 import { SqliteStore } from '../store/sqlite';
 import { attr, kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
 import { requestContext } from '../auth/context';
-import { IngestPipeline } from './pipeline';
+import { groupByTrace, IngestPipeline } from './pipeline';
 
 let dir: string;
 let store: SqliteStore;
@@ -55,6 +55,29 @@ describe('IngestPipeline', () => {
     // The root alone now makes a one-span trace: the others are gone, and said so in the stats.
     await p.ingestTraces(traces(t.spans.slice(0, 1)));
     expect(store.getSpans('default', t.traceId)).toHaveLength(1);
+  });
+
+  it('drops a trace no session wants at once, with what waited for its root; its late spans follow', async () => {
+    await sessions.create({ rule: { type: 'advanced', expression: 'http.path ^= "/wanted"' }, durationSeconds: 60 });
+    const p = new IngestPipeline(store, sessions, { now: clock });
+    const t = kongRequest({ path: '/other' });
+    await p.ingestTraces(traces(t.spans.slice(2)));
+    expect(p.stats.waitingSpans).toBe(1);
+    await p.ingestTraces(traces(t.spans.slice(0, 1)));
+    expect(p.stats).toMatchObject({ waitingSpans: 0, spansDropped: 2, spansStored: 0, tracesMatched: 0 });
+    expect(store.loadWaiting()).toEqual([]);
+    await p.ingestTraces(traces(t.spans.slice(1, 2)));
+    expect(p.stats).toMatchObject({ waitingSpans: 0, spansDropped: 3, spansStored: 0 });
+    expect(store.getSpans('default', t.traceId)).toEqual([]);
+  });
+
+  it('groups a batch by trace in order of first appearance, interleaved or not', () => {
+    const [a, b] = [kongRequest(), kongRequest()];
+    const spans = traces([a.spans[0], a.spans[1], b.spans[0], a.spans[2], b.spans[1]]).spans;
+    const groups = groupByTrace(spans);
+    expect([...groups.keys()]).toEqual([a.traceId, b.traceId]);
+    expect(groups.get(a.traceId)!.map((s) => s.spanId)).toEqual([0, 1, 3].map((i) => spans[i].spanId));
+    expect(groups.get(b.traceId)!.map((s) => s.spanId)).toEqual([2, 4].map((i) => spans[i].spanId));
   });
 
   it('never makes a request of a log-phase trace sent on its own (Enterprise 3.13+), session id or not', async () => {
