@@ -3,6 +3,7 @@ import type {
   LogRecord,
   Session,
   Span,
+  TraceDetail,
   TraceListItem,
   TraceQueryFilters,
   AttributeValue,
@@ -110,6 +111,8 @@ export interface Store {
   listTraces(sessionId: string, filters: TraceQueryFilters): TraceListResult | Promise<TraceListResult>;
   getSpans(tenant: string, traceId: string): Span[] | Promise<Span[]>;
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined | Promise<StoredTrace | undefined>;
+  /** a stored trace as `GET /traces/{id}` serves it (its row's resource and scope, its spans), read and decoded once; undefined without a trace row */
+  getTraceDetail(tenant: string, traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
   /** sessions (of the tenant) that hold the tenant's trace */
   sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;

@@ -258,6 +258,7 @@ describe('PgStore', () => {
     expect(await store.sessionsOfTrace('team-b', shared.traceId)).toEqual(['b']);
     expect(await store.getSpans('default', orphan.traceId)).toHaveLength(3);
     expect(await store.getTraceRow('team-a', onlyA.traceId)).toMatchObject({ traceId: onlyA.traceId, statusCode: 200, resource: { 'service.name': 'kong' } });
+    expect(await store.getTraceDetail('team-a', onlyA.traceId)).toMatchObject({ traceId: onlyA.traceId, resource: { 'service.name': 'kong' }, spans: await store.getSpans('team-a', onlyA.traceId) });
     expect((await store.listTraces('a', {})).traces.map((t) => t.traceId).sort()).toEqual([onlyA.traceId, shared.traceId].sort());
     expect((await store.listTraces('b', { status: '2xx' })).traces.map((t) => t.traceId)).toEqual([shared.traceId]);
     expect((await store.loadWaiting()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);
@@ -282,6 +283,16 @@ describe('PgStore', () => {
     await Promise.all([b.write({ ...t.batch, spans: rest.slice(0, 1) }), a.write({ ...t.batch, spans: rest.slice(1) })]);
     await b.write({ ...t.batch, spans: rest.slice(0, 1) });
     expect((await a.getSpans('default', t.traceId)).map((s) => s.spanId)).toEqual(t.batch.spans.map((s) => s.spanId));
+    // the trace's detail: its row's resource and scope, every record's spans, in one round trip
+    const row = (await a.getTraceRow('default', t.traceId))!;
+    expect(await b.getTraceDetail('default', t.traceId)).toEqual({
+      traceId: t.traceId,
+      resource: row.resource,
+      ...(row.scopeName ? { scope: { name: row.scopeName, ...(row.scopeVersion ? { version: row.scopeVersion } : {}) } } : {}),
+      spans: await a.getSpans('default', t.traceId),
+    });
+    expect(await a.getTraceDetail('team-b', t.traceId)).toBeUndefined();
+    expect(await a.getTraceDetail('default', 'f'.repeat(32))).toBeUndefined();
     expect(await sql(`SELECT count(*)::int AS n FROM trace_spans WHERE trace_id = $1`, [t.traceId])).toEqual([{ n: 3 }]);
   });
 });

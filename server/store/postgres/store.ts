@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
 import { StoreUnavailableError } from '../errors';
@@ -12,7 +12,7 @@ import { openPool } from '../pg-pool';
 import { mergeSpans } from '../../../common/spans';
 import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
-import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
+import { digestOfSpans, nameLogSpans, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { WaitingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
@@ -456,6 +456,16 @@ export class PgStore implements Store, SharedSessions {
     const records = new Map<string, Buffer[]>();
     for (const r of rows) records.set(r.trace_id, [...(records.get(r.trace_id) ?? []), r.data]);
     return new Map([...records].map(([id, list]) => [id, traceFromRecords(id, list)]));
+  }
+
+  async getTraceDetail(tenant: string, traceId: string): Promise<TraceDetail | undefined> {
+    // one round trip: the trace row (it exists) and its records, every day's, in the order tracesOf reads them
+    const [r] = await this.query<{ records: Buffer[] }>(
+      `SELECT ARRAY(SELECT s.data FROM trace_spans s WHERE s.tenant = $1 AND s.trace_id = $2 ORDER BY s.day, s.chunk) AS records
+       FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 LIMIT 1`,
+      [tenant, traceId],
+    );
+    return r ? traceDetailFromRecords(traceId, r.records) : undefined;
   }
 
   async getTraceRow(tenant: string, traceId: string): Promise<StoredTrace | undefined> {

@@ -412,6 +412,17 @@ describe('tenants (schema 4)', () => {
       [hex(3, 16), 'kong.balancer'],
     ]);
     expect(store.getTraceRow('default', id)?.spanCount).toBe(3);
+    // the trace's detail: its row's resource and scope, its spans, in one read
+    const row = store.getTraceRow('default', id)!;
+    expect(row.resource).not.toEqual({});
+    expect(store.getTraceDetail('default', id)).toEqual({
+      traceId: id,
+      resource: row.resource,
+      ...(row.scopeName ? { scope: { name: row.scopeName, ...(row.scopeVersion ? { version: row.scopeVersion } : {}) } } : {}),
+      spans: store.getSpans('default', id),
+    });
+    expect(store.getTraceDetail('team-b', id)).toBeUndefined();
+    expect(store.getTraceDetail('default', hex(8, 32))).toBeUndefined();
     await expect(store.write(batch({ spans: [span(hex(9, 32), hex(9, 16), 1000)] }))).rejects.toThrow(`spans of trace ${hex(9, 32)} come without its trace row`);
     const raw = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
     expect(raw.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'spans'`).pluck().get()).toBe(0);

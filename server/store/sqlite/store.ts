@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import path from 'node:path';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { DEFAULT_TENANT } from '../../auth/roles';
 import { logRecordAad, sealLogContent } from '../../crypto/envelope';
@@ -21,7 +21,7 @@ import type { NewLogRecord, WaitingRow, StoredSession, Store, StoreOptions, Trac
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
-import { digestOfSpans, nameLogSpans, spansFromRecords, traceFromRecords } from '../trace-spans';
+import { digestOfSpans, nameLogSpans, spansFromRecords, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`waiting`, kind 'logs') */
 export { WAITING_KEY_ID } from '../waiting-seal';
@@ -433,6 +433,12 @@ export class SqliteStore implements Store {
     this.flush();
     const record = this.stmts.spansRecord.get(tenant, traceId) as Buffer | undefined;
     return record ? spansFromRecords(traceId, [record]) : [];
+  }
+
+  getTraceDetail(tenant: string, traceId: string): TraceDetail | undefined {
+    this.flush();
+    const record = this.stmts.spansRecord.get(tenant, traceId) as Buffer | undefined;
+    return record ? traceDetailFromRecords(traceId, [record]) : undefined;
   }
 
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined {
