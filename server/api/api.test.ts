@@ -570,18 +570,18 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       const [root, ...rest] = t.spans;
       await sendTraces(rest);
       await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'waiting' }]));
-      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+      expect(server.pipeline.stats).toMatchObject({ waitingSpans: 2, waitingLogs: 1 });
       await server.close();
 
       await start();
-      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+      expect(server.pipeline.stats).toMatchObject({ waitingSpans: 2, waitingLogs: 1 });
       await sendTraces([root]);
       expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
       expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs.map((l: any) => l.body)).toEqual(['waiting']);
       await server.close();
       // Settled: nothing waits any more after the next restart.
       await start();
-      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 0, pendingLogs: 0 });
+      expect(server.pipeline.stats).toMatchObject({ waitingSpans: 0, waitingLogs: 0 });
     });
 
     it('purges what is older than the retention, and only that', async () => {

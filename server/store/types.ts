@@ -3,6 +3,7 @@ import type {
   LogRecord,
   Session,
   Span,
+  TraceDetail,
   TraceListItem,
   TraceQueryFilters,
   AttributeValue,
@@ -60,12 +61,12 @@ export interface WriteBatch {
   sessions: StoredSession[];
   logs: NewLogRecord[];
   /** spans or logs waiting for their trace's decision, kept until it is made (crash safety) */
-  pendingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
+  waitingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
   /** traces (of `tenant`) whose waiting rows are settled (decided now) */
-  pendingDone?: string[];
+  waitingDone?: string[];
 }
 
-export interface PendingRow {
+export interface WaitingRow {
   tenant: string;
   traceId: string;
   kind: 'spans' | 'logs';
@@ -115,6 +116,8 @@ export interface Store {
   listTraces(sessionId: string, filters: TraceQueryFilters): TraceListResult | Promise<TraceListResult>;
   getSpans(tenant: string, traceId: string): Span[] | Promise<Span[]>;
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined | Promise<StoredTrace | undefined>;
+  /** a stored trace as `GET /traces/{id}` serves it (its row's resource and scope, its spans), read and decoded once; undefined without a trace row */
+  getTraceDetail(tenant: string, traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
   /** sessions (of the tenant) that hold the tenant's trace */
   sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;
@@ -124,8 +127,8 @@ export interface Store {
   /** drops traces, logs and ended sessions older than the cutoff (Unix ms); returns what it removed */
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } | Promise<{ traces: number; logs: number; sessions: number }>;
   /** what waited for a decision when the server stopped, oldest first */
-  loadPending(): PendingRow[] | Promise<PendingRow[]>;
-  deletePending(tenant: string, traceIds: string[]): void | Promise<void>;
+  loadWaiting(): WaitingRow[] | Promise<WaitingRow[]>;
+  deleteWaiting(tenant: string, traceIds: string[]): void | Promise<void>;
   /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
   ping?(): Promise<void>;
   /** starts the upkeep the engine needs while a server runs (SQLite: WAL checkpoints on their own thread); returns its stop */

@@ -247,6 +247,17 @@ CREATE INDEX sessions_alert ON sessions (alert_key, created_ms) WHERE alert_key 
 CREATE UNIQUE INDEX sessions_alert_running ON sessions (alert_key) WHERE alert_key IS NOT NULL AND status = 'in_progress';
 `,
   },
+  {
+    // One word for spans and logs waiting for their trace's decision: the `pending` table (a name a session status
+    // also has) becomes `waiting`, with its rows, key, index and id sequence.
+    version: 5,
+    sql: `
+ALTER TABLE pending RENAME TO waiting;
+ALTER INDEX pending_pkey RENAME TO waiting_pkey;
+ALTER INDEX pending_trace RENAME TO waiting_trace;
+ALTER SEQUENCE pending_id_seq RENAME TO waiting_id_seq;
+`,
+  },
 ];
 
 /** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */

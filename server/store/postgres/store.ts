@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
 import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
-import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
+import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
 import { openPool } from '../pg-pool';
 import { mergeSpans } from '../../../common/spans';
 import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
-import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
+import { digestOfSpans, nameLogSpans, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { PendingRow, SessionFilter, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { WaitingRow, SessionFilter, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
 import { migrate, SCHEMA_LOCK } from './schema';
 
@@ -200,7 +200,7 @@ export class PgStore implements Store, SharedSessions {
 
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
-    await this.keys.loadPendingDek(async () => (await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner])).length > 0);
+    await this.keys.loadWaitingDek(async () => (await this.query(`SELECT 1 FROM waiting WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner])).length > 0);
   }
 
   async write(batch: WriteBatch): Promise<void> {
@@ -309,11 +309,11 @@ export class PgStore implements Store, SharedSessions {
       // Exact counts: only what was really inserted is counted.
       parts.push(`lc AS (UPDATE sessions s SET log_count = s.log_count + c.n FROM (SELECT session_id, count(*) AS n FROM lg GROUP BY session_id) c WHERE s.id = c.session_id)`);
     }
-    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
-    const adds = batch.pendingAdd ?? [];
+    if (batch.waitingDone?.length) parts.push(`pd AS (DELETE FROM waiting WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.waitingDone)}))`);
+    const adds = batch.waitingAdd ?? [];
     if (adds.length) {
-      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keys.sealPending(p.traceId, p.kind, p.payload) }));
-      parts.push(`pa AS (INSERT INTO pending (owner, tenant, trace_id, kind, payload, received_ms)
+      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keys.sealWaiting(p.traceId, p.kind, p.payload) }));
+      parts.push(`pa AS (INSERT INTO waiting (owner, tenant, trace_id, kind, payload, received_ms)
         SELECT ${arg(this.owner)}, ${arg(tenant)}::text, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
     }
     if (parts.length === 0) return;
@@ -468,6 +468,16 @@ export class PgStore implements Store, SharedSessions {
     return new Map([...records].map(([id, list]) => [id, traceFromRecords(id, list)]));
   }
 
+  async getTraceDetail(tenant: string, traceId: string): Promise<TraceDetail | undefined> {
+    // one round trip: the trace row (it exists) and its records, every day's, in the order tracesOf reads them
+    const [r] = await this.query<{ records: Buffer[] }>(
+      `SELECT ARRAY(SELECT s.data FROM trace_spans s WHERE s.tenant = $1 AND s.trace_id = $2 ORDER BY s.day, s.chunk) AS records
+       FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 LIMIT 1`,
+      [tenant, traceId],
+    );
+    return r ? traceDetailFromRecords(traceId, r.records) : undefined;
+  }
+
   async getTraceRow(tenant: string, traceId: string): Promise<StoredTrace | undefined> {
     const [r] = await this.query(
       `SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1) AS digest
@@ -540,22 +550,22 @@ export class PgStore implements Store, SharedSessions {
       await c.query(
         `DELETE FROM session_keys k WHERE k.session_id <> $1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = k.session_id)
          AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.session_id = k.session_id)`,
-        [PENDING_KEY_ID],
+        [WAITING_KEY_ID],
       );
       return counts;
     });
   }
 
-  async loadPending(): Promise<PendingRow[]> {
+  async loadWaiting(): Promise<WaitingRow[]> {
     const rows = await this.query<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
-      `SELECT tenant, trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
+      `SELECT tenant, trace_id, kind, payload, received_ms FROM waiting WHERE owner = $1 ORDER BY id`,
       [this.owner],
     );
-    return openPendingRows(rows, this.keys.pendingDek);
+    return openWaitingRows(rows, this.keys.waitingDek);
   }
 
-  async deletePending(tenant: string, traceIds: string[]): Promise<void> {
-    await this.query(`DELETE FROM pending WHERE owner = $1 AND tenant = $2 AND trace_id = ANY($3)`, [this.owner, tenant, traceIds]);
+  async deleteWaiting(tenant: string, traceIds: string[]): Promise<void> {
+    await this.query(`DELETE FROM waiting WHERE owner = $1 AND tenant = $2 AND trace_id = ANY($3)`, [this.owner, tenant, traceIds]);
   }
 
   /** the token table and the audit log live on this database too */

@@ -6,7 +6,7 @@ import { toSpan, type Row } from '../rows';
  * The SQLite schema: SCHEMA creates a version-1 database, MIGRATIONS take any older database to SCHEMA_VERSION,
  * each step in one transaction with its version bump (an interrupted upgrade leaves the old version intact).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -197,6 +197,15 @@ UPDATE sessions SET alert_key = coalesce(json_extract(body, '$.tenant'), 'defaul
   WHERE alert_key IS NULL AND json_extract(body, '$.alert.fingerprint') IS NOT NULL;
 CREATE INDEX IF NOT EXISTS sessions_alert ON sessions (alert_key, created_ms) WHERE alert_key IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_alert_running ON sessions (alert_key) WHERE alert_key IS NOT NULL AND status = 'in_progress';`);
+  },
+  // 7: one word for spans and logs waiting for their trace's decision: the `pending` table (a name a session status
+  // also has) becomes `waiting`, its rows kept (RENAME carries the AUTOINCREMENT counter in sqlite_sequence too).
+  7: (db) => {
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'waiting'`).get() !== undefined) return;
+    db.exec(`
+ALTER TABLE pending RENAME TO waiting;
+DROP INDEX IF EXISTS pending_trace;
+CREATE INDEX waiting_trace ON waiting (tenant, trace_id);`);
   },
 };
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import path from 'node:path';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { DEFAULT_TENANT } from '../../auth/roles';
 import { logRecordAad, sealLogContent } from '../../crypto/envelope';
@@ -13,18 +13,18 @@ import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../er
 import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
 import { logPage } from '../log-content';
 import { LogKeys } from '../log-keys';
-import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
+import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
 import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { NewLogRecord, PendingRow, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { NewLogRecord, WaitingRow, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
-import { digestOfSpans, nameLogSpans, spansFromRecords, traceFromRecords } from '../trace-spans';
+import { digestOfSpans, nameLogSpans, spansFromRecords, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 
-/** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
-export { PENDING_KEY_ID } from '../pending-seal';
+/** session_keys row whose DEK seals log records still waiting for their trace's decision (`waiting`, kind 'logs') */
+export { WAITING_KEY_ID } from '../waiting-seal';
 
 const NO_MEMBER_VALUES: unknown[] = MEMBER_COLUMNS.map(() => null);
 
@@ -61,7 +61,7 @@ export class SqliteStore implements Store {
   private stmts: ReturnType<SqliteStore['prepare']>;
   /** set when logs are encrypted at rest (opts.keyProvider); absent = plaintext logs (tests, explicit opt-out) */
   readonly keyring?: SessionKeyring;
-  /** log encryption (the pending DEK is held for the store's life so loadPending() stays synchronous) */
+  /** log encryption (the waiting DEK is held for the store's life so loadWaiting() stays synchronous) */
   private readonly keys: LogKeys;
   /** batches waiting for the group commit at the end of this event-loop turn (see write) */
   private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void; deadline?: number }> = [];
@@ -120,7 +120,7 @@ export class SqliteStore implements Store {
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
     this.flush();
-    await this.keys.loadPendingDek(() => this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND payload LIKE 'sealed:%'`).get() !== undefined);
+    await this.keys.loadWaitingDek(() => this.db.prepare(`SELECT 1 FROM waiting WHERE kind = 'logs' AND payload LIKE 'sealed:%'`).get() !== undefined);
   }
 
   /**
@@ -189,9 +189,9 @@ export class SqliteStore implements Store {
       ),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
       digests: db.prepare(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`),
-      addPending: db.prepare(`INSERT INTO pending (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
-      deletePending: db.prepare(`DELETE FROM pending WHERE tenant = ? AND trace_id = ?`),
-      loadPending: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
+      addWaiting: db.prepare(`INSERT INTO waiting (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
+      deleteWaiting: db.prepare(`DELETE FROM waiting WHERE tenant = ? AND trace_id = ?`),
+      loadWaiting: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM waiting ORDER BY id`),
     };
   }
 
@@ -351,8 +351,8 @@ export class SqliteStore implements Store {
       if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
     }
     for (const sess of batch.sessions) this.saveSessionSync(sess);
-    for (const traceId of batch.pendingDone ?? []) s.deletePending.run(tenant, traceId);
-    for (const p of batch.pendingAdd ?? []) s.addPending.run(tenant, p.traceId, p.kind, this.keys.sealPending(p.traceId, p.kind, p.payload), receivedMs);
+    for (const traceId of batch.waitingDone ?? []) s.deleteWaiting.run(tenant, traceId);
+    for (const p of batch.waitingAdd ?? []) s.addWaiting.run(tenant, p.traceId, p.kind, this.keys.sealWaiting(p.traceId, p.kind, p.payload), receivedMs);
     // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
     for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
   }
@@ -443,6 +443,12 @@ export class SqliteStore implements Store {
     return record ? spansFromRecords(traceId, [record]) : [];
   }
 
+  getTraceDetail(tenant: string, traceId: string): TraceDetail | undefined {
+    this.flush();
+    const record = this.stmts.spansRecord.get(tenant, traceId) as Buffer | undefined;
+    return record ? traceDetailFromRecords(traceId, [record]) : undefined;
+  }
+
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined {
     this.flush();
     const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
@@ -492,7 +498,7 @@ export class SqliteStore implements Store {
       // Keys of sessions that are gone and have no logs left go too (crypto-shredding).
       this.db
         .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs) AND session_id != ?`)
-        .run(PENDING_KEY_ID);
+        .run(WAITING_KEY_ID);
       return { traces, logs, sessions };
     }).immediate();
   }
@@ -502,15 +508,15 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  loadPending(): PendingRow[] {
+  loadWaiting(): WaitingRow[] {
     this.flush();
-    return openPendingRows(this.stmts.loadPending.all() as Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.keys.pendingDek);
+    return openWaitingRows(this.stmts.loadWaiting.all() as Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.keys.waitingDek);
   }
 
-  deletePending(tenant: string, traceIds: string[]): void {
+  deleteWaiting(tenant: string, traceIds: string[]): void {
     this.flush();
     this.db.transaction(() => {
-      for (const id of traceIds) this.stmts.deletePending.run(tenant, id);
+      for (const id of traceIds) this.stmts.deleteWaiting.run(tenant, id);
     }).immediate();
   }
 
