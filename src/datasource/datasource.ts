@@ -114,8 +114,14 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     const ds: DsRef = { uid: this.uid, name: this.name };
     const bounds = range ? { from: range.from.valueOf(), to: range.to.valueOf() } : {};
     switch (q.queryType) {
-      case 'sessions':
-        return [buildSessionsFrame(await this.api.listSessions(), { ds, refId: q.refId })];
+      case 'sessions': {
+        // With a session id: that one session (the app's session page header). Rules show Kong's names once known.
+        const [sessions, entityNames] = await Promise.all([
+          q.sessionId ? this.api.getSession(q.sessionId).then((s) => [s]) : this.api.listSessions(),
+          this.entityNames(),
+        ]);
+        return [buildSessionsFrame(sessions, { ds, refId: q.refId, entityNames })];
+      }
       case 'traces': {
         const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
         const list = await this.api.listTraces(sessionId, {
@@ -128,6 +134,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
           errorsOnly: q.errorsOnly || undefined,
           spanErrorsOnly: q.spanErrorsOnly || undefined,
           limit: q.limit,
+          cursor: q.cursor || undefined,
           ...bounds,
         });
         return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor })];

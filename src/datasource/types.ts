@@ -38,6 +38,8 @@ export interface KongDebuggerQuery extends DataQuery {
   /** traces with any span in error, failed or not */
   spanErrorsOnly?: boolean;
   limit?: number;
+  /** traces: the page after this cursor (the previous page's `meta.custom.nextCursor`) */
+  cursor?: string;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';
 }
