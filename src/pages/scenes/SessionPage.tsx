@@ -31,10 +31,11 @@ import { useNow } from '../useNow';
 import { DsInfo, actionsApi, kongQueries, type KongQuery } from './dataSource';
 import { LifecycleMapScene } from './LifecycleMapScene';
 import { SessionRow, TraceRow, findFrame, isActiveStatus, rowsOf, sessionWindow, timeLeftOf } from './rows';
-import { buildTracePanel } from './TracePage';
+import { buildTracePanel, setPanelOptions } from './TracePage';
 
 export const TRACES_PAGE = 50;
 const LIVE_MS = 5000;
+const DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 
 const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -356,14 +357,16 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
   }
 
   private onActivate() {
-    const hadRange = Boolean(locationService.getSearchObject().from);
+    // scenes writes the default range into the URL on init; only another range counts as one the link brought
+    const { from, to } = locationService.getSearchObject();
+    const hadRange = Boolean(from) && !(from === DEFAULT_RANGE.from && to === DEFAULT_RANGE.to);
     this.syncTrace();
     const subs = [
       this.subscribeToState((n, p) => {
         if (n.trace !== p.trace) {
           this.syncTrace();
         } else if (n.span !== p.span) {
-          n.tracePanel?.onOptionsChange({ focusedSpanId: n.span });
+          n.tracePanel && setPanelOptions(n.tracePanel, { focusedSpanId: n.span });
         }
       }),
       // Once the session is known: its life as the absolute time range (unless the URL brought one).
@@ -463,7 +466,7 @@ export function sessionPage(ds: DsInfo, sessionId: string, parent: SceneAppPageL
     preserveUrlKeys: ['from', 'to'],
     getScene: () =>
       new EmbeddedScene({
-        $timeRange: new SceneTimeRange({ from: 'now-24h', to: 'now' }),
+        $timeRange: new SceneTimeRange({ ...DEFAULT_RANGE }),
         body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: new SessionScene({ ds, sessionId }) })] }),
       }),
   });

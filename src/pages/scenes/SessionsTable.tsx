@@ -66,7 +66,7 @@ function SessionsTableRenderer({ model }: SceneComponentProps<SessionsTable>) {
   const { data } = sceneGraph.getData(model).useState();
   const frame = findFrame(data?.series, 'sessions');
   const sessions = rowsOf<SessionRow>(frame);
-  const queryError = data?.errors?.[0]?.message ?? data?.error?.message;
+  const queryError = data?.errors?.[0]?.message;
   const loading = !frame && !queryError;
 
   return (

@@ -155,6 +155,11 @@ function SummaryTabRenderer({ model }: SceneComponentProps<TraceSummaryTab>) {
   );
 }
 
+/** Options set on a panel whether or not its plugin has loaded yet (onOptionsChange needs the plugin). */
+export function setPanelOptions(panel: VizPanel, patch: Record<string, unknown>) {
+  panel.setState({ options: { ...panel.state.options, ...patch } });
+}
+
 // ---- Spans ------------------------------------------------------------------------------------------------
 
 interface SpansTabState extends TraceTabState {
@@ -186,7 +191,8 @@ export class TraceSpansTab extends TraceTab<SpansTabState> {
     });
     self.tab = this;
     this.addActivationHandler(() => {
-      this.syncPanel();
+      // the URL's session is applied after construction: the trace query carries it for the span links
+      this.syncPanel(true);
       const sub = this.subscribeToState((n, p) => (n.span !== p.span || n.session !== p.session) && this.syncPanel(n.session !== p.session));
       return () => sub.unsubscribe();
     });
@@ -194,7 +200,7 @@ export class TraceSpansTab extends TraceTab<SpansTabState> {
 
   private syncPanel(sessionChanged = false) {
     const { panel, span, session, ds, traceId } = this.state;
-    panel.onOptionsChange({
+    setPanelOptions(panel, {
       focusedSpanId: span,
       createSpanLink: spanLogsLinks(session),
       createFocusSpanLink: focusSpanLink(session, (spanId) => this.setState({ span: spanId })),
@@ -202,7 +208,9 @@ export class TraceSpansTab extends TraceTab<SpansTabState> {
     if (sessionChanged) {
       const runner = panel.state.$data as SceneQueryRunner;
       runner.setState({ queries: [{ refId: 'trace', queryType: 'trace', traceId, sessionId: session, datasource: { uid: ds.uid, type: ds.type } } as never] });
-      runner.runQueries();
+      if (runner.isActive) {
+        runner.runQueries();
+      }
     }
   }
 }
@@ -264,6 +272,8 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
     super({ ...state, levels, limit, panel });
     self.tab = this;
     this.addActivationHandler(() => {
+      // the URL (session, span, levels) is applied after construction: query what it says
+      this.rerun();
       const sub = this.subscribeToState((n, p) => {
         if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit) {
           this.rerun();
@@ -298,7 +308,10 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
   private rerun() {
     const runner = this.runner();
     runner.setState({ queries: [logsQuery(this.state.traceId, this.state)] });
-    runner.runQueries();
+    // an inactive runner runs its (new) queries when its panel mounts
+    if (runner.isActive) {
+      runner.runQueries();
+    }
   }
 
   setLevels = (levels: string[]) => this.setState({ levels, limit: LOGS_PAGE });

@@ -38,10 +38,11 @@ const PANELS = corePanelPlugins();
 let pluginsInstalled = false;
 
 class FakeResizeObserver {
-  constructor(private cb: (entries: Array<{ contentRect: DOMRectReadOnly }>) => void) {}
-  observe() {
+  constructor(private cb: (entries: Array<{ contentRect: DOMRectReadOnly; target: Element }>) => void) {}
+  /** jsdom lays nothing out: every observed element reports a 1200x700 box, so panels render their content. */
+  observe(target: Element) {
     const rect = { x: 0, y: 0, top: 0, left: 0, width: 1200, height: 700, right: 1200, bottom: 700 } as DOMRectReadOnly;
-    this.cb([{ contentRect: rect }]);
+    this.cb([{ contentRect: rect, target }]);
   }
   unobserve() {}
   disconnect() {}
