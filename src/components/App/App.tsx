@@ -21,6 +21,7 @@ function App(_props: AppRootProps) {
   }
   return (
     <Routes>
+      {/* The app's root (its nav entry) is the Sessions page. */}
       <Route index element={<Navigate to="sessions" replace />} />
       <Route path="*" element={<app.Component model={app} />} />
     </Routes>

@@ -478,12 +478,14 @@ const getStyles = (theme: GrafanaTheme2) => ({
   muted: css({ color: theme.colors.text.secondary }),
   facts: css({
     display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
+    // minmax(0, 1fr): a long rule wraps inside the page instead of widening it
+    gridTemplateColumns: 'max-content minmax(0, 1fr)',
     columnGap: theme.spacing(2),
     rowGap: theme.spacing(0.5),
     margin: 0,
     dt: { color: theme.colors.text.secondary },
-    dd: { margin: 0 },
+    dd: { margin: 0, minWidth: 0, overflowWrap: 'anywhere' },
+    code: { whiteSpace: 'normal', overflowWrap: 'anywhere' },
   }),
   scroll: css({ maxHeight: 420, overflow: 'auto' }),
   table: css({

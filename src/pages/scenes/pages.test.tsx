@@ -23,8 +23,10 @@ describe('Sessions page', () => {
       ]),
     });
     installDataSource(api);
-    renderApp('/sessions');
+    // the app's root is the Sessions page
+    renderApp('/');
     const table = await screen.findByRole('table', { name: 'Sessions' });
+    expect(currentUrl().path).toBe('/sessions');
     const row = within(table).getByText('checkout errors').closest('tr')!;
     // the route's name from Kong beside its id, once the names are read
     expect(row).toHaveTextContent('orders (route-1)');

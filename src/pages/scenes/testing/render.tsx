@@ -6,10 +6,11 @@
 import React, { useEffect, useState } from 'react';
 import { render } from '@testing-library/react';
 import { Router, Route, Routes, useLocation } from 'react-router-dom';
-import type { AppRootProps, DataSourceInstanceSettings } from '@grafana/data';
+import { EventBusSrv, type AppRootProps, type DataSourceInstanceSettings } from '@grafana/data';
 import {
   LocationServiceProvider,
   locationService,
+  setAppEvents,
   setDataSourceSrv,
   setPluginImportUtils,
   setRunRequest,
@@ -66,6 +67,7 @@ export function installHost(api: Partial<PagesApi>, opts: { withDataSource?: boo
     registerRuntimeDataSource: () => undefined,
   } as never);
   setRunRequest(runRequestStandIn as never);
+  setAppEvents(new EventBusSrv());
   if (!pluginsInstalled) {
     // runtime accepts the panel loader once (Grafana sets it at start-up)
     pluginsInstalled = true;
@@ -87,7 +89,11 @@ export function installHost(api: Partial<PagesApi>, opts: { withDataSource?: boo
 function LocationRouter({ children }: { children: React.ReactNode }) {
   const history = locationService.getHistory();
   const [location, setLocation] = useState(history.location);
-  useEffect(() => history.listen((l: typeof history.location) => setLocation(l)), [history]);
+  // Children's effects run first (e.g. a <Navigate>): catch up with what they did before listening.
+  useEffect(() => {
+    setLocation(history.location);
+    return history.listen((l: typeof history.location) => setLocation(l));
+  }, [history]);
   return (
     <LocationServiceProvider service={locationService}>
       <Router location={location} navigator={history as never}>
