@@ -340,12 +340,11 @@ async function renderDashboard(args: { sessionId: string; traceId: string; mode:
 /** react-router on runtime's location service, which scenes' URL sync writes to (as in Grafana). */
 function LocationRouter({ children }: { children: React.ReactNode }) {
   const history = locationService.getHistory();
-  const [location, setLocation] = React.useState(history.location);
-  React.// Children's effects run first (e.g. a <Navigate>): catch up with what they did before listening.
-  useEffect(() => {
-    setLocation(history.location);
-    return history.listen((l: typeof history.location) => setLocation(l));
-  }, [history]);
+  // subscribed from the first render, so a child's navigation during mount (a <Navigate>) is not missed
+  const location = React.useSyncExternalStore(
+    (onChange: () => void) => history.listen(onChange),
+    () => history.location
+  );
   return (
     <LocationServiceProvider service={locationService}>
       <Router location={location} navigator={history as never}>

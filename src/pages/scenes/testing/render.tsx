@@ -3,7 +3,7 @@
  * runtime services it needs (template service, data source service, runRequest, the panel loader with the core
  * panels' stand-ins), and the app rendered at a path on runtime's location service, as Grafana mounts it.
  */
-import React, { useEffect, useState } from 'react';
+import React, { useSyncExternalStore } from 'react';
 import { render } from '@testing-library/react';
 import { Router, Route, Routes, useLocation } from 'react-router-dom';
 import { EventBusSrv, type AppRootProps, type DataSourceInstanceSettings } from '@grafana/data';
@@ -88,12 +88,11 @@ export function installHost(api: Partial<PagesApi>, opts: { withDataSource?: boo
 /** react-router on runtime's location service (what scenes' URL sync writes to), as Grafana does. */
 function LocationRouter({ children }: { children: React.ReactNode }) {
   const history = locationService.getHistory();
-  const [location, setLocation] = useState(history.location);
-  // Children's effects run first (e.g. a <Navigate>): catch up with what they did before listening.
-  useEffect(() => {
-    setLocation(history.location);
-    return history.listen((l: typeof history.location) => setLocation(l));
-  }, [history]);
+  // subscribed from the first render, so a child's navigation during mount (a <Navigate>) is not missed
+  const location = useSyncExternalStore(
+    (onChange: () => void) => history.listen(onChange),
+    () => history.location
+  );
   return (
     <LocationServiceProvider service={locationService}>
       <Router location={location} navigator={history as never}>
