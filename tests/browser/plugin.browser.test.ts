@@ -325,8 +325,9 @@ d('built plugin in a real browser against the live backend', () => {
       await expectNoPageOverflow();
       await page.screenshot({ path: path.join(SHOTS, `trace-summary-${mode}.png`), fullPage: true });
 
-      // a plugin node opens its span in the Spans tab
+      // a plugin node selects its span; "Show in Spans" opens it in the Spans tab
       await map.locator('[data-testid^="node-"]').first().click();
+      await page.getByTestId('selected-span').getByRole('link', { name: /Show in Spans/ }).click();
       const spans = page.getByTestId('core-panel-traces');
       await spans.getByTestId('span-row').first().waitFor();
       expect(await appUrl()).toMatch(new RegExp(`/trace/${traceId}/spans\\?.*span=[0-9a-f]{16}`));

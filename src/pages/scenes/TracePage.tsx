@@ -7,7 +7,6 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, type DataFrame } from '@grafana/data';
-import { locationService } from '@grafana/runtime';
 import {
   EmbeddedScene,
   PanelBuilders,
@@ -109,9 +108,9 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
     });
   }
 
-  /** A clicked map node: its span in the Spans tab. */
-  openSpan(spanId: string) {
-    locationService.push(ROUTES.trace(this.state.traceId, 'spans', { session: this.state.session, span: spanId }));
+  /** A clicked map node selects its span (in the URL, so the Spans tab focuses it and the Logs tab filters on it). */
+  selectSpan(spanId: string) {
+    this.setState({ span: spanId === this.state.span ? undefined : spanId });
   }
 }
 
@@ -145,10 +144,23 @@ function SummaryTabRenderer({ model }: SceneComponentProps<TraceSummaryTab>) {
             compareTo={compareTo}
             onCompare={(to) => model.setState({ compareTo: to })}
             selectedSpanId={span}
-            onSelectSpan={(spanId) => model.openSpan(spanId)}
+            onSelectSpan={(spanId) => model.selectSpan(spanId)}
           />
         ) : (
           !apiError && <LoadingPlaceholder text="Loading summary…" />
+        )}
+        {span && (
+          <div className={styles.selection} data-testid="selected-span">
+            <span>
+              Selected span <code>{span}</code>
+            </span>
+            <LinkButton size="sm" variant="secondary" icon="gf-traces" href={ROUTES.trace(traceId, 'spans', { session, span })}>
+              Show in Spans
+            </LinkButton>
+            <LinkButton size="sm" variant="secondary" icon="gf-logs" href={ROUTES.trace(traceId, 'logs', { session, span })}>
+              Logs of this span
+            </LinkButton>
+          </div>
         )}
       </section>
     </div>
@@ -330,8 +342,15 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
   const { panel, levels, span, limit, traceId, session } = model.useState();
   const { data } = (model.state.panel.state.$data as SceneDataTransformer).useState();
   const lines = model.lineCount(data?.series);
+  const queryError = data?.errors?.[0]?.message;
   return (
     <div className={styles.column}>
+      {queryError && (
+        <Alert severity="error" title="Could not load the logs">
+          {queryError}
+          {!session && ' Open the trace from its session (or add ?session=<id>) to read its logs.'}
+        </Alert>
+      )}
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
         <div style={{ minWidth: 280 }}>
           <MultiSelect<string>
@@ -410,4 +429,15 @@ const getStyles = (theme: GrafanaTheme2) => ({
   column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), width: '100%', minWidth: 0 }),
   panel: css({ width: '100%', minWidth: 0, display: 'flex', flexDirection: 'column' }),
   muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  selection: css({
+    position: 'sticky',
+    bottom: 0,
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'center',
+    padding: theme.spacing(1),
+    background: theme.colors.background.secondary,
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+  }),
 });

@@ -177,6 +177,15 @@ describe('Session page', () => {
 });
 
 describe('Trace page', () => {
+  it('Logs without a session: the reason and what to do, not an empty list', async () => {
+    const api = fakeApi();
+    installDataSource(api);
+    renderApp(`/trace/${TRACE_ID}/logs`);
+    const alert = await screen.findByText(/Logs are stored per session/);
+    expect(alert.closest('[role="alert"]') ?? alert).toHaveTextContent('add ?session=<id>');
+    expect(api.listLogs).not.toHaveBeenCalled();
+  });
+
   it('Summary: the information card to the nanosecond and a clickable lifecycle map', async () => {
     const api = fakeApi();
     installDataSource(api);
@@ -185,11 +194,15 @@ describe('Trace page', () => {
     await waitFor(() => expect(card).toHaveTextContent('Start time2025-11-24T16:00:00.000000000Z'));
     expect(card).toHaveTextContent('Total latency29.46 ms');
     expect(card).toHaveTextContent('Status503');
+    // a node selects its span (URL), highlighted on the map, with the way to its Spans row and its logs
     const node = await screen.findByTestId('node-access.key-auth');
     fireEvent.click(node);
-    await waitFor(() => expect(currentUrl().path).toBe(`/trace/${TRACE_ID}/spans`));
-    expect(currentUrl().query.get('span')).toBe('aaaaaaaaaaaaaaaa');
-    expect(currentUrl().query.get('session')).toBe('s1');
+    await waitFor(() => expect(currentUrl().query.get('span')).toBe('aaaaaaaaaaaaaaaa'));
+    expect(currentUrl().path).toBe(`/trace/${TRACE_ID}`);
+    await waitFor(() => expect(screen.getByTestId('node-access.key-auth')).toHaveAttribute('aria-pressed', 'true'));
+    const selected = screen.getByTestId('selected-span');
+    expect(within(selected).getByRole('link', { name: /Show in Spans/ })).toHaveAttribute('href', `/a/kongdbg-debugger-app/trace/${TRACE_ID}/spans?session=s1&span=aaaaaaaaaaaaaaaa`);
+    expect(within(selected).getByRole('link', { name: /Logs of this span/ })).toHaveAttribute('href', `/a/kongdbg-debugger-app/trace/${TRACE_ID}/logs?session=s1&span=aaaaaaaaaaaaaaaa`);
   });
 
   it('Spans: the core traces panel on our trace frame, with Kong span descriptions and the focused span from the URL', async () => {
