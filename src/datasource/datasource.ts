@@ -124,20 +124,23 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       }
       case 'traces': {
         const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
-        const list = await this.api.listTraces(sessionId, {
-          status: q.status,
-          minDurationMs: q.minDurationMs,
-          method: q.method,
-          path: q.path,
-          routeId: q.routeId,
-          serviceId: q.serviceId,
-          errorsOnly: q.errorsOnly || undefined,
-          spanErrorsOnly: q.spanErrorsOnly || undefined,
-          limit: q.limit,
-          cursor: q.cursor || undefined,
-          ...bounds,
-        });
-        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor })];
+        const [list, entityNames] = await Promise.all([
+          this.api.listTraces(sessionId, {
+            status: q.status,
+            minDurationMs: q.minDurationMs,
+            method: q.method,
+            path: q.path,
+            routeId: q.routeId,
+            serviceId: q.serviceId,
+            errorsOnly: q.errorsOnly || undefined,
+            spanErrorsOnly: q.spanErrorsOnly || undefined,
+            limit: q.limit,
+            cursor: q.cursor || undefined,
+            ...bounds,
+          }),
+          this.entityNames(),
+        ]);
+        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor, entityNames })];
       }
       case 'trace': {
         const traceId = required(q.traceId, 'A trace query needs a trace id.');

@@ -263,7 +263,7 @@ function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
           <table className={styles.table} aria-label="Traces">
             <thead>
               <tr>
-                {['Start', 'Method', 'Path', 'Status', 'Upstream', 'Duration', 'Kong', 'Upstream latency', 'Spans', 'Trace id'].map((h) => (
+                {['Start', 'Method', 'Path', 'Route', 'Status', 'Upstream', 'Duration', 'Kong', 'Upstream latency', 'Spans', 'Trace id'].map((h) => (
                   <th key={h}>{h}</th>
                 ))}
               </tr>
@@ -281,6 +281,7 @@ function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
                   <td>{new Date(t.startTime).toLocaleTimeString()}</td>
                   <td>{t.method}</td>
                   <td className={styles.path}>{t.path}</td>
+                  <td title={t.routeId}>{t.routeName || t.routeId}</td>
                   <td>{t.statusCode !== null ? <Badge text={String(t.statusCode)} color={t.error ? 'red' : t.statusCode >= 400 ? 'orange' : 'green'} /> : ''}</td>
                   <td>{t.upstreamStatusCode ?? ''}</td>
                   <td>{t.duration.toFixed(2)} ms</td>

@@ -81,13 +81,15 @@ describe('Session page', () => {
     const page2 = { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/7' };
     const api = fakeApi({
       listTraces: jest.fn(async (_id: string, f: { cursor?: string }) =>
-        f.cursor === 'c1' ? { traces: [page2] } : { traces: [traceItem], nextCursor: 'c1' }
+        f.cursor === 'c1' ? { traces: [page2] } : { traces: [{ ...traceItem, routeId: 'route-1' }], nextCursor: 'c1' }
       ),
     });
     installDataSource(api);
     renderApp('/sessions/s1');
     const traces = await screen.findByRole('table', { name: 'Traces' });
     expect(traces).toHaveTextContent('/orders/42');
+    // the route by Kong's name (its id on hover)
+    expect(within(traces).getByTitle('route-1')).toHaveTextContent('orders');
     fireEvent.click(screen.getByRole('button', { name: 'Older' }));
     await screen.findByText('/orders/7');
     expect(screen.getByTestId('traces-page')).toHaveTextContent('Page 2');

@@ -40,7 +40,10 @@ export interface TraceRow {
   error: boolean;
   spanErrorCount: number | null;
   routeId: string;
+  /** Kong's name of the route, '' when unknown */
+  routeName?: string;
   serviceId: string;
+  serviceName?: string;
   consumerId: string;
   clientAddress: string;
   spanCount: number;
