@@ -119,23 +119,33 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     const ds: DsRef = { uid: this.uid, name: this.name };
     const bounds = range ? { from: range.from.valueOf(), to: range.to.valueOf() } : {};
     switch (q.queryType) {
-      case 'sessions':
-        return [buildSessionsFrame(await this.api.listSessions(), { ds, refId: q.refId })];
+      case 'sessions': {
+        // With a session id: that one session (the app's session page header). Rules show Kong's names once known.
+        const [sessions, entityNames] = await Promise.all([
+          q.sessionId ? this.api.getSession(q.sessionId).then((s) => [s]) : this.api.listSessions(),
+          this.entityNames(),
+        ]);
+        return [buildSessionsFrame(sessions, { ds, refId: q.refId, entityNames })];
+      }
       case 'traces': {
         const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
-        const list = await this.api.listTraces(sessionId, {
-          status: q.status,
-          minDurationMs: q.minDurationMs,
-          method: q.method,
-          path: q.path,
-          routeId: q.routeId,
-          serviceId: q.serviceId,
-          errorsOnly: q.errorsOnly || undefined,
-          spanErrorsOnly: q.spanErrorsOnly || undefined,
-          limit: q.limit,
-          ...bounds,
-        });
-        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor })];
+        const [list, entityNames] = await Promise.all([
+          this.api.listTraces(sessionId, {
+            status: q.status,
+            minDurationMs: q.minDurationMs,
+            method: q.method,
+            path: q.path,
+            routeId: q.routeId,
+            serviceId: q.serviceId,
+            errorsOnly: q.errorsOnly || undefined,
+            spanErrorsOnly: q.spanErrorsOnly || undefined,
+            limit: q.limit,
+            cursor: q.cursor || undefined,
+            ...bounds,
+          }),
+          this.entityNames(),
+        ]);
+        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor, entityNames })];
       }
       case 'trace': {
         const traceId = required(q.traceId, 'A trace query needs a trace id.');

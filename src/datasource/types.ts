@@ -39,7 +39,7 @@ export interface KongDebuggerQuery extends DataQuery {
   /** traces with any span in error, failed or not */
   spanErrorsOnly?: boolean;
   limit?: number;
-  /** logs: the page to read, as `meta.custom.nextCursor` of the previous page gave it ("load older") */
+  /** traces and logs: the page after this cursor (the previous page's `meta.custom.nextCursor`; logs: "load older") */
   cursor?: string;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';

@@ -17,6 +17,7 @@ export type PagesApi = Pick<
   | 'deleteSession'
   | 'validateExpression'
   | 'listTraces'
+  | 'getTrace'
   | 'getTraceSummary'
   | 'getSessionSummary'
   | 'listLogs'

@@ -11,8 +11,19 @@ function isoToMs(iso: string | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** `createdBy` is added to the API's Session by the Grafana-user change; read it without depending on that. */
+function createdBy(s: Session): string | undefined {
+  const v = (s as Session & { createdBy?: unknown }).createdBy;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 /** Debug sessions as a table, newest first (as the API returns them); the id links to the session's traces. */
-export function buildSessionsFrame(sessions: Session[], opts: { ds: DsRef; refId?: string }): DataFrame {
+export function buildSessionsFrame(
+  sessions: Session[],
+  opts: { ds: DsRef; refId?: string; entityNames?: ReadonlyMap<string, string> }
+): DataFrame {
+  const names = opts.entityNames;
+  const nameOf = names ? (kind: 'route' | 'service', id: string) => names.get(`${kind}:${id}`) : undefined;
   const tracesLink = internalLink(opts.ds, 'Traces of this session', { queryType: 'traces', sessionId: '${__value.raw}' });
   return createDataFrame({
     name: 'sessions',
@@ -23,7 +34,7 @@ export function buildSessionsFrame(sessions: Session[], opts: { ds: DsRef; refId
       { name: 'name', type: FieldType.string, values: sessions.map((s) => s.name) },
       { name: 'status', type: FieldType.string, values: sessions.map((s) => s.status) },
       { name: 'ruleType', type: FieldType.string, values: sessions.map((s) => s.rule.type) },
-      { name: 'rule', type: FieldType.string, values: sessions.map((s) => describeRule(s.rule)) },
+      { name: 'rule', type: FieldType.string, values: sessions.map((s) => describeRule(s.rule, nameOf)) },
       { name: 'traceCount', type: FieldType.number, values: sessions.map((s) => s.traceCount) },
       { name: 'maxTraces', type: FieldType.number, values: sessions.map((s) => s.maxTraces) },
       { name: 'logCount', type: FieldType.number, values: sessions.map((s) => s.logCount) },
@@ -33,6 +44,9 @@ export function buildSessionsFrame(sessions: Session[], opts: { ds: DsRef; refId
       { name: 'startedAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.startedAt)) },
       { name: 'endsAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.endsAt)) },
       { name: 'endedAt', type: FieldType.time, values: sessions.map((s) => isoToMs(s.endedAt)) },
+      // The Grafana user who started it (X-Grafana-User), when the server recorded one.
+      { name: 'createdBy', type: FieldType.string, values: sessions.map((s) => createdBy(s) ?? null) },
+      { name: 'tracingMode', type: FieldType.string, values: sessions.map((s) => s.tracing?.mode ?? null) },
     ],
   });
 }

@@ -18,6 +18,8 @@ describe('buildTraceSummaryFrames', () => {
     expect(lifecycle.meta?.custom).toEqual({
       kind: 'trace',
       traceId: trace.traceId,
+      // the exact start, as a decimal ns string (the app's trace card shows it to the ns)
+      startTimeUnixNano: '1764000000000000000',
       dialect: 'enterprise',
       notes: [],
       info: { statusCode: 201, upstreamStatus: '201', failure: null, spanErrorCount: 0, route: 'shop.example.com/cart/checkout' }, // no http.route: host + path

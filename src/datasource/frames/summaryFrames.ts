@@ -118,6 +118,8 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
       custom: {
         kind: 'trace',
         traceId: summary.traceId,
+        // exact start (ns as a decimal string) for the app's trace card; ms floats lose the last digits
+        startTimeUnixNano: summary.startTimeUnixNano,
         dialect: map.dialect,
         notes: map.notes ?? [],
         info: {

@@ -2,6 +2,7 @@ import { createDataFrame, FieldType, type DataFrame, type TraceKeyValuePair, typ
 import type { AttributeValue, Span, TraceDetail } from '../../../common/api';
 import type { TraceStanding } from '../../../common/analysis/types';
 import { formatDuration } from '../../../common/lifecycle/format';
+import { describeSpan } from '../../../common/spans/descriptions';
 import { displayValue, internalLink, nsToMs, type DsRef } from './links';
 
 /** OTLP SpanKind numbers → the strings Grafana's trace view shows (TraceSpanRow.kind). 0 (unspecified) has none. */
@@ -43,7 +44,13 @@ function entityNameTags(attrs: Record<string, AttributeValue>, names: ReadonlyMa
  * plus Kong's names for the route, service and consumer ids the span carries.
  */
 function spanTags(span: Span, names?: ReadonlyMap<string, string>): TraceKeyValuePair[] {
-  const tags = [...keyValues(span.attributes), ...entityNameTags(span.attributes, names)];
+  // What the span measures first, so the span details open with it.
+  const description = describeSpan(span.name, span.kind);
+  const tags = [
+    ...(description ? [{ key: 'kong.span.description', value: description }] : []),
+    ...keyValues(span.attributes),
+    ...entityNameTags(span.attributes, names),
+  ];
   if (span.statusCode === OTEL_STATUS_ERROR && !tags.some((t) => t.key === 'error')) {
     tags.push({ key: 'error', value: true });
   }

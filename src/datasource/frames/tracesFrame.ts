@@ -7,6 +7,8 @@ export interface TracesFrameOptions {
   refId?: string;
   sessionId: string;
   nextCursor?: string;
+  /** Kong's names (`route:<id>`, `service:<id>` → name), for the name columns */
+  entityNames?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -40,7 +42,9 @@ export function buildTracesFrame(traces: TraceListItem[], opts: TracesFrameOptio
       { name: 'error', type: FieldType.boolean, values: col((t) => t.error) },
       { name: 'spanErrorCount', type: FieldType.number, values: col((t) => t.spanErrorCount ?? null), config: { displayNameFromDS: 'Span errors' } },
       { name: 'routeId', type: FieldType.string, values: col((t) => t.routeId ?? '') },
+      { name: 'routeName', type: FieldType.string, values: col((t) => (t.routeId && opts.entityNames?.get(`route:${t.routeId}`)) || ''), config: { displayNameFromDS: 'Route' } },
       { name: 'serviceId', type: FieldType.string, values: col((t) => t.serviceId ?? '') },
+      { name: 'serviceName', type: FieldType.string, values: col((t) => (t.serviceId && opts.entityNames?.get(`service:${t.serviceId}`)) || ''), config: { displayNameFromDS: 'Service' } },
       { name: 'consumerId', type: FieldType.string, values: col((t) => t.consumerId ?? '') },
       { name: 'clientAddress', type: FieldType.string, values: col((t) => t.clientAddress ?? '') },
       { name: 'host', type: FieldType.string, values: col((t) => t.host ?? '') },
