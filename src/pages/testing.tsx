@@ -165,6 +165,7 @@ export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): 
     getTraceSummary: jest.fn().mockResolvedValue(traceSummary),
     getSessionSummary: jest.fn().mockResolvedValue(sessionSummary),
     listLogs: jest.fn().mockResolvedValue({ logs: [] }),
+    listTraceLogs: jest.fn().mockResolvedValue({ logs: [] }),
     listEntities: jest
       .fn()
       .mockResolvedValue({ routes: [{ id: 'route-1', name: 'orders' }], services: [{ id: 'svc-1', name: 'shop' }] }),

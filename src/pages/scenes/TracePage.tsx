@@ -243,9 +243,13 @@ interface LogsTabState extends TraceTabState {
   levels: string[];
   limit: number;
   panel: VizPanel;
+  /** the page shown: after this cursor (absent: the newest lines) */
+  cursor?: string;
+  /** the cursors of the newer pages, to go back one at a time */
+  newer: Array<string | undefined>;
 }
 
-export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number }) {
+export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number; cursor?: string }) {
   return {
     refId: 'logs',
     queryType: 'logs' as const,
@@ -254,13 +258,20 @@ export function logsQuery(traceId: string, s: { session?: string; span?: string;
     spanId: s.span,
     levels: s.levels.length ? s.levels : undefined,
     limit: s.limit,
+    cursor: s.cursor,
   };
+}
+
+/** The cursor of the next (older) page, as the logs frame carries it; absent on the last page. */
+export function olderCursor(frames: DataFrame[] | undefined): string | undefined {
+  const next = frames?.find((f) => f.name === 'logs')?.meta?.custom?.nextCursor;
+  return typeof next === 'string' && next ? next : undefined;
 }
 
 export class TraceLogsTab extends TraceTab<LogsTabState> {
   static Component = LogsTabRenderer;
 
-  constructor(state: Omit<LogsTabState, 'panel' | 'levels' | 'limit'> & { levels?: string[]; limit?: number }) {
+  constructor(state: Omit<LogsTabState, 'panel' | 'levels' | 'limit' | 'newer'> & { levels?: string[]; limit?: number }) {
     const levels = state.levels ?? [];
     const limit = state.limit ?? LOGS_PAGE;
     const runner = kongQueries(state.ds, [logsQuery(state.traceId, { ...state, levels, limit })]);
@@ -281,13 +292,13 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
       .setOption('sortOrder' as never, 'Descending' as never)
       .setOption('dedupStrategy' as never, 'none' as never)
       .build();
-    super({ ...state, levels, limit, panel });
+    super({ ...state, levels, limit, panel, newer: [] });
     self.tab = this;
     this.addActivationHandler(() => {
       // the URL (session, span, levels) is applied after construction: query what it says
       this.rerun();
       const sub = this.subscribeToState((n, p) => {
-        if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit) {
+        if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit || n.cursor !== p.cursor) {
           this.rerun();
         }
       });
@@ -326,10 +337,26 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
     }
   }
 
-  setLevels = (levels: string[]) => this.setState({ levels, limit: LOGS_PAGE });
-  clearSpan = () => this.setState({ span: undefined, limit: LOGS_PAGE });
-  /** One more page of older lines (the server returns the newest `limit`). */
-  loadOlder = () => this.setState({ limit: this.state.limit + LOGS_PAGE });
+  // A new filter starts again at the newest page.
+  setLevels = (levels: string[]) => this.setState({ levels, cursor: undefined, newer: [] });
+  clearSpan = () => this.setState({ span: undefined, cursor: undefined, newer: [] });
+  /** The next page of older lines, after the cursor the server gave with this one (every line is reachable). */
+  loadOlder = () => {
+    const next = olderCursor(this.dataFrames());
+    if (next) {
+      this.setState({ newer: [...this.state.newer, this.state.cursor], cursor: next });
+    }
+  };
+  /** Back to the page before (newer lines). */
+  loadNewer = () => {
+    const newer = [...this.state.newer];
+    const cursor = newer.pop();
+    this.setState({ newer, cursor });
+  };
+
+  private dataFrames(): DataFrame[] | undefined {
+    return (this.state.panel.state.$data as SceneDataTransformer).state.data?.series;
+  }
 
   /** Lines shown now; the last page was full when it equals `limit` (there may be older ones). */
   lineCount(frames: DataFrame[] | undefined): number {
@@ -339,7 +366,7 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
 
 function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
   const styles = useStyles2(getStyles);
-  const { panel, levels, span, limit, traceId, session } = model.useState();
+  const { panel, levels, span, traceId, session, newer } = model.useState();
   const { data } = (model.state.panel.state.$data as SceneDataTransformer).useState();
   const lines = model.lineCount(data?.series);
   const queryError = data?.errors?.[0]?.message;
@@ -348,7 +375,6 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
       {queryError && (
         <Alert severity="error" title="Could not load the logs">
           {queryError}
-          {!session && ' Open the trace from its session (or add ?session=<id>) to read its logs.'}
         </Alert>
       )}
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
@@ -379,7 +405,10 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
         <span className={styles.muted} data-testid="logs-count">
           {lines} line{lines === 1 ? '' : 's'}, newest first
         </span>
-        <Button size="sm" variant="secondary" icon="history" onClick={model.loadOlder} disabled={lines < limit}>
+        <Button size="sm" variant="secondary" icon="arrow-left" onClick={model.loadNewer} disabled={newer.length === 0}>
+          Newer
+        </Button>
+        <Button size="sm" variant="secondary" icon="history" onClick={model.loadOlder} disabled={!olderCursor(data?.series)}>
           Load older
         </Button>
       </Stack>

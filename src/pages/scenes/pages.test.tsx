@@ -179,12 +179,14 @@ describe('Session page', () => {
 });
 
 describe('Trace page', () => {
-  it('Logs without a session: the reason and what to do, not an empty list', async () => {
-    const api = fakeApi();
+  it('Logs without a session: read by the trace id (the server finds the session holding them)', async () => {
+    const logs = [{ id: 'l1', timeUnixNano: '1764000000001000000', timeMs: 1764000000001, level: 'info', body: 'by trace', attributes: {}, traceId: TRACE_ID, spanId: 'aaaaaaaaaaaaaaaa' }];
+    const api = fakeApi({ listTraceLogs: jest.fn().mockResolvedValue({ logs, sessionId: 's1' }) });
     installDataSource(api);
     renderApp(`/trace/${TRACE_ID}/logs`);
-    const alert = await screen.findByText(/Logs are stored per session/);
-    expect(alert.closest('[role="alert"]') ?? alert).toHaveTextContent('add ?session=<id>');
+    const panel = await screen.findByTestId('core-panel-logs');
+    await waitFor(() => expect(within(panel).getAllByTestId('log-line')).toHaveLength(1));
+    expect(api.listTraceLogs).toHaveBeenLastCalledWith(TRACE_ID, expect.objectContaining({ limit: 200 }));
     expect(api.listLogs).not.toHaveBeenCalled();
   });
 
@@ -248,7 +250,7 @@ describe('Trace page', () => {
     await waitFor(() => expect(currentUrl().query.get('span')).toBeNull());
   });
 
-  it('Logs: "Load older" asks the server for the next page once a page is full', async () => {
+  it('Logs: "Load older" reads the page after the cursor the server gave, "Newer" goes back, and the last page stops', async () => {
     const page = Array.from({ length: 200 }, (_, i) => ({
       id: `l${i}`,
       timeUnixNano: `${1764000000000 + i}000000`,
@@ -258,13 +260,25 @@ describe('Trace page', () => {
       attributes: {},
       traceId: TRACE_ID,
     }));
-    const api = fakeApi({ listLogs: jest.fn().mockResolvedValue({ logs: page }) });
+    const older = [{ id: 'old', timeUnixNano: '1763999999999000000', timeMs: 1763999999999, level: 'error', body: 'the oldest', attributes: {}, traceId: TRACE_ID }];
+    const listLogs = jest.fn((_s: string, f: { cursor?: string }) =>
+      Promise.resolve(f.cursor === 'c-200' ? { logs: older } : { logs: page, nextCursor: 'c-200' })
+    );
+    const api = fakeApi({ listLogs });
     installDataSource(api);
     renderApp(`/trace/${TRACE_ID}/logs?session=s1&level=error,warn`);
     await screen.findByTestId('core-panel-logs');
     await waitFor(() => expect(screen.getByRole('button', { name: 'Load older' })).toBeEnabled());
-    expect(api.listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ level: 'error,warn', limit: 200 }));
+    expect(screen.getByRole('button', { name: 'Newer' })).toBeDisabled();
+    expect(listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ level: 'error,warn', limit: 200 }));
+    expect(listLogs.mock.lastCall?.[1].cursor).toBeUndefined();
     fireEvent.click(screen.getByRole('button', { name: 'Load older' }));
-    await waitFor(() => expect(api.listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ limit: 400 })));
+    await waitFor(() => expect(listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ level: 'error,warn', limit: 200, cursor: 'c-200' })));
+    await waitFor(() => expect(within(screen.getByTestId('core-panel-logs')).getAllByTestId('log-line')).toHaveLength(1));
+    // the last page: nothing older, the way back is open
+    expect(screen.getByRole('button', { name: 'Load older' })).toBeDisabled();
+    fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
+    await waitFor(() => expect(within(screen.getByTestId('core-panel-logs')).getAllByTestId('log-line')).toHaveLength(200));
+    expect(listLogs.mock.lastCall?.[1].cursor).toBeUndefined();
   });
 });
