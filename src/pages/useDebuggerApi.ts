@@ -21,6 +21,7 @@ export type PagesApi = Pick<
   | 'getTraceSummary'
   | 'getSessionSummary'
   | 'listLogs'
+  | 'listTraceLogs'
   | 'listEntities'
   | 'compareTraces'
   | 'compareWithTypical'
