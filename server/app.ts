@@ -15,6 +15,7 @@ import type { OtlpLimits } from './otlp/limits';
 import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
 import { KongLoop, type KongOptions } from './kong/kong-loop';
+import { LiveHub, type LiveOptions } from './live/hub';
 import { openKongStore } from './kong/open-kong-store';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
@@ -83,6 +84,8 @@ export interface ServerOptions {
   keyProvider?: KeyProvider | ProviderResolver | false;
   /** Kong in the loop: the Admin APIs to read names from and switch tracing on and off with (server/kong) */
   kong?: KongOptions;
+  /** live streams: caps on open streams, heartbeat and poll timings (server/live/hub.ts) */
+  live?: LiveOptions;
 }
 
 export interface RunningServer {
@@ -134,6 +137,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await sessions.init();
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
+  // Live streams hear of stored rows and status changes here at once; their poll covers other replicas.
+  const live = new LiveHub({ ...opts.live, shared: store.shared !== undefined });
+  pipeline.onStored = (ids) => live.wake(ids);
+  sessions.onChange = (s) => live.wake([s.id]);
   await pipeline.restore();
   // SQLite: WAL checkpoints every second on their own thread, off the ingest thread.
   const stopMaintenance = store.startMaintenance?.();
@@ -172,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     startedAtMs: Date.now(),
     auth,
     audit,
+    live,
     receiver: () => receiverStats,
     get kong() {
       return kong;
