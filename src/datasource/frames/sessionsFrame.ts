@@ -1,7 +1,7 @@
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
 import type { Session } from '../../../common/api';
 import { describeRule } from '../../../common/rules/describe';
-import { internalLink, type DsRef } from './links';
+import { internalLink, linkRange, type DsRef } from './links';
 
 function isoToMs(iso: string | undefined): number | null {
   if (!iso) {
@@ -13,7 +13,9 @@ function isoToMs(iso: string | undefined): number | null {
 
 /** Debug sessions as a table, newest first (as the API returns them); the id links to the session's traces. */
 export function buildSessionsFrame(sessions: Session[], opts: { ds: DsRef; refId?: string }): DataFrame {
-  const tracesLink = internalLink(opts.ds, 'Traces of this session', { queryType: 'traces', sessionId: '${__value.raw}' });
+  // the sessions' whole lifetimes: a traces query keeps to its range, so a relative one would lose old sessions
+  const range = linkRange(sessions.flatMap((s) => [isoToMs(s.startedAt ?? s.createdAt), isoToMs(s.endedAt ?? s.endsAt)]).filter((t): t is number => t !== null));
+  const tracesLink = internalLink(opts.ds, 'Traces of this session', { queryType: 'traces', sessionId: '${__value.raw}' }, { range });
   return createDataFrame({
     name: 'sessions',
     refId: opts.refId,
