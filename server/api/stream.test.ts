@@ -184,6 +184,18 @@ describe.each(['sqlite', 'postgres'] as const)('live stream on %s', (kind) => {
     expect(tracesIn(c2.events).sort()).toEqual((kind === 'sqlite' ? [b] : [a, b]).sort());
   });
 
+  it('starts at the server\'s "now" when asked (open the stream, then list what came before)', async () => {
+    await start();
+    const s = await createSession();
+    const before = await sendTrace();
+    const c = await stream(s.id, { query: '?since=now' });
+    await c.until((ev) => ev.some((e) => e.event === 'status'));
+    const after = await sendTrace();
+    await c.until(has([after]));
+    expect(tracesIn(c.events)).toEqual([after]);
+    expect(tracesIn(c.events)).not.toContain(before);
+  });
+
   it('sends every trace once on one connection while many arrive in separate writes', async () => {
     await start();
     const s = await createSession({ maxTraces: 1000 });

@@ -16,7 +16,14 @@ describe('stream position', () => {
 
   it('takes Unix milliseconds as "written from then on"', () => {
     const p = decodePosition('1765000000000');
-    expect(p).toEqual({ traceMs: 1765000000000, traceId: '', logMs: 1765000000000, logId: 0, safeMs: 0 });
+    expect(p).toEqual({ traceMs: 1765000000000, traceId: '', logMs: 1765000000000, logId: 0, safeMs: 1765000000000 });
+    expect(decodePosition('now', () => 1765000000999)).toEqual({
+      traceMs: 1765000000999,
+      traceId: '',
+      logMs: 1765000000999,
+      logId: 0,
+      safeMs: 1765000000999,
+    });
     // a row written in that very millisecond is after the position
     expect(isAfter(1765000000000, 'b'.repeat(32), p.traceMs, p.traceId)).toBe(true);
     expect(isAfter(1764999999999, 'f'.repeat(32), p.traceMs, p.traceId)).toBe(false);

@@ -29,22 +29,25 @@ export function encodePosition(p: StreamPosition): string {
 const EVENT_ID = /^(\d{1,15})\.([0-9a-f]{32}|)\.(\d{1,15})\.(\d{1,18})\.(\d{1,16})$/;
 
 /**
- * An event id (as encodePosition wrote it), or Unix milliseconds meaning "what was written from then on";
+ * An event id (as encodePosition wrote it), or Unix milliseconds (or `now`) meaning "what was written from then on";
  * anything else is a PositionError naming both accepted forms.
  */
-export function decodePosition(raw: string): StreamPosition {
+export function decodePosition(raw: string, now: () => number = Date.now): StreamPosition {
   const v = raw.trim();
-  if (/^\d{1,15}$/.test(v)) {
-    const ms = Number(v);
-    // (ms, '') and (ms, 0) sort before every row written at ms: the rows of that millisecond are included
-    return { traceMs: ms, traceId: '', logMs: ms, logId: 0, safeMs: 0 };
-  }
+  if (/^\d{1,15}$/.test(v)) return fromTime(Number(v));
+  // the server's clock, not the client's: a client opens the stream, then lists what came before (no gap)
+  if (v === 'now') return fromTime(now());
   const m = EVENT_ID.exec(v);
   if (!m)
     throw new PositionError(
-      `invalid stream position "${raw.slice(0, 80)}": pass back the id of the last event received (Last-Event-ID) or Unix milliseconds`
+      `invalid stream position "${raw.slice(0, 80)}": pass back the id of the last event received (Last-Event-ID), Unix milliseconds, or "now"`
     );
   return { traceMs: Number(m[1]), traceId: m[2], logMs: Number(m[3]), logId: Number(m[4]), safeMs: Number(m[5]) };
+}
+
+/** rows written from `ms` on: (ms, '') and (ms, 0) sort before every row of that millisecond, and nothing before counts as unsent */
+function fromTime(ms: number): StreamPosition {
+  return { traceMs: ms, traceId: '', logMs: ms, logId: 0, safeMs: ms };
 }
 
 /** whether (ms, id) comes after (afterMs, afterId) in the store's order */
