@@ -9,12 +9,16 @@ import os from 'os';
 import path from 'path';
 import http from 'http';
 import { spawn, type ChildProcess } from 'child_process';
-import { dateTime, type DataQueryRequest, type DataSourceInstanceSettings } from '@grafana/data';
+import { dateTime, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
+import type { Observable } from 'rxjs';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { KongDebuggerDataSource } from './datasource';
 import type { KongDebuggerOptions, KongDebuggerQuery } from './types';
 import { httpBackendSrv } from './testing/httpBackendSrv';
 import { fakeTemplateSrv } from './testing/templateSrv';
+
+/** queries without live parts answer once, as a promise */
+const once = (r: Promise<DataQueryResponse> | Observable<DataQueryResponse>) => r as Promise<DataQueryResponse>;
 
 const PROXY = '/api/datasources/proxy/uid/kdbg';
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
@@ -120,7 +124,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
   // ingestion may be batched: poll the traces query until the trace is there
   let traces;
   for (let i = 0; i < 50; i++) {
-    traces = await ds.query(request({ queryType: 'traces', sessionId: '$session' }));
+    traces = await once(ds.query(request({ queryType: 'traces', sessionId: '$session' })));
     if (traces.data[0]?.length) {
       break;
     }
@@ -129,7 +133,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
   expect(traces!.errors).toBeUndefined();
   expect(traces!.data[0].fields.find((f: { name: string }) => f.name === 'traceID').values).toEqual([TRACE_ID]);
 
-  const res = await ds.query(
+  const res = await once(ds.query(
     request(
       { queryType: 'sessions' },
       { queryType: 'trace', traceId: TRACE_ID, sessionId: '$session' },
@@ -137,7 +141,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
       { queryType: 'summary', sessionId: '$session' },
       { queryType: 'logs', sessionId: '$session', traceId: TRACE_ID }
     )
-  );
+  ));
   expect(res.errors).toBeUndefined();
   const byRef = (refId: string) => res.data.filter((f) => f.refId === refId);
   expect(byRef('A')[0].fields.find((f: { name: string }) => f.name === 'id').values).toContain(session.id);

@@ -61,6 +61,9 @@ describe('plugin.json files', () => {
       ['POST', API_PATHS.stopSession('s-1')],
       ['GET', API_PATHS.sessionTraces('s-1')],
       ['GET', API_PATHS.sessionLogs('s-1')],
+      // live queries' event stream: Grafana takes the first route whose path prefixes the request's, so the
+      // sessions GET route serves it (a route cannot name a path with the session id inside it)
+      ['GET', API_PATHS.sessionStream('s-1')],
       ['GET', API_PATHS.sessionSummary('s-1')],
       ['GET', API_PATHS.trace('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['GET', API_PATHS.traceSummary('4bf92f3577b34da6a3ce929d0e0e4736')],
@@ -73,7 +76,7 @@ describe('plugin.json files', () => {
     ];
 
     it('forward every call the plugin makes to the same path on the server, with the bearer token', () => {
-      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
+      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing', streaming: true });
       for (const [method, rel] of calls) {
         const proxyPath = `api/${rel}`;
         const route = matchRoute(routes, method, proxyPath);

@@ -38,6 +38,11 @@ export interface KongDebuggerQuery extends DataQuery {
   /** traces with any span in error, failed or not */
   spanErrorsOnly?: boolean;
   limit?: number;
+  /**
+   * traces, logs: keep the list up to date while the session runs (a streaming response fed by the session's
+   * event stream, ending when the session ends). Explore's live tail turns it on for logs queries as well.
+   */
+  live?: boolean;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';
 }
