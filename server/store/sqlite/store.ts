@@ -92,6 +92,10 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db);
     this.stmts = this.prepare();
+    // received times keep increasing across a restart, even if the clock went back meanwhile (both indexed)
+    this.lastReceivedMs = Number(
+      (this.db.prepare(`SELECT max(m) AS m FROM (SELECT max(received_ms) AS m FROM traces UNION ALL SELECT max(received_ms) FROM logs)`).get() as { m: number | null }).m ?? 0,
+    );
     // A session's tenant picks the provider, so a tenant that brings its own key gets its sessions wrapped by it.
     if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), { tenantOf: (id) => this.getSession(id)?.tenant, ...opts.keyCache });
     this.keys = new LogKeys(this.keyring);
