@@ -9,15 +9,13 @@ import os from 'os';
 import path from 'path';
 import http from 'http';
 import { spawn, type ChildProcess } from 'child_process';
-import { dateTime, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
-import type { Observable } from 'rxjs';
+import { dateTime, LoadingState, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
+import { isObservable, type Observable } from 'rxjs';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { KongDebuggerDataSource } from './datasource';
 import type { KongDebuggerOptions, KongDebuggerQuery } from './types';
 import { httpBackendSrv, httpStreamFetch } from './testing/httpBackendSrv';
 import { fetchStream } from './live/connect';
-import { LoadingState } from '@grafana/data';
-import { isObservable } from 'rxjs';
 import { fakeTemplateSrv } from './testing/templateSrv';
 
 /** queries without live parts answer once, as a promise */

@@ -120,7 +120,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
           ? this.liveQuery(q, request.range)
           : from(this.runQuery(q, request.range)).pipe(
               map((data): DataQueryResponse => ({ data, key: q.refId, state: LoadingState.Done })),
-              catchError((err) => of<DataQueryResponse>({ data: [], key: q.refId, state: LoadingState.Error, error: toQueryError(err, q.refId), errors: [toQueryError(err, q.refId)] }))
+              catchError((err) => of<DataQueryResponse>({ data: [], key: q.refId, state: LoadingState.Error, errors: [toQueryError(err, q.refId)] }))
             )
       )
     );
@@ -146,7 +146,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     const ds: DsRef = { uid: this.uid, name: this.name };
     if (!q.sessionId) {
       const error = toQueryError(new QueryInputError('A live query needs a session: pick one (or set the $session variable).'), q.refId);
-      return of({ data: [], key: q.refId, state: LoadingState.Error, error, errors: [error] });
+      return of({ data: [], key: q.refId, state: LoadingState.Error, errors: [error] });
     }
     const sessionId = q.sessionId;
     const url = `${this.proxyUrl}/api/${API_PATHS.sessionStream(sessionId)}?since=now`;

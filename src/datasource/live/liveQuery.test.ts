@@ -46,7 +46,6 @@ function setup(sessionStatus: 'in_progress' | 'completed' = 'in_progress') {
   setBackendSrv(fakeBackendSrv(server, PROXY));
   setTemplateSrv(fakeTemplateSrv({ session: 'sess-1' }));
   const ds = new KongDebuggerDataSource({
-    id: 1,
     uid: 'kdbg',
     type: 'kongdbg-debugger-datasource',
     name: 'Kong Debugger',
@@ -55,7 +54,7 @@ function setup(sessionStatus: 'in_progress' | 'completed' = 'in_progress') {
     meta: {} as never,
     readOnly: false,
     access: 'proxy',
-  } as DataSourceInstanceSettings<KongDebuggerOptions>);
+  } as unknown as DataSourceInstanceSettings<KongDebuggerOptions>);
   const streams: FakeStream[] = [];
   ds.connectLive = (url, h) => {
     const s = new FakeStream(url, h);
@@ -203,7 +202,7 @@ describe('live queries', () => {
       expect.objectContaining({
         key: 'A',
         state: LoadingState.Error,
-        error: expect.objectContaining({ refId: 'A', message: 'no debug session with id "gone"', status: 404 }),
+        errors: [expect.objectContaining({ refId: 'A', message: 'no debug session with id "gone"', status: 404 })],
       }),
     ]);
     expect(rec.done).toBe(true);
@@ -214,7 +213,7 @@ describe('live queries', () => {
     const rec = record(ds.query(request([{ queryType: 'traces', live: true }])));
     expect(rec.responses[0]).toMatchObject({
       state: LoadingState.Error,
-      error: { message: expect.stringMatching(/live query needs a session/) },
+      errors: [{ message: expect.stringMatching(/live query needs a session/) }],
     });
   });
 });

@@ -76,7 +76,6 @@ export function liveQuery<T>(args: LiveQueryArgs<T>): Observable<DataQueryRespon
           data: listed ? [list.frame(current())] : [],
           key: refId,
           state: LoadingState.Error,
-          error,
           errors: [error],
         });
       } else {
