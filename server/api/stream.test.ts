@@ -243,7 +243,7 @@ describe.each(['sqlite', 'postgres'] as const)('live stream on %s', (kind) => {
   });
 
   it('ends with "deleted" when the session is deleted', async () => {
-    await start({ live: { pollMs: 50 } });
+    await start();
     const s = await createSession();
     const c = await stream(s.id);
     await c.until((ev) => ev.length > 0);
