@@ -474,3 +474,17 @@ export interface EntityList {
 
 /** Trace analyses (compare, abnormal steps, statistics) and uploads: shapes in common/analysis/types.ts. */
 export type { NodeComparison, NodeStanding, SpanStatisticsRow, TraceComparison, TraceStanding, TraceStatistics, UploadResult } from './analysis/types';
+
+/**
+ * GET /api/v1/sessions/{id}/stream (text/event-stream): each event's `event:` name and its `data:` JSON. Every
+ * event carries an `id:` (the stream position); reconnecting with Last-Event-ID (or `?since=`) resumes after it.
+ * `status` comes first (the session now), again on every change, and last when the session ends (then the
+ * server closes the stream); `deleted` ends it when the session is deleted.
+ */
+export interface LiveEvents {
+  traces: { traces: TraceListItem[] };
+  logs: { logs: LogRecord[] };
+  status: Session;
+  deleted: { id: string };
+}
+export type LiveEventName = keyof LiveEvents;

@@ -18,6 +18,7 @@ import type { OtlpLimits } from './otlp/limits';
 import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
 import { KongLoop, type KongOptions } from './kong/kong-loop';
+import { LiveHub, type LiveOptions } from './live/hub';
 import { openKongStore } from './kong/open-kong-store';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
@@ -93,6 +94,8 @@ export interface ServerOptions {
     /** the tenant of a signed Grafana webhook that carries no token (default: the default tenant) */
     grafanaTenant?: string;
   };
+  /** live streams: caps on open streams, heartbeat and poll timings (server/live/hub.ts) */
+  live?: LiveOptions;
 }
 
 export interface RunningServer {
@@ -144,6 +147,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await sessions.init();
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
+  // Live streams hear of stored rows and status changes here at once; their poll covers other replicas.
+  const live = new LiveHub({ ...opts.live, shared: store.shared !== undefined });
+  pipeline.onStored = (ids) => live.wake(ids);
+  sessions.onChange = (s) => live.wake([s.id]);
   await pipeline.restore();
   // SQLite: WAL checkpoints every second on their own thread, off the ingest thread.
   const stopMaintenance = store.startMaintenance?.();
@@ -185,6 +192,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     startedAtMs: Date.now(),
     auth,
     audit,
+    live,
     receiver: () => receiverStats,
     get kong() {
       return kong;

@@ -9,6 +9,7 @@ import { openPath, registerHealthRoutes } from './health';
 import { registerLogRoutes } from './logs';
 import { registerSessionRoutes } from './sessions';
 import { registerStatsRoutes } from './stats';
+import { registerStreamRoutes } from './stream';
 import { registerTokenRoutes } from './tokens';
 import { registerTraceRoutes } from './traces';
 import { registerAnalysisRoutes } from './analysis';
@@ -30,6 +31,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   registerSessionRoutes(app, deps);
   registerTraceRoutes(app, deps);
   registerLogRoutes(app, deps);
+  registerStreamRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerTokenRoutes(app, deps);
   registerAnalysisRoutes(app, deps);

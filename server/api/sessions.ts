@@ -41,6 +41,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
   app.delete<{ Params: { id: string } }>('/api/v1/sessions/:id', async (req, reply) => {
     const who = need(req, 'manage-sessions');
     await sessions.delete(req.params.id, who.tenant);
+    deps.live.wake([req.params.id]); // its live streams end now (other replicas' on their poll)
     await audited(audit, who, 'session.delete', req.params.id);
     return reply.code(204).send();
   });

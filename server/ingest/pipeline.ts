@@ -94,6 +94,8 @@ export class IngestPipeline implements Consumer {
   private readonly now: () => number;
   private readonly counts = { spansReceived: 0, spansStored: 0, spansDropped: 0, logsReceived: 0, logsStored: 0 };
   readonly entities = new EntityTracker();
+  /** told, after each write, which sessions it gave traces or logs (live streams wake at once: server/live) */
+  onStored?: (sessionIds: Set<string>) => void;
 
   constructor(
     private readonly store: Store,
@@ -241,7 +243,10 @@ export class IngestPipeline implements Consumer {
       if ('wait' in route) this.waiting.holdLog(route.wait, rec, batch.resources[rec.resource], write);
       else write.logs.push(...toNewLogs(rec, route.sessions));
     }
-    if (write.logs.length || write.waitingAdd) await this.store.write(write);
+    if (write.logs.length || write.waitingAdd) {
+      await this.store.write(write);
+      this.stored(write);
+    }
     this.counts.logsStored += write.logs.length;
   }
 
@@ -276,5 +281,16 @@ export class IngestPipeline implements Consumer {
       for (const u of undo) u();
       throw e;
     }
+    this.stored(write);
+  }
+
+  private stored(write: WriteBatch): void {
+    if (!this.onStored) return;
+    const ids = new Set<string>();
+    for (const [sessionId] of write.memberships) ids.add(sessionId);
+    for (const l of write.logs) ids.add(l.sessionId);
+    // late spans of a stored trace come without memberships: their sessions are the decision's, unknown here;
+    // the live feed's poll finds those updates
+    if (ids.size) this.onStored(ids);
   }
 }

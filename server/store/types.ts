@@ -91,6 +91,18 @@ export interface SharedSessions {
   sessionsOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, string[]>>;
 }
 
+/** A trace row of a session as the live stream reads it: the list row, and when the store last wrote it. */
+export interface ReceivedTrace {
+  trace: TraceListItem;
+  receivedMs: number;
+}
+
+/** A log record of a session as the live stream reads it, with when the store wrote it. */
+export interface ReceivedLog {
+  log: LogRecord;
+  receivedMs: number;
+}
+
 export interface TraceListResult {
   traces: TraceListItem[];
   nextCursor?: string;
@@ -121,6 +133,14 @@ export interface Store {
   /** sessions (of the tenant) that hold the tenant's trace */
   sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;
+
+  /**
+   * Live streams (server/live): the session's trace rows written (stored or updated by late spans) after the
+   * position (received ms, trace id), in that order, at most `limit`.
+   */
+  tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): ReceivedTrace[] | Promise<ReceivedTrace[]>;
+  /** Live streams: the session's log records written after the position (received ms, log id), in that order, at most `limit`. */
+  logsReceivedAfter(sessionId: string, afterMs: number, afterLogId: number, limit: number): ReceivedLog[] | Promise<ReceivedLog[]>;
 
   listLogs(sessionId: string, filters: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }>;
 

@@ -32,6 +32,8 @@ export const API_PATHS = {
   stopSession: (id: string) => `v1/sessions/${enc(id)}/stop`,
   sessionTraces: (id: string) => `v1/sessions/${enc(id)}/traces`,
   sessionLogs: (id: string) => `v1/sessions/${enc(id)}/logs`,
+  /** server-sent events (live queries); served by the `api/v1/sessions` GET route, whose prefix it shares */
+  sessionStream: (id: string) => `v1/sessions/${enc(id)}/stream`,
   sessionSummary: (id: string) => `v1/sessions/${enc(id)}/summary`,
   trace: (traceId: string) => `v1/traces/${enc(traceId)}`,
   traceSummary: (traceId: string) => `v1/traces/${enc(traceId)}/summary`,

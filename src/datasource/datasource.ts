@@ -1,5 +1,6 @@
 import {
   DataSourceApi,
+  LoadingState,
   type DataFrame,
   type DataQueryError,
   type DataQueryRequest,
@@ -11,14 +12,19 @@ import {
   type TimeRange,
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
+import { catchError, from, map, merge, of, type Observable } from 'rxjs';
+import type { LogQueryFilters, TraceQueryFilters } from '../../common/api';
+import { logMatches, traceMatches } from '../../common/live/match';
+import { fetchStream, LiveStreamError, type LiveConnector } from './live/connect';
+import { liveQuery } from './live/liveQuery';
 import { sessionAnnotations, buildSessionEventsFrame } from './annotations';
-import { DebuggerApi, DebuggerApiError } from './api';
+import { API_PATHS, DebuggerApi, DebuggerApiError } from './api';
 import type { DsRef } from './frames/links';
 import { buildLogsFrame } from './frames/logsFrame';
 import { buildSessionsFrame } from './frames/sessionsFrame';
 import { buildSessionSummaryFrames, buildTraceSummaryFrames } from './frames/summaryFrames';
 import { buildStatisticsFrame } from './frames/statisticsFrame';
-import { buildTraceFrame } from './frames/traceFrame';
+import { buildTraceFrame, compareNs } from './frames/traceFrame';
 import { buildTracesFrame } from './frames/tracesFrame';
 import { DEFAULT_QUERY, type KongDebuggerOptions, type KongDebuggerQuery } from './types';
 import { interpolateQuery } from './interpolate';
@@ -36,13 +42,17 @@ export class QueryInputError extends Error {}
  */
 export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, KongDebuggerOptions> {
   readonly api: DebuggerApi;
+  /** opens a session's event stream through the proxy (live queries); tests put a fake here */
+  connectLive: LiveConnector = fetchStream();
+  private readonly proxyUrl: string;
   private readonly serverUrl?: string;
   /** Kong's names by `kind:id`, read at most once a minute (the server refreshes them from Kong every minute) */
   private names?: { atMs: number; names: Promise<Map<string, string>> };
 
   constructor(instanceSettings: DataSourceInstanceSettings<KongDebuggerOptions>) {
     super(instanceSettings);
-    this.api = new DebuggerApi(instanceSettings.url ?? '');
+    this.proxyUrl = instanceSettings.url ?? '';
+    this.api = new DebuggerApi(this.proxyUrl);
     this.serverUrl = instanceSettings.jsonData?.url;
     this.variables = new KongVariableSupport(this);
     this.annotations = sessionAnnotations;
@@ -97,11 +107,32 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     return parts.join(' ');
   }
 
-  async query(request: DataQueryRequest<KongDebuggerQuery>): Promise<DataQueryResponse> {
+  /**
+   * Live queries (`live: true`, or Explore's live tail) of a running session's traces or logs answer with an
+   * Observable that streams (see live/liveQuery.ts); everything else is one answer.
+   */
+  query(request: DataQueryRequest<KongDebuggerQuery>): Promise<DataQueryResponse> | Observable<DataQueryResponse> {
     const queries = request.targets
       .filter((q) => this.filterQuery(q))
       .map((q) => this.applyTemplateVariables(q, request.scopedVars));
-    const results = await Promise.allSettled(queries.map((q) => this.runQuery(q, request.range)));
+    const isLive = (q: KongDebuggerQuery) => (q.queryType === 'traces' || q.queryType === 'logs') && Boolean(q.live || request.liveStreaming);
+    if (!queries.some(isLive)) {
+      return this.queryOnce(queries, request.range);
+    }
+    return merge(
+      ...queries.map((q) =>
+        isLive(q)
+          ? this.liveQuery(q, request.range)
+          : from(this.runQuery(q, request.range)).pipe(
+              map((data): DataQueryResponse => ({ data, key: q.refId, state: LoadingState.Done })),
+              catchError((err) => of<DataQueryResponse>({ data: [], key: q.refId, state: LoadingState.Error, errors: [toQueryError(err, q.refId)] }))
+            )
+      )
+    );
+  }
+
+  private async queryOnce(queries: KongDebuggerQuery[], range: TimeRange | undefined): Promise<DataQueryResponse> {
+    const results = await Promise.allSettled(queries.map((q) => this.runQuery(q, range)));
 
     const data: DataFrame[] = [];
     const errors: DataQueryError[] = [];
@@ -113,6 +144,78 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       }
     });
     return errors.length ? { data, errors, error: errors[0] } : { data };
+  }
+
+  /** A running session's traces or logs, kept up to date from its event stream until the session ends. */
+  private liveQuery(q: KongDebuggerQuery, range: TimeRange | undefined): Observable<DataQueryResponse> {
+    const ds: DsRef = { uid: this.uid, name: this.name };
+    if (!q.sessionId) {
+      const error = toQueryError(new QueryInputError('A live query needs a session: pick one (or set the $session variable).'), q.refId);
+      return of({ data: [], key: q.refId, state: LoadingState.Error, errors: [error] });
+    }
+    const sessionId = q.sessionId;
+    const url = `${this.proxyUrl}/api/${API_PATHS.sessionStream(sessionId)}?since=now`;
+    const toError = (err: unknown) => toQueryError(err, q.refId);
+    // the list as it stands keeps to the range; streamed rows only to its start (a live list grows past its end)
+    const bounds = range ? { from: range.from.valueOf(), to: range.to.valueOf() } : {};
+    const since = range ? { from: range.from.valueOf() } : {};
+    if (q.queryType === 'traces') {
+      const filters = this.traceFilters(q);
+      const limit = q.limit ?? 100;
+      return liveQuery({
+        refId: q.refId,
+        url,
+        connect: this.connectLive,
+        toError,
+        list: {
+          event: 'traces',
+          rows: (d) => ('traces' in d ? d.traces : []),
+          initial: async () => (await this.api.listTraces(sessionId, { ...filters, limit, ...bounds })).traces,
+          id: (t) => t.traceId,
+          matches: (t) => traceMatches(t, { ...filters, ...since }),
+          order: (a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? 1 : -1),
+          limit,
+          frame: (rows) => buildTracesFrame(rows, { ds, refId: q.refId, sessionId }),
+        },
+      });
+    }
+    const filters: LogQueryFilters = {
+      traceId: q.traceId || undefined,
+      spanId: q.spanId || undefined,
+      level: q.levels?.length ? q.levels.join(',') : undefined,
+    };
+    const limit = q.limit ?? 100;
+    const scoped = Boolean(q.traceId || q.spanId);
+    return liveQuery({
+      refId: q.refId,
+      url,
+      connect: this.connectLive,
+      toError,
+      list: {
+        event: 'logs',
+        rows: (d) => ('logs' in d ? d.logs : []),
+        initial: async () => (await this.api.listLogs(sessionId, { ...filters, limit, ...(scoped ? {} : bounds) })).logs,
+        id: (l) => l.id,
+        matches: (l) => logMatches(l, { ...filters, ...(scoped ? {} : since) }),
+        order: (a, b) => compareNs(b.timeUnixNano, a.timeUnixNano) || Number(b.id) - Number(a.id),
+        limit,
+        frame: (rows) => buildLogsFrame(rows, { ds, refId: q.refId, sessionId }),
+      },
+    });
+  }
+
+  /** the traces query's filters as the API takes them */
+  private traceFilters(q: KongDebuggerQuery): TraceQueryFilters {
+    return {
+      status: q.status,
+      minDurationMs: q.minDurationMs,
+      method: q.method,
+      path: q.path,
+      routeId: q.routeId,
+      serviceId: q.serviceId,
+      errorsOnly: q.errorsOnly || undefined,
+      spanErrorsOnly: q.spanErrorsOnly || undefined,
+    };
   }
 
   private async runQuery(q: KongDebuggerQuery, range: TimeRange | undefined): Promise<DataFrame[]> {
@@ -130,19 +233,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       case 'traces': {
         const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
         const [list, entityNames] = await Promise.all([
-          this.api.listTraces(sessionId, {
-            status: q.status,
-            minDurationMs: q.minDurationMs,
-            method: q.method,
-            path: q.path,
-            routeId: q.routeId,
-            serviceId: q.serviceId,
-            errorsOnly: q.errorsOnly || undefined,
-            spanErrorsOnly: q.spanErrorsOnly || undefined,
-            limit: q.limit,
-            cursor: q.cursor || undefined,
-            ...bounds,
-          }),
+          this.api.listTraces(sessionId, { ...this.traceFilters(q), limit: q.limit, cursor: q.cursor || undefined, ...bounds }),
           this.entityNames(),
         ]);
         return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor, entityNames })];
@@ -259,6 +350,9 @@ function explainConnectionError(err: unknown, serverUrl: string): string {
 }
 
 function toQueryError(reason: unknown, refId: string): DataQueryError {
+  if (reason instanceof LiveStreamError) {
+    return { refId, message: reason.message, status: reason.status || undefined };
+  }
   if (reason instanceof DebuggerApiError) {
     const details = reason.errors.map((e) => `${e.message} [${e.start}-${e.end}]`).join('; ');
     return { refId, message: reason.message, status: reason.status || undefined, ...(details ? { data: { message: reason.message, error: details } } : {}) };

@@ -61,6 +61,9 @@ describe('plugin.json files', () => {
       ['POST', API_PATHS.stopSession('s-1')],
       ['GET', API_PATHS.sessionTraces('s-1')],
       ['GET', API_PATHS.sessionLogs('s-1')],
+      // live queries' event stream: Grafana takes the first route whose path prefixes the request's, so the
+      // sessions GET route serves it (a route cannot name a path with the session id inside it)
+      ['GET', API_PATHS.sessionStream('s-1')],
       ['GET', API_PATHS.sessionSummary('s-1')],
       ['GET', API_PATHS.trace('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['GET', API_PATHS.traceSummary('4bf92f3577b34da6a3ce929d0e0e4736')],
@@ -74,8 +77,9 @@ describe('plugin.json files', () => {
     ];
 
     it('forward every call the plugin makes to the same path on the server, with the bearer token', () => {
-      // metrics: listed in the panel editor's data source picker; annotations: session start/stop on dashboards
-      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: true, annotations: true, category: 'tracing' });
+      // metrics: listed in the panel editor's data source picker; annotations: session start/stop on dashboards;
+      // streaming: live Traces and Logs queries while a session runs
+      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: true, annotations: true, category: 'tracing', streaming: true });
       for (const [method, rel] of calls) {
         const proxyPath = `api/${rel}`;
         const route = matchRoute(routes, method, proxyPath);

@@ -41,6 +41,11 @@ export interface KongDebuggerQuery extends DataQuery {
   limit?: number;
   /** traces and logs: the page after this cursor (the previous page's `meta.custom.nextCursor`; logs: "load older") */
   cursor?: string;
+  /**
+   * traces, logs: keep the list up to date while the session runs (a streaming response fed by the session's
+   * event stream, ending when the session ends). Explore's live tail turns it on for logs queries as well.
+   */
+  live?: boolean;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';
 }

@@ -11,13 +11,13 @@ import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from '../
 import { answerDeadline } from '../deadline';
 import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
-import { logPage } from '../log-content';
+import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
-import { storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
+import { storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { NewLogRecord, WaitingRow, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { NewLogRecord, WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
@@ -70,6 +70,8 @@ export class SqliteStore implements Store {
   private readonly walSync?: WalSync;
   /** whether the timer's group commit waits for the checkpoint thread (see flushUnlessWalHeld) */
   private readonly walHeld: () => WalHold;
+  /** the last batch's received time (see writeRows) */
+  private lastReceivedMs = 0;
   private walWait?: NodeJS.Timeout;
   private heldSince?: number;
 
@@ -90,6 +92,10 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db);
     this.stmts = this.prepare();
+    // received times keep increasing across a restart, even if the clock went back meanwhile (both indexed)
+    this.lastReceivedMs = Number(
+      (this.db.prepare(`SELECT max(m) AS m FROM (SELECT max(received_ms) AS m FROM traces UNION ALL SELECT max(received_ms) FROM logs)`).get() as { m: number | null }).m ?? 0,
+    );
     // A session's tenant picks the provider, so a tenant that brings its own key gets its sessions wrapped by it.
     if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), { tenantOf: (id) => this.getSession(id)?.tenant, ...opts.keyCache });
     this.keys = new LogKeys(this.keyring);
@@ -282,7 +288,10 @@ export class SqliteStore implements Store {
   /** one batch's rows, inside the caller's transaction */
   private writeRows(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
     const s = this.stmts;
-    const receivedMs = this.now();
+    // Strictly increasing per batch: a live stream's position (received ms, id) then never sees a later batch
+    // land before it (server/live).
+    const receivedMs = Math.max(this.now(), this.lastReceivedMs + 1);
+    this.lastReceivedMs = receivedMs;
     const tenant = batch.tenant;
     // A trace's spans are one record in its row: new traces (the common case) are encoded once; late spans of a
     // stored trace are merged into its record (one writer, so nothing is lost between the read and the write).
@@ -466,6 +475,33 @@ export class SqliteStore implements Store {
   digests(sessionId: string): TraceDigest[] {
     this.flush();
     return (this.stmts.digests.all(sessionId) as Row[]).map(toDigest);
+  }
+
+  tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): ReceivedTrace[] {
+    this.flush();
+    // The session's memberships (bounded by its trace cap), their rows filtered by when they were written.
+    const rows = this.db
+      .prepare(
+        `SELECT ${LIST_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.received_ms, ${SPAN_ERRORS.sqlite} AS span_errors
+         FROM session_traces st JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id
+         WHERE st.session_id = ? AND (t.received_ms > ? OR (t.received_ms = ? AND t.trace_id > ?))
+         ORDER BY t.received_ms, t.trace_id LIMIT ?`,
+      )
+      .safeIntegers(true)
+      .all(sessionId, afterMs, afterMs, afterTraceId, limit) as Row[];
+    return rows.map((r) => ({ trace: toTraceItem(r), receivedMs: Number(r.received_ms) }));
+  }
+
+  async logsReceivedAfter(sessionId: string, afterMs: number, afterLogId: number, limit: number): Promise<ReceivedLog[]> {
+    this.flush();
+    const tenant = this.getSession(sessionId)?.tenant ?? DEFAULT_TENANT;
+    const rows = this.db
+      .prepare(`SELECT l.* FROM logs l WHERE l.session_id = ? AND (l.received_ms > ? OR (l.received_ms = ? AND l.id > ?)) ORDER BY l.received_ms, l.id LIMIT ?`)
+      .safeIntegers(true)
+      .all(sessionId, afterMs, afterMs, afterLogId, limit) as Row[];
+    nameLogSpans(rows, (traceId) => this.getSpans(tenant, traceId));
+    const dek = await this.keys.forPage(sessionId, rows);
+    return rows.map((r) => ({ log: toLogRecord(r, logRowContent(r, dek)), receivedMs: Number(r.received_ms) }));
   }
 
   listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {

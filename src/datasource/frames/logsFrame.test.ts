@@ -1,4 +1,5 @@
 import { DataFrameType, FieldType } from '@grafana/data';
+import { absoluteRange, LINK_MARGIN_MS } from './links';
 import { buildLogsFrame } from './logsFrame';
 import { ossLogs } from '../testing/fixtures';
 
@@ -52,6 +53,8 @@ describe('buildLogsFrame (Kong OSS log fixture)', () => {
   });
 
   it('links traceID to the trace and spanID to the trace with that span focused', () => {
+    const withTrace = records.filter((r) => r.traceId).map((r) => r.timeMs);
+    const range = absoluteRange(Math.min(...withTrace) - LINK_MARGIN_MS, Math.max(...withTrace) + LINK_MARGIN_MS);
     expect(field('traceID').config.links).toEqual([
       {
         title: 'View trace',
@@ -60,6 +63,7 @@ describe('buildLogsFrame (Kong OSS log fixture)', () => {
           datasourceUid: 'kdbg',
           datasourceName: 'Kong Debugger',
           query: { refId: 'trace', queryType: 'trace', traceId: '${__value.raw}', sessionId: 'sess-1' },
+          range,
         },
       },
     ]);
@@ -71,6 +75,7 @@ describe('buildLogsFrame (Kong OSS log fixture)', () => {
       sessionId: 'sess-1',
     });
     expect(spanLink.internal?.panelsState).toEqual({ trace: { spanId: '${__value.raw}' } });
+    expect(spanLink.internal?.range).toEqual(range);
   });
 
   it('shows a record without a body as an empty line, not as ""', () => {

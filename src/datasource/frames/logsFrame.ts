@@ -1,7 +1,7 @@
 import { createDataFrame, DataFrameType, FieldType, type DataFrame } from '@grafana/data';
 import type { LogRecord } from '../../../common/api';
 import { compareNs } from './traceFrame';
-import { displayValue, internalLink, nanosWithinMs, type DsRef } from './links';
+import { displayValue, internalLink, linkRange, nanosWithinMs, type DsRef } from './links';
 
 export interface LogsFrameOptions {
   ds: DsRef;
@@ -31,12 +31,14 @@ export function buildLogsFrame(records: LogRecord[], opts: LogsFrameOptions): Da
   const rows = [...records].sort((a, b) => compareNs(b.timeUnixNano, a.timeUnixNano));
   const sessionId = opts.sessionId;
 
-  const traceLink = internalLink(opts.ds, 'View trace', { queryType: 'trace', traceId: '${__value.raw}', sessionId });
+  // the records' times: each linked trace ran around its records
+  const range = linkRange(rows.filter((r) => r.traceId).map((r) => r.timeMs));
+  const traceLink = internalLink(opts.ds, 'View trace', { queryType: 'trace', traceId: '${__value.raw}', sessionId }, { range });
   const spanLink = internalLink(
     opts.ds,
     'View span in trace',
     { queryType: 'trace', traceId: '${__data.fields.traceID}', sessionId },
-    { trace: { spanId: '${__value.raw}' } }
+    { panelsState: { trace: { spanId: '${__value.raw}' } }, range }
   );
 
   return createDataFrame({

@@ -1,7 +1,7 @@
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
 import type { Session } from '../../../common/api';
 import { describeRule } from '../../../common/rules/describe';
-import { internalLink, type DsRef } from './links';
+import { internalLink, linkRange, type DsRef } from './links';
 
 function isoToMs(iso: string | undefined): number | null {
   if (!iso) {
@@ -11,10 +11,9 @@ function isoToMs(iso: string | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** `createdBy` is added to the API's Session by the Grafana-user change; read it without depending on that. */
+/** who started it (Grafana user or token name); an empty string shows as absent */
 function createdBy(s: Session): string | undefined {
-  const v = (s as Session & { createdBy?: unknown }).createdBy;
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  return s.createdBy || undefined;
 }
 
 /** Debug sessions as a table, newest first (as the API returns them); the id links to the session's traces. */
@@ -24,7 +23,9 @@ export function buildSessionsFrame(
 ): DataFrame {
   const names = opts.entityNames;
   const nameOf = names ? (kind: 'route' | 'service', id: string) => names.get(`${kind}:${id}`) : undefined;
-  const tracesLink = internalLink(opts.ds, 'Traces of this session', { queryType: 'traces', sessionId: '${__value.raw}' });
+  // the sessions' whole lifetimes: a traces query keeps to its range, so a relative one would lose old sessions
+  const range = linkRange(sessions.flatMap((s) => [isoToMs(s.startedAt ?? s.createdAt), isoToMs(s.endedAt ?? s.endsAt)]).filter((t): t is number => t !== null));
+  const tracesLink = internalLink(opts.ds, 'Traces of this session', { queryType: 'traces', sessionId: '${__value.raw}' }, { range });
   return createDataFrame({
     name: 'sessions',
     refId: opts.refId,

@@ -3,7 +3,7 @@ import type { AttributeValue, Span, TraceDetail } from '../../../common/api';
 import type { TraceStanding } from '../../../common/analysis/types';
 import { formatDuration } from '../../../common/lifecycle/format';
 import { describeSpan } from '../../../common/spans/descriptions';
-import { displayValue, internalLink, nsToMs, type DsRef } from './links';
+import { displayValue, internalLink, linkRange, nsToMs, type DsRef } from './links';
 
 /** OTLP SpanKind numbers → the strings Grafana's trace view shows (TraceSpanRow.kind). 0 (unspecified) has none. */
 const KIND_NAMES: Record<number, string> = { 1: 'internal', 2: 'server', 3: 'client', 4: 'producer', 5: 'consumer' };
@@ -103,15 +103,22 @@ export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): Da
   const serviceTags = [...keyValues(trace.resource), ...entityNameTags(trace.resource, opts.entityNames)];
   const warnings = abnormalWarnings(opts.standing);
 
+  // the trace's own start and end, so the links open the same trace whenever they are followed
+  const range = linkRange(spans.flatMap((s) => [nsToMs(s.startTimeUnixNano, s.startTimeMs), nsToMs(s.startTimeUnixNano, s.startTimeMs) + Math.max(0, s.durationNs) / 1e6]));
   // "Logs for this span" needs no session: without one the server reads the logs from the session that holds them.
   const spanLinks = [
-    internalLink(opts.ds, 'Logs for this span', {
-      queryType: 'logs',
-      ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
-      traceId: '${__span.traceId}',
-      spanId: '${__span.spanId}',
-    }),
-    internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' }),
+    internalLink(
+      opts.ds,
+      'Logs for this span',
+      {
+        queryType: 'logs',
+        ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+        traceId: '${__span.traceId}',
+        spanId: '${__span.spanId}',
+      },
+      { range }
+    ),
+    internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' }, { range }),
   ];
 
   return createDataFrame({

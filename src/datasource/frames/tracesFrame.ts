@@ -1,6 +1,6 @@
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
 import type { TraceListItem } from '../../../common/api';
-import { internalLink, type DsRef } from './links';
+import { internalLink, linkRange, type DsRef } from './links';
 
 export interface TracesFrameOptions {
   ds: DsRef;
@@ -16,11 +16,17 @@ export interface TracesFrameOptions {
  * the session so the trace's span links can reach the session's logs), `duration` is ms like Tempo's.
  */
 export function buildTracesFrame(traces: TraceListItem[], opts: TracesFrameOptions): DataFrame {
-  const traceLink = internalLink(opts.ds, 'Trace: ${__value.raw}', {
-    queryType: 'trace',
-    traceId: '${__value.raw}',
-    sessionId: opts.sessionId,
-  });
+  const range = linkRange(traces.flatMap((t) => [t.startTimeMs, t.startTimeMs + t.durationNs / 1e6]));
+  const traceLink = internalLink(
+    opts.ds,
+    'Trace: ${__value.raw}',
+    {
+      queryType: 'trace',
+      traceId: '${__value.raw}',
+      sessionId: opts.sessionId,
+    },
+    { range }
+  );
   const col = <T>(pick: (t: TraceListItem) => T) => traces.map(pick);
   return createDataFrame({
     name: 'traces',
