@@ -47,6 +47,12 @@ export const API_PATHS = {
   uploads: () => 'v1/uploads',
 };
 
+/** `GET /api/v1/sessions` query (server/api/sessions.ts). */
+export interface SessionListFilters {
+  alert?: string;
+  alertRule?: string;
+}
+
 /** "Compare with a typical trace": the comparison plus which trace was picked and from what. */
 export type TypicalComparison = TraceComparison & { typical: { traceId: string; sessionId: string; basis: 'route' | 'session'; routeId?: string } };
 
@@ -116,8 +122,13 @@ export class DebuggerApi {
   /** @param proxyUrl the data source instance's `url` (Grafana's proxy base, e.g. /api/datasources/proxy/uid/abc) */
   constructor(private readonly proxyUrl: string) {}
 
-  listSessions(): Promise<Session[]> {
-    return this.request<SessionList>('list sessions', { url: API_PATHS.sessions() }).then((r) => r.sessions);
+  /**
+   * The tenant's sessions; `alert` (a fingerprint) or `alertRule` (a Grafana rule's uid) narrows to the sessions
+   * that alert or that rule's alerts started.
+   */
+  listSessions(filters: SessionListFilters = {}): Promise<Session[]> {
+    const params = toParams(filters);
+    return this.request<SessionList>('list sessions', { url: API_PATHS.sessions(), ...(Object.keys(params).length ? { params } : {}) }).then((r) => r.sessions);
   }
 
   getSession(id: string): Promise<Session> {

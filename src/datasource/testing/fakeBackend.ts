@@ -74,7 +74,12 @@ export class FakeDebuggerServer {
     const sessionById = (id: string) => this.state.sessions.find((s) => s.id === id);
     if (seg[1] === 'sessions') {
       if (seg.length === 2 && method === 'GET') {
-        return { status: 200, data: { sessions: this.state.sessions } };
+        // the server's filters (server/api/sessions.ts): an alert's fingerprint, a Grafana rule's uid
+        const { alert, alertRule } = params;
+        const sessions = this.state.sessions.filter(
+          (s) => (alert === undefined || s.alert?.fingerprint === alert) && (alertRule === undefined || s.alert?.ruleUid === alertRule)
+        );
+        return { status: 200, data: { sessions } };
       }
       const s = sessionById(seg[2]);
       if (!s) {
