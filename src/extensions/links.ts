@@ -42,7 +42,7 @@ function link<C extends object>(
 export const ADDED_LINKS: Array<PluginExtensionAddedLinkConfig<any>> = [
   link<AlertInstanceContext>(
     'Debug in Kong Debugger',
-    "Start a Kong debug session pre-filled from the alert's route, service and status code",
+    "Open the Kong debug session this alert started, or start one pre-filled from its route, service and status code",
     PluginExtensionPoints.AlertInstanceAction,
     alertInstanceLink
   ),

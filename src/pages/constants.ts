@@ -22,6 +22,18 @@ function query(params: Record<string, string | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+/**
+ * The alert page's query: the Grafana rule's uid, the alert instance's public labels (JSON), and Kong's
+ * route/service/code for the New session it falls back to.
+ */
+export interface AlertLinkParams {
+  rule?: string;
+  labels?: Record<string, string>;
+  route?: string;
+  service?: string;
+  code?: string;
+}
+
 export const ROUTES = {
   sessions: `${BASE_URL}/sessions`,
   newSession: `${BASE_URL}/sessions/new`,
@@ -32,6 +44,15 @@ export const ROUTES = {
   /** a trace's own page (Summary | Spans | Logs), reachable with just its id */
   trace: (traceId: string, tab: TraceTab = 'summary', params: TraceLinkParams = {}) =>
     `${BASE_URL}/trace/${encodeURIComponent(traceId)}${tab === 'summary' ? '' : `/${tab}`}${query({ ...params })}`,
+  /** an alert instance's door: opens the session the alert started, else a New session pre-filled */
+  alert: (p: AlertLinkParams) =>
+    `${BASE_URL}/alert${query({
+      rule: p.rule,
+      labels: p.labels && Object.keys(p.labels).length ? JSON.stringify(p.labels) : undefined,
+      route: p.route,
+      service: p.service,
+      code: p.code,
+    })}`,
 };
 
 /** Konnect's bounds for a session's duration. */

@@ -4,12 +4,14 @@
  *   sessions/new                   New session (the form; `?from=<id>` runs a session again)
  *   sessions/<id>                  Session (header, summary, traces, selected trace)
  *   trace/<traceId>[/spans|/logs]  Trace (Summary | Spans | Logs)
+ *   alert?rule=&labels=&...        an alert instance's door: redirects to the session it started, else New session
  */
 import React from 'react';
 import { EmbeddedScene, SceneApp, SceneAppPage, SceneFlexItem, SceneFlexLayout, SceneReactObject, SceneTimeRange } from '@grafana/scenes';
 import { Alert } from '@grafana/ui';
 import { ROUTES } from '../constants';
 import { NewSessionPage } from '../NewSessionPage';
+import { AlertLanding } from './AlertPage';
 import { DsInfo } from './dataSource';
 import { sessionPage } from './SessionPage';
 import { SessionsTable } from './SessionsTable';
@@ -58,5 +60,13 @@ export function buildApp(ds: DsInfo): SceneApp {
       ),
     drilldowns: [{ routePath: ':traceId/*', getPage: (match, parent) => tracePage(ds, decodeURIComponent(match.params.traceId ?? ''), parent) }],
   });
-  return new SceneApp({ name: 'kong-debugger', pages: [sessions, traces], urlSyncOptions: { updateUrlOnInit: true, createBrowserHistorySteps: true } });
+  const alert = new SceneAppPage({
+    title: 'Debug an alert',
+    subTitle: 'Opens the session the alert started, else a new one for what it is about',
+    url: ROUTES.alert({}),
+    routePath: 'alert/*',
+    getParentPage: () => sessions,
+    getScene: () => scene(new AlertLanding({ ds }), false),
+  });
+  return new SceneApp({ name: 'kong-debugger', pages: [sessions, traces, alert], urlSyncOptions: { updateUrlOnInit: true, createBrowserHistorySteps: true } });
 }
