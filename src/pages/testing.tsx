@@ -1,6 +1,6 @@
 /** Test helpers for the pages: a fake DebuggerApi (the boundary is the backend) and the data source service. */
 import type { LiveEventName, LiveEvents, Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
-import type { LiveConnector, LiveHandlers } from '../datasource/live/connect';
+import type { LiveConnector, LiveHandlers, LiveStreamError } from '../datasource/live/connect';
 import type { TraceComparison, TraceStanding, TraceStatistics } from '../../common/analysis/types';
 import { enterpriseTrace } from '../datasource/testing/fixtures';
 import { installHost, renderAppAt } from './scenes/testing/render';
@@ -192,6 +192,8 @@ export interface FakeLive {
   /** how many streams are open now */
   openCount(): number;
   send<N extends LiveEventName>(event: N, data: LiveEvents[N]): void;
+  /** every open stream fails for good (the connector gave up) */
+  fail(err: LiveStreamError): void;
 }
 
 export function fakeLive(current: () => Promise<Session>): FakeLive {
@@ -209,6 +211,7 @@ export function fakeLive(current: () => Promise<Session>): FakeLive {
       return { close: () => open.delete(h) };
     },
     send: (event, data) => [...open].forEach((h) => deliver(h, event, data)),
+    fail: (err) => [...open].forEach((h) => h.error(err)),
   };
 }
 

@@ -470,6 +470,7 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
   /**
    * The live traces query's packets: new rows re-read the header's counts and the summary (at most once a
    * second); the stream's end (the session ended: `Done`) reads them once more and the first page as it stands.
+   * A stream that failed for good (the server's stream cap, say) leaves a plain read and says so.
    */
   private onTracesData(n: SceneDataState['data'], p: SceneDataState['data']) {
     if (!n || !isLiveRequest(n) || n.state === p?.state && n.series === p?.series) {
@@ -483,6 +484,10 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
       this.countsTimer = undefined;
       this.state.traces.setLive(false);
       this.refreshBeside();
+    } else if (n.state === LoadingState.Error && p?.state !== LoadingState.Error) {
+      const why = n.errors?.[0]?.message ?? 'the stream failed';
+      this.state.traces.setLive(false);
+      this.state.traces.setState({ error: `Live updates stopped (${why}). The list is read once; Refresh reads it again.` });
     }
   }
 

@@ -1,6 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { enterpriseTrace } from '../../datasource/testing/fixtures';
 import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, session, traceItem } from '../testing';
+import { LiveStreamError } from '../../datasource/live/connect';
 import { currentUrl } from './testing/render';
 
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
@@ -169,6 +170,24 @@ describe('Session page', () => {
     expect(api.listTraces).toHaveBeenCalledTimes(lists + 1);
     expect(live.opened).toHaveLength(1);
     expect(within(table).getAllByRole('row')).toHaveLength(3);
+  });
+
+  it('a stream that fails for good leaves the list read once and says live updates stopped', async () => {
+    const api = fakeApi();
+    const live = installDataSource(api);
+    renderApp('/sessions/s1');
+    const table = await screen.findByRole('table', { name: 'Traces' });
+    await within(table).findByText('/orders/42');
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    const lists = api.listTraces.mock.calls.length;
+    act(() => live.fail(new LiveStreamError('too many open streams for this tenant (16)', 429)));
+    await screen.findByText(/Live updates stopped \(too many open streams for this tenant \(16\)\)/);
+    // a plain read instead, not a retry loop
+    await waitFor(() => expect(api.listTraces).toHaveBeenCalledTimes(lists + 1));
+    expect(within(await screen.findByRole('table', { name: 'Traces' })).getByText('/orders/42')).toBeInTheDocument();
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    expect(live.opened).toHaveLength(1);
+    expect(api.listTraces).toHaveBeenCalledTimes(lists + 1);
   });
 
   it('a full live first page reads its cursor when "Older" is clicked; older pages do not stream', async () => {
