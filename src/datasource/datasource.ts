@@ -162,6 +162,8 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     if (q.queryType === 'traces') {
       const filters = this.traceFilters(q);
       const limit = q.limit ?? 100;
+      // Kong's names for the rules' ids, as the one-shot list shows them (read with the list)
+      let entityNames: Map<string, string> | undefined;
       return liveQuery({
         refId: q.refId,
         url,
@@ -170,12 +172,16 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
         list: {
           event: 'traces',
           rows: (d) => ('traces' in d ? d.traces : []),
-          initial: async () => (await this.api.listTraces(sessionId, { ...filters, limit, ...bounds })).traces,
+          initial: async () => {
+            const [list, names] = await Promise.all([this.api.listTraces(sessionId, { ...filters, limit, ...bounds }), this.entityNames()]);
+            entityNames = names;
+            return list.traces;
+          },
           id: (t) => t.traceId,
           matches: (t) => traceMatches(t, { ...filters, ...since }),
           order: (a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? 1 : -1),
           limit,
-          frame: (rows) => buildTracesFrame(rows, { ds, refId: q.refId, sessionId }),
+          frame: (rows) => buildTracesFrame(rows, { ds, refId: q.refId, sessionId, entityNames }),
         },
       });
     }

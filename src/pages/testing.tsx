@@ -1,5 +1,6 @@
 /** Test helpers for the pages: a fake DebuggerApi (the boundary is the backend) and the data source service. */
-import type { Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
+import type { LiveEventName, LiveEvents, Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
+import type { LiveConnector, LiveHandlers, LiveStreamError } from '../datasource/live/connect';
 import type { TraceComparison, TraceStanding, TraceStatistics } from '../../common/analysis/types';
 import { enterpriseTrace } from '../datasource/testing/fixtures';
 import { installHost, renderAppAt } from './scenes/testing/render';
@@ -179,9 +180,49 @@ export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): 
   };
 }
 
-/** Installs Grafana's runtime services with our data source over this fake backend (see scenes/testing/render). */
-export function installDataSource(api: unknown, list = true) {
-  installHost(api as Partial<PagesApi>, { withDataSource: list });
+/**
+ * The server's session event streams (GET /api/v1/sessions/{id}/stream) as the data source's connector sees them:
+ * each stream opens with a `status` event carrying the session as `current` reads it (as the server's does), then
+ * carries what the test sends to every open stream.
+ */
+export interface FakeLive {
+  connector: LiveConnector;
+  /** the URL of every stream opened so far */
+  opened: string[];
+  /** how many streams are open now */
+  openCount(): number;
+  send<N extends LiveEventName>(event: N, data: LiveEvents[N]): void;
+  /** every open stream fails for good (the connector gave up) */
+  fail(err: LiveStreamError): void;
+}
+
+export function fakeLive(current: () => Promise<Session>): FakeLive {
+  const open = new Set<LiveHandlers>();
+  const opened: string[] = [];
+  let id = 0;
+  const deliver = (h: LiveHandlers, event: string, data: unknown) => h.event({ id: String(++id), event, data: JSON.stringify(data) });
+  return {
+    opened,
+    openCount: () => open.size,
+    connector: (url, h) => {
+      opened.push(url);
+      open.add(h);
+      void current().then((s) => open.has(h) && deliver(h, 'status', s));
+      return { close: () => open.delete(h) };
+    },
+    send: (event, data) => [...open].forEach((h) => deliver(h, event, data)),
+    fail: (err) => [...open].forEach((h) => h.error(err)),
+  };
+}
+
+/**
+ * Installs Grafana's runtime services with our data source over this fake backend (see scenes/testing/render);
+ * the session event streams are a `fakeLive` of a running `session()` unless given. Returns the streams.
+ */
+export function installDataSource(api: unknown, list = true, live?: FakeLive): FakeLive {
+  const streams = live ?? fakeLive(async () => session());
+  installHost(api as Partial<PagesApi>, { withDataSource: list, live: streams.connector });
+  return streams;
 }
 
 /** Renders the app (real routes and scenes) at a path, the way Grafana mounts it under /a/<app id>/. */

@@ -163,6 +163,9 @@ export async function startHarness(opts: {
       const target = routeTarget(route, proxyPath, { url: opts.backendUrl }, { apiToken: opts.apiToken });
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
+      // the client leaving (a live query unsubscribed) ends the upstream request too, as Go's reverse proxy does
+      const upstream = new AbortController();
+      res.on('close', () => upstream.abort());
       req.on('end', async () => {
         try {
           const body = chunks.length ? Buffer.concat(chunks) : undefined;
@@ -170,17 +173,31 @@ export async function startHarness(opts: {
             method,
             headers: {
               ...(body ? { 'content-type': req.headers['content-type'] ?? 'application/json' } : {}),
+              ...(req.headers.accept ? { accept: req.headers.accept } : {}),
               ...target.headers,
             },
             body,
+            signal: upstream.signal,
           });
-          const buf = Buffer.from(await r.arrayBuffer());
           proxied.push({ method, path: p, status: r.status });
-          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(buf);
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+          // passed through as it comes (Grafana's proxy flushes text/event-stream at once): live queries stream
+          if (r.body) {
+            for await (const chunk of r.body) {
+              res.write(chunk);
+            }
+          }
+          res.end();
         } catch (e) {
-          res
-            .writeHead(502, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ message: `proxy error: ${String(e)}` }));
+          if (upstream.signal.aborted) {
+            res.end();
+          } else if (!res.headersSent) {
+            res
+              .writeHead(502, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ message: `proxy error: ${String(e)}` }));
+          } else {
+            res.destroy();
+          }
         }
       });
     } else {
@@ -192,6 +209,10 @@ export async function startHarness(opts: {
   return {
     url: `http://127.0.0.1:${port}`,
     proxied,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // open event streams would hold close() forever
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
 }

@@ -11,8 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Harness, buildHost, hostVersions, startHarness } from './harness';
+import { kongRequest, tracesPayload } from '../../server/testing/otlp-builders';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -63,7 +65,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 }
 
 /** Starts tests/browser/backend.ts in a child process and reads its URLs. */
-async function startBackend(dataDir: string): Promise<{ apiUrl: string; proc: ChildProcess }> {
+async function startBackend(dataDir: string): Promise<{ apiUrl: string; otlpUrl: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'backend.ts'), dataDir, TOKEN], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +78,8 @@ async function startBackend(dataDir: string): Promise<{ apiUrl: string; proc: Ch
       out += c.toString();
       const line = out.split('\n')[0];
       if (out.includes('\n')) {
-        resolve({ apiUrl: (JSON.parse(line) as { apiUrl: string }).apiUrl, proc });
+        const urls = JSON.parse(line) as { apiUrl: string; otlpUrl: string };
+        resolve({ apiUrl: urls.apiUrl, otlpUrl: urls.otlpUrl, proc });
       }
     });
     proc.on('exit', (code) => reject(new Error(`backend exited with ${code}: ${err}`)));
@@ -84,7 +87,7 @@ async function startBackend(dataDir: string): Promise<{ apiUrl: string; proc: Ch
 }
 
 d('built plugin in a real browser against the live backend', () => {
-  let server: { apiUrl: string; proc: ChildProcess };
+  let server: { apiUrl: string; otlpUrl: string; proc: ChildProcess };
   let harness: Harness;
   let browser: Browser;
   let page: Page;
@@ -367,6 +370,55 @@ d('built plugin in a real browser against the live backend', () => {
       expect(harness.proxied.filter((c) => c.status >= 400)).toEqual([]);
     });
   }
+
+  it('shows a trace posted over OTLP in the open Session page within a second, without a reload or a re-query', async () => {
+    // a session on a route only this test sends to: the demo's traffic does not reach it
+    const routeId = randomUUID();
+    const created = await rest<{ id: string; status: string }>(server.apiUrl, 'sessions', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'live browser test', rule: { type: 'basic', routeIds: [routeId] }, durationSeconds: 600, maxTraces: 50 }),
+    });
+    await renderApp(`/sessions/${created.id}`, 'light');
+    const header = page.getByRole('region', { name: 'Session' });
+    await header.getByText('Live', { exact: true }).waitFor();
+    await page.getByText('No traces captured yet.').waitFor();
+    // the live query's event stream is open through the proxy
+    const streamPath = `/api/datasources/proxy/uid/kongdbg-ds/api/v1/sessions/${created.id}/stream`;
+    await waitFor('the session stream', async () => (harness.proxied.some((c) => c.path === streamPath && c.status === 200) ? true : undefined), 10_000);
+    const listPath = `/api/datasources/proxy/uid/kongdbg-ds/api/v1/sessions/${created.id}/traces`;
+    const lists = harness.proxied.filter((c) => c.path === listPath).length;
+    // a page reload would lose this
+    await page.evaluate(() => ((window as unknown as { liveMark: number }).liveMark = 1));
+
+    const trace = kongRequest({ routeId, path: '/live/arrives', status: 201 });
+    // as Kong's opentelemetry plugin sends it, with an ingest token in config.headers
+    const ingest = await rest<{ token: string }>(server.apiUrl, 'tokens', { method: 'POST', body: JSON.stringify({ name: 'live browser test', role: 'ingest' }) });
+    const posted = await fetch(`${server.otlpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingest.token}` },
+      body: JSON.stringify(tracesPayload(trace.spans, trace.resource)),
+    });
+    expect(posted.status).toBe(200);
+    const sent = Date.now();
+    const row = page.getByRole('table', { name: 'Traces' }).getByRole('row').filter({ hasText: trace.traceId });
+    await row.waitFor({ timeout: 1000 });
+    const tookMs = Date.now() - sent;
+    await expect(row.textContent()).resolves.toContain('/live/arrives');
+    expect(tookMs).toBeLessThanOrEqual(1000);
+    expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
+    // from the stream: the list was not read again
+    expect(harness.proxied.filter((c) => c.path === listPath).length).toBe(lists);
+    // the header's count follows
+    await header.getByText('1 / 50').waitFor({ timeout: 5000 });
+
+    // stopping ends the stream: the final status, and the page stops being live
+    await rest(server.apiUrl, `sessions/${created.id}/stop`, { method: 'POST' });
+    await header.getByText('Cancelled', { exact: true }).waitFor({ timeout: 10_000 });
+    await expect(header.getByText('Live', { exact: true }).count()).resolves.toBe(0);
+    await expect(row.count()).resolves.toBe(1);
+    expect(pageErrors).toEqual([]);
+    expect(harness.proxied.filter((c) => c.status >= 400)).toEqual([]);
+  });
 
   it('compares a trace with the typical one on the map, with abnormal flags, statistics and an upload', async () => {
     await renderApp(`/trace/${traceId}?session=${sessionId}`, 'light');

@@ -2,10 +2,13 @@
  * One session: header (status, rule, Kong tracing mode, time left, counts, live), the session summary (p50/p95/p99
  * per lifecycle node), the traces table (server-side paging, every filter of the API) and the selected trace in
  * Grafana's traces panel. `?trace=`, `?span=` and the absolute `from`/`to` (the session's life) are in the URL.
+ * While the session captures, the first traces page is the data source's live query (the session's event stream):
+ * new traces appear as they arrive, the header and summary are re-read when they do, and once more when the stream
+ * ends with the session. Nothing polls.
  */
 import React from 'react';
 import { css, cx } from '@emotion/css';
-import { GrafanaTheme2, dateTime } from '@grafana/data';
+import { GrafanaTheme2, LoadingState, dateTime } from '@grafana/data';
 import {
   EmbeddedScene,
   SceneAppPage,
@@ -18,6 +21,7 @@ import {
   SceneObjectUrlValues,
   SceneQueryRunner,
   SceneTimeRange,
+  type SceneDataState,
   VizPanel,
   sceneGraph,
   type SceneAppPageLike,
@@ -34,7 +38,8 @@ import { SessionRow, TraceRow, findFrame, isActiveStatus, rowsOf, sessionWindow,
 import { buildTracePanel, setPanelOptions } from './TracePage';
 
 export const TRACES_PAGE = 50;
-const LIVE_MS = 5000;
+/** at most one re-read of the header and summary per this long while traces stream in */
+export const COUNTS_THROTTLE_MS = 1000;
 const DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 
 const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -106,7 +111,7 @@ function HeaderRenderer({ model }: SceneComponentProps<SessionHeader>) {
         <Stack direction="row" gap={1} alignItems="center">
           <h2 className={styles.title}>{s.name || s.id}</h2>
           <Badge text={STATUS_LABEL[s.status] ?? s.status} color={STATUS_COLOR[s.status] ?? 'blue'} />
-          {active && <Badge text="Live" icon="circle" color="green" tooltip={`Refreshed every ${LIVE_MS / 1000} s while the session captures`} />}
+          {active && <Badge text="Live" icon="circle" color="green" tooltip="New traces appear as Kong sends them, while the session captures" />}
         </Stack>
         <Stack direction="row" gap={1}>
           <LinkButton variant="secondary" icon="repeat" href={ROUTES.runAgain(sessionId)}>
@@ -168,12 +173,29 @@ interface TracesListState extends SceneObjectState {
   /** cursors of the pages before the current one ('' = first page); the current page's cursor is last */
   cursors: string[];
   selectedTraceId?: string;
+  /** the session captures: the first page streams (the data source's live query); older pages do not */
+  live?: boolean;
   onSelect: (traceId: string) => void;
+  /** the Refresh button also re-reads what sits beside the table (header, summary) */
+  onRefresh?: () => void;
+  error?: string;
 }
 
-export function tracesQuery(sessionId: string, filters: TraceFilters, cursor: string): KongQuery {
-  return { refId: 'traces', queryType: 'traces', sessionId, ...filters, limit: TRACES_PAGE, cursor: cursor || undefined };
+export function tracesQuery(sessionId: string, filters: TraceFilters, cursor: string, live = false): KongQuery {
+  return {
+    refId: 'traces',
+    queryType: 'traces',
+    sessionId,
+    ...filters,
+    limit: TRACES_PAGE,
+    cursor: cursor || undefined,
+    live: (live && !cursor) || undefined,
+  };
 }
+
+/** whether a traces runner's current request is the live one */
+export const isLiveRequest = (data: SceneDataState['data']) =>
+  Boolean((data?.request?.targets as KongQuery[] | undefined)?.some((q) => q.queryType === 'traces' && q.live));
 
 export class TracesList extends SceneObjectBase<TracesListState> {
   static Component = TracesListRenderer;
@@ -188,30 +210,67 @@ export class TracesList extends SceneObjectBase<TracesListState> {
     });
   }
 
-  private run(filters: TraceFilters, cursors: string[]) {
-    this.setState({ filters, cursors });
+  private run(filters: TraceFilters, cursors: string[], live = this.state.live, now = true) {
+    this.setState({ filters, cursors, live });
     const runner = this.state.$data as SceneQueryRunner;
-    runner.setState({ queries: [{ ...tracesQuery(this.state.sessionId, filters, cursors[cursors.length - 1]), datasource: { uid: this.state.ds.uid, type: this.state.ds.type } } as never] });
-    runner.runQueries();
+    const query = tracesQuery(this.state.sessionId, filters, cursors[cursors.length - 1], live);
+    runner.setState({ queries: [{ ...query, datasource: { uid: this.state.ds.uid, type: this.state.ds.type } } as never] });
+    if (now) {
+      runner.runQueries();
+    }
+  }
+
+  /**
+   * Streams the first page while the session captures; `false` (it ended) reads it once more, as it stands.
+   * `now: false` when a time range change is about to run the query anyway (one stream, not two).
+   */
+  setLive(live: boolean, now = true) {
+    if (live !== Boolean(this.state.live)) {
+      this.run(this.state.filters, this.state.cursors, live, now);
+    }
   }
 
   search = () => this.run({ ...this.state.draft }, ['']);
-  /** The next (older) page: the server's cursor after the last trace shown. */
-  older = (nextCursor: string) => this.run(this.state.filters, [...this.state.cursors, nextCursor]);
+  /**
+   * The next (older) page: the server's cursor after the last trace shown. A live first page carries none (its
+   * rows move as traces arrive): the cursor is read then, from the first page as it stands.
+   */
+  older = async (nextCursor?: string) => {
+    const { filters, cursors, ds, sessionId } = this.state;
+    let cursor = nextCursor;
+    if (!cursor) {
+      const { from, to } = sceneGraph.getTimeRange(this).state.value;
+      try {
+        const page = await (await actionsApi(ds)).listTraces(sessionId, { ...filters, limit: TRACES_PAGE, from: from.valueOf(), to: to.valueOf() });
+        cursor = page.nextCursor;
+      } catch (e) {
+        this.setState({ error: `Could not read the older page: ${errorMessage(e)}` });
+        return;
+      }
+    }
+    if (cursor) {
+      this.run(filters, [...cursors, cursor]);
+    }
+  };
   newer = () => this.run(this.state.filters, this.state.cursors.slice(0, -1));
-  refresh = () => (this.state.$data as SceneQueryRunner).runQueries();
+  refresh = () => {
+    (this.state.$data as SceneQueryRunner).runQueries();
+    this.state.onRefresh?.();
+  };
   setDraft = (patch: Partial<TraceFilters>) => this.setState({ draft: { ...this.state.draft, ...patch } });
 }
 
 function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
   const styles = useStyles2(getStyles);
-  const { draft, cursors, selectedTraceId, onSelect, filters } = model.useState();
+  const { draft, cursors, selectedTraceId, onSelect, filters, live, error } = model.useState();
   const { data } = sceneGraph.getData(model).useState();
   const frame = findFrame(data?.series, 'traces');
   const traces = rowsOf<TraceRow>(frame);
   const nextCursor = (frame?.meta?.custom as { nextCursor?: string } | undefined)?.nextCursor;
   const queryError = data?.errors?.[0]?.message;
   const page = cursors.length;
+  // a live first page knows no cursor: a full one has older traces, whose cursor is read on the click
+  const hasOlder = Boolean(nextCursor) || (Boolean(live) && page === 1 && traces.length >= TRACES_PAGE);
 
   const text = (key: 'status' | 'method' | 'path' | 'routeId' | 'serviceId', label: string, width: number, placeholder: string) => (
     <Input aria-label={label} placeholder={placeholder} width={width} value={draft[key] ?? ''} onChange={(e) => model.setDraft({ [key]: e.currentTarget.value || undefined })} />
@@ -252,6 +311,11 @@ function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
       {queryError && (
         <Alert severity="error" title="Could not load traces">
           {queryError}
+        </Alert>
+      )}
+      {error && (
+        <Alert severity="error" title="Request failed" onRemove={() => model.setState({ error: undefined })}>
+          {error}
         </Alert>
       )}
       {!frame && !queryError && <LoadingPlaceholder text="Loading traces…" />}
@@ -302,7 +366,7 @@ function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
         <span className={styles.muted} data-testid="traces-page">
           Page {page}
         </span>
-        <Button size="sm" variant="secondary" icon="angle-right" disabled={!nextCursor} onClick={() => nextCursor && model.older(nextCursor)}>
+        <Button size="sm" variant="secondary" icon="angle-right" disabled={!hasOlder} onClick={() => void model.older(nextCursor)}>
           Older
         </Button>
       </Stack>
@@ -334,7 +398,7 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
       $data: kongQueries(state.ds, [{ refId: 'summary', queryType: 'summary', sessionId: state.sessionId }]),
       header: new SessionHeader(state),
       summary: new LifecycleMapScene({ emptyText: 'No traces yet: the summary appears once traces are captured.' }),
-      traces: new TracesList({ ...state, onSelect: (traceId) => self.scene?.selectTrace(traceId) }),
+      traces: new TracesList({ ...state, onSelect: (traceId) => self.scene?.selectTrace(traceId), onRefresh: () => self.scene?.refreshBeside() }),
     });
     self.scene = this;
     this.addActivationHandler(() => this.onActivate());
@@ -370,39 +434,80 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
           n.tracePanel && setPanelOptions(n.tracePanel, { focusedSpanId: n.span });
         }
       }),
-      // Once the session is known: its life as the absolute time range (unless the URL brought one).
-      this.state.header.state.$data!.subscribeToState((n) => {
+      // Once the session is known: its life as the absolute time range (unless the URL brought one); while it
+      // captures, the first traces page streams.
+      this.state.header.state.$data!.subscribeToState(() => {
         const s = this.state.header.session();
         if (!s) {
           return;
         }
+        let rangeChanged = false;
         if (!hadRange && !this.rangeSet) {
-          this.rangeSet = true;
+          this.rangeSet = rangeChanged = true;
           const w = sessionWindow(s, Date.now());
           sceneGraph.getTimeRange(this).onTimeRangeChange({ from: dateTime(w.from), to: dateTime(w.to), raw: { from: w.from, to: w.to } });
         }
-        this.live = isActiveStatus(s.status);
-        void n;
-      }),
-    ];
-    // While the session captures, keep the header, summary and first traces page current.
-    const timer = setInterval(() => {
-      if (this.live) {
-        (this.state.header.state.$data as SceneQueryRunner).runQueries();
-        (this.state.$data as SceneQueryRunner).runQueries();
-        if (this.state.traces.state.cursors.length === 1) {
-          this.state.traces.refresh();
+        // once: a stream that ended is not reopened by a header read racing the session's end
+        if (isActiveStatus(s.status) && !this.wentLive) {
+          this.wentLive = true;
+          this.state.traces.setLive(true, !rangeChanged);
         }
-      }
-    }, LIVE_MS);
+      }),
+      this.state.traces.state.$data!.subscribeToState((n, p) => this.onTracesData(n.data, p.data)),
+    ];
     return () => {
-      clearInterval(timer);
+      clearTimeout(this.countsTimer);
+      this.countsTimer = undefined;
       subs.forEach((s) => s.unsubscribe());
     };
   }
 
   private rangeSet = false;
-  private live = false;
+  private wentLive = false;
+  private countsTimer?: ReturnType<typeof setTimeout>;
+  private countsReadAt = 0;
+
+  /**
+   * The live traces query's packets: new rows re-read the header's counts and the summary (at most once a
+   * second); the stream's end (the session ended: `Done`) reads them once more and the first page as it stands.
+   * A stream that failed for good (the server's stream cap, say) leaves a plain read and says so.
+   */
+  private onTracesData(n: SceneDataState['data'], p: SceneDataState['data']) {
+    if (!n || !isLiveRequest(n) || n.state === p?.state && n.series === p?.series) {
+      return;
+    }
+    const sameRequest = n.request?.requestId === p?.request?.requestId;
+    if (n.state === LoadingState.Streaming && sameRequest && p?.state === LoadingState.Streaming) {
+      this.readCountsSoon();
+    } else if (n.state === LoadingState.Done && sameRequest && p?.state !== LoadingState.Done) {
+      clearTimeout(this.countsTimer);
+      this.countsTimer = undefined;
+      this.state.traces.setLive(false);
+      this.refreshBeside();
+    } else if (n.state === LoadingState.Error && p?.state !== LoadingState.Error) {
+      const why = n.errors?.[0]?.message ?? 'the stream failed';
+      this.state.traces.setLive(false);
+      this.state.traces.setState({ error: `Live updates stopped (${why}). The list is read once; Refresh reads it again.` });
+    }
+  }
+
+  private readCountsSoon() {
+    if (this.countsTimer) {
+      return;
+    }
+    const wait = Math.max(0, this.countsReadAt + COUNTS_THROTTLE_MS - Date.now());
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = undefined;
+      this.refreshBeside();
+    }, wait);
+  }
+
+  /** re-reads the header and the summary */
+  refreshBeside() {
+    this.countsReadAt = Date.now();
+    (this.state.header.state.$data as SceneQueryRunner).runQueries();
+    (this.state.$data as SceneQueryRunner).runQueries();
+  }
 
   /** A new selection gets a new panel and query runner: an earlier trace's late answer has nowhere to land. */
   private syncTrace() {

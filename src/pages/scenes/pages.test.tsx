@@ -1,6 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { enterpriseTrace } from '../../datasource/testing/fixtures';
 import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, session, traceItem } from '../testing';
+import { LiveStreamError } from '../../datasource/live/connect';
 import { currentUrl } from './testing/render';
 
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
@@ -80,6 +81,8 @@ describe('Session page', () => {
   it('pages through traces on the server (cursor) and sends every filter', async () => {
     const page2 = { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/7' };
     const api = fakeApi({
+      // an ended session: its first page is read once, with the server's cursor
+      getSession: jest.fn().mockResolvedValue(session({ status: 'completed' })),
       listTraces: jest.fn(async (_id: string, f: { cursor?: string }) =>
         f.cursor === 'c1' ? { traces: [page2] } : { traces: [{ ...traceItem, routeId: 'route-1' }], nextCursor: 'c1' }
       ),
@@ -116,6 +119,105 @@ describe('Session page', () => {
         expect.objectContaining({ status: '5xx', method: 'GET', path: '/orders', routeId: 'route-1', serviceId: 'svc-1', minDurationMs: 20, errorsOnly: true, spanErrorsOnly: true })
       )
     );
+  });
+
+  it('streams a running session: a new trace appears without a re-query, the header follows, the end shows the final status', async () => {
+    const api = fakeApi();
+    const live = installDataSource(api);
+    renderApp('/sessions/s1');
+    const header = await screen.findByRole('region', { name: 'Session' });
+    await within(header).findByText('3 / 200');
+    // the first page streams from the session's event stream (opened from the server's now)
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    expect(live.opened.at(-1)).toBe('/api/datasources/proxy/uid/kdbg/api/v1/sessions/s1/stream?since=now');
+    const table = await screen.findByRole('table', { name: 'Traces' });
+    await within(table).findByText('/orders/42');
+    // settled: the range from the session and the live query are in place
+    await waitFor(() => expect(api.listTraces.mock.calls.length).toBeGreaterThan(0));
+    await act(() => new Promise((r) => setTimeout(r, 50)));
+    const lists = api.listTraces.mock.calls.length;
+    const reads = api.getSession.mock.calls.length;
+
+    const fresh = { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/new', startTimeMs: Date.now(), startTimeUnixNano: `${Date.now()}000000` };
+    api.getSession.mockResolvedValue(session({ traceCount: 4 }));
+    act(() => live.send('traces', { traces: [fresh] }));
+    // in the table at once, newest first, from the stream alone
+    await within(table).findByText('/orders/new');
+    expect(within(table).getAllByRole('row')[1]).toHaveTextContent(OTHER_TRACE_ID);
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    expect(api.listTraces).toHaveBeenCalledTimes(lists);
+    // the header's counts are re-read because a trace arrived
+    await within(header).findByText('4 / 200');
+    expect(api.getSession.mock.calls.length).toBe(reads + 1);
+    // and nothing polls: no further reads while nothing arrives
+    await act(() => new Promise((r) => setTimeout(r, 1500)));
+    expect(api.listTraces).toHaveBeenCalledTimes(lists);
+    expect(api.getSession.mock.calls.length).toBe(reads + 1);
+    expect(live.openCount()).toBe(1);
+
+    // the session ends: the stream's final status ends the live query; the page reads the final state once
+    api.getSession.mockResolvedValue(session({ status: 'completed', traceCount: 4, endsAt: undefined, endedAt: new Date().toISOString() }));
+    api.listTraces.mockResolvedValue({ traces: [fresh, traceItem] });
+    act(() => live.send('status', session({ status: 'completed', traceCount: 4 })));
+    await within(header).findByText('Completed');
+    expect(header).not.toHaveTextContent('Live');
+    expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
+    await waitFor(() => expect(live.openCount()).toBe(0));
+    // the first page once more, as it stands (not live)
+    await waitFor(() => expect(api.listTraces).toHaveBeenCalledTimes(lists + 1));
+    expect(api.listTraces).toHaveBeenLastCalledWith('s1', expect.not.objectContaining({ cursor: expect.anything() }));
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    expect(api.listTraces).toHaveBeenCalledTimes(lists + 1);
+    expect(live.opened).toHaveLength(1);
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+  });
+
+  it('a stream that fails for good leaves the list read once and says live updates stopped', async () => {
+    const api = fakeApi();
+    const live = installDataSource(api);
+    renderApp('/sessions/s1');
+    const table = await screen.findByRole('table', { name: 'Traces' });
+    await within(table).findByText('/orders/42');
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    const lists = api.listTraces.mock.calls.length;
+    act(() => live.fail(new LiveStreamError('too many open streams for this tenant (16)', 429)));
+    await screen.findByText(/Live updates stopped \(too many open streams for this tenant \(16\)\)/);
+    // a plain read instead, not a retry loop
+    await waitFor(() => expect(api.listTraces).toHaveBeenCalledTimes(lists + 1));
+    expect(within(await screen.findByRole('table', { name: 'Traces' })).getByText('/orders/42')).toBeInTheDocument();
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    expect(live.opened).toHaveLength(1);
+    expect(api.listTraces).toHaveBeenCalledTimes(lists + 1);
+  });
+
+  it('a full live first page reads its cursor when "Older" is clicked; older pages do not stream', async () => {
+    const page1 = Array.from({ length: 50 }, (_, i) => ({
+      ...traceItem,
+      traceId: i.toString(16).padStart(32, '0'),
+      path: `/p/${i}`,
+      startTimeMs: traceItem.startTimeMs - i,
+    }));
+    const older = { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/older' };
+    const api = fakeApi({
+      listTraces: jest.fn(async (_id: string, f: { cursor?: string }) => (f.cursor === 'c1' ? { traces: [older] } : { traces: page1, nextCursor: 'c1' })),
+    });
+    const live = installDataSource(api);
+    renderApp('/sessions/s1');
+    const table = await screen.findByRole('table', { name: 'Traces' });
+    await within(table).findByText('/p/0');
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    const older$ = screen.getByRole('button', { name: 'Older' });
+    await waitFor(() => expect(older$).toBeEnabled());
+    fireEvent.click(older$);
+    await screen.findByText('/orders/older');
+    expect(screen.getByTestId('traces-page')).toHaveTextContent('Page 2');
+    expect(api.listTraces).toHaveBeenLastCalledWith('s1', expect.objectContaining({ cursor: 'c1', limit: 50 }));
+    // page 2 is a plain read: the stream closed
+    await waitFor(() => expect(live.openCount()).toBe(0));
+    // back on the first page: live again
+    fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
+    await screen.findByText('/p/0');
+    await waitFor(() => expect(live.openCount()).toBe(1));
   });
 
   it('keeps the selected trace and span in the URL and opens a shared link on them', async () => {

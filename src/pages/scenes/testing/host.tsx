@@ -162,11 +162,22 @@ export function corePanelPlugins(): Record<string, PanelPlugin> {
   return { traces: plugin('traces', 'Traces', TracesPanelStandIn), logs: plugin('logs', 'Logs', LogsPanelStandIn) };
 }
 
-/** Grafana's `runRequest` reduced to its contract: Loading, then Done with the answer's frames and errors. */
+/**
+ * Grafana's `runRequest` reduced to its contract (public/app/features/query/state/runRequest.ts): Loading, then one
+ * PanelData per answer packet. Packets are kept by `key` (a streaming query re-sends its key), the series are all
+ * packets' frames, the state is the packet's (`Done` when it has none), `Error` when any packet has errors.
+ */
 export function runRequestStandIn(ds: DataSourceApi, request: DataQueryRequest): Observable<PanelData> {
   const base = { series: [] as DataFrame[], timeRange: request.range, request };
+  const packets = new Map<string, DataQueryResponse>();
   return from(ds.query(request) as ObservableInput<DataQueryResponse>).pipe(
-    map((res): PanelData => ({ ...base, state: res.errors?.length ? LoadingState.Error : LoadingState.Done, series: res.data, errors: res.errors, error: res.errors?.[0] })),
+    map((res): PanelData => {
+      packets.set(res.key || 'A', res);
+      const all = [...packets.values()];
+      const errors = all.flatMap((p) => p.errors ?? []);
+      const state = errors.length ? LoadingState.Error : (res.state ?? LoadingState.Done);
+      return { ...base, state, series: all.flatMap((p) => p.data), errors: errors.length ? errors : undefined };
+    }),
     catchError((e: unknown) => of<PanelData>({ ...base, state: LoadingState.Error, errors: [{ message: String(e) }] })),
     startWith<PanelData>({ ...base, state: LoadingState.Loading })
   );

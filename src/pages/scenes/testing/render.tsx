@@ -18,6 +18,7 @@ import {
 } from '@grafana/runtime';
 import App from '../../../components/App/App';
 import { KongDebuggerDataSource } from '../../../datasource/datasource';
+import type { LiveConnector } from '../../../datasource/live/connect';
 import type { KongDebuggerOptions } from '../../../datasource/types';
 import { BASE_URL, DATASOURCE_TYPE } from '../../constants';
 import type { PagesApi } from '../../useDebuggerApi';
@@ -49,10 +50,16 @@ class FakeResizeObserver {
   disconnect() {}
 }
 
-/** Installs the runtime services with a data source whose backend is `api`; returns the data source. */
-export function installHost(api: Partial<PagesApi>, opts: { withDataSource?: boolean } = {}): KongDebuggerDataSource {
+/**
+ * Installs the runtime services with a data source whose backend is `api` (and whose session event streams come
+ * from `live`); returns the data source.
+ */
+export function installHost(api: Partial<PagesApi>, opts: { withDataSource?: boolean; live?: LiveConnector } = {}): KongDebuggerDataSource {
   const ds = new KongDebuggerDataSource(SETTINGS);
   Object.defineProperty(ds, 'api', { value: api });
+  if (opts.live) {
+    ds.connectLive = opts.live;
+  }
   setTemplateSrv({
     getVariables: () => [],
     replace: (target?: string) => target ?? '',
