@@ -227,6 +227,41 @@ describe('KongDebuggerDataSource.query', () => {
     expect(bySession.data[1].fields.map((f: { name: string }) => f.name)).toEqual(['metric', 'label', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs']);
   });
 
+  it('summary of a trace with a session and compareTo: asks for its standing and comparison, carried by the lifecycle frame', async () => {
+    const { ds, server } = setup({ minSamples: 1 });
+    const res = await once(ds.query(request({ queryType: 'summary', traceId: ENT.traceId, sessionId: '$session', compareTo: OSS.traceId })));
+    const paths = server.calls.map((c) => c.path);
+    expect(paths).toEqual(expect.arrayContaining([`v1/traces/${ENT.traceId}/summary`, `v1/traces/${ENT.traceId}/abnormal`, `v1/traces/${ENT.traceId}/compare/${OSS.traceId}`]));
+    expect(server.calls.find((c) => c.path.endsWith('/abnormal'))!.params).toMatchObject({ sessionId: 'sess-1' });
+    const custom = res.data[0].meta.custom;
+    expect(custom).toMatchObject({ kind: 'trace', sessionId: 'sess-1', compareTo: OSS.traceId });
+    expect(custom.standing).toMatchObject({ traceId: ENT.traceId, sessionId: 'sess-1' });
+    expect(custom.standing.nodes.length).toBeGreaterThan(0);
+    expect(custom.comparison.a.traceId).toBe(ENT.traceId);
+    expect(custom.comparison.b.traceId).toBe(OSS.traceId);
+    expect(custom.comparison.nodes.length).toBeGreaterThan(0);
+    expect(res.data[0].meta.notices).toBeUndefined();
+    // the latency frame is unchanged: the analysis travels once, with the map
+    expect(res.data[1].meta.custom).toEqual({ kind: 'trace', traceId: ENT.traceId });
+  });
+
+  it('summary compared with the typical trace passes the session; a failed comparison keeps the map and says why', async () => {
+    const { ds, server } = setup();
+    const typical = await once(ds.query(request({ queryType: 'summary', traceId: ENT.traceId, sessionId: 'sess-1', compareTo: 'typical' })));
+    expect(server.calls.find((c) => c.path.endsWith('/compare/typical'))!.params).toMatchObject({ sessionId: 'sess-1' });
+    expect(typical.data[0].meta.custom.comparison.typical).toMatchObject({ traceId: OSS.traceId, basis: 'session' });
+
+    const missing = 'ffffffffffffffffffffffffffffffff';
+    const res = await once(ds.query(request({ queryType: 'summary', traceId: ENT.traceId, compareTo: missing })));
+    expect(res.errors).toBeUndefined();
+    expect(res.data.map((f) => f.name)).toEqual(['lifecycle', 'latency', 'tries']);
+    expect(res.data[0].meta.custom).toMatchObject({ compareTo: missing, comparisonError: `trace ${missing} not found` });
+    expect(res.data[0].meta.custom.comparison).toBeUndefined();
+    expect(res.data[0].meta.notices).toEqual([{ severity: 'error', text: `Could not compare: trace ${missing} not found` }]);
+    // no session: no standing asked
+    expect(server.calls.filter((c) => c.path.endsWith('/abnormal'))).toHaveLength(1);
+  });
+
   it("reports a bad query on its own refId and still returns the others' data", async () => {
     const { ds } = setup();
     const res = await once(ds.query(

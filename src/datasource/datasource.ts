@@ -22,7 +22,7 @@ import { API_PATHS, DebuggerApi, DebuggerApiError } from './api';
 import type { DsRef } from './frames/links';
 import { buildLogsFrame } from './frames/logsFrame';
 import { buildSessionsFrame } from './frames/sessionsFrame';
-import { buildSessionSummaryFrames, buildTraceSummaryFrames } from './frames/summaryFrames';
+import { buildSessionSummaryFrames, buildTraceSummaryFrames, withTraceAnalysis } from './frames/summaryFrames';
 import { buildStatisticsFrame } from './frames/statisticsFrame';
 import { buildTraceFrame, compareNs } from './frames/traceFrame';
 import { buildTracesFrame } from './frames/tracesFrame';
@@ -277,7 +277,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       }
       case 'summary':
         if (q.traceId) {
-          return buildTraceSummaryFrames(await this.api.getTraceSummary(q.traceId), q.refId);
+          return this.traceSummary(q.traceId, q);
         }
         if (q.sessionId) {
           return buildSessionSummaryFrames(await this.api.getSessionSummary(q.sessionId), q.refId);
@@ -295,6 +295,35 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       default:
         throw new QueryInputError(`Unknown query type "${String((q as { queryType?: unknown }).queryType)}".`);
     }
+  }
+
+  /**
+   * A trace's summary frames; with a session, its standing there (abnormal steps); with `compareTo`, its comparison
+   * with that trace or the typical one. The analyses run beside the summary, and a failed one keeps the map.
+   */
+  private async traceSummary(traceId: string, q: KongDebuggerQuery): Promise<DataFrame[]> {
+    const sessionId = q.sessionId || undefined;
+    const compareTo = q.compareTo || undefined;
+    const settle = <T,>(p: Promise<T> | undefined) => p?.then((value) => ({ value }), (err: unknown) => ({ error: describe(err) }));
+    const [summary, standing, comparison] = await Promise.all([
+      this.api.getTraceSummary(traceId),
+      settle(sessionId ? this.api.getAbnormal(traceId, sessionId) : undefined),
+      settle(
+        compareTo === undefined
+          ? undefined
+          : compareTo === 'typical'
+            ? this.api.compareWithTypical(traceId, sessionId)
+            : this.api.compareTraces(traceId, compareTo)
+      ),
+    ]);
+    return withTraceAnalysis(buildTraceSummaryFrames(summary, q.refId), {
+      sessionId,
+      standing: standing && 'value' in standing ? standing.value : undefined,
+      standingError: standing && 'error' in standing ? standing.error : undefined,
+      compareTo,
+      comparison: comparison && 'value' in comparison ? comparison.value : undefined,
+      comparisonError: comparison && 'error' in comparison ? comparison.error : undefined,
+    });
   }
 
   /** Dashboard variable values: the sessions (text = name, value = id). */

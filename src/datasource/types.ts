@@ -10,7 +10,7 @@ export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; d
   { value: 'traces', label: 'Traces', description: "A session's captured traces (table)" },
   { value: 'trace', label: 'Trace', description: 'One trace as a span tree (trace view)' },
   { value: 'logs', label: 'Logs', description: "A session's dataplane logs, optionally of one trace or span" },
-  { value: 'summary', label: 'Summary', description: 'Lifecycle map and latency breakdown of a trace or a session' },
+  { value: 'summary', label: 'Summary', description: 'Lifecycle map and latency breakdown of a trace (abnormal steps with its session, compared with another) or a session' },
   { value: 'statistics', label: 'Statistics', description: 'Per-trace span statistics with self time (table)' },
   { value: 'annotations', label: 'Session events', description: 'Debug sessions as annotations: from start to stop' },
 ];
@@ -46,6 +46,11 @@ export interface KongDebuggerQuery extends DataQuery {
    * event stream, ending when the session ends). Explore's live tail turns it on for logs queries as well.
    */
   live?: boolean;
+  /**
+   * summary of a trace: compare it with another trace (its id) or with `typical` (the median trace of its route in
+   * the session, the trace's own session when none is given); the lifecycle frame carries the comparison
+   */
+  compareTo?: string;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';
 }

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp } from './testing';
+import { OTHER_TRACE_ID, TRACE_ID, comparison, fakeApi, installDataSource, renderApp } from './testing';
 
 // The session page renders Grafana UI components; on a busy shared machine a test can take several seconds.
 jest.setTimeout(20_000);
@@ -58,6 +58,44 @@ describe("trace analysis on the trace page's Summary tab", () => {
     expect(api.getStatistics).toHaveBeenCalledWith(TRACE_ID, 'name');
     fireEvent.click(within(trace).getByRole('radio', { name: 'By plugin' }));
     await waitFor(() => expect(api.getStatistics).toHaveBeenLastCalledWith(TRACE_ID, 'plugin'));
+    await waitFor(() => expect(within(trace).getByRole('table', { name: 'Span statistics' })).toHaveTextContent('plugin key-auth (access)'));
+    expect(within(trace).getByRole('table', { name: 'Span statistics' })).not.toHaveTextContent('kong.read_headers_from_upstream');
+    // the map was not asked again: the statistics have their own query
+    expect(api.getTraceSummary).toHaveBeenCalledTimes(1);
+  });
+
+  it("never shows a late comparison under a newer one (the page's query runner drops the older query)", async () => {
+    let lateAnswer: (v: unknown) => void = () => undefined;
+    const late = { ...comparison, b: { ...comparison.b, traceId: 'aaaabbbbccccddddaaaabbbbccccdddd' }, typical: { traceId: 'aaaabbbbccccddddaaaabbbbccccdddd', sessionId: 's1', basis: 'session' } };
+    const compareWithTypical = jest
+      .fn()
+      .mockImplementationOnce(() => new Promise((resolve) => (lateAnswer = resolve)))
+      .mockResolvedValue({ ...comparison, typical: { traceId: OTHER_TRACE_ID, sessionId: 's1', basis: 'route', routeId: 'route-1' } });
+    const api = fakeApi({ compareWithTypical });
+    const trace = await openTrace(api);
+    fireEvent.click(within(trace).getByRole('button', { name: /Compare with typical/ }));
+    expect(await within(trace).findByText('Comparing…')).toBeInTheDocument();
+    fireEvent.click(within(trace).getByRole('button', { name: /Stop comparing/ }));
+    fireEvent.click(await within(trace).findByRole('button', { name: /Compare with typical/ }));
+    expect(await within(trace).findByTestId('compare-summary')).toHaveTextContent(OTHER_TRACE_ID);
+    expect(compareWithTypical).toHaveBeenCalledTimes(2);
+    // the first answer arrives last: it is never shown
+    lateAnswer(late);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(within(trace).getByTestId('compare-summary')).toHaveTextContent(OTHER_TRACE_ID);
+    expect(trace).not.toHaveTextContent('aaaabbbbccccdddd');
+  });
+
+  it('keeps the map and says why when the comparison fails', async () => {
+    const api = fakeApi({ compareWithTypical: jest.fn().mockRejectedValue(new Error('session "s1" has no other trace with a total latency')) });
+    const trace = await openTrace(api);
+    fireEvent.click(within(trace).getByRole('button', { name: /Compare with typical/ }));
+    expect(await within(trace).findByText('session "s1" has no other trace with a total latency')).toBeInTheDocument();
+    expect(within(trace).getByText('Could not compare')).toBeInTheDocument();
+    expect(within(trace).getByTestId('lifecycle-map')).toBeInTheDocument();
+    expect(within(trace).queryByText('Comparing…')).toBeNull();
+    // the standing still shows beside it
+    expect(within(trace).getByTestId('abnormal-summary')).toBeInTheDocument();
   });
 
   it('downloads the trace as JSON or zip', async () => {

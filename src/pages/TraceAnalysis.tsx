@@ -1,26 +1,40 @@
 /**
- * A selected trace on the session page: its lifecycle map with abnormal steps flagged (above the session's
- * p95, with p50/p95 beside the value), optionally compared with another trace or the typical one (the
- * session's median trace of the same route), download buttons, and the per-trace statistics table.
+ * A trace's analysis on its Summary tab: the lifecycle map with abnormal steps flagged (above the session's p95,
+ * with p50/p95 beside the value), optionally compared with another trace or the typical one (the session's median
+ * trace of the same route), download buttons, and the per-trace statistics table. Presentational: the data comes
+ * from the data source's summary and statistics queries (the page's query runners); an answer is shown only under
+ * the selection it answers (the frames say what they were asked), so an older answer never shows under a newer one.
  */
-import React, { useEffect, useMemo, useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, LoadingPlaceholder, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
-import type { TraceComparison, TraceStanding, TraceStatistics } from '../../common/analysis/types';
+import type { SpanStatisticsRow } from '../../common/analysis/types';
 import { formatDuration } from '../../common/lifecycle/format';
-import { withComparison, withStanding } from '../panels/lifecyclemap/analysis';
+import { applyFrameAnalysis, type FrameAnalysis } from '../panels/lifecyclemap/analysis';
 import { LifecycleMap } from '../panels/lifecyclemap/LifecycleMap';
 import type { ReadResult } from '../panels/lifecyclemap/model';
 import { PagesApi, errorMessage } from './useDebuggerApi';
 
+export type StatisticsGroup = 'name' | 'plugin';
+
+/** The statistics query's answer: its rows, or why there are none. */
+export interface StatisticsResult {
+  groupBy: StatisticsGroup;
+  rows?: SpanStatisticsRow[];
+  error?: string;
+}
+
 export interface TraceAnalysisProps {
-  api: PagesApi;
+  /** downloads are user actions through the data source's API client; the buttons wait for it */
+  api?: Pick<PagesApi, 'exportTrace'>;
   /** the session the trace was opened from: abnormal steps and "compare with typical" need it */
   sessionId?: string;
   traceId: string;
-  /** the trace's own summary view */
+  /** the summary query's map (undefined while it loads) */
   summary?: ReadResult;
+  /** what the summary's frames carry beyond the map: standing, comparison, and what they were asked for */
+  analysis?: FrameAnalysis;
   /** 'typical' or another trace id */
   compareTo?: string;
   /** "Compare with…" a trace picked elsewhere (the session page's table); hidden without it */
@@ -30,83 +44,46 @@ export interface TraceAnalysisProps {
   selectedSpanId?: string;
   /** a plugin node with a span was clicked on the map */
   onSelectSpan?: (spanId: string) => void;
+  groupBy: StatisticsGroup;
+  onGroupBy: (groupBy: StatisticsGroup) => void;
+  /** the statistics query's answer (undefined while it loads) */
+  statistics?: StatisticsResult;
 }
-
-type Loaded<T> = { for: string; value?: T; error?: string };
 
 export function TraceAnalysis({
   api,
   sessionId,
   traceId,
   summary,
+  analysis,
   compareTo,
   picking,
   onCompare,
   onPick,
   selectedSpanId,
   onSelectSpan,
+  groupBy,
+  onGroupBy,
+  statistics,
 }: TraceAnalysisProps) {
   const styles = useStyles2(getStyles);
-  const [standing, setStanding] = useState<Loaded<TraceStanding>>();
-  const [comparison, setComparison] =
-    useState<Loaded<TraceComparison & { typical?: { traceId: string; basis: string } }>>();
-  const [groupBy, setGroupBy] = useState<'name' | 'plugin'>('name');
-  const [stats, setStats] = useState<Loaded<TraceStatistics>>();
   const [downloadError, setDownloadError] = useState<string>();
 
-  useEffect(() => {
-    if (!sessionId) {
-      return;
-    }
-    api.getAbnormal(traceId, sessionId).then(
-      (value) => setStanding({ for: traceId, value }),
-      (e) => setStanding({ for: traceId, error: errorMessage(e) })
-    );
-  }, [api, traceId, sessionId]);
-
-  const statsKey = `${traceId}/${groupBy}`;
-  useEffect(() => {
-    api.getStatistics(traceId, groupBy).then(
-      (value) => setStats({ for: statsKey, value }),
-      (e) => setStats({ for: statsKey, error: errorMessage(e) })
-    );
-  }, [api, traceId, groupBy, statsKey]);
-
-  const compareKey = `${traceId}/${compareTo ?? ''}`;
-  useEffect(() => {
-    if (!compareTo) {
-      return;
-    }
-    if (compareTo === 'typical' && !sessionId) {
-      return;
-    }
-    const call =
-      compareTo === 'typical' ? api.compareWithTypical(traceId, sessionId!) : api.compareTraces(traceId, compareTo);
-    call.then(
-      (value) => setComparison({ for: compareKey, value }),
-      (e) => setComparison({ for: compareKey, error: errorMessage(e) })
-    );
-  }, [api, traceId, sessionId, compareTo, compareKey]);
-
-  // Answers for an earlier trace or comparison are ignored.
-  const st = standing?.for === traceId ? standing : undefined;
-  const cmp = compareTo && comparison?.for === compareKey ? comparison : undefined;
-  const view = useMemo(() => {
-    if (summary?.ok !== true) {
-      return undefined;
-    }
-    let v = summary.view;
-    if (st?.value) {
-      v = withStanding(v, st.value);
-    }
-    if (cmp?.value) {
-      const label = cmp.value.typical ? 'typical' : cmp.value.b.traceId.slice(0, 8);
-      v = withComparison(v, cmp.value, label);
-    }
-    return v;
-  }, [summary, st, cmp]);
+  // Only what answers the current selection: the standing for this session, the comparison with this target.
+  const st = sessionId && analysis?.sessionId === sessionId ? { value: analysis.standing, error: analysis.standingError } : undefined;
+  const cmp =
+    compareTo && analysis?.compareTo === compareTo && (analysis.comparison || analysis.comparisonError)
+      ? { value: analysis.comparison, error: analysis.comparisonError }
+      : undefined;
+  const view = useMemo(
+    () => (summary?.ok === true ? applyFrameAnalysis(summary.view, { standing: st?.value, comparison: cmp?.value }) : undefined),
+    [summary, st?.value, cmp?.value]
+  );
 
   const download = async (format: 'json' | 'zip') => {
+    if (!api) {
+      return;
+    }
     try {
       const blob = await api.exportTrace(traceId, format);
       const url = URL.createObjectURL(blob);
@@ -146,10 +123,10 @@ export function TraceAnalysis({
             Stop comparing
           </Button>
         )}
-        <Button size="sm" variant="secondary" icon="download-alt" onClick={() => download('json')}>
+        <Button size="sm" variant="secondary" icon="download-alt" onClick={() => download('json')} disabled={!api}>
           Download JSON
         </Button>
-        <Button size="sm" variant="secondary" icon="download-alt" onClick={() => download('zip')}>
+        <Button size="sm" variant="secondary" icon="download-alt" onClick={() => download('zip')} disabled={!api}>
           Download zip (with logs)
         </Button>
       </Stack>
@@ -168,7 +145,7 @@ export function TraceAnalysis({
           {abnormal.length} step{abnormal.length > 1 ? 's' : ''} above the session&apos;s p95: {abnormal.join(', ')}
         </p>
       )}
-      {compareTo && !cmp && <LoadingPlaceholder text="Comparing…" />}
+      {compareTo && !cmp && summary?.ok !== false && <LoadingPlaceholder text="Comparing…" />}
       {cmp?.error && (
         <Alert severity="error" title="Could not compare">
           {cmp.error}
@@ -222,28 +199,28 @@ export function TraceAnalysis({
       <section aria-label="Trace statistics">
         <Stack direction="row" gap={2} alignItems="center">
           <h4 className={styles.h4}>Statistics</h4>
-          <RadioButtonGroup<'name' | 'plugin'>
+          <RadioButtonGroup<StatisticsGroup>
             size="sm"
             options={[
               { value: 'name', label: 'By span name' },
               { value: 'plugin', label: 'By plugin' },
             ]}
             value={groupBy}
-            onChange={setGroupBy}
+            onChange={onGroupBy}
           />
         </Stack>
-        <StatisticsTable loaded={stats?.for === statsKey ? stats : undefined} />
+        <StatisticsTable loaded={statistics?.groupBy === groupBy ? statistics : undefined} />
       </section>
     </div>
   );
 }
 
-function StatisticsTable({ loaded }: { loaded?: Loaded<TraceStatistics> }) {
+function StatisticsTable({ loaded }: { loaded?: StatisticsResult }) {
   const styles = useStyles2(getStyles);
   if (!loaded) {
     return <LoadingPlaceholder text="Loading statistics…" />;
   }
-  if (loaded.error || !loaded.value) {
+  if (loaded.error || !loaded.rows) {
     return (
       <Alert severity="error" title="Could not load statistics">
         {loaded.error}
@@ -260,7 +237,7 @@ function StatisticsTable({ loaded }: { loaded?: Loaded<TraceStatistics> }) {
         </tr>
       </thead>
       <tbody>
-        {loaded.value.rows.map((r) => (
+        {loaded.rows.map((r) => (
           <tr key={r.group}>
             <td>
               {r.group}

@@ -171,7 +171,12 @@ export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): 
       .fn()
       .mockResolvedValue({ routes: [{ id: 'route-1', name: 'orders' }], services: [{ id: 'svc-1', name: 'shop' }] }),
     getAbnormal: jest.fn().mockResolvedValue(standing),
-    getStatistics: jest.fn().mockResolvedValue(statistics),
+    // answers in the grouping asked for, as the server does
+    getStatistics: jest.fn().mockImplementation(async (_id: string, groupBy?: string) =>
+      groupBy === 'plugin'
+        ? { ...statistics, groupBy: 'plugin', rows: [{ group: 'plugin key-auth', plugin: 'key-auth', phase: 'access', count: 1, totalNs: 412_000, selfNs: 412_000, minNs: 412_000, avgNs: 412_000, maxNs: 412_000, selfPercent: 1.4 }] }
+        : statistics
+    ),
     compareTraces: jest.fn().mockResolvedValue(comparison),
     compareWithTypical: jest.fn().mockResolvedValue({ ...comparison, typical: { traceId: OTHER_TRACE_ID, sessionId: 's1', basis: 'route', routeId: 'route-1' } }),
     exportTrace: jest.fn().mockResolvedValue(new Blob(['{}'])),

@@ -79,6 +79,18 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalled();
   });
 
+  it('offers "Compare with" on a trace summary (typical or a trace id), not on a session summary', async () => {
+    const { last, onRunQuery } = setup({ queryType: 'summary', sessionId: 's1' });
+    expect(screen.queryByLabelText('Compare with')).not.toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Trace id'), 'abc');
+    await userEvent.type(screen.getByLabelText('Compare with'), 'typical');
+    await userEvent.tab();
+    expect(last()).toMatchObject({ queryType: 'summary', traceId: 'abc', sessionId: 's1', compareTo: 'typical' });
+    expect(onRunQuery).toHaveBeenCalled();
+    await userEvent.clear(screen.getByLabelText('Compare with'));
+    expect(last().compareTo).toBeUndefined();
+  });
+
   it('turns live on for traces and logs queries', async () => {
     const { last } = setup({ queryType: 'traces' });
     await userEvent.click(screen.getByLabelText('Live'));

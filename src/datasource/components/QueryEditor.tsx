@@ -51,7 +51,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     [datasource]
   );
 
-  const text = (key: 'traceId' | 'spanId' | 'status' | 'method' | 'path' | 'routeId' | 'serviceId') => ({
+  const text = (key: 'traceId' | 'spanId' | 'status' | 'method' | 'path' | 'routeId' | 'serviceId' | 'compareTo') => ({
     value: query[key] ?? '',
     onChange: (e: ChangeEvent<HTMLInputElement>) => update({ [key]: e.target.value || undefined }),
     onBlur: () => onRunQuery(),
@@ -216,6 +216,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             <Input aria-label="Trace id" width={40} {...text('traceId')} />
           </InlineField>
           {sessionField(true)}
+          {query.traceId && (
+            <InlineField
+              label="Compare with"
+              labelWidth={14}
+              tooltip="typical (the median trace of the same route in the session) or another trace id; with a session, steps above its p95 are flagged"
+            >
+              <Input aria-label="Compare with" width={40} placeholder="typical or a trace id" {...text('compareTo')} />
+            </InlineField>
+          )}
         </InlineFieldRow>
       )}
     </>

@@ -1,5 +1,5 @@
 import { FieldType, type DataFrame } from '@grafana/data';
-import { buildSessionSummaryFrames, buildTraceSummaryFrames, LATENCY_METRICS, LIFECYCLE_MAP_PANEL_ID } from './summaryFrames';
+import { buildSessionSummaryFrames, buildTraceSummaryFrames, LATENCY_METRICS, LIFECYCLE_MAP_PANEL_ID, withTraceAnalysis } from './summaryFrames';
 import lifecycleMapPlugin from '../../panels/lifecyclemap/plugin.json';
 import { digestTrace, summarizeSession, traceSummary } from '../../../common/lifecycle';
 import { colorIndex } from '../../../common/lifecycle/color';
@@ -206,5 +206,27 @@ describe('summary frames in Explore', () => {
     for (const f of [...byTrace.filter((x) => x.name !== 'tries'), ...bySession]) {
       expect([f.name, f.meta?.preferredVisualisationPluginId]).toEqual([f.name, LIFECYCLE_MAP_PANEL_ID]);
     }
+  });
+});
+
+describe('withTraceAnalysis', () => {
+  const trace = enterpriseTrace();
+  const frames = buildTraceSummaryFrames(traceSummary(trace.traceId, trace.spans), 'S');
+  const standing = { traceId: trace.traceId, sessionId: 's1', sessionTraceCount: 3, minSamples: 5, nodes: [], abnormalKeys: [] };
+
+  it('puts what was asked and what came back in the lifecycle frame only, keeping its own custom fields', () => {
+    const out = withTraceAnalysis(frames, { sessionId: 's1', standing, compareTo: 'typical', comparisonError: 'no other trace' });
+    expect(out[0].meta?.custom).toMatchObject({ kind: 'trace', traceId: trace.traceId, sessionId: 's1', standing, compareTo: 'typical', comparisonError: 'no other trace' });
+    expect(out[0].meta?.custom).not.toHaveProperty('comparison');
+    expect(out[0].meta?.notices).toEqual([{ severity: 'error', text: 'Could not compare: no other trace' }]);
+    expect(out[0].meta?.preferredVisualisationPluginId).toBe(LIFECYCLE_MAP_PANEL_ID);
+    expect(out.slice(1)).toEqual(frames.slice(1));
+    // the input frames are not changed
+    expect(frames[0].meta?.custom).not.toHaveProperty('sessionId');
+  });
+
+  it('adds nothing when nothing was asked', () => {
+    const out = withTraceAnalysis(frames, {});
+    expect(out[0].meta).toEqual(frames[0].meta);
   });
 });

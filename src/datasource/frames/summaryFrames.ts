@@ -7,6 +7,7 @@ import type {
   SessionSummary,
   TraceSummary,
 } from '../../../common/api';
+import type { TraceComparison, TraceStanding } from '../../../common/analysis/types';
 import { colorIndex } from '../../../common/lifecycle/color';
 import { EDGE_LABELS, type EdgeKey } from '../../../common/lifecycle/edges';
 import { REQUEST_PHASES, RESPONSE_PHASES } from '../../../common/lifecycle/phases';
@@ -174,6 +175,47 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
     ],
   });
   return [lifecycle, latency, triesFrame];
+}
+
+/**
+ * What a trace summary query asked beyond the map, and what came back: the trace's standing in a session (its
+ * steps against the session's p95) and its comparison with another trace. A failed analysis keeps the map: its
+ * error travels instead of its result.
+ */
+export interface TraceAnalysisResult {
+  sessionId?: string;
+  standing?: TraceStanding;
+  standingError?: string;
+  /** 'typical' or another trace id, as asked */
+  compareTo?: string;
+  /** with `typical`: which trace was picked as typical and from what (`route` or `session`) */
+  comparison?: TraceComparison & { typical?: { traceId: string; basis: string } };
+  comparisonError?: string;
+}
+
+/**
+ * The trace's summary frames with the analysis in the lifecycle frame's `meta.custom` (`sessionId`, `standing`,
+ * `compareTo`, `comparison`, and `standingError` / `comparisonError`), which the lifecycle-map panel lays over the
+ * map; failures are also frame notices, so Explore shows them.
+ */
+export function withTraceAnalysis(frames: DataFrame[], a: TraceAnalysisResult): DataFrame[] {
+  return frames.map((f) => {
+    if (f.name !== 'lifecycle') {
+      return f;
+    }
+    const notices = [
+      ...(f.meta?.notices ?? []),
+      ...(a.standingError ? [{ severity: 'warning' as const, text: `Abnormal steps unavailable: ${a.standingError}` }] : []),
+      ...(a.comparisonError ? [{ severity: 'error' as const, text: `Could not compare: ${a.comparisonError}` }] : []),
+    ];
+    const custom: Record<string, unknown> = { ...f.meta?.custom };
+    for (const [k, v] of Object.entries(a)) {
+      if (v !== undefined) {
+        custom[k] = v;
+      }
+    }
+    return { ...f, meta: { ...f.meta, custom, ...(notices.length ? { notices } : {}) } };
+  });
 }
 
 /** A breakdown value, or null when Kong did not report it (OSS traces lack most of them). */

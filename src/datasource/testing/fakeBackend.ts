@@ -9,7 +9,7 @@ import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runt
 import type { ApiError, LogRecord, Session, TraceDetail } from '../../../common/api';
 import { digestTrace, summarizeSession, traceSummary } from '../../../common/lifecycle';
 import { traceListItem } from './fixtures';
-import { mapNodes, traceStanding, traceStatistics } from '../../../common/analysis';
+import { compareTraces, mapNodes, traceStanding, traceStatistics, typicalTrace } from '../../../common/analysis';
 
 export interface FakeServerState {
   sessions: Session[];
@@ -125,6 +125,27 @@ export class FakeDebuggerServer {
       }
       if (seg[3] === 'statistics') {
         return { status: 200, data: traceStatistics(trace.traceId, trace.spans, params.groupBy === 'plugin' ? 'plugin' : 'name') };
+      }
+      if (seg[3] === 'compare') {
+        // as the server: another trace by id, or `typical` (here: the session's median trace by total latency)
+        const all = Object.values(this.state.traces).flat();
+        const sessionsOf = (id: string) => Object.keys(this.state.traces).filter((k) => this.state.traces[k].some((t) => t.traceId === id));
+        const side = (t: TraceDetail) => ({ summary: traceSummary(t.traceId, t.spans), spans: t.spans, sessionIds: sessionsOf(t.traceId) });
+        if (seg[4] !== 'typical') {
+          const other = all.find((t) => t.traceId === seg[4]);
+          return other ? { status: 200, data: compareTraces(side(trace), side(other)) } : apiError(404, 'Not Found', `trace ${seg[4]} not found`);
+        }
+        const sessionId = String(params.sessionId ?? sessionsOf(trace.traceId)[0] ?? '');
+        const candidates = (this.state.traces[sessionId] ?? []).map((t) => {
+          const sum = traceSummary(t.traceId, t.spans);
+          return { traceId: t.traceId, totalMs: sum.latency.totalMs, startTimeMs: sum.startTimeMs };
+        });
+        const typical = typicalTrace(candidates, trace.traceId);
+        const other = all.find((t) => t.traceId === typical);
+        if (!other) {
+          return apiError(404, 'Not Found', `session "${sessionId}" has no other trace with a total latency to compare trace ${trace.traceId} with`);
+        }
+        return { status: 200, data: { ...compareTraces(side(trace), side(other)), typical: { traceId: other.traceId, sessionId, basis: 'session' } } };
       }
       if (seg[3] === 'abnormal') {
         const sessionId = String(params.sessionId ?? '');

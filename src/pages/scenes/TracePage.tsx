@@ -6,7 +6,7 @@
  */
 import React from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, type DataFrame } from '@grafana/data';
+import { GrafanaTheme2, type DataFrame, type PanelData } from '@grafana/data';
 import {
   EmbeddedScene,
   PanelBuilders,
@@ -26,12 +26,14 @@ import {
   sceneGraph,
   type SceneAppPageLike,
 } from '@grafana/scenes';
-import { Alert, Button, LinkButton, LoadingPlaceholder, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, Button, LinkButton, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
 import { map } from 'rxjs';
 import { ROUTES } from '../constants';
 import { DsInfo, actionsApi, kongQueries } from './dataSource';
 import { readLifecycleFrames, type ReadResult } from '../../panels/lifecyclemap/model';
-import { TraceAnalysis } from '../TraceAnalysis';
+import { TraceAnalysis, type StatisticsGroup, type StatisticsResult } from '../TraceAnalysis';
+import { readFrameAnalysis } from '../../panels/lifecyclemap/analysis';
+import { findFrame, readStatisticsFrame } from './rows';
 import { errorMessage, type PagesApi } from '../useDebuggerApi';
 import { TraceInfoCard } from './TraceInfoCard';
 import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
@@ -80,22 +82,30 @@ abstract class TraceTab<S extends TraceTabState> extends SceneObjectBase<S> {
 
 interface SummaryTabState extends TraceTabState {
   card: TraceInfoCard;
-  /** the data source's API client: comparisons, statistics and downloads are actions of TraceAnalysis */
+  /** the statistics query (its own runner: regrouping does not rerun the summary) */
+  stats: SceneQueryRunner;
+  groupBy: StatisticsGroup;
+  /** the data source's API client, for downloads (user actions); page data comes through the query runners */
   api?: PagesApi;
   apiError?: string;
   compareTo?: string;
 }
 
+/** The summary query: with the session, the trace's standing there; with `compareTo`, its comparison. */
+export function summaryQuery(traceId: string, s: { session?: string; compareTo?: string }) {
+  return { refId: 'summary', queryType: 'summary' as const, traceId, sessionId: s.session, compareTo: s.compareTo };
+}
+
 export class TraceSummaryTab extends TraceTab<SummaryTabState> {
   static Component = SummaryTabRenderer;
 
-  constructor(state: Omit<SummaryTabState, 'card' | 'map' | '$data'>) {
+  constructor(state: Omit<SummaryTabState, 'card' | 'stats' | 'groupBy' | '$data'> & { groupBy?: StatisticsGroup }) {
+    const groupBy = state.groupBy ?? 'name';
     super({
       ...state,
-      $data: kongQueries(state.ds, [
-        { refId: 'summary', queryType: 'summary', traceId: state.traceId },
-        { refId: 'trace', queryType: 'trace', traceId: state.traceId },
-      ]),
+      groupBy,
+      $data: kongQueries(state.ds, [summaryQuery(state.traceId, state), { refId: 'trace', queryType: 'trace', traceId: state.traceId }]),
+      stats: kongQueries(state.ds, [{ refId: 'statistics', queryType: 'statistics', traceId: state.traceId, groupBy }]),
       card: new TraceInfoCard({}),
     });
     this.addActivationHandler(() => {
@@ -105,8 +115,48 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
           (e) => this.setState({ apiError: errorMessage(e) })
         );
       }
+      // the URL's session is applied after construction; a newer selection replaces (cancels) the running query
+      this.rerunSummary();
+      const stopStats = this.state.stats.activate();
+      const sub = this.subscribeToState((n, p) => {
+        if (n.session !== p.session || n.compareTo !== p.compareTo) {
+          this.rerunSummary();
+        }
+        if (n.groupBy !== p.groupBy) {
+          this.rerun(this.state.stats, [{ refId: 'statistics', queryType: 'statistics', traceId: n.traceId, groupBy: n.groupBy }]);
+        }
+      });
+      return () => {
+        sub.unsubscribe();
+        stopStats();
+      };
     });
   }
+
+  updateFromUrl(values: SceneObjectUrlValues) {
+    super.updateFromUrl(values);
+    // the URL is read before the runner starts: its first query already asks for the session's standing
+    this.rerunSummary();
+  }
+
+  private rerunSummary() {
+    const runner = this.state.$data as SceneQueryRunner;
+    const [summary] = runner.state.queries as Array<ReturnType<typeof summaryQuery>>;
+    const next = summaryQuery(this.state.traceId, this.state);
+    if (summary.sessionId !== next.sessionId || summary.compareTo !== next.compareTo) {
+      this.rerun(runner, [next, ...runner.state.queries.slice(1)]);
+    }
+  }
+
+  private rerun(runner: SceneQueryRunner, queries: object[]) {
+    runner.setState({ queries: queries.map((q) => ({ ...q, datasource: { uid: this.state.ds.uid, type: this.state.ds.type } })) as never });
+    if (runner.isActive) {
+      runner.runQueries();
+    }
+  }
+
+  setCompareTo = (compareTo: string | undefined) => this.setState({ compareTo });
+  setGroupBy = (groupBy: StatisticsGroup) => this.setState({ groupBy });
 
   /** A clicked map node selects its span (in the URL, so the Spans tab focuses it and the Logs tab filters on it). */
   selectSpan(spanId: string) {
@@ -114,10 +164,22 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
   }
 }
 
+/** The statistics runner's answer as the table reads it (undefined while the first answer is on its way). */
+function statisticsResult(data: PanelData | undefined): StatisticsResult | undefined {
+  const error = data?.errors?.[0]?.message;
+  const read = readStatisticsFrame(findFrame(data?.series, 'statistics'));
+  const asked = (data?.request?.targets?.[0] as { groupBy?: StatisticsGroup } | undefined)?.groupBy ?? 'name';
+  if (error) {
+    return { groupBy: asked, error };
+  }
+  return data?.state === 'Done' && read ? read : undefined;
+}
+
 function SummaryTabRenderer({ model }: SceneComponentProps<TraceSummaryTab>) {
   const styles = useStyles2(getStyles);
-  const { card, api, apiError, traceId, session, span, compareTo } = model.useState();
+  const { card, api, apiError, traceId, session, span, compareTo, stats, groupBy } = model.useState();
   const { data } = sceneGraph.getData(model).useState();
+  const { data: statsData } = stats.useState();
   const summaryFrames = data?.series.filter((f) => f.refId === 'summary');
   const queryError = data?.errors?.find((e) => e.refId === 'summary')?.message;
   const loading = !summaryFrames?.length && !queryError && data?.state !== 'Done';
@@ -135,20 +197,20 @@ function SummaryTabRenderer({ model }: SceneComponentProps<TraceSummaryTab>) {
             {apiError}
           </Alert>
         )}
-        {api ? (
-          <TraceAnalysis
-            api={api}
-            sessionId={session}
-            traceId={traceId}
-            summary={summary}
-            compareTo={compareTo}
-            onCompare={(to) => model.setState({ compareTo: to })}
-            selectedSpanId={span}
-            onSelectSpan={(spanId) => model.selectSpan(spanId)}
-          />
-        ) : (
-          !apiError && <LoadingPlaceholder text="Loading summary…" />
-        )}
+        <TraceAnalysis
+          api={api}
+          sessionId={session}
+          traceId={traceId}
+          summary={summary}
+          analysis={readFrameAnalysis(summaryFrames)}
+          compareTo={compareTo}
+          onCompare={model.setCompareTo}
+          selectedSpanId={span}
+          onSelectSpan={(spanId) => model.selectSpan(spanId)}
+          groupBy={groupBy}
+          onGroupBy={model.setGroupBy}
+          statistics={statisticsResult(statsData)}
+        />
         {span && (
           <div className={styles.selection} data-testid="selected-span">
             <span>

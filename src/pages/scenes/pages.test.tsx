@@ -309,6 +309,13 @@ describe('Trace page', () => {
     const selected = screen.getByTestId('selected-span');
     expect(within(selected).getByRole('link', { name: /Show in Spans/ })).toHaveAttribute('href', `/a/kongdbg-debugger-app/trace/${TRACE_ID}/spans?session=s1&span=aaaaaaaaaaaaaaaa`);
     expect(within(selected).getByRole('link', { name: /Logs of this span/ })).toHaveAttribute('href', `/a/kongdbg-debugger-app/trace/${TRACE_ID}/logs?session=s1&span=aaaaaaaaaaaaaaaa`);
+    // map, abnormal steps and statistics came through the data source's queries, each asked once
+    expect(await screen.findByTestId('abnormal-access.key-auth')).toBeInTheDocument();
+    expect(api.getTraceSummary).toHaveBeenCalledTimes(1);
+    expect(api.getAbnormal).toHaveBeenCalledTimes(1);
+    expect(api.getAbnormal).toHaveBeenCalledWith(TRACE_ID, 's1');
+    expect(api.getStatistics).toHaveBeenCalledTimes(1);
+    expect(api.compareWithTypical).not.toHaveBeenCalled();
   });
 
   it('Spans: the core traces panel on our trace frame, with Kong span descriptions and the focused span from the URL', async () => {

@@ -1,6 +1,8 @@
 import { createDataFrame, FieldType } from '@grafana/data';
 import { nsToRfc3339, readTraceInfo } from './TraceInfoCard';
-import { sessionWindow, timeLeftOf } from './rows';
+import { readStatisticsFrame, sessionWindow, timeLeftOf } from './rows';
+import { buildStatisticsFrame } from '../../datasource/frames/statisticsFrame';
+import { statistics } from '../testing';
 import { withAppSpanLinks } from './traceLinks';
 import { interpolateLink } from './testing/host';
 
@@ -77,5 +79,14 @@ describe('app links on log lines', () => {
     expect(span.config.links).toHaveLength(1);
     expect(interpolateLink(span.config.links![0].url, out, span, 0)).toBe('/a/kongdbg-debugger-app/trace/t1/spans?session=sess%201&span=s1');
     expect(interpolateLink(out.fields[0].config.links![0].url, out, out.fields[0], 0)).toBe('/a/kongdbg-debugger-app/trace/t1?session=sess%201');
+  });
+});
+
+describe('statistics reader', () => {
+  it("reads the data source's statistics frame back into the API's rows and grouping", () => {
+    expect(readStatisticsFrame(buildStatisticsFrame(statistics, 'S'))).toEqual({ groupBy: 'name', rows: statistics.rows });
+    const byPlugin = { ...statistics, groupBy: 'plugin' as const };
+    expect(readStatisticsFrame(buildStatisticsFrame(byPlugin))?.groupBy).toBe('plugin');
+    expect(readStatisticsFrame(undefined)).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  */
 import { DataFrameView, type DataFrame } from '@grafana/data';
 import type { SessionStatus } from '../../../common/api';
+import type { SpanStatisticsRow } from '../../../common/analysis/types';
 import { formatSeconds } from '../format';
 
 /** One row of the data source's `sessions` frame. */
@@ -79,4 +80,28 @@ export function sessionWindow(row: Pick<SessionRow, 'createdAt' | 'endsAt' | 'en
   const to = row.endedAt ?? row.endsAt ?? from + row.duration * 1000;
   // a minute of slack: Kong stamps spans on its own clock
   return { from: new Date(from - 60_000).toISOString(), to: new Date(Math.max(to, from) + 60_000).toISOString() };
+}
+
+/** The data source's `statistics` frame back into the API's rows (the Summary tab's statistics table). */
+export function readStatisticsFrame(frame: DataFrame | undefined): { groupBy: 'name' | 'plugin'; rows: SpanStatisticsRow[] } | undefined {
+  if (!frame) {
+    return undefined;
+  }
+  const groupBy = frame.meta?.custom?.groupBy === 'plugin' ? 'plugin' : 'name';
+  type Row = { name: string; plugin: string; phase: string; count: number; total: number; self: number; 'self %': number; min: number; avg: number; max: number };
+  const rows = rowsOf<Row>(frame).map(
+    (r): SpanStatisticsRow => ({
+      group: r.name,
+      ...(r.plugin ? { plugin: r.plugin } : {}),
+      ...(r.phase ? { phase: r.phase } : {}),
+      count: r.count,
+      totalNs: r.total,
+      selfNs: r.self,
+      selfPercent: r['self %'],
+      minNs: r.min,
+      avgNs: r.avg,
+      maxNs: r.max,
+    })
+  );
+  return { groupBy, rows };
 }

@@ -6,7 +6,9 @@ import { LifecycleMapPanel } from './LifecycleMapPanel';
 import { sampleSessionFrames, sampleTraceFrames } from '../testing/frames';
 import { panelProps } from '../testing/panelProps';
 import { readLifecycleFrames } from './model';
-import { buildTraceSummaryFrames } from '../../datasource/frames/summaryFrames';
+import { buildTraceSummaryFrames, withTraceAnalysis } from '../../datasource/frames/summaryFrames';
+import { compareTraces } from '../../../common/analysis';
+import { formatDuration } from '../../../common/lifecycle/format';
 import { traceSummary } from '../../../common/lifecycle';
 import { enterpriseCase, kongCase, ossCase } from '../../../common/fixtures/kong-cases';
 
@@ -184,5 +186,50 @@ describe('LifecycleMapPanel (retries and what open-source Kong does not span)', 
     expect(info).toHaveTextContent('6 span errors');
     expect(screen.getAllByText('connection refused')).toHaveLength(6);
     expect(screen.queryByTestId('map-notes')).toBeNull(); // Enterprise spans cover every phase
+  });
+});
+
+describe('LifecycleMapPanel (abnormal steps and comparison carried by the frames)', () => {
+  const spansA = enterpriseCase(kongCase('retries-exhausted-502'));
+  const spansB = enterpriseCase(kongCase('retry-after-connect-timeout'));
+  const a = traceSummary('a'.repeat(32), spansA);
+  const b = traceSummary('b'.repeat(32), spansB);
+  const comparison = compareTraces({ summary: a, spans: spansA, sessionIds: ['s1'] }, { summary: b, spans: spansB, sessionIds: ['s1'] });
+
+  it("draws the other trace's value and the difference on each node, and the latency difference", () => {
+    const frames = withTraceAnalysis(buildTraceSummaryFrames(a, 'A'), { compareTo: b.traceId, comparison });
+    render(<LifecycleMapPanel {...panelProps(frames, { variableName: 'spanId' })} />);
+    const both = comparison.nodes.find((n) => n.presence === 'both' && n.group === 'edge')!;
+    expect(screen.getByTestId(`compare-${both.key}`)).toHaveTextContent(`vs ${formatDuration(both.bNs!)}`);
+    expect(screen.getByTestId('latency-diff-total')).toBeInTheDocument();
+    // the other trace's column is headed by its id
+    expect(screen.getByRole('table', { name: 'Latency breakdown' })).toHaveTextContent('bbbbbbbb');
+  });
+
+  it('flags steps above the p95 of the standing the frames carry', () => {
+    const node = comparison.nodes.find((n) => n.group === 'request' && n.presence !== 'onlyB')!;
+    const standing = {
+      traceId: a.traceId,
+      sessionId: 's1',
+      sessionTraceCount: 20,
+      minSamples: 5,
+      abnormalKeys: [node.key],
+      nodes: [{ key: node.key, label: node.label, group: node.group, durationNs: node.aNs!, session: { count: 20, p50Ns: 1000, p95Ns: 2000, percentile: 100 }, abnormal: true }],
+    };
+    render(<LifecycleMapPanel {...panelProps(withTraceAnalysis(buildTraceSummaryFrames(a, 'A'), { sessionId: 's1', standing }), { variableName: 'spanId' })} />);
+    expect(screen.getByTestId(`abnormal-${node.key}`)).toHaveTextContent('above p95 · p50 1µs · p95 2µs · pctl 100');
+  });
+
+  it('keeps the map and says why when the comparison failed or is malformed', () => {
+    const failed = withTraceAnalysis(buildTraceSummaryFrames(a, 'A'), { compareTo: 'f'.repeat(32), comparisonError: 'trace ffff not found' });
+    const { unmount } = render(<LifecycleMapPanel {...panelProps(failed, { variableName: 'spanId' })} />);
+    expect(screen.getByText('trace ffff not found')).toBeInTheDocument();
+    expect(screen.getByTestId('edge-clientOut')).toBeInTheDocument();
+    expect(screen.queryByTestId('compare-clientOut')).toBeNull();
+    unmount();
+    const bad = withTraceAnalysis(buildTraceSummaryFrames(a, 'A'), { compareTo: 'x', comparison: { nodes: 'no' } as never });
+    render(<LifecycleMapPanel {...panelProps(bad, { variableName: 'spanId' })} />);
+    expect(screen.getByText(/the comparison in the frame is malformed/)).toBeInTheDocument();
+    expect(screen.queryByTestId('compare-clientOut')).toBeNull();
   });
 });

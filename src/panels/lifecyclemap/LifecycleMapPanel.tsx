@@ -1,18 +1,22 @@
-/** Panel: reads the summary query's frames and draws the lifecycle map; a plugin click sets a dashboard variable. */
+/**
+ * Panel: reads the summary query's frames and draws the lifecycle map, with the abnormal steps and the comparison
+ * the frames carry (a summary query with a session / `compareTo`); a plugin click sets a dashboard variable.
+ */
 import React, { useCallback } from 'react';
 import { css } from '@emotion/css';
 import { PanelProps } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
-import { ScrollContainer } from '@grafana/ui';
+import { Alert, ScrollContainer } from '@grafana/ui';
 import { PanelProblem } from '../shared/PanelProblem';
 import { LifecycleMap } from './LifecycleMap';
-import { MapNode, readLifecycleFrames } from './model';
+import { readAnalysedLifecycle, readFrameAnalysis } from './analysis';
+import { MapNode } from './model';
 import { DEFAULT_OPTIONS, LifecycleMapOptions } from './types';
 
 export function LifecycleMapPanel(props: PanelProps<LifecycleMapOptions>) {
   const { data, options, replaceVariables, width, height, id, fieldConfig } = props;
   const variableName = (options.variableName || DEFAULT_OPTIONS.variableName).trim();
-  const result = readLifecycleFrames(data.series);
+  const result = readAnalysedLifecycle(data.series);
 
   const onSelectPlugin = useCallback(
     (node: MapNode) => {
@@ -32,11 +36,22 @@ export function LifecycleMapPanel(props: PanelProps<LifecycleMapOptions>) {
     );
   }
   // An unset variable interpolates to itself; treat that as "nothing selected".
+  const { standingError, comparisonError } = readFrameAnalysis(data.series);
   const ref = `\${${variableName}}`;
   const selected = replaceVariables(ref);
   return (
     <div className={css({ width, height })}>
       <ScrollContainer>
+        {standingError && (
+          <Alert severity="warning" title="Abnormal steps unavailable">
+            {standingError}
+          </Alert>
+        )}
+        {comparisonError && (
+          <Alert severity="error" title="Could not compare">
+            {comparisonError}
+          </Alert>
+        )}
         <LifecycleMap
           view={result.view}
           selectedSpanId={selected === ref ? undefined : selected}
