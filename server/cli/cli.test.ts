@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../app';
+import type { Session } from '../../common/api';
 import { getJson, kongRequest, postJson, tracesPayload } from '../testing/otlp-builders';
-import { formatValidation } from './format';
+import { formatSessions, formatValidation } from './format';
 import { PgTokenStore } from '../auth/tokens-pg';
 import { openPool } from '../store/pg-pool';
 import { createTestDatabase } from '../testing/pg';
@@ -76,6 +77,24 @@ describe('CLI against a running server', () => {
     expect(noRule.code).toBe(1);
     expect(noRule.stderr).toMatch(/a sampling rule is required/);
   }, 60_000);
+});
+
+describe('formatSessions', () => {
+  const base: Session = { id: 's1', name: 'checkout 5xx', tenant: 'default', rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, status: 'in_progress', durationSeconds: 60, maxTraces: 200, captureLogs: true, traceCount: 3, logCount: 7, createdAt: '2026-12-06T20:00:00.000Z', endsAt: '2026-12-06T20:01:00.000Z' } as Session;
+  it('says who started each session: the alert, else the Grafana user or token', () => {
+    const out = formatSessions(
+      [
+        { ...base, createdBy: 'alice' },
+        { ...base, id: 's2', createdBy: 'grafana-alerts', alert: { source: 'grafana', name: 'KongHighErrorRate', fingerprint: 'c6ea', labels: {} } },
+        { ...base, id: 's3' },
+      ],
+      Date.parse('2026-12-06T20:00:30.000Z'),
+    ).split('\n');
+    expect(out[0]).toMatch(/^ID\s+NAME\s+STATUS\s+TRACES\s+LOGS\s+LEFT\s+BY\s+RULE$/);
+    expect(out[1]).toMatch(/0m30s\s+alice\s+http\.response/);
+    expect(out[2]).toMatch(/0m30s\s+alert KongHighErrorRate\s+http\.response/);
+    expect(out[3]).toMatch(/0m30s\s+-\s+http\.response/);
+  });
 });
 
 describe('formatValidation', () => {

@@ -14,11 +14,17 @@ function timeLeft(s: Session, nowMs: number): string {
   return `${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`;
 }
 
+/** who started it: the alert that fired, else the Grafana user or token name */
+function startedBy(s: Session): string {
+  if (s.alert) return `alert ${s.alert.name || s.alert.fingerprint}`;
+  return s.createdBy ?? '-';
+}
+
 export function formatSessions(sessions: Session[], nowMs = Date.now()): string {
   if (sessions.length === 0) return 'no sessions';
   return table(
-    ['ID', 'NAME', 'STATUS', 'TRACES', 'LOGS', 'LEFT', 'RULE'],
-    sessions.map((s) => [s.id, s.name, s.status, `${s.traceCount}/${s.maxTraces}`, s.captureLogs ? String(s.logCount) : '-', timeLeft(s, nowMs), describeRule(s.rule)]),
+    ['ID', 'NAME', 'STATUS', 'TRACES', 'LOGS', 'LEFT', 'BY', 'RULE'],
+    sessions.map((s) => [s.id, s.name, s.status, `${s.traceCount}/${s.maxTraces}`, s.captureLogs ? String(s.logCount) : '-', timeLeft(s, nowMs), startedBy(s), describeRule(s.rule)]),
   );
 }
 
