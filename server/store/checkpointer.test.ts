@@ -194,6 +194,27 @@ describe('commits wait while the WAL is past its bound', () => {
     store.close();
   });
 
+  it('with the WAL nearly at its limit, a group that waited half a second is refused unwritten (503, retried), not written past the bound', async () => {
+    let full = true;
+    const store = new SqliteStore(dir, Date.now, { walHeld: () => (full ? 'full' : false) });
+    const batch = spanBatch();
+    const t0 = Date.now();
+    const answer = await store.write(batch).then(
+      () => 'written',
+      (e: unknown) => e,
+    );
+    expect(answer).toBeInstanceOf(StoreUnavailableError);
+    expect((answer as StoreUnavailableError).retryAfterSeconds).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(480);
+    expect(store.getSpans('default', batch.spans[0].traceId)).toEqual([]);
+    // once a checkpoint has emptied it, writes go through again
+    full = false;
+    await store.write(batch);
+    const first = batch.spans[0].traceId;
+    expect(store.getSpans('default', first).length).toBe(batch.spans.filter((x) => x.traceId === first).length);
+    store.close();
+  });
+
   it('as long as a blocking checkpoint holds the lock, on a timer, not in a busy wait on the event loop', async () => {
     const t0 = Date.now();
     const store = new SqliteStore(dir, Date.now, { walHeld: () => (Date.now() - t0 < 800 ? 'checkpoint' : false) });

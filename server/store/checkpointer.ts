@@ -37,7 +37,9 @@ const BLOCKING = STAT_KEYS.indexOf('blocking');
  * - `checkpoint`: a blocking checkpoint holds the write lock; a commit now would stall the event loop in SQLite's busy
  *   wait, where waiting on a timer keeps the server answering;
  * - `size`: the WAL file is past three quarters of its limit (read here, on the writer's thread, so this holds even
- *   while the checkpoint thread is busy in a long checkpoint on a slow disk) and a checkpoint can empty it.
+ *   while the checkpoint thread is busy in a long checkpoint on a slow disk) and a checkpoint can empty it;
+ * - `full`: past WAL_FULL of its limit: one more group could cross it, so a commit that waited its turn is refused
+ *   (503, retried) rather than written.
  * False when no checkpoint thread runs for it (nothing would empty the WAL) or a reader pins frames.
  */
 export function walHeld(dataDir: string): WalHold {
@@ -46,9 +48,13 @@ export function walHeld(dataDir: string): WalHold {
   if (!r) return false;
   if (r.counters[BLOCKING] === 1) return 'checkpoint';
   if (r.counters[PINNED] === 1) return false;
-  return (fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > r.limitBytes * 0.75 ? 'size' : false;
+  const size = fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+  if (size > r.limitBytes * WAL_FULL) return 'full';
+  return size > r.limitBytes * 0.75 ? 'size' : false;
 }
-export type WalHold = false | 'checkpoint' | 'size';
+export type WalHold = false | 'checkpoint' | 'size' | 'full';
+/** the share of the WAL's limit past which commits are refused, not written: room for one group commit */
+export const WAL_FULL = 0.9;
 
 /** stops the thread (after a last TRUNCATE checkpoint); `stats()` reads its counters at any time */
 export type Checkpointer = (() => Promise<void>) & { stats(): CheckpointStats };

@@ -52,7 +52,7 @@ function fromSessionRow(r: SessionRow): StoredSession {
 }
 
 /** the longest a group commit waits for the checkpoint thread to empty the WAL, and for a blocking checkpoint (flushUnlessWalHeld) */
-const WAL_HOLD_MAX_MS = { size: 500, checkpoint: 5000 };
+const WAL_HOLD_MAX_MS = { size: 500, checkpoint: 5000, full: 500 };
 
 
 export class SqliteStore implements Store {
@@ -225,7 +225,9 @@ export class SqliteStore implements Store {
    * The timer's group commit. While the WAL is past its bound (checkpointer.ts), commits wait for the checkpoint
    * thread to empty it, so ingest goes only as fast as checkpoints keep up with instead of growing the WAL; while a
    * blocking checkpoint holds the lock they wait on a timer rather than in SQLite's busy wait, which would stall the
-   * event loop. At most WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest.
+   * event loop. At most WAL_HOLD_MAX_MS a group, so a checkpoint that cannot finish never stops ingest; but with the
+   * WAL nearly at its limit (`full`), a group that waited that long is refused (503, retried by exporters) instead:
+   * the limit is a bound, and what is refused was never acknowledged.
    */
   private flushUnlessWalHeld(): void {
     this.flushTimer = undefined;
@@ -241,6 +243,13 @@ export class SqliteStore implements Store {
           this.walWait = undefined;
           this.flushUnlessWalHeld();
         }, 5);
+        return;
+      }
+      if (hold === 'full') {
+        const group = this.queued;
+        this.queued = [];
+        this.heldSince = undefined;
+        for (const q of group) q.reject(new StoreUnavailableError('the write-ahead log is at its size limit while a checkpoint empties it', 1));
         return;
       }
     }
