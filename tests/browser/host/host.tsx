@@ -41,7 +41,6 @@ import {
 } from '@grafana/data';
 import { GlobalStyles, PanelChrome } from '@grafana/ui';
 import {
-  LocationServiceProvider,
   locationService,
   setAppEvents,
   setBackendSrv,
@@ -50,8 +49,8 @@ import {
   setRunRequest,
   setTemplateSrv,
 } from '@grafana/runtime';
-import { Route, Router, Routes } from 'react-router';
-import { PluginPageStandIn, corePanelPlugins, runRequestStandIn } from '../../../src/pages/scenes/testing/host';
+import { Route, Routes } from 'react-router';
+import { LocationRouter, PluginPageStandIn, corePanelPlugins, runRequestStandIn } from '../../../src/pages/scenes/testing/host';
 
 const SHARED: Record<string, unknown> = {
   react: React,
@@ -337,22 +336,6 @@ async function renderDashboard(args: { sessionId: string; traceId: string; mode:
   return { summaryFrames: summary.map((f) => `${f.name}:${f.length}`), logRows: logs[0]?.length ?? 0 };
 }
 
-/** react-router on runtime's location service, which scenes' URL sync writes to (as in Grafana). */
-function LocationRouter({ children }: { children: React.ReactNode }) {
-  const history = locationService.getHistory();
-  // subscribed from the first render, so a child's navigation during mount (a <Navigate>) is not missed
-  const location = React.useSyncExternalStore(
-    (onChange: () => void) => history.listen(onChange),
-    () => history.location
-  );
-  return (
-    <LocationServiceProvider service={locationService}>
-      <Router location={location} navigator={history as never}>
-        {children}
-      </Router>
-    </LocationServiceProvider>
-  );
-}
 
 /** Renders the app's root page (real AppPlugin.root) at an app path (with its query string). */
 function renderApp(args: { path: string; mode: 'light' | 'dark' }) {

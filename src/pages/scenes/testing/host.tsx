@@ -6,6 +6,8 @@
  * fails when the page sends the core panels the wrong frames or options.
  */
 import React from 'react';
+import { Router } from 'react-router-dom';
+import { LocationServiceProvider, locationService } from '@grafana/runtime';
 import {
   FieldType,
   LoadingState,
@@ -206,5 +208,22 @@ export function PluginPageStandIn(props: { pageNav?: NavModelItem; actions?: Rea
       )}
       {props.children}
     </div>
+  );
+}
+
+/** react-router on runtime's location service (what scenes' URL sync writes to), as Grafana does. */
+export function LocationRouter({ children }: { children: React.ReactNode }) {
+  const history = locationService.getHistory();
+  // subscribed from the first render, so a child's navigation during mount (a <Navigate>) is not missed
+  const location = React.useSyncExternalStore(
+    (onChange: () => void) => history.listen(onChange),
+    () => history.location
+  );
+  return (
+    <LocationServiceProvider service={locationService}>
+      <Router location={location} navigator={history as never}>
+        {children}
+      </Router>
+    </LocationServiceProvider>
   );
 }

@@ -3,12 +3,11 @@
  * runtime services it needs (template service, data source service, runRequest, the panel loader with the core
  * panels' stand-ins), and the app rendered at a path on runtime's location service, as Grafana mounts it.
  */
-import React, { useSyncExternalStore } from 'react';
+import React from 'react';
 import { render } from '@testing-library/react';
-import { Router, Route, Routes, useLocation } from 'react-router-dom';
+import { Route, Routes, useLocation } from 'react-router-dom';
 import { EventBusSrv, type AppRootProps, type DataSourceInstanceSettings } from '@grafana/data';
 import {
-  LocationServiceProvider,
   locationService,
   setAppEvents,
   setDataSourceSrv,
@@ -22,7 +21,7 @@ import type { LiveConnector } from '../../../datasource/live/connect';
 import type { KongDebuggerOptions } from '../../../datasource/types';
 import { BASE_URL, DATASOURCE_TYPE } from '../../constants';
 import type { PagesApi } from '../../useDebuggerApi';
-import { corePanelPlugins, runRequestStandIn } from './host';
+import { LocationRouter, corePanelPlugins, runRequestStandIn } from './host';
 
 const SETTINGS = {
   id: 1,
@@ -92,22 +91,6 @@ export function installHost(api: Partial<PagesApi>, opts: { withDataSource?: boo
   return ds;
 }
 
-/** react-router on runtime's location service (what scenes' URL sync writes to), as Grafana does. */
-function LocationRouter({ children }: { children: React.ReactNode }) {
-  const history = locationService.getHistory();
-  // subscribed from the first render, so a child's navigation during mount (a <Navigate>) is not missed
-  const location = useSyncExternalStore(
-    (onChange: () => void) => history.listen(onChange),
-    () => history.location
-  );
-  return (
-    <LocationServiceProvider service={locationService}>
-      <Router location={location} navigator={history as never}>
-        {children}
-      </Router>
-    </LocationServiceProvider>
-  );
-}
 
 function LocationProbe() {
   const loc = useLocation();
