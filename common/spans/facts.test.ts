@@ -18,6 +18,7 @@ describe('traceFacts', () => {
       statusCode: 200,
       // the last balancer try has no http.status_code (it succeeded): unknown on OSS
       clientAddress: '203.0.113.42', // http.client_ip wins over net.peer.ip
+      requestId: '93c5e8a78769b169441cb787d1edc1f9', // kong.request.id (3.5+)
       // 200 after a recovered retry: not a failed request. The span errors stay counted: kong.dns
       // (policy-cache, status ERROR + exception), balancer try 1 (status ERROR), and the
       // kong.internal.request whose failure Kong records as an exception event only
@@ -38,6 +39,7 @@ describe('traceFacts', () => {
       method: 'POST',
       path: '/cart/checkout',
       url: 'https://shop.example.com/cart/checkout',
+      requestId: 'c0ffee0000000000000000000000beef', // proxy.kong.request.id
       host: 'shop.example.com',
       statusCode: 201,
       upstreamStatusCode: 201, // sent as "201"
