@@ -84,7 +84,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
 
   getQueryDisplayText(query: KongDebuggerQuery): string {
     const parts: string[] = [query.queryType];
-    for (const key of ['sessionId', 'traceId', 'spanId'] as const) {
+    for (const key of ['sessionId', 'traceId', 'requestId', 'spanId'] as const) {
       if (query[key]) {
         parts.push(`${key}=${query[key]}`);
       }
@@ -117,8 +117,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       case 'sessions':
         return [buildSessionsFrame(await this.api.listSessions(), { ds, refId: q.refId })];
       case 'traces': {
-        const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
-        const list = await this.api.listTraces(sessionId, {
+        const filters = {
           status: q.status,
           minDurationMs: q.minDurationMs,
           method: q.method,
@@ -128,19 +127,25 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
           errorsOnly: q.errorsOnly || undefined,
           spanErrorsOnly: q.spanErrorsOnly || undefined,
           limit: q.limit,
-          ...bounds,
-        });
-        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor })];
+        };
+        if (q.sessionId && !q.requestId) {
+          const list = await this.api.listTraces(q.sessionId, { ...filters, ...bounds });
+          return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId: q.sessionId, nextCursor: list.nextCursor })];
+        }
+        // Without a session: every session of the token's tenant in the time range. A request id names one request,
+        // found whatever the time range (a header pasted from a ticket days later).
+        const list = await this.api.searchTraces({ ...filters, requestId: q.requestId, ...(q.requestId ? {} : bounds) });
+        return [buildTracesFrame(list.traces, { ds, refId: q.refId, nextCursor: list.nextCursor, partial: list.partial })];
       }
       case 'trace': {
-        const traceId = required(q.traceId, 'A trace query needs a trace id.');
+        const { traceId, sessionId } = await this.resolveTrace(q);
         // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
         const [trace, standing, entityNames] = await Promise.all([
           this.api.getTrace(traceId),
-          q.sessionId ? this.api.getAbnormal(traceId, q.sessionId).catch(() => undefined) : undefined,
+          sessionId ? this.api.getAbnormal(traceId, sessionId).catch(() => undefined) : undefined,
           this.entityNames(),
         ]);
-        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing, entityNames })];
+        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId, standing, entityNames })];
       }
       case 'logs': {
         const sessionId = required(q.sessionId, 'Logs are stored per session: pick one (or set the $session variable).');
@@ -170,6 +175,38 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       default:
         throw new QueryInputError(`Unknown query type "${String((q as { queryType?: unknown }).queryType)}".`);
     }
+  }
+
+  /**
+   * The trace a `trace` query names: by its request id field, else by what was typed as the trace id, which may
+   * be Kong's request id too (users paste X-Kong-Request-Id, 32 hex characters like a trace id, into Explore).
+   */
+  private async resolveTrace(q: KongDebuggerQuery): Promise<{ traceId: string; sessionId?: string }> {
+    const byRequest = async (requestId: string) => (await this.api.searchTraces({ requestId, limit: 1 })).traces[0];
+    if (q.requestId) {
+      const found = await byRequest(q.requestId);
+      if (!found) {
+        throw new QueryInputError(`No stored trace has the Kong request id "${q.requestId}".`);
+      }
+      return { traceId: found.traceId, sessionId: q.sessionId || found.sessionIds[0] };
+    }
+    const typed = required(q.traceId, 'A trace query needs a trace id or a Kong request id.');
+    try {
+      // a stored trace by that id: the common case costs one search, no detail fetch twice
+      const asTrace = isTraceId(typed) ? (await this.api.searchTraces({ traceId: typed, limit: 1 })).traces[0] : undefined;
+      if (asTrace) {
+        return { traceId: asTrace.traceId, sessionId: q.sessionId || asTrace.sessionIds[0] };
+      }
+    } catch (err) {
+      if (!(err instanceof DebuggerApiError && err.status === 400)) {
+        throw err;
+      }
+    }
+    const found = await byRequest(typed);
+    if (!found) {
+      throw new QueryInputError(`No stored trace has the trace id or Kong request id "${typed}".`);
+    }
+    return { traceId: found.traceId, sessionId: q.sessionId || found.sessionIds[0] };
   }
 
   /** Dashboard variable values: the sessions (text = name, value = id). */
@@ -205,6 +242,11 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     }
     return { status: 'success', message: `Connected to ${version}; API token accepted.` };
   }
+}
+
+/** what the server takes as a trace id: 32 hex characters, or the base64 of 16 bytes (Kong Enterprise's OTLP/JSON) */
+function isTraceId(s: string): boolean {
+  return /^[0-9a-fA-F]{32}$/.test(s) || /^[A-Za-z0-9+/_-]{22}(==)?$/.test(s);
 }
 
 function required(value: string | undefined, message: string): string {
