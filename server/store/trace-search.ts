@@ -18,7 +18,7 @@ export const SEARCH_BOUNDS: Readonly<SearchBounds> = {
   /** traces whose span records an `attr.` search opens in one request (each is decoded) */
   scanRecords: 2_000,
   /** span records opened between two yields to the event loop (SQLite decodes synchronously) */
-  recordsPerTurn: 200,
+  recordsPerTurn: 100,
 };
 
 /**

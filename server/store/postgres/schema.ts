@@ -276,7 +276,7 @@ UPDATE traces t SET span_errors = (SELECT (st.digest::json ->> 'spanErrors')::in
       // after the fill, so it does not update the indexes row by row; on the partitioned table: every partition has them
       await c.query(`
 CREATE INDEX traces_time ON traces (tenant, start_ms, trace_id);
-CREATE INDEX traces_request ON traces (tenant, request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX traces_request ON traces (tenant, request_id, start_ms, trace_id) WHERE request_id IS NOT NULL;
 CREATE INDEX traces_route ON traces (tenant, route_id, start_ms, trace_id) WHERE route_id IS NOT NULL;
 CREATE INDEX traces_service ON traces (tenant, service_id, start_ms, trace_id) WHERE service_id IS NOT NULL;`);
     },

@@ -221,7 +221,7 @@ UPDATE traces SET span_errors = (SELECT json_extract(st.digest, '$.spanErrors') 
     }
     db.exec(`
 CREATE INDEX IF NOT EXISTS traces_time ON traces (tenant, start_ms, trace_id);
-CREATE INDEX IF NOT EXISTS traces_request ON traces (tenant, request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS traces_request ON traces (tenant, request_id, start_ms, trace_id) WHERE request_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS traces_route ON traces (tenant, route_id, start_ms, trace_id) WHERE route_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS traces_service ON traces (tenant, service_id, start_ms, trace_id) WHERE service_id IS NOT NULL;`);
   },
