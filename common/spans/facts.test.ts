@@ -1,4 +1,4 @@
-import { traceFacts, withResourceIds } from './facts';
+import { requestIdOf, traceFacts, withResourceIds } from './facts';
 import { enterpriseTraceFixture, ENTERPRISE_T0, makeSpan, spansFromOtlpJson } from './testing';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -92,5 +92,16 @@ describe('traceFacts', () => {
     expect(ent.routeId).toBeDefined();
     expect(withResourceIds({ ...ent }, { 'proxy.kong.route.id': 'other' }).routeId).toBe(ent.routeId);
     expect(withResourceIds({ ...oss }, undefined)).toEqual(oss);
+  });
+});
+
+describe('requestIdOf', () => {
+  it("reads the root's request id in both dialects, as traceFacts does", () => {
+    const oss = spansFromOtlpJson(ossJson);
+    expect(requestIdOf(oss)).toBe(traceFacts(oss).requestId);
+    expect(requestIdOf(oss)).toBe('93c5e8a78769b169441cb787d1edc1f9');
+    expect(requestIdOf(enterpriseTraceFixture().spans)).toBe('c0ffee0000000000000000000000beef');
+    // without its root (not arrived yet) a trace has no request id
+    expect(requestIdOf(oss.filter((s) => s.parentSpanId))).toBeUndefined();
   });
 });

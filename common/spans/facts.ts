@@ -5,7 +5,7 @@ import { CLIENT_STATUS, upstreamView, type UpstreamView } from '../lifecycle/ups
 import { numberAttr, stringAttr } from './attributes';
 import { detectDialect } from './dialect';
 import { requestFailure, spanErrorCount } from './outcome';
-import { isCertainRoot } from './root';
+import { findRoot, isCertainRoot } from './root';
 import { earliestStart, nsToMs, parseNs } from './time';
 
 /** Every trace-list column except the id: what the server stores per trace and filters on. */
@@ -76,6 +76,12 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
   set(facts, 'clientAddress', stringAttr(a, ...CLIENT));
   set(facts, 'requestId', stringAttr(a, ...REQUEST_ID));
   return facts;
+}
+
+/** Kong's request id of a trace, as traceFacts reads it, without the rest of the facts (database upgrades fill it) */
+export function requestIdOf(spans: Span[]): string | undefined {
+  const root = findRoot(spans);
+  return isCertainRoot(root) ? stringAttr(root?.attributes, ...REQUEST_ID) : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { traceFacts } from '../../../common/spans';
+import { requestIdOf } from '../../../common/spans';
 import { toSpan, type Row } from '../rows';
 import { spansFromRecords } from '../trace-spans';
 import { encodeSpans, type TraceOrigin } from '../span-codec';
@@ -263,7 +263,7 @@ UPDATE traces t SET span_errors = (SELECT (st.digest::json ->> 'spanErrors')::in
         for (const r of records.rows) byTrace.set(`${r.tenant}/${r.trace_id}`, [...(byTrace.get(`${r.tenant}/${r.trace_id}`) ?? []), r.data]);
         const ids = keys.rows.map((k) => {
           const data = byTrace.get(`${k.tenant}/${k.trace_id}`);
-          return data ? (traceFacts(spansFromRecords(k.trace_id, data)).requestId ?? null) : null;
+          return data ? (requestIdOf(spansFromRecords(k.trace_id, data)) ?? null) : null;
         });
         await c.query(
           `UPDATE traces t SET request_id = x.r FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS x(tenant, trace_id, day, r)

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { encodeSpans, type TraceOrigin } from '../span-codec';
-import { traceFacts } from '../../../common/spans';
+import { requestIdOf } from '../../../common/spans';
 import { toSpan, type Row } from '../rows';
 import { spansFromRecords } from '../trace-spans';
 
@@ -214,7 +214,7 @@ UPDATE traces SET span_errors = (SELECT json_extract(st.digest, '$.spanErrors') 
       const rows = page.all(last) as Array<{ rowid: number; trace_id: string; spans: Buffer }>;
       if (rows.length === 0) break;
       for (const r of rows) {
-        const id = traceFacts(spansFromRecords(r.trace_id, [r.spans])).requestId;
+        const id = requestIdOf(spansFromRecords(r.trace_id, [r.spans]));
         if (id !== undefined) set.run(id, r.rowid);
       }
       last = rows[rows.length - 1].rowid;
