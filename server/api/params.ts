@@ -120,7 +120,8 @@ export function parseTraceSearch(q: Query): TraceSearchFilters {
     if (!key) throw new BadRequestError(`query parameter "${k}" needs an attribute key: attr.<key>=<value>, e.g. attr.http.route=/orders`);
     const v = text(k);
     if (v === undefined) throw new BadRequestError(`query parameter "${k}" needs a value: attr.<key>=<value>`);
-    (f.attributes ??= {})[key] = v;
+    // no prototype: a key such as __proto__ is an attribute like any other
+    (f.attributes ??= Object.create(null) as Record<string, string>)[key] = v;
   }
   return dropUndefined(f);
 }

@@ -304,5 +304,6 @@ describe('hasAttributes', () => {
     expect(hasAttributes(spans, { d: '{"k":"v"}' })).toBe(true);
     expect(hasAttributes(spans, { a: '1', e: 'x' })).toBe(false);
     expect(hasAttributes(spans, { a: '01' })).toBe(false);
+    expect(hasAttributes(spans, { ['__proto__']: '{}', toString: 'x' })).toBe(false);
   });
 });

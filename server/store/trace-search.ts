@@ -72,7 +72,7 @@ function cursorOf(t: TraceListItem): string {
 
 /** every `key=value` is on some span of the trace (values compared as text; an array matches by any element) */
 export function hasAttributes(spans: Span[], attrs: Record<string, string>): boolean {
-  return Object.entries(attrs).every(([key, value]) => spans.some((sp) => sp.attributes && key in sp.attributes && matches(sp.attributes[key], value)));
+  return Object.entries(attrs).every(([key, value]) => spans.some((sp) => sp.attributes && Object.hasOwn(sp.attributes, key) && matches(sp.attributes[key], value)));
 }
 
 function matches(v: AttributeValue, want: string): boolean {
