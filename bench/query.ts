@@ -186,7 +186,7 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
       against('search filtered first page (5xx, GET, 100, across sessions) p99', searchPageMs, 'session filtered first page p99', pageMs, '<20 ms', 20),
       {
         ...row(`search with filters matching nothing (${SEARCH_BOUNDS.scanRows.toLocaleString('en-US')} rows examined) p99`, sqlNoneMs, 0.99, '', Infinity),
-        note: 'the bound of one search request in SQL: a partial page and a cursor (on SQLite, the time the event loop is held)',
+        note: `the bound of one search request in SQL: a partial page and a cursor; statements of ${SEARCH_BOUNDS.scanRowsPerTurn.toLocaleString('en-US')} rows, the event loop free between them`,
       },
       {
         ...row(`search by span attribute, nothing matching (${SEARCH_BOUNDS.scanRecords.toLocaleString('en-US')} records opened) p99`, attrNoneMs, 0.99, '', Infinity),

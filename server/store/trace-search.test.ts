@@ -246,9 +246,12 @@ describe.each(kinds)('trace search (%s)', (kind) => {
     expect(await walk({ attributes: { odd: '1' } })).toEqual(Array.from({ length: 13 }, (_, i) => traceIdOf(25 - 2 * i)));
   });
 
-  it('stops at its scan bounds with a partial page whose cursor continues where it stopped', async () => {
+  it.each([
+    ['in one statement', 10],
+    ['in statements of 5 rows', 5],
+  ])('stops at its scan bounds with a partial page whose cursor continues where it stopped (%s)', async (_how, perTurn) => {
     await put(store, Array.from({ length: 30 }, (_, i) => ({ i: i + 1, status: i + 1 === 2 || i + 1 === 25 ? 503 : 200, extra: { hit: i + 1 === 3 ? 'yes' : 'no' } })));
-    const bounds = { scanRows: 10, scanRecords: 6, recordsPerTurn: 3 };
+    const bounds = { scanRows: 10, scanRowsPerTurn: perTurn, scanRecords: 6, recordsPerTurn: 3 };
     // SQL bound: 10 rows examined a request; the 5xx at 25 is found, the one at 2 only two pages on
     const first = await search({ status: '5xx' }, DEFAULT_TENANT, bounds);
     expect(first).toMatchObject({ partial: true });
@@ -259,6 +262,10 @@ describe.each(kinds)('trace search (%s)', (kind) => {
     expect(ids(third)).toEqual(idx(2));
     expect(third.partial).toBeUndefined();
     expect(third.nextCursor).toBeUndefined();
+    // a full page within the bound is not partial, and its cursor is its last row
+    const full = await search({ limit: 3 }, DEFAULT_TENANT, bounds);
+    expect([ids(full), full.partial]).toEqual([idx(30, 29, 28), undefined]);
+    expect(ids(await search({ limit: 2, cursor: full.nextCursor }, DEFAULT_TENANT, bounds))).toEqual(idx(27, 26));
     // attribute bound: 6 records opened a request
     let cursor: string | undefined;
     const pages: Array<[string[], boolean]> = [];
