@@ -4,6 +4,10 @@ process.env.TZ = 'UTC';
 
 const swcTransform = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 const grafanaJest = require('./.config/jest.config');
+const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
+// ESM-only packages to transform: create-plugin's list, plus two that @grafana/data 13 pulls in (create-plugin's own
+// migration adds the same two); the grafana-next run (tests/grafana-next) reuses this project as it is.
+const pluginESModules = [...grafanaESModules, '@react-hookz/web', '@ver0/deep-equal'];
 
 const projects = [
   {
@@ -20,6 +24,7 @@ const projects = [
     displayName: 'plugin',
     testMatch: ['<rootDir>/src/**/*.test.{ts,tsx}'],
     transform: { ...grafanaJest.transform, '^.+\\.mjs$': ['@swc/jest'] },
+    transformIgnorePatterns: [nodeModulesToTransform(pluginESModules)],
     // jsdom resolves `yaml` to its browser ESM build; tests that read YAML files want the CommonJS one.
     moduleNameMapper: { ...grafanaJest.moduleNameMapper, '^yaml$': '<rootDir>/node_modules/yaml/dist/index.js' },
   },

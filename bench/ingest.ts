@@ -19,6 +19,10 @@ import { consume, kongPayloads, MATCH_PATH, nowMs, status, type Result } from '.
 export const INGEST_RULE = `http.path ^= "${MATCH_PATH}"`;
 /** requests handled at once (Kong's workers export concurrently) */
 export const IN_FLIGHT = 4;
+/** how long the server's timers run before a timed run starts */
+const TIMERS_SETTLE_MS = 250;
+/** paired runs (decode only, then the pipeline) behind each decode-only ratio */
+const RATIO_RUNS = 3;
 
 interface Env {
   bs: BenchStore;
@@ -47,9 +51,14 @@ async function close(e: Env): Promise<void> {
   await e.bs.close();
 }
 
-/** what the server runs besides ingest: SQLite's WAL checkpoints, every second on their own thread */
+/**
+ * What the server runs besides ingest: SQLite's WAL checkpoints, every second on their own thread. A server's timers
+ * run long before a burst of ingest, so their start (a thread opening the database) and their stop are not timed:
+ * `run` times itself.
+ */
 async function withServerTimers<T>(e: Env, run: () => Promise<T>): Promise<T> {
   const stop = e.bs.startServerTimers();
+  await new Promise((r) => setTimeout(r, TIMERS_SETTLE_MS));
   try {
     return await run();
   } finally {
@@ -70,22 +79,37 @@ async function inFlight<T>(n: number, items: T[], fn: (t: T, i: number) => Promi
   );
 }
 
-export async function runPipeline(payloads: Buffer[], kind: StoreKind = 'sqlite', sync?: BenchSync): Promise<{ ms: number; stored: number }> {
+/** this process's CPU time (all its threads) since `from`, ms */
+function cpuMs(from?: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
+}
+
+/** `ms` wall clock; `cpuMs` this process's CPU time meanwhile (not a separate database server's) */
+export async function runPipeline(payloads: Buffer[], kind: StoreKind = 'sqlite', sync?: BenchSync): Promise<{ ms: number; cpuMs: number; stored: number }> {
   const e = await env(kind, 'ingest', sync);
   try {
-    const t0 = nowMs();
-    await withServerTimers(e, () => inFlight(IN_FLIGHT, payloads, (p) => e.pipeline.ingestTraces(decodeTracesProtobuf(p))));
-    const ms = nowMs() - t0;
-    return { ms, stored: e.pipeline.stats.spansStored };
+    const { ms, cpu } = await withServerTimers(e, async () => {
+      const t0 = nowMs();
+      const c0 = process.cpuUsage();
+      await inFlight(IN_FLIGHT, payloads, (p) => e.pipeline.ingestTraces(decodeTracesProtobuf(p)));
+      return { ms: nowMs() - t0, cpu: cpuMs(c0) };
+    });
+    return { ms, cpuMs: cpu, stored: e.pipeline.stats.spansStored };
   } finally {
     await close(e);
   }
 }
 
 function runDecode(payloads: Buffer[]): number {
+  return runDecodeTimed(payloads).ms;
+}
+
+function runDecodeTimed(payloads: Buffer[]): { ms: number; cpuMs: number } {
   const t0 = nowMs();
+  const c0 = process.cpuUsage();
   for (const p of payloads) consume(decodeTracesProtobuf(p));
-  return nowMs() - t0;
+  return { ms: nowMs() - t0, cpuMs: cpuMs(c0) };
 }
 
 /** The rows the pipeline writes for a 100 %-matching batch, built outside the timed part. */
@@ -122,9 +146,11 @@ export async function runInsert(payloads: Buffer[], kind: StoreKind = 'sqlite', 
   const e = await env(kind, 'insert', sync);
   try {
     const batches = payloads.map((p, i) => rowsOf(p, e.session, i + 1, kind));
-    const t0 = nowMs();
-    await withServerTimers(e, () => inFlight(IN_FLIGHT, batches, (b) => Promise.resolve(e.bs.store.write(b))));
-    return nowMs() - t0;
+    return await withServerTimers(e, async () => {
+      const t0 = nowMs();
+      await inFlight(IN_FLIGHT, batches, (b) => Promise.resolve(e.bs.store.write(b)));
+      return nowMs() - t0;
+    });
   } finally {
     await close(e);
   }
@@ -171,22 +197,34 @@ async function benchStore(kind: StoreKind, requests: number, sets: Record<0 | 10
   }
   const r0 = rate(runs[0].ms);
   const r100 = rate(runs[100].ms);
-  // Issue 17's targets, against decoding alone: the firehose no session wants costs little more than decoding it,
-  // and keeping everything (compact trace storage) at least 0.3x of it.
-  const decodeRate = rate(decodeMs);
-  for (const [pct, v, min] of [
-    [0, r0, 0.9],
-    [100, r100, 0.3],
+  // Issue 17's targets, against decoding alone: the firehose no session wants costs little more than decoding it
+  // (in every run), and keeping everything (compact trace storage) at least 0.3x of it. Each pipeline run is paired
+  // with decoding the same payloads just before it, so the machine's other load (it varies by the second on a shared
+  // machine) skews both sides of a ratio alike; the worst pair of RATIO_RUNS is the figure. The note adds the same
+  // ratio in this process's CPU time, which other processes' load hardly moves (on SQLite it includes the store's
+  // work; on PostgreSQL the database server's is not in it).
+  for (const [pct, min] of [
+    [0, 0.9],
+    [100, 0.3],
   ] as const) {
+    const pairs: Array<{ decode: number; pipeline: number; cpu: number }> = [];
+    for (let i = 0; i < RATIO_RUNS; i++) {
+      const decode = runDecodeTimed(sets[pct]);
+      const run = await runPipeline(sets[pct], kind);
+      pairs.push({ decode: decode.ms, pipeline: run.ms, cpu: decode.cpuMs / run.cpuMs });
+    }
+    const ratios = pairs.map((p) => p.decode / p.pipeline);
+    const worst = pairs[ratios.indexOf(Math.min(...ratios))];
     out.push({
       section: 'ingest',
-      metric: `${label}: pipeline, ${pct} % matching vs decode only`,
-      value: v / decodeRate,
+      metric: `${label}: pipeline, ${pct} % matching vs decode only (worst of ${RATIO_RUNS} paired runs)`,
+      value: worst.decode / worst.pipeline,
       unit: '×',
-      baseline: { name: 'decode only', value: decodeRate, unit: 'spans/s' },
-      ratio: v / decodeRate,
+      baseline: { name: 'decode only', value: rate(worst.decode), unit: 'spans/s' },
+      ratio: worst.decode / worst.pipeline,
       target: `≥${min}× decode only`,
-      status: status(v / decodeRate >= min),
+      status: status(worst.decode / worst.pipeline >= min),
+      note: `all runs: ${ratios.map((r) => r.toFixed(2)).join(', ')}; in CPU time: ${pairs.map((p) => p.cpu.toFixed(2)).join(', ')}`,
     });
   }
   out.push({

@@ -206,7 +206,7 @@ export async function benchRss(opts: { sustainSeconds: number; overloadSeconds: 
         ratio: after.peak / before.rss,
         target: '<512 MB',
         status: status(mb(after.peak) < 512),
-        note: `sampled max ${mb(sampledPeak).toFixed(0)} MB; heap after ${mb(after.heapUsed).toFixed(0)} MB; pending spans ${after.stats.pendingSpans}`,
+        note: `sampled max ${mb(sampledPeak).toFixed(0)} MB; heap after ${mb(after.heapUsed).toFixed(0)} MB; pending spans ${after.stats.waitingSpans}`,
       },
     ];
   } finally {

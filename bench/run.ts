@@ -15,7 +15,7 @@ import { benchQuery } from './query';
 import { benchRules } from './rules';
 import { benchRss } from './rss';
 import { postgresUnavailable, STORE_KINDS, STORE_LABEL, type StoreKind } from './stores';
-import { fmtNum, type Result } from './util';
+import { fmtNum, type Result, type Status } from './util';
 
 const SECTIONS = ['ingest', 'durability', 'rules', 'query', 'plugin', 'rss'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -84,6 +84,9 @@ function fmtValue(v: number | null, unit: string): string {
   return `${fmtNum(v)} ${unit}`;
 }
 
+/** how the table shows a target's status */
+const STATUS_LABEL: Record<Status, string> = { met: 'PASS', missed: 'MISS', 'n/a': 'n/a', '': '' };
+
 export function formatTable(results: Result[]): string {
   const head = ['section', 'metric', 'value', 'baseline', 'ratio', 'target', 'status'];
   const rows = results.map((r) => [
@@ -93,7 +96,7 @@ export function formatTable(results: Result[]): string {
     r.baseline ? `${r.baseline.name}: ${fmtValue(r.baseline.value, r.baseline.unit)}` : '',
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '',
     r.target ?? '',
-    r.status ?? '',
+    STATUS_LABEL[r.status ?? ''],
   ]);
   const widths = head.map((h, i) => Math.min(i === 1 ? 60 : 70, Math.max(h.length, ...rows.map((r) => r[i].length))));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
   console.log(formatTable(results));
   const missed = results.filter((r) => r.status === 'missed').length;
   const met = results.filter((r) => r.status === 'met').length;
-  console.log(`\ntargets: ${met} met, ${missed} missed; ${meta.durationSeconds} s`);
+  console.log(`\ntargets: ${met} PASS, ${missed} MISS; ${meta.durationSeconds} s`);
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(o.out, JSON.stringify({ meta, results }, null, 2) + '\n');
   console.log(`written to ${path.relative(process.cwd(), o.out)}`);

@@ -60,6 +60,51 @@ export interface Session {
   endedAt?: string;
   /** how Kong was set up to trace for it (servers started with --kong-admin-url); see SessionTracing */
   tracing?: SessionTracing;
+  /** the alert that started it (POST /api/v1/alerts/grafana or /alertmanager); absent for sessions started by hand */
+  alert?: SessionAlert;
+  /**
+   * Who started it: the Grafana user (login) when the call came through Grafana's data source proxy with
+   * `send_user_header` on, else the API token's name
+   */
+  createdBy?: string;
+}
+
+/** The alert a session was started for, as its webhook sent it. */
+export interface SessionAlert {
+  source: 'grafana' | 'alertmanager';
+  /** the `alertname` label */
+  name: string;
+  /** the alert's fingerprint (hash of its labels): one running session per fingerprint; `GET /api/v1/sessions?alert=` */
+  fingerprint: string;
+  labels: Record<string, string>;
+  /** when the alert started firing (ISO 8601) */
+  startsAt?: string;
+  /** the alert rule (Grafana) or the Prometheus expression page (Alertmanager) */
+  generatorURL?: string;
+  /**
+   * Grafana-managed rules: the rule's uid, read from generatorURL (`…/alerting/grafana/<uid>/view`). An alert
+   * instance in Grafana's UI knows its rule's uid and labels but not the fingerprint (computed over labels the UI
+   * hides), so `GET /api/v1/sessions?alertRule=<uid>` is how the "Debug in Kong Debugger" link finds its session.
+   */
+  ruleUid?: string;
+  /** Grafana: the dashboard and panel the rule is linked to */
+  dashboardURL?: string;
+  panelURL?: string;
+}
+
+/**
+ * What an alert webhook did with each alert of the payload, in payload order. `started`: a new session;
+ * `already_running`: its fingerprint has a running session (a repeat or a group re-notification);
+ * `resolved`: resolved alerts start nothing; `refused`: nothing started, `reason` says why and what to change.
+ */
+export type AlertOutcome =
+  | { fingerprint: string; alertname: string; outcome: 'started' | 'already_running'; sessionId: string }
+  | { fingerprint: string; alertname: string; outcome: 'resolved' }
+  | { fingerprint: string; alertname: string; outcome: 'refused'; reason: string };
+
+/** POST /api/v1/alerts/grafana and /api/v1/alerts/alertmanager */
+export interface AlertWebhookResponse {
+  results: AlertOutcome[];
 }
 
 /**
@@ -378,6 +423,8 @@ export interface LogRecord {
 export interface LogList {
   logs: LogRecord[];
   nextCursor?: string;
+  /** trace-wide logs (`/api/v1/traces/:traceId/logs`): the session the page comes from */
+  sessionId?: string;
 }
 
 export interface LogQueryFilters {
@@ -423,7 +470,8 @@ export interface Health {
 
 export interface KongGatewayHealth {
   name: string;
-  url: string;
+  /** the Admin API's address: shown only to callers with a reader's token (health itself is open) */
+  url?: string;
   workspace?: string;
   reachable: boolean;
   version?: string;
@@ -466,3 +514,17 @@ export interface EntityList {
 
 /** Trace analyses (compare, abnormal steps, statistics) and uploads: shapes in common/analysis/types.ts. */
 export type { NodeComparison, NodeStanding, SpanStatisticsRow, TraceComparison, TraceStanding, TraceStatistics, UploadResult } from './analysis/types';
+
+/**
+ * GET /api/v1/sessions/{id}/stream (text/event-stream): each event's `event:` name and its `data:` JSON. Every
+ * event carries an `id:` (the stream position); reconnecting with Last-Event-ID (or `?since=`) resumes after it.
+ * `status` comes first (the session now), again on every change, and last when the session ends (then the
+ * server closes the stream); `deleted` ends it when the session is deleted.
+ */
+export interface LiveEvents {
+  traces: { traces: TraceListItem[] };
+  logs: { logs: LogRecord[] };
+  status: Session;
+  deleted: { id: string };
+}
+export type LiveEventName = keyof LiveEvents;

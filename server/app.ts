@@ -2,6 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { AlertIntake, type AlertIntakeOptions } from './alerts/intake';
+import type { SignatureConfig } from './alerts/signature';
+import { entityList } from './api/entities';
 import { registerApiRoutes } from './api/routes';
 import { openAuditLog } from './audit/open-audit-log';
 import { tokensForFirstStart, type GeneratedToken } from './auth/bootstrap';
@@ -15,6 +18,7 @@ import type { OtlpLimits } from './otlp/limits';
 import { answerAuthFailure } from './otlp/answers';
 import { SessionManager } from './sessions/manager';
 import { KongLoop, type KongOptions } from './kong/kong-loop';
+import { LiveHub, type LiveOptions } from './live/hub';
 import { openKongStore } from './kong/open-kong-store';
 import { SqliteStore } from './store/sqlite';
 import { PgStore } from './store/postgres';
@@ -83,6 +87,15 @@ export interface ServerOptions {
   keyProvider?: KeyProvider | ProviderResolver | false;
   /** Kong in the loop: the Admin APIs to read names from and switch tracing on and off with (server/kong) */
   kong?: KongOptions;
+  /** alerts start sessions (server/alerts): the cap on alert sessions, their defaults, Grafana's webhook signature */
+  alerts?: AlertIntakeOptions & {
+    /** `--grafana-webhook-secret` and its headers: every Grafana webhook must then be signed */
+    grafanaSignature?: SignatureConfig;
+    /** the tenant of a signed Grafana webhook that carries no token (default: the default tenant) */
+    grafanaTenant?: string;
+  };
+  /** live streams: caps on open streams, heartbeat and poll timings (server/live/hub.ts) */
+  live?: LiveOptions;
 }
 
 export interface RunningServer {
@@ -134,6 +147,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await sessions.init();
   sessions.start();
   const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
+  // Live streams hear of stored rows and status changes here at once; their poll covers other replicas.
+  const live = new LiveHub({ ...opts.live, shared: store.shared !== undefined });
+  pipeline.onStored = (ids) => live.wake(ids);
+  sessions.onChange = (s) => live.wake([s.id]);
   await pipeline.restore();
   // SQLite: WAL checkpoints every second on their own thread, off the ingest thread.
   const stopMaintenance = store.startMaintenance?.();
@@ -164,7 +181,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? false;
   const api = Fastify({ logger, bodyLimit: 1024 * 1024 });
   let receiverStats: Readonly<OtlpReceiverStats> | undefined;
+  const alerts = new AlertIntake({ sessions, audit, entities: (tenant) => entityList({ pipeline, kong }, tenant) }, opts.alerts);
   registerApiRoutes(api, {
+    alerts,
+    alertWebhook: { signature: opts.alerts?.grafanaSignature, tenant: opts.alerts?.grafanaTenant },
     store,
     sessions,
     pipeline,
@@ -172,6 +192,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     startedAtMs: Date.now(),
     auth,
     audit,
+    live,
     receiver: () => receiverStats,
     get kong() {
       return kong;

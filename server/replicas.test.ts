@@ -84,7 +84,7 @@ describe('three replicas on one PostgreSQL', () => {
     expect(await sendTraces(replicas[2], split.spans.slice(0, 1))).toBe(200);
     sent.push(split);
     const deadline = Date.now() + 3000;
-    while (replicas[0].pipeline.stats.pendingLogs + replicas[1].pipeline.stats.pendingSpans > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    while (replicas[0].pipeline.stats.waitingLogs + replicas[1].pipeline.stats.waitingSpans > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
 
     for (const r of replicas) {
       expect((await sessionOn(r, s.id)).traceCount).toBe(4);

@@ -1,6 +1,7 @@
 import React, { Suspense, lazy } from 'react';
 import { AppPlugin, type AppRootProps } from '@grafana/data';
 import { LoadingPlaceholder } from '@grafana/ui';
+import { ADDED_LINKS } from './extensions/links';
 
 // The app pages are a lazy chunk: Grafana loads module.js for every app at start-up (nav, extensions), the pages
 // only when a user opens /a/kongdbg-debugger-app/...
@@ -12,4 +13,5 @@ const App = (props: AppRootProps) => (
   </Suspense>
 );
 
-export const plugin = new AppPlugin<{}>().setRootPage(App);
+// The links into the app from alerts, trace views, Explore and panels (src/extensions; declared in plugin.json).
+export const plugin = ADDED_LINKS.reduce((app, config) => app.addLink(config), new AppPlugin<{}>().setRootPage(App));

@@ -7,6 +7,7 @@ import { traceSummary } from '../../common/lifecycle';
 import type { TraceDigest } from '../../common/lifecycle/digest';
 import type { AuditLog } from '../audit/audit';
 import { need } from '../auth/hooks';
+import { actorOf } from './audited';
 import { encodeLogsJson, encodeTraceJson } from '../otlp/encode-json';
 import { tenantOf } from '../sessions/manager';
 import type { Store, StoredTrace } from '../store/types';
@@ -200,7 +201,7 @@ export function registerAnalysisRoutes(app: FastifyInstance, deps: AnalysisDeps)
         const result = await storeUpload(store, parsed, who.tenant, Date.now());
         await audit.record({
           tenant: who.tenant,
-          actor: { tokenId: who.tokenId || undefined, name: who.name },
+          actor: actorOf(who),
           action: 'trace.upload',
           target: result.sessionId,
           details: { format: parsed.format, bytes: body.length, traceIds: result.traceIds, spans: result.spans, logs: result.logs },

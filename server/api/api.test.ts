@@ -349,6 +349,40 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect(bad.body.message).toMatch(/unknown log level "loud"/);
     });
 
+    it("answers a trace's (and span's) logs without the session, paging in the session that holds them", async () => {
+      const noLogs = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
+      const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
+      const t = kongRequest({ status: 500 });
+      await sendTraces(t.spans);
+      const now = Date.now();
+      await postJson(
+        `${server.otlpUrl}/v1/logs`,
+        logsPayload([
+          { traceId: t.traceId, spanId: t.pluginSpanId, body: 'one', timeMs: now - 3 },
+          { traceId: t.traceId, body: 'two', timeMs: now - 2 },
+          { traceId: t.traceId, body: 'three', timeMs: now - 1 },
+        ])
+      );
+      const all = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs`);
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ sessionId: s.id });
+      expect(all.body.logs.map((l: any) => l.body)).toEqual(['three', 'two', 'one']);
+      expect(noLogs.id).not.toBe(s.id);
+
+      const span = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?spanId=${t.pluginSpanId}`);
+      expect(span.body.logs.map((l: any) => l.body)).toEqual(['one']);
+
+      const page = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?limit=2`);
+      expect(page.body.logs.map((l: any) => l.body)).toEqual(['three', 'two']);
+      const next = await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?limit=2&cursor=${page.body.nextCursor}`);
+      expect(next.body.logs.map((l: any) => l.body)).toEqual(['one']);
+      expect(next.body.nextCursor).toBeUndefined();
+
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?cursor=garbage`)).status).toBe(400);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}/logs?traceId=${t.traceId}`)).status).toBe(400);
+      expect((await getJson(`${server.apiUrl}/api/v1/traces/${hexId(16)}/logs`)).status).toBe(404);
+    });
+
     it('keeps no logs for a session that does not capture them', async () => {
       const s = await createSession({ rule: { type: 'advanced', expression: 'http.response.status_code >= 100' }, durationSeconds: 60 });
       const t = kongRequest();
@@ -595,18 +629,18 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       const [root, ...rest] = t.spans;
       await sendTraces(rest);
       await postJson(`${server.otlpUrl}/v1/logs`, logsPayload([{ traceId: t.traceId, spanId: t.pluginSpanId, body: 'waiting' }]));
-      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+      expect(server.pipeline.stats).toMatchObject({ waitingSpans: 2, waitingLogs: 1 });
       await server.close();
 
       await start();
-      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 2, pendingLogs: 1 });
+      expect(server.pipeline.stats).toMatchObject({ waitingSpans: 2, waitingLogs: 1 });
       await sendTraces([root]);
       expect((await getJson(`${server.apiUrl}/api/v1/traces/${t.traceId}`)).body.spans).toHaveLength(3);
       expect((await getJson(`${server.apiUrl}/api/v1/sessions/${s.id}/logs`)).body.logs.map((l: any) => l.body)).toEqual(['waiting']);
       await server.close();
       // Settled: nothing waits any more after the next restart.
       await start();
-      expect(server.pipeline.stats).toMatchObject({ pendingSpans: 0, pendingLogs: 0 });
+      expect(server.pipeline.stats).toMatchObject({ waitingSpans: 0, waitingLogs: 0 });
     });
 
     it('purges what is older than the retention, and only that', async () => {
@@ -648,6 +682,50 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect(none.body.message).toMatch(/API token is required/);
       expect((await getJson(`${server.apiUrl}/api/v1/sessions`, { authorization: 'Bearer nope' })).status).toBe(401);
       expect((await getJson(`${server.apiUrl}/api/v1/sessions`, { authorization: 'Bearer s3cret' })).status).toBe(200);
+    });
+
+    it('records the Grafana user (X-Grafana-User) of calls made with a debugger token, as createdBy and in the audit log', async () => {
+      await start({ apiToken: 'admin-secret', debuggerToken: 'grafana-secret' });
+      const call = async (method: string, url: string, headers: Record<string, string>, body?: unknown) => {
+        const res = await fetch(`${server.apiUrl}${url}`, {
+          method,
+          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.text();
+        return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      };
+      const rule = { rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60 };
+      const grafana = { authorization: 'Bearer grafana-secret' };
+
+      // Grafana's data source proxy with send_user_header: the user acted, through the debugger token
+      const byAlice = await call('POST', '/api/v1/sessions', { ...grafana, 'x-grafana-user': 'alice@example.com' }, rule);
+      expect(byAlice.status).toBe(201);
+      expect(byAlice.body.createdBy).toBe('alice@example.com');
+      // stored with the session (read back from the store)
+      expect((await call('GET', `/api/v1/sessions/${byAlice.body.id}`, grafana)).body.createdBy).toBe('alice@example.com');
+      expect((await call('POST', `/api/v1/sessions/${byAlice.body.id}/stop`, { ...grafana, 'x-grafana-user': 'bob' })).status).toBe(200);
+
+      // no header: the token's name
+      const byToken = await call('POST', '/api/v1/sessions', grafana, rule);
+      expect(byToken.body.createdBy).toBe('bootstrap debugger token');
+      // any client can send the header: from another token (here the admin's) it is ignored
+      const forged = await call('POST', '/api/v1/sessions', { authorization: 'Bearer admin-secret', 'x-grafana-user': 'alice@example.com' }, rule);
+      expect(forged.body.createdBy).toBe('bootstrap token');
+      // a header that is no Grafana login is refused with a reason, and nothing is created
+      const before = (await call('GET', '/api/v1/sessions', grafana)).body.sessions.length;
+      const bad = await call('POST', '/api/v1/sessions', { ...grafana, 'x-grafana-user': 'x'.repeat(300) }, rule);
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toMatch(/X-Grafana-User is longer than 256 characters/);
+      expect((await call('GET', '/api/v1/sessions', grafana)).body.sessions.length).toBe(before);
+
+      const audit = (await call('GET', '/api/v1/audit', { authorization: 'Bearer admin-secret' })).body.entries;
+      const ofAlice = audit.filter((e: any) => e.target === byAlice.body.id).map((e: any) => [e.action, e.actor]);
+      expect(ofAlice).toEqual([
+        ['session.stop', { tokenId: 'bootstrap-debugger', name: 'bootstrap debugger token', grafanaUser: 'bob' }],
+        ['session.create', { tokenId: 'bootstrap-debugger', name: 'bootstrap debugger token', grafanaUser: 'alice@example.com' }],
+      ]);
+      expect(audit.find((e: any) => e.target === forged.body.id).actor).toEqual({ tokenId: 'bootstrap', name: 'bootstrap token' });
     });
   });
 });

@@ -12,11 +12,7 @@ import { BadRequestError } from './params';
  * (kept as bare ids). `POST /api/v1/entities/refresh`: reads Kong's lists now (on demand).
  */
 export function registerEntityRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/entities', async (req): Promise<EntityList> => {
-    const seen = deps.pipeline.entities.list(need(req, 'read').tenant);
-    const known = deps.kong ? await deps.kong.entities() : { routes: [], services: [], consumers: [] };
-    return { routes: merge(known.routes, seen.routes), services: merge(known.services, seen.services), consumers: known.consumers };
-  });
+  app.get('/api/v1/entities', async (req): Promise<EntityList> => entityList(deps, need(req, 'read').tenant));
 
   app.post('/api/v1/entities/refresh', async (req) => {
     need(req, 'manage-sessions');
@@ -30,6 +26,13 @@ export function registerEntityRoutes(app: FastifyInstance, deps: ApiDeps): void 
     if (!body || typeof body.expression !== 'string') throw new BadRequestError('body must be {"expression": "<rule>"}');
     return validateExpression(body.expression);
   });
+}
+
+/** What a tenant's rules can name: Kong's entities, and the ids (with names) its traffic carried. Alerts resolve their labels with it. */
+export async function entityList(deps: Pick<ApiDeps, 'pipeline' | 'kong'>, tenant: string): Promise<EntityList> {
+  const seen = deps.pipeline.entities.list(tenant);
+  const known = deps.kong ? await deps.kong.entities() : { routes: [], services: [], consumers: [] };
+  return { routes: merge(known.routes, seen.routes), services: merge(known.services, seen.services), consumers: known.consumers };
 }
 
 /** Kong's entities first (by name), then ids seen in traffic that Kong does not list, most recent first */

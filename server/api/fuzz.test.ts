@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { alertmanagerPayload, grafanaPayload } from '../alerts/testing';
 import { startServer, type RunningServer } from '../app';
 import { encodeTracesProtobuf } from '../otlp/testing';
 import { loadFixture } from '../testing/otlp-builders';
@@ -242,6 +243,15 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/v1/tokens' },
   { method: 'POST', path: '/api/v1/tokens', body: randomJson },
   { method: 'DELETE', path: '/api/v1/tokens/:id' },
+  {
+    method: 'POST',
+    path: '/api/v1/alerts/grafana',
+    body: (g) =>
+      g.chance(0.5)
+        ? grafanaPayload([{ fingerprint: g.pick(SEGMENTS), labels: { route: g.pick(SEGMENTS), code: g.pick(SEGMENTS) }, annotations: g.chance(0.5) ? { kong_debugger_rule: JSON.stringify(randomJson(g)), kong_debugger_duration: g.pick(SEGMENTS) } : {} }])
+        : randomJson(g),
+  },
+  { method: 'POST', path: '/api/v1/alerts/alertmanager', body: (g) => (g.chance(0.5) ? alertmanagerPayload([{ status: g.pick(['firing', 'resolved']), labels: { service: g.pick(SEGMENTS) } }]) : randomJson(g)) },
   { method: 'GET', path: '/api/v1/:x' },
   { method: 'POST', path: '/api/v1/sessions/:id/:x', body: randomJson },
 ];

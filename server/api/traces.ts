@@ -27,10 +27,8 @@ export function registerTraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const traceId = normaliseTraceId(req.params.traceId);
     const tenant = need(req, 'read').tenant;
     await visibleTrace(traceId, tenant);
-    const row = await store.getTraceRow(tenant, traceId);
-    if (!row) throw new NotFoundError(`no stored trace with id ${traceId}`);
-    const detail: TraceDetail = { traceId, resource: row.resource, spans: await store.getSpans(tenant, traceId) };
-    if (row.scopeName) detail.scope = { name: row.scopeName, ...(row.scopeVersion ? { version: row.scopeVersion } : {}) };
+    const detail = await store.getTraceDetail(tenant, traceId);
+    if (!detail) throw new NotFoundError(`no stored trace with id ${traceId}`);
     return detail;
   });
 

@@ -57,4 +57,23 @@ describe('PgAuditLog', () => {
     await one.close();
     await two.close();
   });
+
+  it('adds the grafana_user column to an audit table written before it, keeping its entries', async () => {
+    const fresh = await createTestDatabase();
+    const p = openPool(fresh.url, 2);
+    try {
+      await p.query(`CREATE TABLE audit (id bigserial PRIMARY KEY, time_ms bigint NOT NULL, tenant text NOT NULL, token_id text,
+        actor text NOT NULL, action text NOT NULL, target text NOT NULL, details text)`);
+      await p.query(`INSERT INTO audit (time_ms, tenant, token_id, actor, action, target) VALUES (1, 'default', 't1', 'old token', 'session.create', 's0')`);
+      const log = await PgAuditLog.open(p);
+      await log.record({ tenant: 'default', actor: { tokenId: 't2', name: 'grafana', grafanaUser: 'alice' }, action: 'session.create', target: 's1' }, 2);
+      expect((await log.list('default')).map((e) => e.actor)).toEqual([
+        { tokenId: 't2', name: 'grafana', grafanaUser: 'alice' },
+        { tokenId: 't1', name: 'old token' },
+      ]);
+    } finally {
+      await p.end();
+      await fresh.drop();
+    }
+  });
 });

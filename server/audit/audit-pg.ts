@@ -14,7 +14,9 @@ const DDL = `CREATE TABLE IF NOT EXISTS audit (
   target text NOT NULL,
   details text
 );
-CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, id DESC);`;
+CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, id DESC);
+-- logs written before Grafana users were recorded gain the column (NULL: no Grafana user known)
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS grafana_user text;`;
 
 type PgRow = Omit<AuditRow, 'id' | 'time_ms'> & { id: number | string; time_ms: number | string };
 

@@ -19,6 +19,9 @@ export class SqliteAuditLog implements AuditLog {
       details TEXT
     );
     CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, id DESC);`);
+    // Logs written before Grafana users were recorded gain the column (NULL: no Grafana user known).
+    const columns = this.db.prepare(`PRAGMA table_info(audit)`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'grafana_user')) this.db.exec(`ALTER TABLE audit ADD COLUMN grafana_user TEXT`);
   }
 
   async record(e: NewAuditEntry, nowMs = Date.now()): Promise<void> {

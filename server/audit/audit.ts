@@ -4,8 +4,11 @@ export interface AuditEntry {
   id: number;
   time: string;
   tenant: string;
-  /** token id and name of who did it; 'anonymous' when the server runs without auth */
-  actor: { tokenId?: string; name: string };
+  /**
+   * token id and name of who did it ('anonymous' when the server runs without auth), and the Grafana user
+   * the token acted for when the call came through Grafana's data source proxy (auth/grafana-user.ts)
+   */
+  actor: { tokenId?: string; name: string; grafanaUser?: string };
   action: AuditAction;
   /** the session or token acted on */
   target: string;
@@ -37,13 +40,14 @@ export interface AuditRow {
   action: AuditAction;
   target: string;
   details: string | null;
+  grafana_user: string | null;
 }
 
 /** The column values of a new entry, in the order of AUDIT_COLUMNS. */
-export const AUDIT_COLUMNS = ['time_ms', 'tenant', 'token_id', 'actor', 'action', 'target', 'details'] as const;
+export const AUDIT_COLUMNS = ['time_ms', 'tenant', 'token_id', 'actor', 'action', 'target', 'details', 'grafana_user'] as const;
 
 export function auditValues(e: NewAuditEntry, nowMs: number): Array<string | number | null> {
-  return [nowMs, e.tenant, e.actor.tokenId ?? null, e.actor.name, e.action, e.target, e.details ? JSON.stringify(e.details) : null];
+  return [nowMs, e.tenant, e.actor.tokenId ?? null, e.actor.name, e.action, e.target, e.details ? JSON.stringify(e.details) : null, e.actor.grafanaUser ?? null];
 }
 
 export function auditEntry(r: AuditRow): AuditEntry {
@@ -51,7 +55,7 @@ export function auditEntry(r: AuditRow): AuditEntry {
     id: r.id,
     time: new Date(r.time_ms).toISOString(),
     tenant: r.tenant,
-    actor: { ...(r.token_id ? { tokenId: r.token_id } : {}), name: r.actor },
+    actor: { ...(r.token_id ? { tokenId: r.token_id } : {}), name: r.actor, ...(r.grafana_user ? { grafanaUser: r.grafana_user } : {}) },
     action: r.action,
     target: r.target,
     ...(r.details ? { details: JSON.parse(r.details) } : {}),

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContext } from './context';
+import { BadGrafanaUserError, GRAFANA_USER_HEADER, grafanaUserOf } from './grafana-user';
 import { can, DEFAULT_TENANT, type Permission, type Principal } from './roles';
 import type { TokenStore } from './tokens';
 
@@ -59,7 +60,13 @@ export async function authenticate(auth: AuthConfig, authorization: string | und
 export function installAuth(
   app: FastifyInstance,
   auth: AuthConfig,
-  opts: { open?: (url: string) => boolean; onFailure: (reply: FastifyReply, status: 401 | 403 | 503, message: string) => void; require?: Permission },
+  opts: {
+    open?: (url: string) => boolean;
+    onFailure: (reply: FastifyReply, status: 401 | 403 | 503, message: string) => void;
+    require?: Permission;
+    /** read X-Grafana-User (the REST API; see grafana-user.ts); called with the 400 message when the header is malformed */
+    onBadGrafanaUser?: (reply: FastifyReply, message: string) => void;
+  },
 ): void {
   // A callback hook, not an async one: `done` must run inside requestContext.run for the handler to see the principal.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
@@ -71,8 +78,18 @@ export function installAuth(
         if (opts.require && auth.mode === 'tokens' && !can(who.role, opts.require)) {
           return opts.onFailure(reply, 403, `a token with role "${who.role}" may not ${describe(opts.require)}`);
         }
-        req.principal = who;
-        requestContext.run({ principal: who }, done);
+        let principal = who;
+        if (opts.onBadGrafanaUser) {
+          try {
+            const grafanaUser = grafanaUserOf(who, req.headers[GRAFANA_USER_HEADER]);
+            if (grafanaUser) principal = { ...who, grafanaUser };
+          } catch (err) {
+            if (err instanceof BadGrafanaUserError) return opts.onBadGrafanaUser(reply, err.message);
+            throw err;
+          }
+        }
+        req.principal = principal;
+        requestContext.run({ principal }, done);
       },
       // The token table is unreachable (database down): not the caller's fault, and worth retrying.
       (err: Error) => {

@@ -32,4 +32,6 @@ export interface Principal {
   name: string;
   role: Role;
   tenant: string;
+  /** the Grafana user the call was made for (X-Grafana-User on a debugger token; see auth/grafana-user.ts) */
+  grafanaUser?: string;
 }

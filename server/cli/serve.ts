@@ -5,6 +5,7 @@ import { checkGivenTokens } from '../auth/bootstrap';
 import { tenantKeyResolver } from '../crypto/config';
 import { RedactionConfigError, redactionPolicy } from '../ingest/redact';
 import { describeGateways } from '../kong/kong-loop';
+import { alertOptionsFrom, alertServeOptions } from './alert-options';
 import { kongOptionsFrom, kongServeOptions } from './kong-options';
 import { intArg, keyOptions, keyProviderOf, postgresUrlArg, redactUrl } from './options';
 
@@ -22,7 +23,7 @@ function redactArg(value: string, previous: string[] | undefined): string[] {
 
 /** `serve`: the debugger server, on SQLite or PostgreSQL, optionally fed by the demo gateway. */
 export function addServeCommand(program: Command): void {
-  kongServeOptions(keyOptions(program.command('serve')))
+  alertServeOptions(kongServeOptions(keyOptions(program.command('serve'))))
     .description('run the debugger server (OTLP/HTTP receiver + REST API) on the embedded SQLite store, or on PostgreSQL with --database-url')
     .addOption(new Option('--port <port>', 'REST API port').env('KONG_DEBUGGER_PORT').default(8080).argParser(intArg('--port', 0, 65535)))
     .addOption(new Option('--otlp-port <port>', 'OTLP/HTTP receiver port').env('KONG_DEBUGGER_OTLP_PORT').default(4318).argParser(intArg('--otlp-port', 0, 65535)))
@@ -70,6 +71,7 @@ export function addServeCommand(program: Command): void {
         auth: authMode,
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
         kong: kongOptionsFrom(o),
+        alerts: alertOptionsFrom(o),
       });
       const lines = [
         `kong-debugger listening`,
@@ -85,6 +87,9 @@ export function addServeCommand(program: Command): void {
           : `  auth           NONE: anyone who reaches these ports reads captured traffic and starts sessions (local demo only; use --auth tokens)`,
       ];
       if (server.kong) lines.push(...describeGateways(server.kong.health()));
+      lines.push(
+        `  alerts         ${server.apiUrl}/api/v1/alerts/grafana (${o.grafanaWebhookSecret ? 'HMAC signed' : 'bearer token'}) and /alerts/alertmanager start sessions; at most ${o.alertMaxSessions} at once`,
+      );
       if (o.databaseUrl && keyProvider.description.startsWith('server-managed'))
         process.stderr.write(`note: replicas must share the log key: give each the same --key-file or KONG_DEBUGGER_KEK (or one data dir's key), or they cannot read each other's logs\n`);
       if (authMode === 'none') process.stderr.write('WARNING: kong-debugger runs WITHOUT authentication (--auth none). Never expose it beyond this machine.\n');

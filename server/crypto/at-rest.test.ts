@@ -166,7 +166,7 @@ describe('with HashiCorp Vault transit as KEK', () => {
 });
 
 describe('logs waiting for their trace', () => {
-  it('are sealed in the pending table too, survive a restart, and are stored once the trace is decided', async () => {
+  it('are sealed in the waiting table too, survive a restart, and are stored once the trace is decided', async () => {
     await start();
     const s = await postJson(`${server!.apiUrl}/api/v1/sessions`, { rule: { type: 'advanced', expression: 'http.response.status_code >= 500' }, durationSeconds: 60, captureLogs: true });
     const t = kongRequest({ status: 500 });
@@ -174,10 +174,10 @@ describe('logs waiting for their trace', () => {
     payload.resourceLogs[0].scopeLogs[0].logRecords[0].attributes.push(attr('x', MARKER));
     expect((await postJson(`${server!.otlpUrl}/v1/logs`, payload)).status).toBe(200);
     const db = new Database(DB(), { readonly: true });
-    const pending = db.prepare(`SELECT kind, payload FROM pending`).all() as Array<{ kind: string; payload: string }>;
+    const waiting = db.prepare(`SELECT kind, payload FROM waiting`).all() as Array<{ kind: string; payload: string }>;
     db.close();
-    expect(pending.map((p) => p.kind)).toEqual(['logs']);
-    expect(pending[0].payload).toMatch(/^sealed:v1:/);
+    expect(waiting.map((p) => p.kind)).toEqual(['logs']);
+    expect(waiting[0].payload).toMatch(/^sealed:v1:/);
     expect(filesWithMarker()).toEqual([]);
     await server!.close();
     await start();

@@ -48,6 +48,20 @@ describe('DecisionCache', () => {
     expect(c.follow(A)).toBeUndefined();
   });
 
+  it('keeps one object per distinct decision, equal to what it was given and not changeable', () => {
+    const c = new DecisionCache();
+    const B = traceKey('team-a', TRACE_B);
+    const C = traceKey('team-b', TRACE_B);
+    c.remember(A, { sessions: ['s1', 's2'], logSessions: ['s2'] });
+    c.remember(B, { sessions: ['s1', 's2'], logSessions: ['s2'] });
+    c.adopt(C, { sessions: ['s1'], logSessions: ['s2'] });
+    expect(c.keptDecision(A)).toEqual({ sessions: ['s1', 's2'], logSessions: ['s2'] });
+    expect(c.keptDecision(A)).toBe(c.keptDecision(B));
+    expect(c.keptDecision(C)).toEqual({ sessions: ['s1'], logSessions: ['s2'] });
+    expect(() => c.keptDecision(A)!.sessions.push('s3')).toThrow(TypeError);
+    expect(c.keptDecision(B)).toEqual({ sessions: ['s1', 's2'], logSessions: ['s2'] });
+  });
+
   it('forgets the oldest decisions past its size', () => {
     const c = new DecisionCache({ maxKept: 1 });
     c.remember(A, kept);

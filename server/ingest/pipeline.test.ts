@@ -7,7 +7,7 @@ import { SessionManager } from '../sessions/manager';
 import { SqliteStore } from '../store/sqlite';
 import { attr, kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
 import { requestContext } from '../auth/context';
-import { IngestPipeline } from './pipeline';
+import { groupByTrace, IngestPipeline } from './pipeline';
 
 let dir: string;
 let store: SqliteStore;
@@ -36,7 +36,7 @@ describe('IngestPipeline', () => {
     const p = new IngestPipeline(store, sessions, { now: clock });
     const t = kongRequest();
     await p.ingestTraces(traces(t.spans));
-    expect(p.stats).toMatchObject({ spansReceived: 3, spansDropped: 3, spansStored: 0, pendingSpans: 0 });
+    expect(p.stats).toMatchObject({ spansReceived: 3, spansDropped: 3, spansStored: 0, waitingSpans: 0 });
     expect(store.getSpans('default', t.traceId)).toEqual([]);
   });
 
@@ -46,15 +46,38 @@ describe('IngestPipeline', () => {
     const t = kongRequest();
     await p.ingestTraces(traces(t.spans.slice(1)));
     p.sweep();
-    expect(p.stats.pendingSpans).toBe(2);
-    expect(store.loadPending().map((r) => [r.traceId, r.kind])).toEqual([[t.traceId, 'spans']]);
+    expect(p.stats.waitingSpans).toBe(2);
+    expect(store.loadWaiting().map((r) => [r.traceId, r.kind])).toEqual([[t.traceId, 'spans']]);
     now += 1000;
     p.sweep();
-    expect(p.stats).toMatchObject({ pendingSpans: 0, spansDropped: 2 });
-    expect(store.loadPending()).toEqual([]);
+    expect(p.stats).toMatchObject({ waitingSpans: 0, spansDropped: 2 });
+    expect(store.loadWaiting()).toEqual([]);
     // The root alone now makes a one-span trace: the others are gone, and said so in the stats.
     await p.ingestTraces(traces(t.spans.slice(0, 1)));
     expect(store.getSpans('default', t.traceId)).toHaveLength(1);
+  });
+
+  it('drops a trace no session wants at once, with what waited for its root; its late spans follow', async () => {
+    await sessions.create({ rule: { type: 'advanced', expression: 'http.path ^= "/wanted"' }, durationSeconds: 60 });
+    const p = new IngestPipeline(store, sessions, { now: clock });
+    const t = kongRequest({ path: '/other' });
+    await p.ingestTraces(traces(t.spans.slice(2)));
+    expect(p.stats.waitingSpans).toBe(1);
+    await p.ingestTraces(traces(t.spans.slice(0, 1)));
+    expect(p.stats).toMatchObject({ waitingSpans: 0, spansDropped: 2, spansStored: 0, tracesMatched: 0 });
+    expect(store.loadWaiting()).toEqual([]);
+    await p.ingestTraces(traces(t.spans.slice(1, 2)));
+    expect(p.stats).toMatchObject({ waitingSpans: 0, spansDropped: 3, spansStored: 0 });
+    expect(store.getSpans('default', t.traceId)).toEqual([]);
+  });
+
+  it('groups a batch by trace in order of first appearance, interleaved or not', () => {
+    const [a, b] = [kongRequest(), kongRequest()];
+    const spans = traces([a.spans[0], a.spans[1], b.spans[0], a.spans[2], b.spans[1]]).spans;
+    const groups = groupByTrace(spans);
+    expect([...groups.keys()]).toEqual([a.traceId, b.traceId]);
+    expect(groups.get(a.traceId)!.map((s) => s.spanId)).toEqual([0, 1, 3].map((i) => spans[i].spanId));
+    expect(groups.get(b.traceId)!.map((s) => s.spanId)).toEqual([2, 4].map((i) => spans[i].spanId));
   });
 
   it('never makes a request of a log-phase trace sent on its own (Enterprise 3.13+), session id or not', async () => {
@@ -97,12 +120,12 @@ describe('IngestPipeline', () => {
     const never = kongRequest({ status: 500 });
     const ok = kongRequest({ status: 200 });
     await p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: never.traceId, body: 'orphan' }, { traceId: ok.traceId, body: 'not matched' }])));
-    expect(p.stats.pendingLogs).toBe(2);
+    expect(p.stats.waitingLogs).toBe(2);
     await p.ingestTraces(traces(ok.spans));
-    expect(p.stats.pendingLogs).toBe(1);
+    expect(p.stats.waitingLogs).toBe(1);
     now += 1000;
     p.sweep();
-    expect(p.stats).toMatchObject({ pendingLogs: 0, logsDropped: 2, logsStored: 0 });
+    expect(p.stats).toMatchObject({ waitingLogs: 0, logsDropped: 2, logsStored: 0 });
     expect((await store.listLogs(s.id, {})).logs).toEqual([]);
   });
 
@@ -118,7 +141,7 @@ describe('IngestPipeline', () => {
     expect(store.getSpans('team-a', t.traceId).map((sp) => sp.spanId).sort()).toEqual(t.spans.map((sp) => sp.spanId).sort());
     expect((await store.listLogs(s.id, {})).logs).toEqual([]);
     // They wait for team B's own decision instead.
-    expect(p.stats).toMatchObject({ tracesMatched: 1, pendingSpans: 2, pendingLogs: 1 });
+    expect(p.stats).toMatchObject({ tracesMatched: 1, waitingSpans: 2, waitingLogs: 1 });
   });
 
   it("keeps each tenant's waiting spans and logs apart under one trace id, across a restart and when they expire", async () => {
@@ -131,12 +154,12 @@ describe('IngestPipeline', () => {
     const fromB = kongRequest({ traceId });
     await as('team-b', () => p.ingestTraces(traces(fromB.spans.slice(1))));
     await as('team-b', () => p.ingestLogs(decodeLogsJson(logsPayload([{ traceId, body: 'of b' }]))));
-    expect(store.loadPending().map((r) => [r.tenant, r.traceId, r.kind])).toEqual([['team-b', traceId, 'spans'], ['team-b', traceId, 'logs']]);
+    expect(store.loadWaiting().map((r) => [r.tenant, r.traceId, r.kind])).toEqual([['team-b', traceId, 'spans'], ['team-b', traceId, 'logs']]);
     // A judges the same trace id: B's waiting spans and logs stay B's.
     await as('team-a', () => p.ingestTraces(traces(fromA.spans)));
     expect(store.getSpans('team-a', traceId).map((s) => s.spanId).sort()).toEqual(fromA.spans.map((s) => s.spanId).sort());
     expect((await store.listLogs(a.id, {})).logs).toEqual([]);
-    expect(store.loadPending()).toHaveLength(2);
+    expect(store.loadWaiting()).toHaveLength(2);
 
     // After a restart B's rows wait again as B's, and B's root releases them into B's session.
     const q = new IngestPipeline(store, sessions, { now: clock, waitTtlMs: 1000, waitLogTtlMs: 1000 });
@@ -144,7 +167,7 @@ describe('IngestPipeline', () => {
     await as('team-b', () => q.ingestTraces(traces(fromB.spans.slice(0, 1))));
     expect(store.getSpans('team-b', traceId).map((s) => s.spanId).sort()).toEqual(fromB.spans.map((s) => s.spanId).sort());
     expect((await store.listLogs(b.id, {})).logs.map((l) => l.body)).toEqual(['of b']);
-    expect(store.loadPending()).toEqual([]);
+    expect(store.loadWaiting()).toEqual([]);
 
     // Expiry deletes the expired tenant's waiting rows only.
     const other = kongRequest();
@@ -154,6 +177,6 @@ describe('IngestPipeline', () => {
     now += 600;
     q.sweep();
     await new Promise((r) => setImmediate(r));
-    expect(store.loadPending().map((r) => [r.tenant, r.traceId])).toEqual([['team-b', other.traceId]]);
+    expect(store.loadWaiting().map((r) => [r.tenant, r.traceId])).toEqual([['team-b', other.traceId]]);
   });
 });

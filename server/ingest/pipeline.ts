@@ -29,8 +29,8 @@ export interface PipelineOptions {
 }
 
 /**
- * Ingest's counters, as /api/v1/stats serves them. `pendingSpans` / `pendingLogs` are the spans and
- * logs waiting for their trace's decision (the wait buffer); the names stay as the API has them.
+ * Ingest's counters, as /api/v1/stats serves them. `waitingSpans` / `waitingLogs` are the spans and
+ * logs waiting for their trace's decision (the wait buffer).
  */
 export interface PipelineStats {
   spansReceived: number;
@@ -40,8 +40,8 @@ export interface PipelineStats {
   logsReceived: number;
   logsStored: number;
   logsDropped: number;
-  pendingSpans: number;
-  pendingLogs: number;
+  waitingSpans: number;
+  waitingLogs: number;
 }
 
 /** the write of one ingest call, for one tenant's data */
@@ -49,8 +49,31 @@ function newWrite(tenant: string): WriteBatch {
   return { tenant, spans: [], traces: [], memberships: [], sessions: [], logs: [] };
 }
 
+/**
+ * A batch's spans by trace id, in order of first appearance. Exporters send a trace's spans together, so a run of
+ * one trace's spans costs a string comparison a span rather than a map lookup.
+ */
+export function groupByTrace(spans: DecodedSpan[]): Map<string, DecodedSpan[]> {
+  const byTrace = new Map<string, DecodedSpan[]>();
+  let runId: string | undefined;
+  let run: DecodedSpan[] = [];
+  for (const s of spans) {
+    if (s.traceId !== runId) {
+      runId = s.traceId;
+      const list = byTrace.get(runId);
+      if (list) run = list;
+      else byTrace.set(runId, (run = []));
+    }
+    run.push(s);
+  }
+  return byTrace;
+}
+
+/** the decision for a trace no session wants */
+const NO_SESSIONS: Decision = Object.freeze({ sessions: Object.freeze([]) as unknown as string[], logSessions: Object.freeze([]) as unknown as string[] });
+
 function hasWork(w: WriteBatch): boolean {
-  return w.spans.length > 0 || w.logs.length > 0 || w.sessions.length > 0 || w.pendingAdd !== undefined || w.pendingDone !== undefined;
+  return w.spans.length > 0 || w.logs.length > 0 || w.sessions.length > 0 || w.waitingAdd !== undefined || w.waitingDone !== undefined;
 }
 
 /**
@@ -71,6 +94,8 @@ export class IngestPipeline implements Consumer {
   private readonly now: () => number;
   private readonly counts = { spansReceived: 0, spansStored: 0, spansDropped: 0, logsReceived: 0, logsStored: 0 };
   readonly entities = new EntityTracker();
+  /** told, after each write, which sessions it gave traces or logs (live streams wake at once: server/live) */
+  onStored?: (sessionIds: Set<string>) => void;
 
   constructor(
     private readonly store: Store,
@@ -96,8 +121,8 @@ export class IngestPipeline implements Consumer {
       logsReceived: c.logsReceived,
       logsStored: c.logsStored,
       logsDropped: this.logs.stats.logsDropped + this.waiting.stats.logsExpired,
-      pendingSpans: this.waiting.spanCount,
-      pendingLogs: this.waiting.logCount,
+      waitingSpans: this.waiting.spanCount,
+      waitingLogs: this.waiting.logCount,
     };
   }
 
@@ -144,16 +169,12 @@ export class IngestPipeline implements Consumer {
     }
     if (this.waiting.full) throw new BackpressureError(1);
 
-    const byTrace = new Map<string, DecodedSpan[]>();
-    for (const s of spans) {
-      const list = byTrace.get(s.traceId);
-      if (list) list.push(s);
-      else byTrace.set(s.traceId, [s]);
-    }
+    const byTrace = groupByTrace(spans);
 
     const write = newWrite(tenant);
     const known: Array<{ key: TraceKey; spans: DecodedSpan[]; decision: Decision | Promise<Decision | undefined> }> = [];
     const fresh: Array<Candidate & { spans: DecodedSpan[] }> = [];
+    const unwanted: TraceKey[] = [];
     for (const [traceId, spans] of byTrace) {
       const key = traceKey(tenant, traceId);
       if (this.decisions.isDropped(key)) {
@@ -167,8 +188,14 @@ export class IngestPipeline implements Consumer {
         continue;
       }
       const matches = sessionsWanting(spans, batch.resources, tenant, this.sessions);
-      if (matches) fresh.push({ key, spans, matches });
-      else this.waiting.holdSpans(key, spans, batch.resources, write);
+      if (!matches) this.waiting.holdSpans(key, spans, batch.resources, write);
+      else if (matches.length) fresh.push({ key, spans, matches });
+      else {
+        // No session wants it (the firehose): decided at once, with nothing to admit.
+        this.decisions.remember(key, NO_SESSIONS);
+        this.counts.spansDropped += spans.length;
+        unwanted.push(key);
+      }
     }
 
     // Registered before any await, so concurrent requests carrying these traces follow this decision.
@@ -179,6 +206,8 @@ export class IngestPipeline implements Consumer {
         )
       : undefined;
     const undo: Array<() => void> = [];
+    // what waited for an unwanted trace's root goes with it (the buffer is empty in the common case)
+    if (this.waiting.spanCount || this.waiting.logCount) for (const key of unwanted) await this.release(key, NO_SESSIONS, write, undo);
     for (const { key, spans } of fresh) {
       const d = decided!.get(key)!;
       this.decisions.remember(key, d);
@@ -214,7 +243,10 @@ export class IngestPipeline implements Consumer {
       if ('wait' in route) this.waiting.holdLog(route.wait, rec, batch.resources[rec.resource], write);
       else write.logs.push(...toNewLogs(rec, route.sessions));
     }
-    if (write.logs.length || write.pendingAdd) await this.store.write(write);
+    if (write.logs.length || write.waitingAdd) {
+      await this.store.write(write);
+      this.stored(write);
+    }
     this.counts.logsStored += write.logs.length;
   }
 
@@ -249,5 +281,16 @@ export class IngestPipeline implements Consumer {
       for (const u of undo) u();
       throw e;
     }
+    this.stored(write);
+  }
+
+  private stored(write: WriteBatch): void {
+    if (!this.onStored) return;
+    const ids = new Set<string>();
+    for (const [sessionId] of write.memberships) ids.add(sessionId);
+    for (const l of write.logs) ids.add(l.sessionId);
+    // late spans of a stored trace come without memberships: their sessions are the decision's, unknown here;
+    // the live feed's poll finds those updates
+    if (ids.size) this.onStored(ids);
   }
 }

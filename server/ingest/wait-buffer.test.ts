@@ -1,4 +1,4 @@
-import type { PendingRow } from '../store/types';
+import type { WaitingRow } from '../store/types';
 import { decodedLog, decodedSpan, emptyWrite, resource, TRACE_A, TRACE_B } from './testing';
 import { traceKey } from './trace-key';
 import { WaitBuffer } from './wait-buffer';
@@ -6,7 +6,7 @@ import { WaitBuffer } from './wait-buffer';
 let now = 1_000_000;
 const clock = () => now;
 const deleted: string[][] = [];
-const store = { loadPending: (): PendingRow[] => [], deletePending: (_tenant: string, ids: string[]) => void deleted.push(ids) };
+const store = { loadWaiting: (): WaitingRow[] => [], deleteWaiting: (_tenant: string, ids: string[]) => void deleted.push(ids) };
 
 beforeEach(() => {
   now = 1_000_000;
@@ -20,13 +20,13 @@ describe('WaitBuffer', () => {
     const w = new WaitBuffer(store, { now: clock });
     const hold = emptyWrite();
     w.holdSpans(A, [decodedSpan(), decodedSpan({ spanId: '1111111111111111' })], [resource('kong')], hold);
-    expect(hold.pendingAdd).toEqual([{ traceId: TRACE_A, kind: 'spans', payload: expect.any(String) }]);
+    expect(hold.waitingAdd).toEqual([{ traceId: TRACE_A, kind: 'spans', payload: expect.any(String) }]);
     expect([w.spanCount, w.logCount]).toEqual([2, 0]);
 
     const settle = emptyWrite();
     const r = w.release(A, settle)!;
     expect(r.spans!.spans.map((s) => s.spanId)).toEqual(['0123456789abcdef', '1111111111111111']);
-    expect(settle.pendingDone).toEqual([TRACE_A]);
+    expect(settle.waitingDone).toEqual([TRACE_A]);
     expect(w.spanCount).toBe(0);
     expect(w.release(A, emptyWrite())).toBeUndefined();
     // The write failed: what was acknowledged waits again, with nothing new to store.
@@ -77,7 +77,7 @@ describe('WaitBuffer', () => {
 
   it('never rejects when the store cannot delete expired rows (the database is down), and says so once', async () => {
     const warnings: string[] = [];
-    const failing = { loadPending: (): PendingRow[] => [], deletePending: () => Promise.reject(new Error('connection lost')) };
+    const failing = { loadWaiting: (): WaitingRow[] => [], deleteWaiting: () => Promise.reject(new Error('connection lost')) };
     const w = new WaitBuffer(failing, { now: clock, spanTtlMs: 1000, warn: (m) => warnings.push(m) });
     for (const id of [TRACE_A, TRACE_B]) {
       w.holdSpans(traceKey('t', id), [decodedSpan({ traceId: id })], [resource('kong')], emptyWrite());
@@ -93,9 +93,9 @@ describe('WaitBuffer', () => {
     const before = new WaitBuffer(store, { now: clock });
     before.holdSpans(A, [decodedSpan()], [resource('kong')], hold);
     before.holdLog(A, decodedLog({ resource: 4 }), resource('logs'), hold);
-    const rows: PendingRow[] = hold.pendingAdd!.map((r, i) => ({ ...r, receivedMs: i, tenant: i === 0 ? 'team-a' : 'default' }));
+    const rows: WaitingRow[] = hold.waitingAdd!.map((r, i) => ({ ...r, receivedMs: i, tenant: i === 0 ? 'team-a' : 'default' }));
 
-    const after = new WaitBuffer({ ...store, loadPending: () => rows }, { now: clock });
+    const after = new WaitBuffer({ ...store, loadWaiting: () => rows }, { now: clock });
     await after.restore();
     expect([after.spanCount, after.logCount]).toEqual([1, 1]);
     const spans = after.release(A, emptyWrite())!;

@@ -1,5 +1,5 @@
 import type { DecodedLogRecord, DecodedResource, DecodedSpan } from '../otlp/types';
-import type { PendingRow, Store, WriteBatch } from '../store/types';
+import type { WaitingRow, Store, WriteBatch } from '../store/types';
 import { byTenant, traceIdOf, traceKey, type TraceKey } from './trace-key';
 import { TtlMap } from './ttl-map';
 import { decodeWaiting, encodeWaiting, type WaitingLogsPayload, type WaitingSpansPayload } from './waiting-codec';
@@ -60,7 +60,7 @@ export class WaitBuffer {
   readonly stats: WaitBufferStats = { spansExpired: 0, logsExpired: 0 };
 
   constructor(
-    private readonly store: Pick<Store, 'loadPending' | 'deletePending'>,
+    private readonly store: Pick<Store, 'loadWaiting' | 'deleteWaiting'>,
     opts: WaitBufferOptions = {},
   ) {
     const now = opts.now ?? Date.now;
@@ -101,13 +101,13 @@ export class WaitBuffer {
   /** Spans of a trace not judged yet wait; their row joins `write` (the write that acknowledges them). */
   holdSpans(key: TraceKey, spans: DecodedSpan[], resources: DecodedResource[], write: WriteBatch): void {
     this.addSpans(key, spans, resources);
-    (write.pendingAdd ??= []).push({ traceId: traceIdOf(key), kind: 'spans', payload: encodeWaiting({ resources, spans }) });
+    (write.waitingAdd ??= []).push({ traceId: traceIdOf(key), kind: 'spans', payload: encodeWaiting({ resources, spans }) });
   }
 
   /** A log record of a trace not judged yet waits; its row joins `write`. */
   holdLog(key: TraceKey, rec: DecodedLogRecord, resource: DecodedResource | undefined, write: WriteBatch): void {
     this.addLog(key, rec, resource);
-    (write.pendingAdd ??= []).push({ traceId: traceIdOf(key), kind: 'logs', payload: encodeWaiting({ resources: resource ? [resource] : [], records: [{ ...rec, resource: 0 }] }) });
+    (write.waitingAdd ??= []).push({ traceId: traceIdOf(key), kind: 'logs', payload: encodeWaiting({ resources: resource ? [resource] : [], records: [{ ...rec, resource: 0 }] }) });
   }
 
   /**
@@ -119,7 +119,7 @@ export class WaitBuffer {
     const spans = this.spans.take(key);
     const logs = this.logs.take(key);
     if (!spans && !logs) return undefined;
-    (write.pendingDone ??= []).push(traceIdOf(key));
+    (write.waitingDone ??= []).push(traceIdOf(key));
     if (spans) this.spanTotal -= spans.spans.length;
     if (logs) this.logTotal -= logs.length;
     return {
@@ -134,7 +134,7 @@ export class WaitBuffer {
 
   /** After a restart: what waited when the server stopped waits again (its rows are still stored). */
   async restore(): Promise<void> {
-    for (const row of await this.store.loadPending()) {
+    for (const row of await this.store.loadWaiting()) {
       // rows stored before tenants keyed them were given the default tenant by the store's migration
       const tenant = row.tenant;
       if (row.kind === 'spans') {
@@ -170,7 +170,7 @@ export class WaitBuffer {
       this.deleteFailing = true;
     };
     try {
-      return Promise.resolve(this.store.deletePending(tenant, traceIds)).then(() => void (this.deleteFailing = false), failed);
+      return Promise.resolve(this.store.deleteWaiting(tenant, traceIds)).then(() => void (this.deleteFailing = false), failed);
     } catch (e) {
       failed(e);
       return Promise.resolve();

@@ -15,6 +15,9 @@ interface ScopeResult {
   patchedExisting?: boolean;
 }
 
+/** how long the journal keeps a change after it was undone */
+export const REVERTED_KEPT_MS = 24 * 3600_000;
+
 export interface ControllerDeps {
   store: KongStore;
   gateways: GatewayRegistry;
@@ -93,6 +96,8 @@ export class TracingController {
       const prev = (await store.tracingOf([s.id])).get(s.id);
       if (!prev || JSON.stringify({ ...prev, updatedAt: '' }) !== JSON.stringify({ ...tracing, updatedAt: '' })) await store.saveTracing(s.id, tracing);
     }
+    // A reverted change stays a day for whoever reads the journal after an incident, then goes.
+    await store.pruneReverted(nowMs - REVERTED_KEPT_MS);
     return true;
   }
 

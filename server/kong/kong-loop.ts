@@ -216,9 +216,9 @@ export class KongLoop {
 /** one line per gateway for serve's start-up output */
 export function describeGateways(h: KongGatewayHealth[]): string[] {
   return h.map((g) => {
-    if (!g.reachable || (g.error && !g.version)) return `  kong ${g.name.padEnd(9)}${g.url}: NOT REACHABLE (${g.error ?? 'no answer'}); sessions run unmanaged there until it answers`;
+    if (!g.reachable || (g.error && !g.version)) return `  kong ${g.name.padEnd(9)}${g.url ?? ''}: NOT REACHABLE (${g.error ?? 'no answer'}); sessions run unmanaged there until it answers`;
     const tracing = `tracing_instrumentations=${g.tracingInstrumentations ?? '?'} tracing_sampling_rate=${g.tracingSamplingRate ?? '?'}`;
     const mode = g.readOnlyReason ? `UNMANAGED: ${g.readOnlyReason}` : 'managed: sessions switch tracing on and off';
-    return `  kong ${g.name.padEnd(9)}${g.url}${g.workspace ? ` (workspace ${g.workspace})` : ''}: Kong ${g.version}, database=${g.database}, ${tracing}; ${mode}`;
+    return `  kong ${g.name.padEnd(9)}${g.url ?? ''}${g.workspace ? ` (workspace ${g.workspace})` : ''}: Kong ${g.version}, database=${g.database}, ${tracing}; ${mode}`;
   });
 }

@@ -76,6 +76,11 @@ export class PgKongStore implements KongStore {
     );
   }
 
+  async pruneReverted(beforeMs: number): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM kong_changes WHERE state = 'reverted' AND updated_ms < $1`, [beforeMs]);
+    return r.rowCount ?? 0;
+  }
+
   async saveTracing(sessionId: string, t: SessionTracing): Promise<void> {
     await this.pool.query(
       'INSERT INTO kong_session_tracing (session_id, body) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET body = EXCLUDED.body',

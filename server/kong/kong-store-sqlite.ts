@@ -53,6 +53,10 @@ export class SqliteKongStore implements KongStore {
     this.db.prepare('INSERT OR REPLACE INTO kong_changes (key, state, body, updated_ms) VALUES (?, ?, ?, ?)').run(...changeValues(c));
   }
 
+  async pruneReverted(beforeMs: number): Promise<number> {
+    return this.db.prepare(`DELETE FROM kong_changes WHERE state = 'reverted' AND updated_ms < ?`).run(beforeMs).changes;
+  }
+
   async saveTracing(sessionId: string, t: SessionTracing): Promise<void> {
     this.db.prepare('INSERT OR REPLACE INTO kong_session_tracing (session_id, body) VALUES (?, ?)').run(sessionId, JSON.stringify(t));
   }

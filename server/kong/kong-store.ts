@@ -84,6 +84,8 @@ export interface KongStore {
   openChanges(): Promise<KongChange[]>;
   /** inserts or replaces */
   putChange(c: KongChange): Promise<void>;
+  /** forgets changes reverted before `beforeMs`: they are out of Kong, and the journal must not grow forever */
+  pruneReverted(beforeMs: number): Promise<number>;
   saveTracing(sessionId: string, t: SessionTracing): Promise<void>;
   tracingOf(sessionIds: string[]): Promise<Map<string, SessionTracing>>;
   deleteTracing(sessionId: string): Promise<void>;

@@ -87,6 +87,20 @@ describe('Kong in the loop (SQLite server)', () => {
     expect((await getJson(`${again.apiUrl}/api/v1/health`)).body.kong[0]).toMatchObject({ reachable: false, error: expect.stringMatching(/unreachable/) });
   });
 
+  it("tells Kong's Admin URL, version and errors only to a caller with a reader's token (health itself is open)", async () => {
+    kong = await new KongAdminStandIn().start();
+    server = await startServer({ dataDir, port: 0, otlpPort: 0, keyProvider: false, auth: 'tokens', apiToken: 'health-admin-secret-0123456789abcdef', ingestToken: 'health-ingest-secret-0123456789abcdef', kong: { gateways: [{ name: 'default', url: kong.url }], ...fast } });
+    const open = await getJson(`${server.apiUrl}/api/v1/health`);
+    expect(open.status).toBe(200);
+    expect(open.body.kong).toEqual([{ name: 'default', reachable: true }]);
+    const wrong = await getJson(`${server.apiUrl}/api/v1/health`, { authorization: 'Bearer not-a-token' });
+    expect(wrong.body.kong).toEqual([{ name: 'default', reachable: true }]);
+    const ingest = await getJson(`${server.apiUrl}/api/v1/health`, { authorization: 'Bearer health-ingest-secret-0123456789abcdef' });
+    expect(ingest.body.kong).toEqual([{ name: 'default', reachable: true }]);
+    const reader = await getJson(`${server.apiUrl}/api/v1/health`, { authorization: 'Bearer health-admin-secret-0123456789abcdef' });
+    expect(reader.body.kong[0]).toMatchObject({ name: 'default', url: kong.url, reachable: true, version: '3.9.1' });
+  });
+
   it('removes plugins of ours that no journal accounts for (a replaced database) at start-up, and only those', async () => {
     kong = await new KongAdminStandIn().start();
     const { checkout, browse } = shop(kong);

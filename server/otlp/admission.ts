@@ -111,6 +111,8 @@ export interface OtlpReceiverStats {
   suspended: number;
   /** 503s: a sink's StoreUnavailableError */
   refusedUnavailable: number;
+  /** large bodies being decoded on a worker thread or waiting for one (receiver.ts, decode-in-worker.ts) */
+  decodingOffThread: number;
   inFlightRequests: number;
   inFlightBytes: number;
   peakInFlightBytes: number;
@@ -264,6 +266,7 @@ export class AdmissionGate {
     refusedClientShare: 0,
     refusedLate: 0,
     refusedUnavailable: 0,
+    decodingOffThread: 0,
     timedOut: 0,
     suspended: 0,
     inFlightRequests: 0,

@@ -49,6 +49,18 @@ function decodeFields(buf: Buffer): { tag: number; bytes: Buffer }[] {
 }
 
 describe('decodeTracesProtobuf', () => {
+  it('gives consecutive spans of one trace one id string, and each span its own trace id when traces interleave', () => {
+    const other = '0123456789abcdef0123456789abcdef';
+    const spans = [TID, TID, other, TID, other, other].map((traceId, i) => ({ ...base, traceId, spanId: `${SID.slice(0, 14)}${i}${i}` }));
+    const req = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] };
+    const out = decodeTracesProtobuf(encodeTracesProtobuf(req)).spans;
+    expect(out.map((s) => s.traceId)).toEqual([TID, TID, other, TID, other, other]);
+    expect(out.map((s) => s.spanId)).toEqual(spans.map((s) => s.spanId));
+    // a second request starting with the last trace of the first still decodes its own ids
+    expect(decodeTracesProtobuf(encodeTracesProtobuf(oneSpan({ ...base, traceId: other }))).spans[0].traceId).toBe(other);
+    expect(decodeTracesProtobuf(encodeTracesProtobuf(oneSpan(base))).spans[0].traceId).toBe(TID);
+  });
+
   test('the Kong fixture decodes exactly as its JSON form does', () => {
     const pb = decodeTracesProtobuf(encodeTracesProtobuf(TRACE_FIXTURE));
     expect(pb).toEqual(decodeTracesJson(TRACE_FIXTURE));

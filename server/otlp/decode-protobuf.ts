@@ -414,6 +414,23 @@ const traceRef: IdRef = { start: -1, end: -1 };
 const spanRef: IdRef = { start: -1, end: -1 };
 const parentRef: IdRef = { start: -1, end: -1 };
 
+/**
+ * The previous span's trace id, as bytes and as the string made of them. Exporters send a trace's spans together, so
+ * consecutive spans share one string: built once, and compared and hashed downstream (grouping, decisions) by
+ * identity instead of as a fresh string a span.
+ */
+const lastTraceBytes = new Uint8Array(16);
+let lastTraceId = '';
+
+/** lowercase hex of the 16-byte trace id at buf[start] */
+function traceIdHex(buf: Uint8Array, start: number): string {
+  let i = 0;
+  if (lastTraceId !== '') while (i < 16 && buf[start + i] === lastTraceBytes[i]) i++;
+  if (i === 16) return lastTraceId;
+  for (let j = 0; j < 16; j++) lastTraceBytes[j] = buf[start + j];
+  return (lastTraceId = bytesToHex(buf, start, start + 16));
+}
+
 /** decodes one Span; returns it, or a reason string when its ids are unusable */
 function readSpan(r: Reader, end: number, resource: number): DecodedSpan | string {
   const span: DecodedSpan = {
@@ -490,7 +507,7 @@ function readSpan(r: Reader, end: number, resource: number): DecodedSpan | strin
   if (spanRef.start < 0 || spanRef.end - spanRef.start !== 8)
     return `${where}: span_id must be 8 bytes, got ${spanRef.start < 0 ? 0 : spanRef.end - spanRef.start}`;
   if (isAllZero(buf, spanRef.start, spanRef.end)) return `${where}: span_id is all zero`;
-  span.traceId = bytesToHex(buf, traceRef.start, traceRef.end);
+  span.traceId = traceIdHex(buf, traceRef.start);
   span.spanId = bytesToHex(buf, spanRef.start, spanRef.end);
   if (parentRef.start >= 0 && parentRef.end !== parentRef.start) {
     if (parentRef.end - parentRef.start !== 8)

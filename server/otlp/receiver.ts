@@ -3,29 +3,16 @@ import { promisify } from 'node:util';
 import { gunzip, type InputType, type ZlibOptions } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AdmissionGate, recentLoopDelayMs, resolveAdmissionLimits, type AdmissionLimits, type OtlpReceiverStats, type Refusal, type Ticket } from './admission';
-import { decodeLogsJson, decodeTracesJson } from './decode-json';
-import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf';
+import { DecodePool, DEFAULT_OFF_THREAD_BYTES, PoolBusyError } from './decode-in-worker';
 import { OtlpDecodeError } from './errors';
-import {
-  describeLimitReport,
-  itemCountError,
-  limitLogBatch,
-  limitTraceBatch,
-  rejectOverlongKeyLogs,
-  rejectOverlongKeySpans,
-  rejectUnstorableLogs,
-  rejectUnstorableSpans,
-  resolveLimits,
-  type LimitReport,
-  type OtlpLimits,
-} from './limits';
+import { describeLimitReport, resolveLimits, type LimitReport, type OtlpLimits } from './limits';
+import { ItemCountError, prepareBatch, type Prepared, type Signal } from './prepare';
 import { BodyWatch, DEFAULT_STALL_LIMITS, type StallLimits } from './stall';
 import { RecentMax, TurnScheduler } from './turns';
 import { withAnswerDeadline } from '../store/deadline';
 import { answerConsumerError, CODE_DEADLINE_EXCEEDED, CODE_INTERNAL, CODE_INVALID_ARGUMENT, CODE_RESOURCE_EXHAUSTED, encodingOf, refuse, sendStatus } from './answers';
 import type { Consumer } from '../ingest/contract';
 import { encodeExportResponse, type Encoding } from './responses';
-import type { DecodedLogBatch, DecodedTraceBatch } from './types';
 
 /*
  * OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST /v1/traces and
@@ -69,6 +56,12 @@ export interface OtlpRouteOptions {
    * with 503 when the store holds its commit past it (store/deadline.ts)
    */
   answerDeadlineMs?: number;
+  /** bodies of at least this many bytes (decompressed) are decoded on a worker thread (default DEFAULT_OFF_THREAD_BYTES, decode-in-worker.ts) */
+  offThreadDecodeBytes?: number;
+  /** worker threads for those (default DEFAULT_DECODE_THREADS) */
+  decodeThreads?: number;
+  /** large bodies waiting for a decode thread at most; more are refused with 429 (default DEFAULT_DECODE_QUEUE) */
+  maxQueuedDecodes?: number;
 }
 
 /**
@@ -178,8 +171,6 @@ async function bodyOf(req: FastifyRequest, maxBodyBytes: number, ticket: Ticket 
   return inflated;
 }
 
-type Signal = 'traces' | 'logs';
-
 interface Context {
   sink: OtlpSink;
   limits: OtlpLimits;
@@ -191,9 +182,22 @@ interface Context {
   /** recent times from a turn to the answer */
   finishing: RecentMax;
   answerDeadlineMs: number;
+  decoder: DecodePool;
+  offThreadBytes: number;
 }
 
-async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs }: Context): Promise<FastifyReply> {
+/** prepareBatch on a worker thread; its errors as the receiver answers them */
+async function prepareOffThread(decoder: DecodePool, input: Parameters<typeof prepareBatch>[0]): Promise<Prepared> {
+  try {
+    return await decoder.prepare(input);
+  } catch (e) {
+    if (e instanceof OtlpDecodeError || e instanceof ItemCountError || e instanceof PoolBusyError) throw e;
+    // the worker failed (out of memory, stopped): nothing was ingested
+    throw new HttpError(500, CODE_INTERNAL, (e as Error).message);
+  }
+}
+
+async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs, decoder, offThreadBytes }: Context): Promise<FastifyReply> {
   const encoding = encodingOf(req);
   if (encoding === undefined) {
     const ct = req.headers['content-type'];
@@ -207,34 +211,31 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     const body = await bodyOf(req, limits.maxBodyBytes, ticket);
     // decode and ingest run without yielding: wait for a turn with room (turns.ts)
     await turns.turn();
-    const turnAt = performance.now();
+    let turnAt = performance.now();
     // Too late to finish by the deadline: refused before any work, so nothing of it is kept and the retry is clean.
     // (At most half the deadline counted: one slow request must not turn away every request for the next seconds.)
     if (turnAt + Math.min(finishing.value, answerDeadlineMs / 2) > deadline) throw new LateError();
-    // too many items refuses the whole request (before ingest), so nothing is half-stored
-    const checkCount = (count: number) => {
-      const tooMany = itemCountError(signal, count, limits);
-      if (tooMany !== undefined) throw new HttpError(413, CODE_RESOURCE_EXHAUSTED, tooMany);
-    };
-    if (signal === 'traces') {
-      const batch = encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
-      checkCount(batch.spans.length + batch.rejected);
-      rejectUnstorableSpans(batch);
-      rejectOverlongKeySpans(batch, limits);
-      limited = limitTraceBatch(batch, limits);
-      rejected = batch.rejected;
-      errors = batch.errors;
-      if (batch.spans.length > 0) await sink.ingestTraces(batch);
-    } else {
-      const batch = encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
-      checkCount(batch.records.length + batch.rejected);
-      rejectUnstorableLogs(batch);
-      rejectOverlongKeyLogs(batch, limits);
-      limited = limitLogBatch(batch, limits);
-      rejected = batch.rejected;
-      errors = batch.errors;
-      if (batch.records.length > 0) await sink.ingestLogs(batch);
-    }
+    const input = { signal, encoding, body, limits };
+    let prepared: Prepared;
+    if (body.length >= offThreadBytes) {
+      // hundreds of ms for a large body: decoded on a worker while the loop serves the others, then ingested at a turn
+      gate.stats.decodingOffThread++;
+      try {
+        prepared = await prepareOffThread(decoder, input);
+      } finally {
+        gate.stats.decodingOffThread--;
+      }
+      await turns.turn();
+      // what `finishing` predicts is the time a request takes on the event loop after its turn; this one's decode
+      // took a worker's time, not the loop's, so it counts from here
+      turnAt = performance.now();
+    } else prepared = prepareBatch(input);
+    limited = prepared.limited;
+    rejected = prepared.batch.rejected;
+    errors = prepared.batch.errors;
+    if (prepared.signal === 'traces') {
+      if (prepared.batch.spans.length > 0) await sink.ingestTraces(prepared.batch);
+    } else if (prepared.batch.records.length > 0) await sink.ingestLogs(prepared.batch);
     finishing.add(performance.now() - turnAt);
   } catch (e) {
     if (e instanceof LateError) {
@@ -245,6 +246,12 @@ async function handle(req: FastifyRequest, reply: FastifyReply, signal: Signal, 
     }
     if (e instanceof HttpError) return sendStatus(reply, encoding, e.status, e.code, e.message);
     if (e instanceof OtlpDecodeError) return sendStatus(reply, encoding, 400, CODE_INVALID_ARGUMENT, e.message);
+    // too many items refuses the whole request (before ingest), so nothing is half-stored
+    if (e instanceof ItemCountError) return sendStatus(reply, encoding, 413, CODE_RESOURCE_EXHAUSTED, e.message);
+    if (e instanceof PoolBusyError) {
+      gate.stats.refusedBusy++;
+      return refuse(reply, encoding, 429, gate.retryAfter(), `receiver is busy: ${e.message}`);
+    }
     if (e instanceof GateFullError) return refuseBusy(reply, encoding, gate);
     const answered = answerConsumerError(req, reply, encoding, signal, e);
     if (answered === 'busy') gate.stats.refusedBusy++;
@@ -291,6 +298,9 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
   const turns = new TurnScheduler(opts.turnBudgetMs ?? 25, () => gate.costMs, accepting);
   const finishing = new RecentMax();
   const answerDeadlineMs = opts.answerDeadlineMs ?? DEFAULT_ANSWER_DEADLINE_MS;
+  const offThreadBytes = opts.offThreadDecodeBytes ?? DEFAULT_OFF_THREAD_BYTES;
+  const decoder = new DecodePool({ threads: opts.decodeThreads, maxQueued: opts.maxQueuedDecodes });
+  app.addHook('onClose', () => decoder.close());
   const arrivals = new WeakMap<FastifyRequest, number>();
   const stall: StallLimits = { ...DEFAULT_STALL_LIMITS, ...opts.stall };
   const tickets = new WeakMap<FastifyRequest, Ticket>();
@@ -371,7 +381,7 @@ export function registerOtlpRoutes(app: FastifyInstance, sink: OtlpSink, opts: O
         // from the headers; a body that took long to arrive (the sender's link) still leaves half the time after it
         const now = performance.now();
         const deadline = Math.max((arrivals.get(req) ?? now) + answerDeadlineMs, now + answerDeadlineMs / 2);
-        return await withAnswerDeadline(deadline, () => handle(req, reply, signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs }));
+        return await withAnswerDeadline(deadline, () => handle(req, reply, signal, { sink, limits, gate, turns, ticket, deadline, finishing, answerDeadlineMs, decoder, offThreadBytes }));
       } finally {
         unhold?.();
       }

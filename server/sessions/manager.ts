@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateSessionRequest, Session } from '../../common/api';
+import type { CreateSessionRequest, Session, SessionAlert } from '../../common/api';
 import { DEFAULT_TENANT } from '../auth/roles';
 import { compileRule, type RuleInput } from '../rules';
+import { alertKey } from '../store/errors';
 import type { Store, StoredSession } from '../store/types';
 import { RunningSet } from './running';
 import { sessionStateFor, type Admission, type SessionState } from './state';
@@ -79,7 +80,13 @@ export class SessionManager {
     this.timer = undefined;
   }
 
-  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT): Promise<Session> {
+  /**
+   * `alert`: the alert that starts it (server/alerts). The store keeps one running session per alert: a second one
+   * is refused with AlertSessionRunningError (store/errors.ts), before anything runs.
+   * `createdBy`: the Grafana user or token name that asked for it (auth/grafana-user.ts actorName)
+   */
+  async create(req: CreateSessionRequest, tenant: string = DEFAULT_TENANT, by: { alert?: SessionAlert; createdBy?: string } = {}): Promise<Session> {
+    const { alert, createdBy } = by;
     const compiled = compileRule(req.rule);
     if (!compiled.ok) {
       const first = compiled.errors[0];
@@ -102,6 +109,8 @@ export class SessionManager {
       createdAt: new Date(nowMs).toISOString(),
       startedAt: new Date(nowMs).toISOString(),
       endsAt: new Date(endsAtMs).toISOString(),
+      ...(alert ? { alert } : {}),
+      ...(createdBy ? { createdBy } : {}),
     };
     await this.store.saveSession(session);
     this.running.set({ session, matcher: compiled.matcher, endsAtMs });
@@ -119,8 +128,9 @@ export class SessionManager {
     return (await this.decorate([s]))[0];
   }
 
-  async list(tenant?: string): Promise<Session[]> {
-    const all = await this.store.listSessions();
+  /** `alert`: only the sessions started for the alert with this fingerprint (of `tenant`, default the default tenant) */
+  async list(tenant?: string, filter: { alert?: string } = {}): Promise<Session[]> {
+    const all = await this.store.listSessions(filter.alert !== undefined ? { alertKey: alertKey(tenant ?? DEFAULT_TENANT, filter.alert) } : {});
     return this.decorate(tenant === undefined ? all : all.filter((s) => tenantOf(s) === tenant));
   }
 

@@ -14,3 +14,19 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * A session for this alert (tenant and fingerprint) is already running: the store keeps one running session per
+ * alert (a unique index over running sessions), so replicas receiving the same notification start one between them.
+ */
+export class AlertSessionRunningError extends Error {
+  constructor(public readonly alertKey: string) {
+    super(`a session for alert ${alertKey} is already running`);
+    this.name = 'AlertSessionRunningError';
+  }
+}
+
+/** the key a session's alert is stored and looked up under: one tenant's fingerprint (tenant names hold no "/") */
+export function alertKey(tenant: string, fingerprint: string): string {
+  return `${tenant}/${fingerprint}`;
+}

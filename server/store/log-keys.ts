@@ -1,18 +1,18 @@
 import { logRecordAad, sealLogContent } from '../crypto/envelope';
 import { LogKeyUnavailableError } from '../crypto/errors';
 import type { SessionKeyring } from '../crypto/keyring';
-import { PENDING_KEY_ID, sealPendingPayload } from './pending-seal';
+import { WAITING_KEY_ID, sealWaitingPayload } from './waiting-seal';
 import type { Row } from './rows';
 import type { NewLogRecord, WriteBatch } from './types';
 
 /**
  * Log encryption at rest as both stores apply it (server/crypto): each log row's body and attributes are sealed with
- * its session's DEK, waiting logs with the pending DEK. Without a keyring logs are stored in plaintext (tests,
+ * its session's DEK, waiting logs with the waiting DEK. Without a keyring logs are stored in plaintext (tests,
  * explicit opt-out).
  */
 export class LogKeys {
   /** DEK of waiting logs, held for the store's life so restoring them needs no provider call */
-  pendingDek?: Buffer;
+  waitingDek?: Buffer;
 
   constructor(readonly keyring: SessionKeyring | undefined) {}
 
@@ -25,8 +25,8 @@ export class LogKeys {
   forBatch(batch: WriteBatch): Map<string, Buffer> | undefined | Promise<Map<string, Buffer> | undefined> {
     const keyring = this.keyring;
     if (!keyring) return undefined;
-    const needPending = !this.pendingDek && (batch.pendingAdd ?? []).some((p) => p.kind === 'logs');
-    if (batch.logs.length === 0 && !needPending) return undefined;
+    const needWaiting = !this.waitingDek && (batch.waitingAdd ?? []).some((p) => p.kind === 'logs');
+    if (batch.logs.length === 0 && !needWaiting) return undefined;
     const deks = new Map<string, Buffer>();
     const missing: string[] = [];
     for (const id of new Set(batch.logs.map((l) => l.sessionId))) {
@@ -34,7 +34,7 @@ export class LogKeys {
       if (d) deks.set(id, d);
       else missing.push(id);
     }
-    if (missing.length === 0 && !needPending) return deks;
+    if (missing.length === 0 && !needWaiting) return deks;
     return Promise.all([
       ...missing.map((id) =>
         keyring.dekForWrite(id).then(
@@ -42,7 +42,7 @@ export class LogKeys {
           (e: Error) => void process.stderr.write(`warning: ${e.message}; the logs of this batch for that session are not stored\n`),
         ),
       ),
-      needPending ? keyring.dekForWrite(PENDING_KEY_ID).then((d) => void (this.pendingDek = d)) : undefined,
+      needWaiting ? keyring.dekForWrite(WAITING_KEY_ID).then((d) => void (this.waitingDek = d)) : undefined,
     ]).then(() => deks);
   }
 
@@ -57,20 +57,20 @@ export class LogKeys {
     return dek ? sealLogContent(dek, logRecordAad(l.sessionId, l.dedupeKey), { body: l.body, attributes: l.attributes }) : null;
   }
 
-  /** a waiting row's payload as stored: logs sealed with the pending DEK, bound to their trace id */
-  sealPending(traceId: string, kind: string, payload: string): string {
+  /** a waiting row's payload as stored: logs sealed with the waiting DEK, bound to their trace id */
+  sealWaiting(traceId: string, kind: string, payload: string): string {
     if (!this.keyring || kind !== 'logs') return payload;
-    return sealPendingPayload(this.pendingDek!, traceId, payload);
+    return sealWaitingPayload(this.waitingDek!, traceId, payload);
   }
 
-  /** loads the pending DEK when sealed waiting logs exist (before the pipeline restores them) */
-  async loadPendingDek(sealedWaiting: () => boolean | Promise<boolean>): Promise<void> {
-    if (!this.keyring || this.pendingDek) return;
+  /** loads the waiting DEK when sealed waiting logs exist (before the pipeline restores them) */
+  async loadWaitingDek(sealedWaiting: () => boolean | Promise<boolean>): Promise<void> {
+    if (!this.keyring || this.waitingDek) return;
     if (!(await sealedWaiting())) return;
     try {
-      this.pendingDek = await this.keyring.dekForWrite(PENDING_KEY_ID);
+      this.waitingDek = await this.keyring.dekForWrite(WAITING_KEY_ID);
     } catch (e) {
-      // Start anyway: traces and new data still work; loadPending names what it cannot restore.
+      // Start anyway: traces and new data still work; loadWaiting names what it cannot restore.
       process.stderr.write(`warning: ${(e as Error).message}\n`);
     }
   }

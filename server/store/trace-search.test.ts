@@ -285,14 +285,14 @@ describe.each(kinds)('trace search (%s)', (kind) => {
     if (kind === 'sqlite') {
       const db = new Database(path.join(dir, DATABASE_FILE));
       db.exec(`DROP INDEX traces_time; DROP INDEX traces_request; DROP INDEX traces_route; DROP INDEX traces_service;
-        ALTER TABLE traces DROP COLUMN request_id; ALTER TABLE traces DROP COLUMN span_errors; UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
+        ALTER TABLE traces DROP COLUMN request_id; ALTER TABLE traces DROP COLUMN span_errors; UPDATE meta SET value = '7' WHERE key = 'schema_version'`);
       db.close();
       store = new SqliteStore(dir, () => T0);
     } else {
       const c = new Client({ connectionString: pgUrl });
       await c.connect();
       await c.query(`DROP INDEX traces_time, traces_request, traces_route, traces_service; ALTER TABLE traces DROP COLUMN request_id, DROP COLUMN span_errors;
-        DELETE FROM schema_migrations WHERE version = 4`);
+        DELETE FROM schema_migrations WHERE version = 6`);
       await c.end();
       store = await PgStore.open(pgUrl, () => T0);
     }

@@ -1,4 +1,4 @@
-import type { Span } from '../../common/api';
+import type { Span, TraceDetail } from '../../common/api';
 import { analyzeTrace, digestTrace, type TraceDigest } from '../../common/lifecycle';
 import { mergeSpans } from '../../common/spans';
 import type { Row } from './rows';
@@ -27,6 +27,14 @@ export function traceFromRecords(traceId: string, records: Array<Buffer | Uint8A
     return d < 0n ? -1 : d > 0n ? 1 : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
   });
   return { spans, origin };
+}
+
+/** a trace's detail (`GET /traces/{id}`) from its stored records: spans, resource and scope in one decoding */
+export function traceDetailFromRecords(traceId: string, records: Array<Buffer | Uint8Array>): TraceDetail {
+  const { spans, origin } = traceFromRecords(traceId, records);
+  const detail: TraceDetail = { traceId, resource: origin.resource, spans };
+  if (origin.scopeName) detail.scope = { name: origin.scopeName, ...(origin.scopeVersion ? { version: origin.scopeVersion } : {}) };
+  return detail;
 }
 
 /** the summary digest of a trace, as ingest computes it, from its stored spans (for a trace no membership describes) */

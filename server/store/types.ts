@@ -3,6 +3,7 @@ import type {
   LogRecord,
   Session,
   Span,
+  TraceDetail,
   TraceListItem,
   TraceQueryFilters,
   TraceSearchFilters,
@@ -28,6 +29,10 @@ export interface StoreOptions {
 
 /** A session as stored: the API shape plus the absolute times the manager schedules by. */
 export interface StoredSession extends Session {}
+
+export interface SessionFilter {
+  alertKey?: string;
+}
 
 /** One trace row, as the trace list and the summaries need it; recomputed whenever spans of the trace arrive. */
 export interface StoredTrace extends TraceListItem {
@@ -57,12 +62,12 @@ export interface WriteBatch {
   sessions: StoredSession[];
   logs: NewLogRecord[];
   /** spans or logs waiting for their trace's decision, kept until it is made (crash safety) */
-  pendingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
+  waitingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
   /** traces (of `tenant`) whose waiting rows are settled (decided now) */
-  pendingDone?: string[];
+  waitingDone?: string[];
 }
 
-export interface PendingRow {
+export interface WaitingRow {
   tenant: string;
   traceId: string;
   kind: 'spans' | 'logs';
@@ -87,6 +92,18 @@ export interface SharedSessions {
   sessionsOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, string[]>>;
 }
 
+/** A trace row of a session as the live stream reads it: the list row, and when the store last wrote it. */
+export interface ReceivedTrace {
+  trace: TraceListItem;
+  receivedMs: number;
+}
+
+/** A log record of a session as the live stream reads it, with when the store wrote it. */
+export interface ReceivedLog {
+  log: LogRecord;
+  receivedMs: number;
+}
+
 export interface TraceListResult {
   traces: TraceListItem[];
   nextCursor?: string;
@@ -106,7 +123,8 @@ export interface Store {
 
   saveSession(session: StoredSession): void | Promise<void>;
   getSession(id: string): StoredSession | undefined | Promise<StoredSession | undefined>;
-  listSessions(): StoredSession[] | Promise<StoredSession[]>;
+  /** newest first; `alertKey` (errors.ts alertKey): only the sessions started for that alert (an indexed lookup) */
+  listSessions(filter?: SessionFilter): StoredSession[] | Promise<StoredSession[]>;
   /** deletes the session, its logs and memberships, and the traces no other session holds */
   deleteSession(id: string): void | Promise<void>;
 
@@ -122,17 +140,27 @@ export interface Store {
   sessionsOfTraces(tenant: string, traceIds: string[]): Map<string, string[]> | Promise<Map<string, string[]>>;
   getSpans(tenant: string, traceId: string): Span[] | Promise<Span[]>;
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined | Promise<StoredTrace | undefined>;
+  /** a stored trace as `GET /traces/{id}` serves it (its row's resource and scope, its spans), read and decoded once; undefined without a trace row */
+  getTraceDetail(tenant: string, traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
   /** sessions (of the tenant) that hold the tenant's trace */
   sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;
+
+  /**
+   * Live streams (server/live): the session's trace rows written (stored or updated by late spans) after the
+   * position (received ms, trace id), in that order, at most `limit`.
+   */
+  tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): ReceivedTrace[] | Promise<ReceivedTrace[]>;
+  /** Live streams: the session's log records written after the position (received ms, log id), in that order, at most `limit`. */
+  logsReceivedAfter(sessionId: string, afterMs: number, afterLogId: number, limit: number): ReceivedLog[] | Promise<ReceivedLog[]>;
 
   listLogs(sessionId: string, filters: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }>;
 
   /** drops traces, logs and ended sessions older than the cutoff (Unix ms); returns what it removed */
   purge(cutoffMs: number): { traces: number; logs: number; sessions: number } | Promise<{ traces: number; logs: number; sessions: number }>;
   /** what waited for a decision when the server stopped, oldest first */
-  loadPending(): PendingRow[] | Promise<PendingRow[]>;
-  deletePending(tenant: string, traceIds: string[]): void | Promise<void>;
+  loadWaiting(): WaitingRow[] | Promise<WaitingRow[]>;
+  deleteWaiting(tenant: string, traceIds: string[]): void | Promise<void>;
   /** a network store checks it can still reach its database (health checks); throws StoreUnavailableError if not */
   ping?(): Promise<void>;
   /** starts the upkeep the engine needs while a server runs (SQLite: WAL checkpoints on their own thread); returns its stop */

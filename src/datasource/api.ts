@@ -36,9 +36,12 @@ export const API_PATHS = {
   /** the tenant's traces across its sessions */
   traces: () => 'v1/traces',
   sessionLogs: (id: string) => `v1/sessions/${enc(id)}/logs`,
+  /** server-sent events (live queries); served by the `api/v1/sessions` GET route, whose prefix it shares */
+  sessionStream: (id: string) => `v1/sessions/${enc(id)}/stream`,
   sessionSummary: (id: string) => `v1/sessions/${enc(id)}/summary`,
   trace: (traceId: string) => `v1/traces/${enc(traceId)}`,
   traceSummary: (traceId: string) => `v1/traces/${enc(traceId)}/summary`,
+  traceLogs: (traceId: string) => `v1/traces/${enc(traceId)}/logs`,
   validateExpression: () => 'v1/expressions/validate',
   compare: (a: string, b: string) => `v1/traces/${enc(a)}/compare/${enc(b)}`,
   abnormal: (traceId: string) => `v1/traces/${enc(traceId)}/abnormal`,
@@ -47,6 +50,12 @@ export const API_PATHS = {
   /** its own proxy route without the Editor role (see uploadTrace) */
   uploads: () => 'v1/uploads',
 };
+
+/** `GET /api/v1/sessions` query (server/api/sessions.ts). */
+export interface SessionListFilters {
+  alert?: string;
+  alertRule?: string;
+}
 
 /** "Compare with a typical trace": the comparison plus which trace was picked and from what. */
 export type TypicalComparison = TraceComparison & { typical: { traceId: string; sessionId: string; basis: 'route' | 'session'; routeId?: string } };
@@ -117,8 +126,13 @@ export class DebuggerApi {
   /** @param proxyUrl the data source instance's `url` (Grafana's proxy base, e.g. /api/datasources/proxy/uid/abc) */
   constructor(private readonly proxyUrl: string) {}
 
-  listSessions(): Promise<Session[]> {
-    return this.request<SessionList>('list sessions', { url: API_PATHS.sessions() }).then((r) => r.sessions);
+  /**
+   * The tenant's sessions; `alert` (a fingerprint) or `alertRule` (a Grafana rule's uid) narrows to the sessions
+   * that alert or that rule's alerts started.
+   */
+  listSessions(filters: SessionListFilters = {}): Promise<Session[]> {
+    const params = toParams(filters);
+    return this.request<SessionList>('list sessions', { url: API_PATHS.sessions(), ...(Object.keys(params).length ? { params } : {}) }).then((r) => r.sessions);
   }
 
   getSession(id: string): Promise<Session> {
@@ -173,6 +187,11 @@ export class DebuggerApi {
 
   listLogs(sessionId: string, filters: LogQueryFilters = {}): Promise<LogList> {
     return this.request<LogList>('list logs', { url: API_PATHS.sessionLogs(sessionId), params: toParams(filters) });
+  }
+
+  /** A trace's logs without its session: the server reads them from the session that holds them (named in the answer). */
+  listTraceLogs(traceId: string, filters: Omit<LogQueryFilters, 'traceId'> = {}): Promise<LogList> {
+    return this.request<LogList>('list trace logs', { url: API_PATHS.traceLogs(traceId), params: toParams(filters) });
   }
 
   listEntities(): Promise<Entities> {

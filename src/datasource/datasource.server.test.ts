@@ -9,12 +9,17 @@ import os from 'os';
 import path from 'path';
 import http from 'http';
 import { spawn, type ChildProcess } from 'child_process';
-import { dateTime, type DataQueryRequest, type DataSourceInstanceSettings } from '@grafana/data';
+import { dateTime, LoadingState, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
+import { isObservable, type Observable } from 'rxjs';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { KongDebuggerDataSource } from './datasource';
 import type { KongDebuggerOptions, KongDebuggerQuery } from './types';
-import { httpBackendSrv } from './testing/httpBackendSrv';
+import { httpBackendSrv, httpStreamFetch } from './testing/httpBackendSrv';
+import { fetchStream } from './live/connect';
 import { fakeTemplateSrv } from './testing/templateSrv';
+
+/** queries without live parts answer once, as a promise */
+const once = (r: Promise<DataQueryResponse> | Observable<DataQueryResponse>) => r as Promise<DataQueryResponse>;
 
 const PROXY = '/api/datasources/proxy/uid/kdbg';
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
@@ -120,7 +125,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
   // ingestion may be batched: poll the traces query until the trace is there
   let traces;
   for (let i = 0; i < 50; i++) {
-    traces = await ds.query(request({ queryType: 'traces', sessionId: '$session' }));
+    traces = await once(ds.query(request({ queryType: 'traces', sessionId: '$session' })));
     if (traces.data[0]?.length) {
       break;
     }
@@ -129,7 +134,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
   expect(traces!.errors).toBeUndefined();
   expect(traces!.data[0].fields.find((f: { name: string }) => f.name === 'traceID').values).toEqual([TRACE_ID]);
 
-  const res = await ds.query(
+  const res = await once(ds.query(
     request(
       { queryType: 'sessions' },
       { queryType: 'trace', traceId: TRACE_ID, sessionId: '$session' },
@@ -140,7 +145,7 @@ it('captures the Kong fixture in a session and serves every query type', async (
       { queryType: 'trace', traceId: '93c5e8a78769b169441cb787d1edc1f9' },
       { queryType: 'traces', status: '2xx' }
     )
-  );
+  ));
   expect(res.errors).toBeUndefined();
   const byRef = (refId: string) => res.data.filter((f) => f.refId === refId);
   expect(byRef('A')[0].fields.find((f: { name: string }) => f.name === 'id').values).toContain(session.id);
@@ -162,6 +167,42 @@ it('captures the Kong fixture in a session and serves every query type', async (
   const stopped = await ds.api.stopSession(session.id);
   expect(stopped.status).not.toBe('in_progress');
 });
+
+it('streams a trace stored while a live traces query runs, and ends with the session', async () => {
+  ds.connectLive = fetchStream({ fetchImpl: httpStreamFetch(PROXY, server.apiUrl, TOKEN) });
+  const session = await ds.api.createSession({ name: 'live', rule: { type: 'advanced', expression: 'http.method == "GET"' }, durationSeconds: 60 });
+  const responses: DataQueryResponse[] = [];
+  const answer = ds.query(request({ queryType: 'traces', sessionId: session.id, live: true }));
+  if (!isObservable(answer)) {
+    throw new Error('a live query streams');
+  }
+  let completed = false;
+  const sub = answer.subscribe({ next: (r) => responses.push(r), complete: () => (completed = true) });
+  const until = async (pred: () => boolean) => {
+    for (let i = 0; i < 100 && !pred(); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(pred()).toBe(true);
+  };
+  const ids = (r: DataQueryResponse | undefined) => (r?.data[0]?.fields.find((f: { name: string }) => f.name === 'traceID')?.values ?? []) as string[];
+  // the list as it stands: empty, streaming
+  await until(() => responses.length > 0);
+  expect(responses[0]).toMatchObject({ key: 'A', state: LoadingState.Streaming });
+  expect(ids(responses[0])).toEqual([]);
+
+  // a new trace (the fixture under a fresh id) arrives without re-running the query
+  const liveId = 'ab'.repeat(16);
+  const body = fs.readFileSync(path.join(FIXTURES, 'kong-trace.otlp.json'), 'utf8').split(TRACE_ID).join(liveId);
+  expect(await post(`${server.otlpUrl}/v1/traces`, body)).toBe(200);
+  await until(() => ids(responses.at(-1)).includes(liveId));
+  expect(responses.at(-1)!.state).toBe(LoadingState.Streaming);
+
+  await ds.api.stopSession(session.id);
+  await until(() => completed);
+  expect(responses.at(-1)).toMatchObject({ state: LoadingState.Done });
+  expect(ids(responses.at(-1))).toEqual([liveId]);
+  sub.unsubscribe();
+}, 20000);
 
 it('explains a wrong token', async () => {
   setBackendSrv(httpBackendSrv(PROXY, server.apiUrl, 'wrong'));

@@ -1,8 +1,9 @@
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, type Observable } from 'rxjs';
 import {
   dateTime,
   FieldType,
   type DataQueryRequest,
+  type DataQueryResponse,
   type DataSourceInstanceSettings,
   type TimeRange,
 } from '@grafana/data';
@@ -13,6 +14,9 @@ import type { KongDebuggerOptions, KongDebuggerQuery } from './types';
 import { FakeDebuggerServer, fakeBackendSrv } from './testing/fakeBackend';
 import { fakeTemplateSrv } from './testing/templateSrv';
 import { enterpriseTrace, ossLogs, ossTrace, session } from './testing/fixtures';
+
+/** queries without live parts answer once, as a promise */
+const once = (r: Promise<DataQueryResponse> | Observable<DataQueryResponse>) => r as Promise<DataQueryResponse>;
 
 const PROXY = '/api/datasources/proxy/uid/kdbg';
 const OSS = ossTrace();
@@ -70,7 +74,7 @@ function request(...targets: Array<Partial<KongDebuggerQuery>>): DataQueryReques
 describe('KongDebuggerDataSource.query', () => {
   it('sessions → the sessions table', async () => {
     const { ds } = setup();
-    const res = await ds.query(request({ queryType: 'sessions' }));
+    const res = await once(ds.query(request({ queryType: 'sessions' })));
     expect(res.errors).toBeUndefined();
     expect(res.data).toHaveLength(1);
     expect(res.data[0].name).toBe('sessions');
@@ -79,7 +83,7 @@ describe('KongDebuggerDataSource.query', () => {
 
   it('traces → a table for $session, with the time range and filters sent to the API', async () => {
     const { ds, server } = setup();
-    const res = await ds.query(request({ queryType: 'traces', sessionId: '$session', errorsOnly: true, spanErrorsOnly: true, status: '5xx', method: '' }));
+    const res = await once(ds.query(request({ queryType: 'traces', sessionId: '$session', errorsOnly: true, spanErrorsOnly: true, status: '5xx', method: '' })));
     expect(res.errors).toBeUndefined();
     const call = server.calls.find((c) => c.path === 'v1/sessions/sess-1/traces')!;
     expect(call.params).toEqual({ status: '5xx', errorsOnly: true, spanErrorsOnly: true, from: 1751364900000, to: 1751365000000 });
@@ -90,11 +94,11 @@ describe('KongDebuggerDataSource.query', () => {
 
   it('traces without a session → a search across sessions in the time range, each row with its session', async () => {
     const { ds, server } = setup({ traces: { 'sess-1': [OSS], 'sess-2': [ENT] } });
-    const res = await ds.query(request({ queryType: 'traces', errorsOnly: true, limit: 20 }));
+    const res = await once(ds.query(request({ queryType: 'traces', errorsOnly: true, limit: 20 })));
     expect(res.errors).toBeUndefined();
     const call = server.calls.find((c) => c.path === 'v1/traces')!;
     expect(call.params).toEqual({ errorsOnly: true, limit: 20, from: 1751364900000, to: 1751365000000 });
-    const all = await ds.query(request({ queryType: 'traces' }, { queryType: 'traces', requestId: 'c0ffee0000000000000000000000beef' }));
+    const all = await once(ds.query(request({ queryType: 'traces' }, { queryType: 'traces', requestId: 'c0ffee0000000000000000000000beef' })));
     const col = (frame: { fields: Array<{ name: string; values: unknown[] }> }, n: string) => frame.fields.find((f) => f.name === n)!.values;
     // the OSS fixture is in the range (July 2025), the enterprise one is not
     expect(col(all.data[0], 'traceID')).toEqual([OSS.traceId]);
@@ -111,23 +115,23 @@ describe('KongDebuggerDataSource.query', () => {
   it('trace by a Kong request id, typed where the trace id goes or in its own field, opens that trace', async () => {
     const { ds } = setup();
     // OSS request ids are 32 hex characters, like a trace id
-    const typed = await ds.query(request({ queryType: 'trace', traceId: '93c5e8a78769b169441cb787d1edc1f9' }));
+    const typed = await once(ds.query(request({ queryType: 'trace', traceId: '93c5e8a78769b169441cb787d1edc1f9' })));
     expect(typed.errors).toBeUndefined();
     expect(typed.data[0].length).toBe(OSS.spans.length);
     expect(typed.data[0].fields.find((f: { name: string }) => f.name === 'traceID').values[0]).toBe(OSS.traceId);
-    const field = await ds.query(request({ queryType: 'trace', requestId: 'c0ffee0000000000000000000000beef' }));
+    const field = await once(ds.query(request({ queryType: 'trace', requestId: 'c0ffee0000000000000000000000beef' })));
     expect(field.data[0].fields.find((f: { name: string }) => f.name === 'traceID').values[0]).toBe(ENT.traceId);
     // the session comes from the search, so span links reach the session's logs
     expect(field.data[0].fields.find((f: { name: string }) => f.name === 'spanID').config.links[0].internal.query.sessionId).toBe('sess-1');
-    const enterpriseStyle = await ds.query(request({ queryType: 'trace', traceId: 'req-not-hex' }));
+    const enterpriseStyle = await once(ds.query(request({ queryType: 'trace', traceId: 'req-not-hex' })));
     expect(enterpriseStyle.errors![0].message).toBe('No stored trace has the trace id or Kong request id "req-not-hex".');
-    const missing = await ds.query(request({ queryType: 'trace', requestId: 'nope' }));
+    const missing = await once(ds.query(request({ queryType: 'trace', requestId: 'nope' })));
     expect(missing.errors![0].message).toBe('No stored trace has the Kong request id "nope".');
   });
 
   it('trace → the TraceSpanRow frame of that trace', async () => {
     const { ds } = setup();
-    const res = await ds.query(request({ queryType: 'trace', traceId: OSS.traceId, sessionId: '${session}' }));
+    const res = await once(ds.query(request({ queryType: 'trace', traceId: OSS.traceId, sessionId: '${session}' })));
     const frame = res.data[0];
     expect(frame.meta.preferredVisualisationType).toBe('trace');
     expect(frame.length).toBe(OSS.spans.length);
@@ -147,7 +151,7 @@ describe('KongDebuggerDataSource.query', () => {
       ),
     }));
     const { ds } = setup({ traces: { 'sess-1': [ENT, ...copies] } });
-    const res = await ds.query(request({ queryType: 'trace', traceId: ENT.traceId, sessionId: 'sess-1' }));
+    const res = await once(ds.query(request({ queryType: 'trace', traceId: ENT.traceId, sessionId: 'sess-1' })));
     const frame = res.data[0];
     const ids = frame.fields.find((f: { name: string }) => f.name === 'spanID').values;
     const warnings = frame.fields.find((f: { name: string }) => f.name === 'warnings').values;
@@ -160,7 +164,7 @@ describe('KongDebuggerDataSource.query', () => {
 
   it('statistics → a table of span names sorted by self time', async () => {
     const { ds, server } = setup();
-    const res = await ds.query(request({ queryType: 'statistics', traceId: ENT.traceId, groupBy: 'plugin' }));
+    const res = await once(ds.query(request({ queryType: 'statistics', traceId: ENT.traceId, groupBy: 'plugin' })));
     const frame = res.data[0];
     expect(frame.name).toBe('statistics');
     expect(frame.meta.preferredVisualisationType).toBe('table');
@@ -171,18 +175,18 @@ describe('KongDebuggerDataSource.query', () => {
     const row = col('name').values.indexOf('plugin rate-limiting-advanced');
     expect([col('count').values[row], col('self').values[row], col('phase').values[row]]).toEqual([2, 450_000, 'access,header_filter']);
     expect(server.calls.at(-1)).toMatchObject({ path: `v1/traces/${ENT.traceId}/statistics`, params: { groupBy: 'plugin' } });
-    const missing = await ds.query(request({ queryType: 'statistics' }));
+    const missing = await once(ds.query(request({ queryType: 'statistics' })));
     expect(missing.errors?.[0].message).toBe('Statistics are per trace: set a trace id.');
   });
 
   it('logs → log-lines for one span ($spanId), levels from a multi-value variable, no time bounds', async () => {
     const { ds, server } = setup();
-    const res = await ds.query(
+    const res = await once(ds.query(
       request({ queryType: 'logs', sessionId: '$session', traceId: OSS.traceId, spanId: '$spanId', levels: ['$level'] })
-    );
+    ));
     expect(res.errors).toBeUndefined();
     const call = server.calls.find((c) => c.path === 'v1/sessions/sess-1/logs')!;
-    expect(call.params).toEqual({ traceId: OSS.traceId, spanId: '21355c6dc28da9a9', level: 'error,warn' });
+    expect(call.params).toEqual({ traceId: OSS.traceId, spanId: '21355c6dc28da9a9', level: 'error,warn', limit: 100 });
     const frame = res.data[0];
     expect(frame.meta.type).toBe('log-lines');
     expect(frame.length).toBe(1);
@@ -191,29 +195,80 @@ describe('KongDebuggerDataSource.query', () => {
 
   it('logs of a whole session follow the dashboard time range; an empty span variable means no span filter', async () => {
     const { ds, server } = setup();
-    await ds.query(request({ queryType: 'logs', sessionId: 'sess-1', spanId: '$empty' }));
+    await once(ds.query(request({ queryType: 'logs', sessionId: 'sess-1', spanId: '$empty' })));
     expect(server.calls.find((c) => c.path === 'v1/sessions/sess-1/logs')!.params).toEqual({
       from: 1751364900000,
       to: 1751365000000,
+      limit: 100,
     });
+  });
+
+  it("logs of a span without a session: asked by trace, the frame names the session the server found", async () => {
+    const { ds, server } = setup();
+    const res = await once(ds.query(request({ queryType: 'logs', traceId: OSS.traceId, spanId: '$spanId' })));
+    expect(res.errors).toBeUndefined();
+    const call = server.calls.find((c) => c.path === `v1/traces/${OSS.traceId}/logs`)!;
+    expect(call.params).toEqual({ spanId: '21355c6dc28da9a9', limit: 100 });
+    const ofSpan = ossLogs('sess-1', OSS).filter((l) => l.spanId === '21355c6dc28da9a9');
+    expect(ofSpan.length).toBeGreaterThan(0);
+    expect(res.data[0].length).toBe(ofSpan.length);
+    expect(res.data[0].meta.custom.sessionId).toBe('sess-1');
+    const none = await once(ds.query(request({ queryType: 'logs' })));
+    expect(none.errors?.[0].message).toMatch(/pick one .* or give a trace id/);
+  });
+
+  it('pages logs: meta.limit is the page size, meta.custom.nextCursor reads the next (older) page', async () => {
+    const { ds, server } = setup();
+    const all = ossLogs('sess-1', OSS);
+    const first = await once(ds.query(request({ queryType: 'logs', sessionId: 'sess-1', traceId: OSS.traceId, limit: 2 })));
+    const page1 = first.data[0];
+    expect(page1.meta.limit).toBe(2);
+    expect(page1.length).toBe(2);
+    const cursor = page1.meta.custom.nextCursor;
+    expect(typeof cursor).toBe('string');
+    const ids: string[] = [...page1.fields.find((f: { name: string }) => f.name === 'id').values];
+    let next = cursor;
+    while (next) {
+      const res = await once(ds.query(request({ queryType: 'logs', sessionId: 'sess-1', traceId: OSS.traceId, limit: 2, cursor: next })));
+      ids.push(...res.data[0].fields.find((f: { name: string }) => f.name === 'id').values);
+      next = res.data[0].meta.custom.nextCursor;
+    }
+    const ofTrace = all.filter((l) => l.traceId === OSS.traceId);
+    expect(new Set(ids).size).toBe(ofTrace.length);
+    expect(ids.length).toBe(ofTrace.length);
+    expect(server.calls.filter((c) => c.path === 'v1/sessions/sess-1/logs').at(-1)!.params).toMatchObject({ limit: 2, cursor: expect.any(String) });
+  });
+
+  it('annotations: sessions as regions from start to stop, inside the range only', async () => {
+    const inRange = session({ id: 'a', name: 'checkout', status: 'completed', startedAt: new Date(1751364950000).toISOString(), endedAt: new Date(1751364990000).toISOString() });
+    const before = session({ id: 'b', name: 'old', status: 'completed', startedAt: new Date(1751300000000).toISOString(), endedAt: new Date(1751300060000).toISOString() });
+    const { ds } = setup({ sessions: [inRange, before] });
+    expect(ds.annotations?.getDefaultQuery?.()).toEqual({ queryType: 'annotations' });
+    const res = await once(ds.query(request({ queryType: 'annotations' })));
+    const frame = res.data[0];
+    const v = (n: string) => frame.fields.find((f: { name: string }) => f.name === n).values;
+    expect(v('time')).toEqual([1751364950000]);
+    expect(v('timeEnd')).toEqual([1751364990000]);
+    expect(v('title')).toEqual(['Kong debug session checkout']);
+    expect(v('tags')).toEqual([['kong-debugger', 'completed']]);
   });
 
   it('summary by trace → lifecycle + latency (trace mode); by session → session mode', async () => {
     const { ds } = setup();
-    const byTrace = await ds.query(request({ queryType: 'summary', traceId: ENT.traceId }));
+    const byTrace = await once(ds.query(request({ queryType: 'summary', traceId: ENT.traceId })));
     expect(byTrace.data.map((f) => f.name)).toEqual(['lifecycle', 'latency', 'tries']);
     expect(byTrace.data[0].meta.custom.kind).toBe('trace');
     expect(byTrace.data[0].fields.find((f: { name: string }) => f.name === 'durationNs').type).toBe(FieldType.number);
-    const bySession = await ds.query(request({ queryType: 'summary', sessionId: '$session' }));
+    const bySession = await once(ds.query(request({ queryType: 'summary', sessionId: '$session' })));
     expect(bySession.data[0].meta.custom).toMatchObject({ kind: 'session', sessionId: 'sess-1', traceCount: 2 });
     expect(bySession.data[1].fields.map((f: { name: string }) => f.name)).toEqual(['metric', 'label', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs']);
   });
 
   it("reports a bad query on its own refId and still returns the others' data", async () => {
     const { ds } = setup();
-    const res = await ds.query(
+    const res = await once(ds.query(
       request({ queryType: 'sessions' }, { queryType: 'traces', sessionId: 'nope' }, { queryType: 'trace', traceId: 'ffffffffffffffffffffffffffffffff' })
-    );
+    ));
     expect(res.data.map((f) => f.refId)).toEqual(['A']);
     expect(res.errors).toEqual([
       { refId: 'B', message: 'session nope not found', status: 404 },
@@ -223,14 +278,14 @@ describe('KongDebuggerDataSource.query', () => {
 
   it('skips hidden queries', async () => {
     const { ds, server } = setup();
-    const res = await ds.query(request({ queryType: 'sessions', hide: true }));
+    const res = await once(ds.query(request({ queryType: 'sessions', hide: true })));
     expect(res.data).toEqual([]);
     expect(server.calls).toEqual([]);
   });
 
   it("surfaces the backend's message on 401", async () => {
     const { ds } = setup({ token: 'wrong' });
-    const res = await ds.query(request({ queryType: 'sessions' }));
+    const res = await once(ds.query(request({ queryType: 'sessions' })));
     expect(res.errors![0]).toMatchObject({ refId: 'A', status: 401, message: 'missing or invalid API token' });
   });
 });

@@ -1,5 +1,6 @@
 import {
   DataSourceApi,
+  LoadingState,
   type DataFrame,
   type DataQueryError,
   type DataQueryRequest,
@@ -11,17 +12,26 @@ import {
   type TimeRange,
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import { DebuggerApi, DebuggerApiError } from './api';
+import { catchError, from, map, merge, of, type Observable } from 'rxjs';
+import type { LogQueryFilters, TraceQueryFilters, TraceSearchItem } from '../../common/api';
+import { logMatches, traceMatches } from '../../common/live/match';
+import { fetchStream, LiveStreamError, type LiveConnector } from './live/connect';
+import { liveQuery } from './live/liveQuery';
+import { sessionAnnotations, buildSessionEventsFrame } from './annotations';
+import { API_PATHS, DebuggerApi, DebuggerApiError } from './api';
 import type { DsRef } from './frames/links';
 import { buildLogsFrame } from './frames/logsFrame';
 import { buildSessionsFrame } from './frames/sessionsFrame';
 import { buildSessionSummaryFrames, buildTraceSummaryFrames } from './frames/summaryFrames';
 import { buildStatisticsFrame } from './frames/statisticsFrame';
-import { buildTraceFrame } from './frames/traceFrame';
+import { buildTraceFrame, compareNs } from './frames/traceFrame';
 import { buildTracesFrame } from './frames/tracesFrame';
 import { DEFAULT_QUERY, type KongDebuggerOptions, type KongDebuggerQuery } from './types';
 import { interpolateQuery } from './interpolate';
 import { KongVariableSupport, sessionOptions } from './variables';
+
+/** Log lines per page when a query sets no limit (the server's own default) */
+export const DEFAULT_LOGS_LIMIT = 100;
 
 /** A query that cannot run as written (missing id); reported on its own refId, other queries still return data. */
 export class QueryInputError extends Error {}
@@ -32,15 +42,20 @@ export class QueryInputError extends Error {}
  */
 export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, KongDebuggerOptions> {
   readonly api: DebuggerApi;
+  /** opens a session's event stream through the proxy (live queries); tests put a fake here */
+  connectLive: LiveConnector = fetchStream();
+  private readonly proxyUrl: string;
   private readonly serverUrl?: string;
   /** Kong's names by `kind:id`, read at most once a minute (the server refreshes them from Kong every minute) */
   private names?: { atMs: number; names: Promise<Map<string, string>> };
 
   constructor(instanceSettings: DataSourceInstanceSettings<KongDebuggerOptions>) {
     super(instanceSettings);
-    this.api = new DebuggerApi(instanceSettings.url ?? '');
+    this.proxyUrl = instanceSettings.url ?? '';
+    this.api = new DebuggerApi(this.proxyUrl);
     this.serverUrl = instanceSettings.jsonData?.url;
     this.variables = new KongVariableSupport(this);
+    this.annotations = sessionAnnotations;
   }
 
   /** Kong's route, service and consumer names; empty when they cannot be read (ids are shown then) */
@@ -92,11 +107,32 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     return parts.join(' ');
   }
 
-  async query(request: DataQueryRequest<KongDebuggerQuery>): Promise<DataQueryResponse> {
+  /**
+   * Live queries (`live: true`, or Explore's live tail) of a running session's traces or logs answer with an
+   * Observable that streams (see live/liveQuery.ts); everything else is one answer.
+   */
+  query(request: DataQueryRequest<KongDebuggerQuery>): Promise<DataQueryResponse> | Observable<DataQueryResponse> {
     const queries = request.targets
       .filter((q) => this.filterQuery(q))
       .map((q) => this.applyTemplateVariables(q, request.scopedVars));
-    const results = await Promise.allSettled(queries.map((q) => this.runQuery(q, request.range)));
+    const isLive = (q: KongDebuggerQuery) => (q.queryType === 'traces' || q.queryType === 'logs') && Boolean(q.live || request.liveStreaming);
+    if (!queries.some(isLive)) {
+      return this.queryOnce(queries, request.range);
+    }
+    return merge(
+      ...queries.map((q) =>
+        isLive(q)
+          ? this.liveQuery(q, request.range)
+          : from(this.runQuery(q, request.range)).pipe(
+              map((data): DataQueryResponse => ({ data, key: q.refId, state: LoadingState.Done })),
+              catchError((err) => of<DataQueryResponse>({ data: [], key: q.refId, state: LoadingState.Error, errors: [toQueryError(err, q.refId)] }))
+            )
+      )
+    );
+  }
+
+  private async queryOnce(queries: KongDebuggerQuery[], range: TimeRange | undefined): Promise<DataQueryResponse> {
+    const results = await Promise.allSettled(queries.map((q) => this.runQuery(q, range)));
 
     const data: DataFrame[] = [];
     const errors: DataQueryError[] = [];
@@ -110,55 +146,151 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
     return errors.length ? { data, errors, error: errors[0] } : { data };
   }
 
+  /** A running session's traces or logs, kept up to date from its event stream until the session ends. */
+  private liveQuery(q: KongDebuggerQuery, range: TimeRange | undefined): Observable<DataQueryResponse> {
+    const ds: DsRef = { uid: this.uid, name: this.name };
+    if (!q.sessionId) {
+      const error = toQueryError(new QueryInputError('A live query needs a session: pick one (or set the $session variable).'), q.refId);
+      return of({ data: [], key: q.refId, state: LoadingState.Error, errors: [error] });
+    }
+    const sessionId = q.sessionId;
+    const url = `${this.proxyUrl}/api/${API_PATHS.sessionStream(sessionId)}?since=now`;
+    const toError = (err: unknown) => toQueryError(err, q.refId);
+    // the list as it stands keeps to the range; streamed rows only to its start (a live list grows past its end)
+    const bounds = range ? { from: range.from.valueOf(), to: range.to.valueOf() } : {};
+    const since = range ? { from: range.from.valueOf() } : {};
+    if (q.queryType === 'traces') {
+      const filters = this.traceFilters(q);
+      const limit = q.limit ?? 100;
+      return liveQuery({
+        refId: q.refId,
+        url,
+        connect: this.connectLive,
+        toError,
+        list: {
+          event: 'traces',
+          rows: (d) => ('traces' in d ? d.traces : []),
+          initial: async () => (await this.api.listTraces(sessionId, { ...filters, limit, ...bounds })).traces,
+          id: (t) => t.traceId,
+          matches: (t) => traceMatches(t, { ...filters, ...since }),
+          order: (a, b) => b.startTimeMs - a.startTimeMs || (a.traceId < b.traceId ? 1 : -1),
+          limit,
+          frame: (rows) => buildTracesFrame(rows, { ds, refId: q.refId, sessionId }),
+        },
+      });
+    }
+    const filters: LogQueryFilters = {
+      traceId: q.traceId || undefined,
+      spanId: q.spanId || undefined,
+      level: q.levels?.length ? q.levels.join(',') : undefined,
+    };
+    const limit = q.limit ?? 100;
+    const scoped = Boolean(q.traceId || q.spanId);
+    return liveQuery({
+      refId: q.refId,
+      url,
+      connect: this.connectLive,
+      toError,
+      list: {
+        event: 'logs',
+        rows: (d) => ('logs' in d ? d.logs : []),
+        initial: async () => (await this.api.listLogs(sessionId, { ...filters, limit, ...(scoped ? {} : bounds) })).logs,
+        id: (l) => l.id,
+        matches: (l) => logMatches(l, { ...filters, ...(scoped ? {} : since) }),
+        order: (a, b) => compareNs(b.timeUnixNano, a.timeUnixNano) || Number(b.id) - Number(a.id),
+        limit,
+        frame: (rows) => buildLogsFrame(rows, { ds, refId: q.refId, sessionId }),
+      },
+    });
+  }
+
+  /** the traces query's filters as the API takes them */
+  private traceFilters(q: KongDebuggerQuery): TraceQueryFilters {
+    return {
+      status: q.status,
+      minDurationMs: q.minDurationMs,
+      method: q.method,
+      path: q.path,
+      routeId: q.routeId,
+      serviceId: q.serviceId,
+      errorsOnly: q.errorsOnly || undefined,
+      spanErrorsOnly: q.spanErrorsOnly || undefined,
+    };
+  }
+
   private async runQuery(q: KongDebuggerQuery, range: TimeRange | undefined): Promise<DataFrame[]> {
     const ds: DsRef = { uid: this.uid, name: this.name };
     const bounds = range ? { from: range.from.valueOf(), to: range.to.valueOf() } : {};
     switch (q.queryType) {
-      case 'sessions':
-        return [buildSessionsFrame(await this.api.listSessions(), { ds, refId: q.refId })];
+      case 'sessions': {
+        // With a session id: that one session (the app's session page header). Rules show Kong's names once known.
+        const [sessions, entityNames] = await Promise.all([
+          q.sessionId ? this.api.getSession(q.sessionId).then((s) => [s]) : this.api.listSessions(),
+          this.entityNames(),
+        ]);
+        return [buildSessionsFrame(sessions, { ds, refId: q.refId, entityNames })];
+      }
       case 'traces': {
-        const filters = {
-          status: q.status,
-          minDurationMs: q.minDurationMs,
-          method: q.method,
-          path: q.path,
-          routeId: q.routeId,
-          serviceId: q.serviceId,
-          errorsOnly: q.errorsOnly || undefined,
-          spanErrorsOnly: q.spanErrorsOnly || undefined,
-          limit: q.limit,
-        };
         if (q.sessionId && !q.requestId) {
-          const list = await this.api.listTraces(q.sessionId, { ...filters, ...bounds });
-          return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId: q.sessionId, nextCursor: list.nextCursor })];
+          const sessionId = q.sessionId;
+          const [list, entityNames] = await Promise.all([
+            this.api.listTraces(sessionId, { ...this.traceFilters(q), limit: q.limit, cursor: q.cursor || undefined, ...bounds }),
+            this.entityNames(),
+          ]);
+          return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor, entityNames })];
         }
         // Without a session: every session of the token's tenant in the time range. A request id names one request,
         // found whatever the time range (a header pasted from a ticket days later).
-        const list = await this.api.searchTraces({ ...filters, requestId: q.requestId, ...(q.requestId ? {} : bounds) });
-        return [buildTracesFrame(list.traces, { ds, refId: q.refId, nextCursor: list.nextCursor, partial: list.partial })];
+        const [list, entityNames] = await Promise.all([
+          this.api.searchTraces({ ...this.traceFilters(q), limit: q.limit, cursor: q.cursor || undefined, requestId: q.requestId, ...(q.requestId ? {} : bounds) }),
+          this.entityNames(),
+        ]);
+        return [buildTracesFrame(list.traces, { ds, refId: q.refId, nextCursor: list.nextCursor, partial: list.partial, entityNames })];
       }
       case 'trace': {
-        const { traceId, sessionId } = await this.resolveTrace(q);
-        // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
-        const [trace, standing, entityNames] = await Promise.all([
-          this.api.getTrace(traceId),
-          sessionId ? this.api.getAbnormal(traceId, sessionId).catch(() => undefined) : undefined,
+        if (!q.requestId) {
+          required(q.traceId, 'A trace query needs a trace id or a Kong request id.');
+        }
+        // By trace id the trace, its standing and the names load at once; what no trace id names is looked up as
+        // Kong's request id (users paste X-Kong-Request-Id, 32 hex characters like a trace id, into Explore).
+        const direct = q.requestId ? undefined : this.api.getTrace(q.traceId!).catch((err: unknown) => this.unlessMissing(err));
+        const [byId, standingById, entityNames] = await Promise.all([
+          direct,
+          direct && q.sessionId ? this.api.getAbnormal(q.traceId!, q.sessionId).catch(() => undefined) : undefined,
           this.entityNames(),
+        ]);
+        if (byId) {
+          return [buildTraceFrame(byId, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing: standingById, entityNames })];
+        }
+        const found = await this.byRequestId(q.requestId || q.traceId!, Boolean(q.requestId));
+        const sessionId = q.sessionId || found.sessionIds[0];
+        // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
+        const [trace, standing] = await Promise.all([
+          this.api.getTrace(found.traceId),
+          sessionId ? this.api.getAbnormal(found.traceId, sessionId).catch(() => undefined) : undefined,
         ]);
         return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId, standing, entityNames })];
       }
       case 'logs': {
-        const sessionId = required(q.sessionId, 'Logs are stored per session: pick one (or set the $session variable).');
+        // Without a session a trace's (span's) logs still come: the server finds the session holding them, so
+        // "Logs for this span" works on a trace opened by id.
+        const traceId = q.traceId || undefined;
+        const sessionId = q.sessionId || undefined;
+        if (!sessionId && !traceId) {
+          throw new QueryInputError('Logs are stored per session: pick one (or set the $session variable), or give a trace id.');
+        }
         // A trace's or span's logs are found by id whatever the dashboard time range; session-wide logs follow it.
-        const scoped = Boolean(q.traceId || q.spanId);
-        const list = await this.api.listLogs(sessionId, {
-          traceId: q.traceId || undefined,
+        const scoped = Boolean(traceId || q.spanId);
+        const limit = q.limit ?? DEFAULT_LOGS_LIMIT;
+        const filters = {
           spanId: q.spanId || undefined,
           level: q.levels?.length ? q.levels.join(',') : undefined,
-          limit: q.limit,
+          limit,
+          cursor: q.cursor || undefined,
           ...(scoped ? {} : bounds),
-        });
-        return [buildLogsFrame(list.logs, { ds, refId: q.refId, sessionId })];
+        };
+        const list = sessionId ? await this.api.listLogs(sessionId, { ...filters, traceId }) : await this.api.listTraceLogs(traceId!, filters);
+        return [buildLogsFrame(list.logs, { ds, refId: q.refId, sessionId: sessionId ?? list.sessionId, limit, nextCursor: list.nextCursor })];
       }
       case 'summary':
         if (q.traceId) {
@@ -172,41 +304,33 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
         const traceId = required(q.traceId, 'Statistics are per trace: set a trace id.');
         return [buildStatisticsFrame(await this.api.getStatistics(traceId, q.groupBy), q.refId)];
       }
+      case 'annotations': {
+        const all = await this.api.listSessions();
+        const sessions = q.sessionId ? all.filter((x) => x.id === q.sessionId) : all;
+        return [buildSessionEventsFrame(sessions, { refId: q.refId, nowMs: Date.now(), ...(range ? { fromMs: bounds.from, toMs: bounds.to } : {}) })];
+      }
       default:
         throw new QueryInputError(`Unknown query type "${String((q as { queryType?: unknown }).queryType)}".`);
     }
   }
 
-  /**
-   * The trace a `trace` query names: by its request id field, else by what was typed as the trace id, which may
-   * be Kong's request id too (users paste X-Kong-Request-Id, 32 hex characters like a trace id, into Explore).
-   */
-  private async resolveTrace(q: KongDebuggerQuery): Promise<{ traceId: string; sessionId?: string }> {
-    const byRequest = async (requestId: string) => (await this.api.searchTraces({ requestId, limit: 1 })).traces[0];
-    if (q.requestId) {
-      const found = await byRequest(q.requestId);
-      if (!found) {
-        throw new QueryInputError(`No stored trace has the Kong request id "${q.requestId}".`);
-      }
-      return { traceId: found.traceId, sessionId: q.sessionId || found.sessionIds[0] };
+  /** undefined when no trace has the id (404) or it is no trace id at all (400): it may be a request id */
+  private unlessMissing(err: unknown): undefined {
+    if (err instanceof DebuggerApiError && (err.status === 404 || err.status === 400)) {
+      return undefined;
     }
-    const typed = required(q.traceId, 'A trace query needs a trace id or a Kong request id.');
-    try {
-      // a stored trace by that id: the common case costs one search, no detail fetch twice
-      const asTrace = isTraceId(typed) ? (await this.api.searchTraces({ traceId: typed, limit: 1 })).traces[0] : undefined;
-      if (asTrace) {
-        return { traceId: asTrace.traceId, sessionId: q.sessionId || asTrace.sessionIds[0] };
-      }
-    } catch (err) {
-      if (!(err instanceof DebuggerApiError && err.status === 400)) {
-        throw err;
-      }
-    }
-    const found = await byRequest(typed);
+    throw err;
+  }
+
+  /** the newest trace of the tenant with this Kong request id (X-Kong-Request-Id), across sessions */
+  private async byRequestId(requestId: string, typedAsRequestId: boolean): Promise<TraceSearchItem> {
+    const found = (await this.api.searchTraces({ requestId, limit: 1 })).traces[0];
     if (!found) {
-      throw new QueryInputError(`No stored trace has the trace id or Kong request id "${typed}".`);
+      throw new QueryInputError(
+        typedAsRequestId ? `No stored trace has the Kong request id "${requestId}".` : `No stored trace has the trace id or Kong request id "${requestId}".`
+      );
     }
-    return { traceId: found.traceId, sessionId: q.sessionId || found.sessionIds[0] };
+    return found;
   }
 
   /** Dashboard variable values: the sessions (text = name, value = id). */
@@ -244,11 +368,6 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
   }
 }
 
-/** what the server takes as a trace id: 32 hex characters, or the base64 of 16 bytes (Kong Enterprise's OTLP/JSON) */
-function isTraceId(s: string): boolean {
-  return /^[0-9a-fA-F]{32}$/.test(s) || /^[A-Za-z0-9+/_-]{22}(==)?$/.test(s);
-}
-
 function required(value: string | undefined, message: string): string {
   if (!value) {
     throw new QueryInputError(message);
@@ -273,6 +392,9 @@ function explainConnectionError(err: unknown, serverUrl: string): string {
 }
 
 function toQueryError(reason: unknown, refId: string): DataQueryError {
+  if (reason instanceof LiveStreamError) {
+    return { refId, message: reason.message, status: reason.status || undefined };
+  }
   if (reason instanceof DebuggerApiError) {
     const details = reason.errors.map((e) => `${e.message} [${e.start}-${e.end}]`).join('; ');
     return { refId, message: reason.message, status: reason.status || undefined, ...(details ? { data: { message: reason.message, error: details } } : {}) };

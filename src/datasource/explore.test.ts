@@ -39,4 +39,15 @@ describe('exploreUrl', () => {
     expect(pane.panelsState).toEqual({ trace: { spanId: 'def' } });
     expect(pane.range).toEqual({ from: 'now-1h', to: 'now' });
   });
+
+  it('opens one trace with an absolute range around its times, so the link works days later', () => {
+    const url = exploreUrl({ datasourceUid: 'kdbg', query: { queryType: 'trace', traceId: 'abc' }, spanId: 'def', around: [1751364930123.4, 1751364930456.7] });
+    const pane = JSON.parse(new URLSearchParams(url.slice('/explore?'.length)).get('panes')!).kdbg;
+    expect(pane.range).toEqual({ from: String(1751364930123 - 60_000), to: String(1751364930457 + 60_000) });
+    expect(pane.queries[0]).toMatchObject({ traceId: 'abc' });
+    expect(pane.panelsState).toEqual({ trace: { spanId: 'def' } });
+    // given from/to win
+    const given = exploreUrl({ datasourceUid: 'kdbg', query: { queryType: 'trace', traceId: 'abc' }, from: 1, to: 2, around: [5] });
+    expect(JSON.parse(new URLSearchParams(given.slice('/explore?'.length)).get('panes')!).kdbg.range).toEqual({ from: '1', to: '2' });
+  });
 });

@@ -1,3 +1,4 @@
+import { linkRange } from './frames/links';
 import { DATASOURCE_TYPE, type KongDebuggerQuery } from './types';
 
 export interface ExploreLinkOptions {
@@ -8,6 +9,11 @@ export interface ExploreLinkOptions {
   /** Grafana time expressions or Unix ms, e.g. 'now-1h' / 1751364930123 */
   from?: string | number;
   to?: string | number;
+  /**
+   * Unix ms the linked trace (or session) ran in, e.g. its start and end: without from/to, the link opens with
+   * an absolute range around them (a minute either side), so it opens the same trace whenever it is followed
+   */
+  around?: number[];
   /** focus this span when the trace view opens */
   spanId?: string;
   orgId?: number;
@@ -34,7 +40,7 @@ export function exploreUrl(opts: ExploreLinkOptions): string {
   const pane: Record<string, unknown> = {
     datasource: opts.datasourceUid,
     queries: [query],
-    range: { from: String(opts.from ?? 'now-1h'), to: String(opts.to ?? 'now') },
+    range: paneRange(opts),
   };
   if (opts.spanId) {
     pane.panelsState = { trace: { spanId: opts.spanId } };
@@ -45,4 +51,13 @@ export function exploreUrl(opts: ExploreLinkOptions): string {
   params.set('panes', JSON.stringify({ kdbg: pane }));
   const base = (opts.grafanaUrl ?? '').replace(/\/+$/, '');
   return `${base}/explore?${params.toString()}`;
+}
+
+/** from/to as given; else absolute around the given times; else the last hour */
+function paneRange(opts: ExploreLinkOptions): { from: string; to: string } {
+  const around = opts.from === undefined && opts.to === undefined && opts.around ? linkRange(opts.around) : undefined;
+  if (around) {
+    return { from: String(around.from.valueOf()), to: String(around.to.valueOf()) };
+  }
+  return { from: String(opts.from ?? 'now-1h'), to: String(opts.to ?? 'now') };
 }

@@ -61,9 +61,13 @@ describe('plugin.json files', () => {
       ['POST', API_PATHS.stopSession('s-1')],
       ['GET', API_PATHS.sessionTraces('s-1')],
       ['GET', API_PATHS.sessionLogs('s-1')],
+      // live queries' event stream: Grafana takes the first route whose path prefixes the request's, so the
+      // sessions GET route serves it (a route cannot name a path with the session id inside it)
+      ['GET', API_PATHS.sessionStream('s-1')],
       ['GET', API_PATHS.sessionSummary('s-1')],
       ['GET', API_PATHS.trace('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['GET', API_PATHS.traceSummary('4bf92f3577b34da6a3ce929d0e0e4736')],
+      ['GET', API_PATHS.traceLogs('4bf92f3577b34da6a3ce929d0e0e4736')],
       ['POST', API_PATHS.validateExpression()],
       ['GET', API_PATHS.compare('4bf92f3577b34da6a3ce929d0e0e4736', 'typical')],
       ['GET', API_PATHS.abnormal('4bf92f3577b34da6a3ce929d0e0e4736')],
@@ -73,7 +77,9 @@ describe('plugin.json files', () => {
     ];
 
     it('forward every call the plugin makes to the same path on the server, with the bearer token', () => {
-      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: false, category: 'tracing' });
+      // metrics: listed in the panel editor's data source picker; annotations: session start/stop on dashboards;
+      // streaming: live Traces and Logs queries while a session runs
+      expect(ds).toMatchObject({ logs: true, tracing: true, metrics: true, annotations: true, category: 'tracing', streaming: true });
       for (const [method, rel] of calls) {
         const proxyPath = `api/${rel}`;
         const route = matchRoute(routes, method, proxyPath);
@@ -123,6 +129,20 @@ describe('provisioning', () => {
     expect(provider.options.path).toBe('/etc/grafana/provisioning/dashboards/json');
   });
 
+  it("provisions a webhook contact point that starts sessions with Grafana's debugger token (never an admin one)", () => {
+    const [point] = yaml('provisioning/alerting/kong-debugger.yaml').contactPoints;
+    expect(point.name).toBe('kong-debugger');
+    expect(point.receivers).toEqual([
+      expect.objectContaining({
+        type: 'webhook',
+        disableResolveMessage: true,
+        settings: { url: 'http://kong-debugger:8080/api/v1/alerts/grafana', httpMethod: 'POST', authorization_scheme: 'Bearer', authorization_credentials: '$KONG_DEBUGGER_DEBUGGER_TOKEN' },
+      }),
+    ]);
+    // the server answers that path
+    expect(read('server/api/alerts.ts')).toContain("'/api/v1/alerts/grafana'");
+  });
+
   it('the dashboard queries only our data source, with valid query types and defined variables', () => {
     const variables = dashboard.templating.list.map((v: { name: string }) => v.name);
     expect(variables).toEqual(['session', 'spanId']);
@@ -153,6 +173,12 @@ describe('docker-compose.yml and kong/kong.yaml', () => {
     expect(String(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',').sort()).toEqual(ids);
     expect(grafana.volumes).toContain('./dist:/var/lib/grafana/plugins/kongdbg-debugger-app:ro');
     expect(grafana.volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
+  });
+
+  it("has Grafana's data source proxy send the user (X-Grafana-User), which the server believes from the debugger token", () => {
+    for (const file of [compose, composeDbless]) {
+      expect(file.services.grafana.environment.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
+    }
   });
 
   it('hands Grafana a debugger token, never an admin one, and has no weak default token', () => {

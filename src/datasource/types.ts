@@ -3,7 +3,7 @@ import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
 
 export const DATASOURCE_TYPE = 'kongdbg-debugger-datasource';
 
-export type KongQueryType = 'sessions' | 'traces' | 'trace' | 'logs' | 'summary' | 'statistics';
+export type KongQueryType = 'sessions' | 'traces' | 'trace' | 'logs' | 'summary' | 'statistics' | 'annotations';
 
 export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; description: string }> = [
   { value: 'sessions', label: 'Sessions', description: 'Debug sessions and their status' },
@@ -12,6 +12,7 @@ export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; d
   { value: 'logs', label: 'Logs', description: "A session's dataplane logs, optionally of one trace or span" },
   { value: 'summary', label: 'Summary', description: 'Lifecycle map and latency breakdown of a trace or a session' },
   { value: 'statistics', label: 'Statistics', description: 'Per-trace span statistics with self time (table)' },
+  { value: 'annotations', label: 'Session events', description: 'Debug sessions as annotations: from start to stop' },
 ];
 
 /**
@@ -40,6 +41,13 @@ export interface KongDebuggerQuery extends DataQuery {
   /** traces with any span in error, failed or not */
   spanErrorsOnly?: boolean;
   limit?: number;
+  /** traces and logs: the page after this cursor (the previous page's `meta.custom.nextCursor`; logs: "load older") */
+  cursor?: string;
+  /**
+   * traces, logs: keep the list up to date while the session runs (a streaming response fed by the session's
+   * event stream, ending when the session ends). Explore's live tail turns it on for logs queries as well.
+   */
+  live?: boolean;
   /** statistics: one row per span name (default) or per plugin over its phases */
   groupBy?: 'name' | 'plugin';
 }
@@ -50,6 +58,23 @@ export const DEFAULT_QUERY: Partial<KongDebuggerQuery> = { queryType: 'traces', 
 export interface KongDebuggerOptions extends DataSourceJsonData {
   /** base URL of the kong-debugger server, e.g. http://kong-debugger:8080 (no /api suffix) */
   url?: string;
+  /**
+   * Grafana's own trace-to-logs settings (the shape Grafana's trace view reads from the data source that produced
+   * the trace): with a Loki data source here, the trace view's "Logs for this span" opens Loki instead of our logs.
+   */
+  tracesToLogsV2?: TracesToLogsOptions;
+}
+
+/** Grafana's `TraceToLogsOptionsV2` (@grafana/o11y-ds-frontend), the fields its trace view reads. */
+export interface TracesToLogsOptions {
+  datasourceUid?: string;
+  tags?: Array<{ key: string; value?: string }>;
+  spanStartTimeShift?: string;
+  spanEndTimeShift?: string;
+  filterByTraceID?: boolean;
+  filterBySpanID?: boolean;
+  customQuery?: boolean;
+  query?: string;
 }
 
 /** Secret settings, only ever sent to Grafana's server and injected by the `api` proxy route. */

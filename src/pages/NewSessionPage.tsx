@@ -2,7 +2,6 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
   Button,
@@ -23,10 +22,11 @@ import { DEFAULT_MAX_TRACES, MAX_DURATION_S, MIN_DURATION_S, ROUTES } from './co
 import { ExpressionEditor, ValidationState } from './ExpressionEditor';
 import { PagesApi, errorMessage, useDebuggerApi } from './useDebuggerApi';
 
+/** The form's page body (the scene page around it draws Grafana's page chrome). */
 export function NewSessionPage() {
   const { api, error, loading } = useDebuggerApi();
   return (
-    <PluginPage>
+    <>
       {loading && <LoadingPlaceholder text="Finding the Kong Debugger data source…" />}
       {error && (
         <Alert severity="error" title="Kong Debugger is not available">
@@ -34,7 +34,7 @@ export function NewSessionPage() {
         </Alert>
       )}
       {api && <NewSessionForm api={api} />}
-    </PluginPage>
+    </>
   );
 }
 
@@ -136,6 +136,33 @@ export function NewSessionForm({ api }: { api: PagesApi }) {
         prefill({ routes: [], services: [] });
       }
     );
+    // "Run again" (`?again=<session id>`; `from` is the time range's): the same rule, duration, cap and logs setting.
+    const from = new URLSearchParams(search).get('again');
+    let cancelled = false;
+    if (from) {
+      api.getSession(from).then(
+        (s) => {
+          if (cancelled) {
+            return;
+          }
+          setName(s.name ? `${s.name} (again)` : '');
+          setRuleType(s.rule.type);
+          if (s.rule.type === 'basic') {
+            setRouteIds(s.rule.routeIds ?? []);
+            setServiceIds(s.rule.serviceIds ?? []);
+          } else {
+            setExpression(s.rule.expression);
+          }
+          setDuration(String(s.durationSeconds));
+          setMaxTraces(String(s.maxTraces));
+          setCaptureLogs(s.captureLogs);
+        },
+        (e) => !cancelled && setEntitiesError(`Could not read session ${from} to run it again: ${errorMessage(e)}`)
+      );
+    }
+    return () => {
+      cancelled = true;
+    };
   }, [api, search]);
 
   const routeOptions = useMemo(() => withCustom(toOptions(entities.routes), routeIds), [entities.routes, routeIds]);

@@ -1,18 +1,18 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, traceItem } from './testing';
+import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp } from './testing';
 
 // The session page renders Grafana UI components; on a busy shared machine a test can take several seconds.
 jest.setTimeout(20_000);
 
 async function openTrace(api: ReturnType<typeof fakeApi>) {
   installDataSource(api);
-  renderApp('/sessions/s1');
-  const traces = await screen.findByRole('table', { name: 'Traces' });
-  fireEvent.click(within(traces).getByText('/orders/42'));
-  return screen.findByRole('region', { name: 'Trace summary' });
+  renderApp(`/trace/${TRACE_ID}?session=s1`);
+  const region = await screen.findByRole('region', { name: 'Trace summary' });
+  await within(region).findByTestId('lifecycle-map');
+  return region;
 }
 
-describe('trace analysis on the session page', () => {
+describe("trace analysis on the trace page's Summary tab", () => {
   it('flags steps above the session p95 with p50/p95 beside the value', async () => {
     const api = fakeApi();
     const trace = await openTrace(api);
@@ -49,19 +49,6 @@ describe('trace analysis on the session page', () => {
     await waitFor(() => expect(within(trace).queryByTestId('compare-access.key-auth')).toBeNull());
   });
 
-  it('compares with a trace picked in the table', async () => {
-    const api = fakeApi({
-      listTraces: jest
-        .fn()
-        .mockResolvedValue({ traces: [traceItem, { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/7' }] }),
-    });
-    const trace = await openTrace(api);
-    fireEvent.click(within(trace).getByRole('button', { name: /Compare with…/ }));
-    fireEvent.click(within(screen.getByRole('table', { name: 'Traces' })).getByText('/orders/7'));
-    expect(await within(trace).findByTestId('compare-access.key-auth')).toBeInTheDocument();
-    expect(api.compareTraces).toHaveBeenCalledWith(TRACE_ID, OTHER_TRACE_ID);
-  });
-
   it('shows the statistics table, regrouped by plugin on demand', async () => {
     const api = fakeApi();
     const trace = await openTrace(api);
@@ -95,7 +82,7 @@ describe('Upload trace on the Sessions page', () => {
   it('uploads the chosen file and links to the Uploads session', async () => {
     const api = fakeApi();
     installDataSource(api);
-    renderApp('/');
+    renderApp('/sessions');
     await screen.findByRole('table', { name: 'Sessions' });
     const file = new File(['{"resourceSpans":[]}'], 'trace.json', { type: 'application/json' });
     fireEvent.change(screen.getByTestId('upload-trace-input'), { target: { files: [file] } });
@@ -115,7 +102,7 @@ describe('Upload trace on the Sessions page', () => {
         .mockRejectedValue(new Error('cannot read the uploaded file: invalid JSON at line 1, column 6')),
     });
     installDataSource(api);
-    renderApp('/');
+    renderApp('/sessions');
     await screen.findByRole('table', { name: 'Sessions' });
     const file = new File(['{"a":'], 'bad.json');
     fireEvent.change(screen.getByTestId('upload-trace-input'), { target: { files: [file] } });

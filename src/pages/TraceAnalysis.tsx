@@ -16,15 +16,20 @@ import { PagesApi, errorMessage } from './useDebuggerApi';
 
 export interface TraceAnalysisProps {
   api: PagesApi;
-  sessionId: string;
+  /** the session the trace was opened from: abnormal steps and "compare with typical" need it */
+  sessionId?: string;
   traceId: string;
   /** the trace's own summary view */
   summary?: ReadResult;
   /** 'typical' or another trace id */
   compareTo?: string;
-  picking: boolean;
+  /** "Compare with…" a trace picked elsewhere (the session page's table); hidden without it */
+  picking?: boolean;
   onCompare: (to: string | undefined) => void;
-  onPick: () => void;
+  onPick?: () => void;
+  selectedSpanId?: string;
+  /** a plugin node with a span was clicked on the map */
+  onSelectSpan?: (spanId: string) => void;
 }
 
 type Loaded<T> = { for: string; value?: T; error?: string };
@@ -38,6 +43,8 @@ export function TraceAnalysis({
   picking,
   onCompare,
   onPick,
+  selectedSpanId,
+  onSelectSpan,
 }: TraceAnalysisProps) {
   const styles = useStyles2(getStyles);
   const [standing, setStanding] = useState<Loaded<TraceStanding>>();
@@ -48,6 +55,9 @@ export function TraceAnalysis({
   const [downloadError, setDownloadError] = useState<string>();
 
   useEffect(() => {
+    if (!sessionId) {
+      return;
+    }
     api.getAbnormal(traceId, sessionId).then(
       (value) => setStanding({ for: traceId, value }),
       (e) => setStanding({ for: traceId, error: errorMessage(e) })
@@ -67,8 +77,11 @@ export function TraceAnalysis({
     if (!compareTo) {
       return;
     }
+    if (compareTo === 'typical' && !sessionId) {
+      return;
+    }
     const call =
-      compareTo === 'typical' ? api.compareWithTypical(traceId, sessionId) : api.compareTraces(traceId, compareTo);
+      compareTo === 'typical' ? api.compareWithTypical(traceId, sessionId!) : api.compareTraces(traceId, compareTo);
     call.then(
       (value) => setComparison({ for: compareKey, value }),
       (e) => setComparison({ for: compareKey, error: errorMessage(e) })
@@ -112,18 +125,22 @@ export function TraceAnalysis({
   return (
     <div className={styles.root}>
       <Stack direction="row" gap={1} wrap="wrap" alignItems="center">
-        <Button
-          size="sm"
-          variant="secondary"
-          icon="exchange-alt"
-          onClick={() => onCompare('typical')}
-          disabled={compareTo === 'typical'}
-        >
-          Compare with typical
-        </Button>
-        <Button size="sm" variant={picking ? 'primary' : 'secondary'} icon="search-plus" onClick={onPick}>
-          {picking ? 'Pick a trace in the table…' : 'Compare with…'}
-        </Button>
+        {sessionId && (
+          <Button
+            size="sm"
+            variant="secondary"
+            icon="exchange-alt"
+            onClick={() => onCompare('typical')}
+            disabled={compareTo === 'typical'}
+          >
+            Compare with typical
+          </Button>
+        )}
+        {onPick && (
+          <Button size="sm" variant={picking ? 'primary' : 'secondary'} icon="search-plus" onClick={onPick}>
+            {picking ? 'Pick a trace in the table…' : 'Compare with…'}
+          </Button>
+        )}
         {compareTo && (
           <Button size="sm" variant="secondary" icon="times" onClick={() => onCompare(undefined)}>
             Stop comparing
@@ -170,7 +187,13 @@ export function TraceAnalysis({
         </Alert>
       )}
       {summary?.ok === 'empty' && <p>No summary for this trace.</p>}
-      {view && <LifecycleMap view={view} />}
+      {view && (
+        <LifecycleMap
+          view={view}
+          selectedSpanId={selectedSpanId}
+          onSelectPlugin={onSelectSpan ? (node) => node.spanId && onSelectSpan(node.spanId) : undefined}
+        />
+      )}
       {cmp?.value && cmp.value.spans.length > 0 && (
         <table className={styles.table} aria-label="Spans that differ most">
           <thead>

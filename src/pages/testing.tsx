@@ -1,13 +1,8 @@
 /** Test helpers for the pages: a fake DebuggerApi (the boundary is the backend) and the data source service. */
-import React from 'react';
-import { render } from '@testing-library/react';
-import { setDataSourceSrv } from '@grafana/runtime';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
-import type { AppRootProps } from '@grafana/data';
 import type { Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
 import type { TraceComparison, TraceStanding, TraceStatistics } from '../../common/analysis/types';
-import App from '../components/App/App';
-import { BASE_URL, DATASOURCE_TYPE } from './constants';
+import { enterpriseTrace } from '../datasource/testing/fixtures';
+import { installHost, renderAppAt } from './scenes/testing/render';
 import type { PagesApi } from './useDebuggerApi';
 
 export function session(over: Partial<Session> = {}): Session {
@@ -166,9 +161,11 @@ export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): 
     deleteSession: jest.fn().mockResolvedValue(undefined),
     validateExpression: jest.fn().mockResolvedValue({ valid: true, errors: [] }),
     listTraces: jest.fn().mockResolvedValue({ traces: [traceItem] }),
+    getTrace: jest.fn().mockResolvedValue(enterpriseTrace()),
     getTraceSummary: jest.fn().mockResolvedValue(traceSummary),
     getSessionSummary: jest.fn().mockResolvedValue(sessionSummary),
     listLogs: jest.fn().mockResolvedValue({ logs: [] }),
+    listTraceLogs: jest.fn().mockResolvedValue({ logs: [] }),
     listEntities: jest
       .fn()
       .mockResolvedValue({ routes: [{ id: 'route-1', name: 'orders' }], services: [{ id: 'svc-1', name: 'shop' }] }),
@@ -182,32 +179,12 @@ export function fakeApi(over: Partial<Record<keyof PagesApi, jest.Mock>> = {}): 
   };
 }
 
-/** Installs a data source service that returns an instance exposing `api` (like our data source). */
+/** Installs Grafana's runtime services with our data source over this fake backend (see scenes/testing/render). */
 export function installDataSource(api: unknown, list = true) {
-  setDataSourceSrv({
-    getList: (filters?: { type?: string }) =>
-      list && (!filters?.type || filters.type === DATASOURCE_TYPE)
-        ? [{ uid: 'ds-uid', name: 'Kong Debugger', type: DATASOURCE_TYPE }]
-        : [],
-    get: async () => ({ api }),
-    getInstanceSettings: () => undefined,
-    reload: async () => undefined,
-  } as never);
+  installHost(api as Partial<PagesApi>, { withDataSource: list });
 }
 
-function LocationProbe() {
-  const loc = useLocation();
-  return <div data-testid="location">{loc.pathname}</div>;
-}
-
-/** Renders the app (real routes) at a path, the way Grafana mounts it under /a/<app id>/. */
+/** Renders the app (real routes and scenes) at a path, the way Grafana mounts it under /a/<app id>/. */
 export function renderApp(path: string) {
-  return render(
-    <MemoryRouter initialEntries={[`${BASE_URL}${path}`]}>
-      <Routes>
-        <Route path={`${BASE_URL}/*`} element={<App {...({} as AppRootProps)} />} />
-      </Routes>
-      <LocationProbe />
-    </MemoryRouter>
-  );
+  return renderAppAt(path);
 }

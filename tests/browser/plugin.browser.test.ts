@@ -1,8 +1,9 @@
 /**
  * Real-browser test (grafana-plugin.md §5.4): the BUILT plugin (dist/) in Debian's Chromium, loaded by a
  * SystemJS host that shares the npm builds of @grafana/* like Grafana does, talking through an emulated
- * data source proxy to a live backend (startServer with demo traffic). Saves screenshots (light and dark)
- * under docs/screenshots/ for the README.
+ * data source proxy to a live backend (startServer with demo traffic). Grafana's core traces and logs panels
+ * are served by stand-ins (src/pages/scenes/testing/host.tsx) that show what the page asked them for. Saves
+ * screenshots (light and dark) under src/img/screenshots/ for the README and plugin.json.
  *
  * Needs `npm run build` first. Skips (with a message) only when /usr/bin/chromium is absent.
  */
@@ -11,11 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { Harness, buildHost, startHarness } from './harness';
+import { Harness, buildHost, hostVersions, startHarness } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+// The README and plugin.json (info.screenshots) show these; webpack copies src/img/** into the plugin archive.
+// `npm run test:grafana-next` saves its own elsewhere (SCREENSHOTS_DIR).
+const SHOTS = process.env.SCREENSHOTS_DIR ?? path.join(ROOT, 'src', 'img', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-test-token';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
@@ -157,7 +160,7 @@ d('built plugin in a real browser against the live backend', () => {
         '--no-first-run',
       ],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(harness.url);
     const loaded = await page.evaluate(() =>
@@ -181,6 +184,41 @@ d('built plugin in a real browser against the live backend', () => {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  it('runs the plugin on the React the harness provides (18 with @grafana/* 12.4, 19 with 13.x)', async () => {
+    const react = await page.evaluate(
+      () => (window as unknown as { kongHost: { reactVersion: string } }).kongHost.reactVersion
+    );
+    expect(react).toBe(hostVersions().react);
+  });
+
+  const renderApp = (p: string, mode: 'light' | 'dark') =>
+    page.evaluate(
+      (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
+      { path: p, mode }
+    );
+  const appUrl = () => page.evaluate(() => (window as unknown as { kongHost: { appUrl(): string } }).kongHost.appUrl());
+  /** Nothing wider than the window: only the lifecycle map and tables scroll sideways, inside themselves. */
+  const expectNoPageOverflow = async () => {
+    const { scroll, client, widest } = await page.evaluate(() => {
+      const client = document.documentElement.clientWidth;
+      // elements sticking out of the window that no scrolling or clipping box inside the window holds
+      const clipped = (el: Element) => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= client + 1) {
+            return true;
+          }
+        }
+        return false;
+      };
+      const widest = [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > client + 1 && !clipped(el))
+        .slice(0, 3)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className} [${el.getAttribute('data-testid') ?? el.getAttribute('aria-label') ?? ''}]`);
+      return { scroll: document.documentElement.scrollWidth, client, widest };
+    });
+    expect({ scroll, widest }).toEqual({ scroll: Math.min(scroll, client), widest: [] });
+  };
 
   it('the backend refuses calls without the token the proxy route injects', async () => {
     const r = await fetch(`${server.apiUrl}/api/v1/sessions`);
@@ -222,32 +260,44 @@ d('built plugin in a real browser against the live backend', () => {
     });
 
     it(`renders the app's Sessions page and session detail through the proxy (${mode})`, async () => {
-      await page.evaluate(
-        (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
-        { path: '/', mode }
-      );
+      await renderApp('/', mode);
       const table = page.getByRole('table', { name: 'Sessions' });
       await table.waitFor();
       await table.getByText('browser test').waitFor();
-      await expect(table.getByRole('row').filter({ hasText: 'browser test' }).textContent()).resolves.toContain(
-        'In progress'
+      // the app's root opens the Sessions page
+      expect(await appUrl()).toMatch(/^\/a\/kongdbg-debugger-app\/sessions/);
+      const row = table.getByRole('row').filter({ hasText: 'browser test' });
+      await expect(row.textContent()).resolves.toContain('In progress');
+      await expect(row.getByRole('link', { name: /Run browser test again/ }).getAttribute('href')).resolves.toBe(
+        `/a/kongdbg-debugger-app/sessions/new?again=${sessionId}`
       );
+      await expectNoPageOverflow();
       await page.screenshot({ path: path.join(SHOTS, `sessions-${mode}.png`), fullPage: true });
 
-      await page.evaluate(
-        (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
-        { path: `/sessions/${sessionId}`, mode }
-      );
+      await renderApp(`/sessions/${sessionId}`, mode);
       const summary = page.getByRole('region', { name: 'Session summary' });
       await summary.getByTestId('lifecycle-map').waitFor();
-      await page.getByRole('table', { name: 'Traces' }).waitFor();
+      const traces = page.getByRole('table', { name: 'Traces' });
+      await traces.waitFor();
+      // the session's life became the URL's absolute time range
+      await waitFor('absolute range in the URL', async () => ((await appUrl()).includes('from=20') ? true : undefined), 10_000);
+      // the newest trace (the demo keeps adding traces, so an older one may have moved to a later page)
+      const first = traces.getByRole('row').nth(1);
+      const picked = ((await first.locator('td').last().textContent()) ?? '').trim();
+      expect(picked).toMatch(/^[0-9a-f]{32}$/);
+      await first.click();
+      // the selected trace in Grafana's traces panel (stand-in), asked for with our trace frame and span options
+      const panel = page.getByRole('region', { name: 'Selected trace' }).getByTestId('core-panel-traces');
+      await panel.getByTestId('span-row').first().waitFor();
+      await expect(panel.getAttribute('data-frames')).resolves.toBe('Trace');
+      // no span picked yet: nothing focused
+      await expect(panel.getAttribute('data-options')).resolves.toBe('createFocusSpanLink,createSpanLink,datasource');
+      expect(await appUrl()).toContain(`trace=${picked}`);
+      await expectNoPageOverflow();
       await page.screenshot({ path: path.join(SHOTS, `session-detail-${mode}.png`), fullPage: true });
 
       // New session: the advanced rule is validated live by the backend, errors shown at their positions.
-      await page.evaluate(
-        (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
-        { path: '/sessions/new', mode }
-      );
+      await renderApp('/sessions/new', mode);
       await page.getByRole('form', { name: 'New debug session' }).waitFor();
       await page.getByRole('radio', { name: /Advanced/ }).check({ force: true });
       await page.getByRole('textbox', { name: 'Expression' }).fill('http.method == "GET" && http.nope > 3');
@@ -261,15 +311,65 @@ d('built plugin in a real browser against the live backend', () => {
       expect(harness.proxied.filter((c) => c.status >= 400)).toEqual([]);
       expect(harness.proxied.length).toBeGreaterThan(0);
     });
+
+    it(`renders a trace's Summary, Spans and Logs tabs at 1280x800 (${mode})`, async () => {
+      await renderApp(`/trace/${traceId}?session=${sessionId}`, mode);
+      const tabs = page.getByRole('tablist', { name: 'Page tabs' });
+      await tabs.getByRole('tab', { name: 'Logs' }).waitFor();
+      await expect(tabs.getByRole('tab').allTextContents()).resolves.toEqual(['Summary', 'Spans', 'Logs']);
+      const card = page.getByTestId('trace-info');
+      await card.waitFor();
+      const summary = await rest<{ startTimeUnixNano: string; statusCode?: number }>(server.apiUrl, `traces/${traceId}/summary`);
+      // the start time to the nanosecond
+      await expect(card.textContent()).resolves.toContain(`.${summary.startTimeUnixNano.slice(-9)}Z`);
+      const map = page.getByTestId('lifecycle-map');
+      await map.waitFor();
+      // one flow, each party once, nothing wider than the window outside the map's own scroller
+      expect(await map.getByTestId('endpoint-client').count()).toBe(1);
+      expect(await map.getByTestId('endpoint-upstream').count()).toBe(1);
+      await map.getByTestId('return-to-client').waitFor();
+      const flow = await map.getByTestId('lifecycle-flow').evaluate((el) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
+      expect(flow.scroll).toBeLessThanOrEqual(flow.client); // at 1280 px the demo's flow fits without scrolling
+      await expectNoPageOverflow();
+      await page.screenshot({ path: path.join(SHOTS, `trace-summary-${mode}.png`), fullPage: true });
+
+      // a plugin node selects its span; "Show in Spans" opens it in the Spans tab
+      await map.locator('[data-testid^="node-"]').first().click();
+      await page.getByTestId('selected-span').getByRole('link', { name: /Show in Spans/ }).click();
+      const spans = page.getByTestId('core-panel-traces');
+      await spans.getByTestId('span-row').first().waitFor();
+      expect(await appUrl()).toMatch(new RegExp(`/trace/${traceId}/spans\\?.*span=[0-9a-f]{16}`));
+      const focused = await spans.getAttribute('data-focused');
+      expect(focused).toMatch(/^[0-9a-f]{16}$/);
+      await expect(spans.locator(`[data-span-id="${focused}"]`).getAttribute('aria-current')).resolves.toBe('true');
+      await expect(spans.getAttribute('data-frames')).resolves.toBe('Trace');
+      const stored = await rest<{ spans: Array<{ spanId: string }> }>(server.apiUrl, `traces/${traceId}`);
+      expect(await spans.getByTestId('span-row').count()).toBe(stored.spans.length);
+      // Kong's spans say what they measure
+      expect(await spans.getByTestId('span-description').count()).toBeGreaterThan(0);
+      await expectNoPageOverflow();
+      await page.screenshot({ path: path.join(SHOTS, `trace-spans-${mode}.png`), fullPage: true });
+
+      // the span's logs, from its "Logs for this span" link
+      await spans.locator(`[data-span-id="${focused}"]`).getByRole('link', { name: 'Logs for this span' }).click();
+      const logs = page.getByTestId('core-panel-logs');
+      await logs.waitFor();
+      await expect(logs.getAttribute('data-sort')).resolves.toBe('Descending');
+      await page.getByTestId('logs-span-filter').waitFor();
+      // all spans of the trace: lines with links back to their spans
+      await page.getByRole('button', { name: 'All spans' }).click();
+      await waitFor('log lines of the trace', async () => ((await logs.getByTestId('log-line').count()) > 0 ? true : undefined), 20_000);
+      const href = await logs.getByTestId('log-link-spanID').first().getAttribute('href');
+      expect(href).toMatch(new RegExp(`^/a/kongdbg-debugger-app/trace/${traceId}/spans\\?session=${sessionId}&span=[0-9a-f]{16}$`));
+      await expectNoPageOverflow();
+      await page.screenshot({ path: path.join(SHOTS, `trace-logs-${mode}.png`), fullPage: true });
+      expect(pageErrors).toEqual([]);
+      expect(harness.proxied.filter((c) => c.status >= 400)).toEqual([]);
+    });
   }
 
   it('compares a trace with the typical one on the map, with abnormal flags, statistics and an upload', async () => {
-    await page.evaluate(
-      (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
-      { path: `/sessions/${sessionId}`, mode: 'light' }
-    );
-    const traces = page.getByRole('table', { name: 'Traces' });
-    await traces.getByText(traceId).click();
+    await renderApp(`/trace/${traceId}?session=${sessionId}`, 'light');
     const trace = page.getByRole('region', { name: 'Trace summary' });
     await trace.getByTestId('lifecycle-map').waitFor();
     // the statistics table of the same trace, from the backend
@@ -303,10 +403,7 @@ d('built plugin in a real browser against the live backend', () => {
     const exported = await fetch(`${server.apiUrl}/api/v1/traces/${traceId}/export`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const file = path.join(tmp, `trace-${traceId}.json`);
     fs.writeFileSync(file, Buffer.from(await exported.arrayBuffer()));
-    await page.evaluate(
-      (args) => (window as unknown as { kongHost: { renderApp(a: unknown): void } }).kongHost.renderApp(args),
-      { path: '/', mode: 'light' }
-    );
+    await renderApp('/', 'light');
     await page.getByRole('table', { name: 'Sessions' }).waitFor();
     await page.getByTestId('upload-trace-input').setInputFiles(file);
     await page.getByText('1 trace added to the Uploads session.').waitFor();

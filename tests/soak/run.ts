@@ -1,6 +1,7 @@
 /*
  * `npm run soak`: the full soak test (about 5 minutes by default), printing its figures; exits 1 when an assertion
  * fails. SOAK_STEADY_SECONDS (240), SOAK_OVERLOAD_SECONDS (60), SOAK_OVERLOAD_FACTOR (4), SOAK_RSS_LIMIT_MB (512).
+ * SOAK_MEMORY_LOG=<ms>: the server logs where its memory is (RSS, V8 heap by space) every <ms> on stderr.
  */
 import { formatSoakReport, runSoak, soakOptionsFromEnv } from './soak';
 

@@ -6,6 +6,7 @@
  * closes and exits.
  * Usage (forked with IPC): server.ts <dataDir> <fresh|reopen>
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { startServer } from '../../server/app';
 import { SOAK_RULE } from './batches';
 
@@ -26,6 +27,20 @@ async function main(): Promise<void> {
   });
   // the parent going away must not leave a server behind
   process.on('disconnect', () => process.exit(0));
+  // SOAK_MEMORY_LOG=<ms>: where the memory goes, every <ms> on stderr (investigating the RSS bound)
+  const every = Number(process.env.SOAK_MEMORY_LOG);
+  if (every > 0) {
+    const t0 = Date.now();
+    setInterval(() => {
+      const m = process.memoryUsage();
+      const mib = (b: number) => (b / 1048576).toFixed(0);
+      const spaces = getHeapSpaceStatistics()
+        .filter((sp) => sp.space_size > 1048576)
+        .map((sp) => `${sp.space_name.replace('_space', '')} ${mib(sp.space_used_size)}/${mib(sp.space_size)}`)
+        .join(' ');
+      process.stderr.write(`mem ${((Date.now() - t0) / 1000).toFixed(0)}s rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} | ${spaces}\n`);
+    }, every).unref();
+  }
   process.send!({ cmd: 'ready', otlpUrl: server.otlpUrl, apiUrl: server.apiUrl, sessionId });
 }
 

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../server/cli/heap';
 import type { CheckpointStats } from '../../server/store/checkpointer';
 import { DATABASE_FILE, WAL_LIMIT_BYTES } from '../../server/store/database';
 import { BatchFactory, SPANS_PER_BATCH, TRACES_PER_BATCH } from './batches';
@@ -125,8 +126,9 @@ interface Child {
   sessionId: string;
 }
 
+/** the server process as it is run (server/cli/heap.ts: its V8 flags) */
 async function startChild(dataDir: string, mode: 'fresh' | 'reopen'): Promise<Child> {
-  const proc = fork(path.join(__dirname, 'server.ts'), [dataDir, mode], { execArgv: ['--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(path.join(__dirname, 'server.ts'), [dataDir, mode], { execArgv: [...SERVER_NODE_FLAGS, '--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<any>((resolve, reject) => {
     proc.once('message', resolve);
     proc.once('exit', (code) => reject(new Error(`soak server exited with ${code} before listening`)));

@@ -238,10 +238,33 @@ CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_
     },
   },
   {
+    // Sessions started by alerts. `alert_key` (tenant/fingerprint) finds an alert's sessions, and a unique index over
+    // running ones keeps one running session per alert across replicas: two replicas given the same notification
+    // (a load balancer, Alertmanager's HA peers) start one session between them.
+    version: 4,
+    sql: `
+ALTER TABLE sessions ADD COLUMN alert_key text;
+UPDATE sessions SET alert_key = tenant || '/' || (body::jsonb #>> '{alert,fingerprint}') WHERE body::jsonb #>> '{alert,fingerprint}' IS NOT NULL;
+CREATE INDEX sessions_alert ON sessions (alert_key, created_ms) WHERE alert_key IS NOT NULL;
+CREATE UNIQUE INDEX sessions_alert_running ON sessions (alert_key) WHERE alert_key IS NOT NULL AND status = 'in_progress';
+`,
+  },
+  {
+    // One word for spans and logs waiting for their trace's decision: the `pending` table (a name a session status
+    // also has) becomes `waiting`, with its rows, key, index and id sequence.
+    version: 5,
+    sql: `
+ALTER TABLE pending RENAME TO waiting;
+ALTER INDEX pending_pkey RENAME TO waiting_pkey;
+ALTER INDEX pending_trace RENAME TO waiting_trace;
+ALTER SEQUENCE pending_id_seq RENAME TO waiting_id_seq;
+`,
+  },
+  {
     // Search across sessions (GET /api/v1/traces). Trace rows get Kong's request id and their span error count, filled
     // for the rows already there from their span records and memberships' digests; the tenant's rows are indexed newest
     // first, and by request id, route and service (what a search seeks by; store/filters.ts traceSearchConditions).
-    version: 4,
+    version: 6,
     sql: `
 ALTER TABLE traces ADD COLUMN request_id text, ADD COLUMN span_errors integer;
 UPDATE traces t SET span_errors = (SELECT (st.digest::json ->> 'spanErrors')::int FROM session_traces st

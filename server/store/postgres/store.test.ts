@@ -162,13 +162,13 @@ describe('PgStore', () => {
   it('restores waiting rows to the replica that acknowledged them only', async () => {
     const a = await openStore(Date.now, 'a');
     const b = await openStore(Date.now, 'b');
-    await a.write({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], pendingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
-    expect((await a.loadPending()).map((r) => r.traceId)).toEqual(['t1']);
-    expect(await b.loadPending()).toEqual([]);
-    await b.deletePending('default', ['t1']);
-    expect(await a.loadPending()).toHaveLength(1);
-    await a.deletePending('default', ['t1']);
-    expect(await a.loadPending()).toEqual([]);
+    await a.write({ tenant: 'default', spans: [], traces: [], memberships: [], sessions: [], logs: [], waitingAdd: [{ traceId: 't1', kind: 'spans', payload: '{}' }] });
+    expect((await a.loadWaiting()).map((r) => r.traceId)).toEqual(['t1']);
+    expect(await b.loadWaiting()).toEqual([]);
+    await b.deleteWaiting('default', ['t1']);
+    expect(await a.loadWaiting()).toHaveLength(1);
+    await a.deleteWaiting('default', ['t1']);
+    expect(await a.loadWaiting()).toEqual([]);
   });
 
   it('tells the other replicas at once when a session starts, ends or goes (LISTEN/NOTIFY)', async () => {
@@ -258,9 +258,14 @@ describe('PgStore', () => {
     expect(await store.sessionsOfTrace('team-b', shared.traceId)).toEqual(['b']);
     expect(await store.getSpans('default', orphan.traceId)).toHaveLength(3);
     expect(await store.getTraceRow('team-a', onlyA.traceId)).toMatchObject({ traceId: onlyA.traceId, statusCode: 200, resource: { 'service.name': 'kong' } });
+    expect(await store.getTraceDetail('team-a', onlyA.traceId)).toMatchObject({ traceId: onlyA.traceId, resource: { 'service.name': 'kong' }, spans: await store.getSpans('team-a', onlyA.traceId) });
     expect((await store.listTraces('a', {})).traces.map((t) => t.traceId).sort()).toEqual([onlyA.traceId, shared.traceId].sort());
     expect((await store.listTraces('b', { status: '2xx' })).traces.map((t) => t.traceId)).toEqual([shared.traceId]);
-    expect((await store.loadPending()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);
+    expect((await store.loadWaiting()).map((r) => [r.tenant, r.traceId])).toEqual([['default', 'w1']]);
+    // migration 4: the waiting rows' table has one name
+    expect(await sql(`SELECT relname FROM pg_class WHERE relname LIKE 'pending%' OR relname LIKE 'waiting%' ORDER BY relname`)).toEqual(
+      ['waiting', 'waiting_id_seq', 'waiting_pkey', 'waiting_trace'].map((relname) => ({ relname })),
+    );
     await store.deleteSession('b');
     expect(await store.getSpans('team-b', shared.traceId)).toEqual([]);
     expect(await store.getSpans('team-a', shared.traceId)).toHaveLength(3);
@@ -278,6 +283,16 @@ describe('PgStore', () => {
     await Promise.all([b.write({ ...t.batch, spans: rest.slice(0, 1) }), a.write({ ...t.batch, spans: rest.slice(1) })]);
     await b.write({ ...t.batch, spans: rest.slice(0, 1) });
     expect((await a.getSpans('default', t.traceId)).map((s) => s.spanId)).toEqual(t.batch.spans.map((s) => s.spanId));
+    // the trace's detail: its row's resource and scope, every record's spans, in one round trip
+    const row = (await a.getTraceRow('default', t.traceId))!;
+    expect(await b.getTraceDetail('default', t.traceId)).toEqual({
+      traceId: t.traceId,
+      resource: row.resource,
+      ...(row.scopeName ? { scope: { name: row.scopeName, ...(row.scopeVersion ? { version: row.scopeVersion } : {}) } } : {}),
+      spans: await a.getSpans('default', t.traceId),
+    });
+    expect(await a.getTraceDetail('team-b', t.traceId)).toBeUndefined();
+    expect(await a.getTraceDetail('default', 'f'.repeat(32))).toBeUndefined();
     expect(await sql(`SELECT count(*)::int AS n FROM trace_spans WHERE trace_id = $1`, [t.traceId])).toEqual([{ n: 3 }]);
   });
 });

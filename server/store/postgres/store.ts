@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
-import { StoreUnavailableError } from '../errors';
+import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions, traceSearchStatements } from '../filters';
-import { logPage } from '../log-content';
+import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
-import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
+import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
 import { openPool } from '../pg-pool';
 import { mergeSpans } from '../../../common/spans';
-import { searchPage, storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
+import { searchPage, storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
-import { digestOfSpans, nameLogSpans, traceFromRecords } from '../trace-spans';
+import { digestOfSpans, nameLogSpans, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { PendingRow, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
 import { migrate, SCHEMA_LOCK } from './schema';
 
@@ -206,7 +206,7 @@ export class PgStore implements Store, SharedSessions {
 
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
-    await this.keys.loadPendingDek(async () => (await this.query(`SELECT 1 FROM pending WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner])).length > 0);
+    await this.keys.loadWaitingDek(async () => (await this.query(`SELECT 1 FROM waiting WHERE owner = $1 AND kind = 'logs' AND payload LIKE 'sealed:%' LIMIT 1`, [this.owner])).length > 0);
   }
 
   async write(batch: WriteBatch): Promise<void> {
@@ -275,7 +275,8 @@ export class PgStore implements Store, SharedSessions {
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
-          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, request_id = EXCLUDED.request_id, span_errors = EXCLUDED.span_errors)`);
+          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, received_ms = EXCLUDED.received_ms, request_id = EXCLUDED.request_id,
+          span_errors = EXCLUDED.span_errors)`);
     }
     if (members.length) {
       const rows = members.map(([sessionId, traceId]) => {
@@ -315,11 +316,11 @@ export class PgStore implements Store, SharedSessions {
       // Exact counts: only what was really inserted is counted.
       parts.push(`lc AS (UPDATE sessions s SET log_count = s.log_count + c.n FROM (SELECT session_id, count(*) AS n FROM lg GROUP BY session_id) c WHERE s.id = c.session_id)`);
     }
-    if (batch.pendingDone?.length) parts.push(`pd AS (DELETE FROM pending WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.pendingDone)}))`);
-    const adds = batch.pendingAdd ?? [];
+    if (batch.waitingDone?.length) parts.push(`pd AS (DELETE FROM waiting WHERE owner = ${arg(this.owner)} AND tenant = ${arg(tenant)} AND trace_id = ANY(${arg(batch.waitingDone)}))`);
+    const adds = batch.waitingAdd ?? [];
     if (adds.length) {
-      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keys.sealPending(p.traceId, p.kind, p.payload) }));
-      parts.push(`pa AS (INSERT INTO pending (owner, tenant, trace_id, kind, payload, received_ms)
+      const rows = adds.map((p) => ({ t: p.traceId, k: p.kind, p: this.keys.sealWaiting(p.traceId, p.kind, p.payload) }));
+      parts.push(`pa AS (INSERT INTO waiting (owner, tenant, trace_id, kind, payload, received_ms)
         SELECT ${arg(this.owner)}, ${arg(tenant)}::text, x.t, x.k, x.p, ${arg(nowMs)}::bigint FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(t text, k text, p text))`);
     }
     if (parts.length === 0) return;
@@ -338,12 +339,19 @@ export class PgStore implements Store, SharedSessions {
 
   private async upsertSession(s: StoredSession): Promise<void> {
     const endsMs = Date.parse(s.endsAt ?? s.createdAt);
-    await this.query(
-      `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, trace_count = GREATEST(sessions.trace_count, EXCLUDED.trace_count),
-         ends_ms = EXCLUDED.ends_ms, ended_ms = EXCLUDED.ended_ms`,
-      [s.id, s.tenant ?? 'default', JSON.stringify(s), s.status, s.traceCount, s.maxTraces, Date.parse(s.createdAt), endsMs, s.endedAt ? Date.parse(s.endedAt) : null],
-    );
+    const key = s.alert ? alertKey(s.tenant ?? 'default', s.alert.fingerprint) : null;
+    try {
+      await this.query(
+        `INSERT INTO sessions (id, tenant, body, status, trace_count, max_traces, created_ms, ends_ms, ended_ms, alert_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, trace_count = GREATEST(sessions.trace_count, EXCLUDED.trace_count),
+           ends_ms = EXCLUDED.ends_ms, ended_ms = EXCLUDED.ended_ms, alert_key = EXCLUDED.alert_key`,
+        [s.id, s.tenant ?? 'default', JSON.stringify(s), s.status, s.traceCount, s.maxTraces, Date.parse(s.createdAt), endsMs, s.endedAt ? Date.parse(s.endedAt) : null, key],
+      );
+    } catch (e) {
+      const err = e as { code?: string; constraint?: string };
+      if (key && err.code === '23505' && err.constraint === 'sessions_alert_running') throw new AlertSessionRunningError(key);
+      throw e;
+    }
   }
 
   async saveSession(s: StoredSession): Promise<void> {
@@ -389,7 +397,10 @@ export class PgStore implements Store, SharedSessions {
     return r ? fromSessionRow(r) : undefined;
   }
 
-  async listSessions(): Promise<StoredSession[]> {
+  async listSessions(filter: SessionFilter = {}): Promise<StoredSession[]> {
+    if (filter.alertKey !== undefined) {
+      return (await this.query(`SELECT * FROM sessions WHERE alert_key = $1 ORDER BY created_ms DESC, id DESC`, [filter.alertKey])).map(fromSessionRow);
+    }
     return (await this.query(`SELECT * FROM sessions ORDER BY created_ms DESC, id DESC`)).map(fromSessionRow);
   }
 
@@ -476,6 +487,16 @@ export class PgStore implements Store, SharedSessions {
     return new Map([...records].map(([id, list]) => [id, traceFromRecords(id, list)]));
   }
 
+  async getTraceDetail(tenant: string, traceId: string): Promise<TraceDetail | undefined> {
+    // one round trip: the trace row (it exists) and its records, every day's, in the order tracesOf reads them
+    const [r] = await this.query<{ records: Buffer[] }>(
+      `SELECT ARRAY(SELECT s.data FROM trace_spans s WHERE s.tenant = $1 AND s.trace_id = $2 ORDER BY s.day, s.chunk) AS records
+       FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 LIMIT 1`,
+      [tenant, traceId],
+    );
+    return r ? traceDetailFromRecords(traceId, r.records) : undefined;
+  }
+
   async getTraceRow(tenant: string, traceId: string): Promise<StoredTrace | undefined> {
     const [r] = await this.query(
       `SELECT t.*, (SELECT st.digest FROM session_traces st WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1) AS digest
@@ -502,6 +523,33 @@ export class PgStore implements Store, SharedSessions {
   async digests(sessionId: string): Promise<TraceDigest[]> {
     // Row by row: measured faster than one string_agg'd array (the server builds 5 MB for 10,000 traces).
     return (await this.query(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = $1`, [sessionId])).map(toDigest);
+  }
+
+  async tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): Promise<ReceivedTrace[]> {
+    // The session's memberships (bounded by its trace cap), their rows filtered by when they were last written.
+    const rows = await this.query(
+      `SELECT t.*, ${SPAN_ERRORS.postgres} AS span_errors FROM session_traces st
+       JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id AND t.day = st.day
+       WHERE st.session_id = $1 AND (t.received_ms > $2 OR (t.received_ms = $2 AND t.trace_id > $3))
+       ORDER BY t.received_ms, t.trace_id LIMIT $4`,
+      [sessionId, afterMs, afterTraceId, limit],
+    );
+    return rows.map((r) => ({ trace: toTraceItem(r), receivedMs: Number(r.received_ms) }));
+  }
+
+  async logsReceivedAfter(sessionId: string, afterMs: number, afterLogId: number, limit: number): Promise<ReceivedLog[]> {
+    const rows = await this.query(
+      `SELECT l.* FROM logs l WHERE l.session_id = $1 AND (l.received_ms > $2 OR (l.received_ms = $2 AND l.id > $3)) ORDER BY l.received_ms, l.id LIMIT $4`,
+      [sessionId, afterMs, afterLogId, limit],
+    );
+    const traceIds = [...new Set(rows.filter((r) => r.span_id != null && r.trace_id != null).map((r) => r.trace_id as string))];
+    if (traceIds.length) {
+      const [s] = await this.query<{ tenant: string }>(`SELECT tenant FROM sessions WHERE id = $1`, [sessionId]);
+      const traces = s ? await this.tracesOf(s.tenant, traceIds) : new Map<string, { spans: Span[] }>();
+      nameLogSpans(rows, (id) => traces.get(id)?.spans ?? []);
+    }
+    const dek = await this.keys.forPage(sessionId, rows);
+    return rows.map((r) => ({ log: toLogRecord(r, logRowContent(r, dek)), receivedMs: Number(r.received_ms) }));
   }
 
   async listLogs(sessionId: string, f: LogQueryFilters): Promise<{ logs: LogRecord[]; nextCursor?: string }> {
@@ -548,22 +596,22 @@ export class PgStore implements Store, SharedSessions {
       await c.query(
         `DELETE FROM session_keys k WHERE k.session_id <> $1 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = k.session_id)
          AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.session_id = k.session_id)`,
-        [PENDING_KEY_ID],
+        [WAITING_KEY_ID],
       );
       return counts;
     });
   }
 
-  async loadPending(): Promise<PendingRow[]> {
+  async loadWaiting(): Promise<WaitingRow[]> {
     const rows = await this.query<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>(
-      `SELECT tenant, trace_id, kind, payload, received_ms FROM pending WHERE owner = $1 ORDER BY id`,
+      `SELECT tenant, trace_id, kind, payload, received_ms FROM waiting WHERE owner = $1 ORDER BY id`,
       [this.owner],
     );
-    return openPendingRows(rows, this.keys.pendingDek);
+    return openWaitingRows(rows, this.keys.waitingDek);
   }
 
-  async deletePending(tenant: string, traceIds: string[]): Promise<void> {
-    await this.query(`DELETE FROM pending WHERE owner = $1 AND tenant = $2 AND trace_id = ANY($3)`, [this.owner, tenant, traceIds]);
+  async deleteWaiting(tenant: string, traceIds: string[]): Promise<void> {
+    await this.query(`DELETE FROM waiting WHERE owner = $1 AND tenant = $2 AND trace_id = ANY($3)`, [this.owner, tenant, traceIds]);
   }
 
   /** the token table and the audit log live on this database too */

@@ -1,3 +1,3 @@
 /** The embedded SQLite store (the default): one database file in the data directory. */
-export { SqliteStore, PENDING_KEY_ID } from './store';
+export { SqliteStore, WAITING_KEY_ID } from './store';
 export { SCHEMA_VERSION } from './schema';

@@ -8,7 +8,7 @@ import { spansFromRecords } from '../trace-spans';
  * The SQLite schema: SCHEMA creates a version-1 database, MIGRATIONS take any older database to SCHEMA_VERSION,
  * each step in one transaction with its version bump (an interrupted upgrade leaves the old version intact).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 8;
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -16,13 +16,13 @@ export const SCHEMA_VERSION = 6;
  * A membership whose trace row does not exist yet has them NULL; every write of the trace row refreshes them.
  */
 export const MEMBER_COLUMNS = ['status_code', 'method', 'path', 'duration_ns', 'error', 'route_id', 'service_id', 'digest'] as const;
-/** the trace list's columns of a trace row (schema 6: request_id) */
+/** the trace list's columns of a trace row (schema 8: request_id) */
 export const LIST_COLUMNS = [
   'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
   'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'request_id',
 ] as const;
 /**
- * a trace row (schema 6): the list's columns, its span error count (the session list reads the membership's copy in
+ * a trace row (schema 8): the list's columns, its span error count (the session list reads the membership's copy in
  * its digest), and the trace's spans with its resource and scope as one record (span-codec)
  */
 export const TRACE_COLUMNS = [...LIST_COLUMNS, 'span_errors', 'received_ms', 'spans'] as const;
@@ -198,10 +198,29 @@ DROP INDEX IF EXISTS session_traces_list;
 CREATE INDEX session_traces_list
   ON session_traces (session_id, start_ms, trace_id, status_code, method, error, duration_ns, route_id, service_id, path, tenant);`);
   },
-  // 6: search across sessions (GET /api/v1/traces). Trace rows get Kong's request id and their span error count,
+  // 6: sessions started by alerts. `alert_key` (tenant/fingerprint) finds an alert's sessions, and a unique index over
+  // running ones keeps one running session per alert even when two notifications race.
+  6: (db) => {
+    if (!(db.prepare(`PRAGMA table_info(sessions)`).all() as Array<{ name: string }>).some((c) => c.name === 'alert_key')) db.exec(`ALTER TABLE sessions ADD COLUMN alert_key TEXT`);
+    db.exec(`
+UPDATE sessions SET alert_key = coalesce(json_extract(body, '$.tenant'), 'default') || '/' || json_extract(body, '$.alert.fingerprint')
+  WHERE alert_key IS NULL AND json_extract(body, '$.alert.fingerprint') IS NOT NULL;
+CREATE INDEX IF NOT EXISTS sessions_alert ON sessions (alert_key, created_ms) WHERE alert_key IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_alert_running ON sessions (alert_key) WHERE alert_key IS NOT NULL AND status = 'in_progress';`);
+  },
+  // 7: one word for spans and logs waiting for their trace's decision: the `pending` table (a name a session status
+  // also has) becomes `waiting`, its rows kept (RENAME carries the AUTOINCREMENT counter in sqlite_sequence too).
+  7: (db) => {
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'waiting'`).get() !== undefined) return;
+    db.exec(`
+ALTER TABLE pending RENAME TO waiting;
+DROP INDEX IF EXISTS pending_trace;
+CREATE INDEX waiting_trace ON waiting (tenant, trace_id);`);
+  },
+  // 8: search across sessions (GET /api/v1/traces). Trace rows get Kong's request id and their span error count,
   // filled for the rows already there from their span records and digests; the tenant's rows are indexed newest first,
   // and by request id, route and service (what a search seeks by; store/filters.ts traceSearchConditions).
-  6: (db) => {
+  8: (db) => {
     const have = new Set((db.prepare(`PRAGMA table_info(traces)`).all() as Array<{ name: string }>).map((c) => c.name));
     if (!have.has('request_id')) db.exec(`ALTER TABLE traces ADD COLUMN request_id TEXT`);
     if (!have.has('span_errors')) db.exec(`ALTER TABLE traces ADD COLUMN span_errors INTEGER`);

@@ -346,7 +346,7 @@ describe('tenants (schema 4)', () => {
     const db = new Database(path.join(dir, DATABASE_FILE));
     // Back to exactly the schema-3 shapes of the trace-keyed tables.
     db.exec(`
-      DROP TABLE traces; DROP TABLE IF EXISTS spans; DROP TABLE session_traces; DROP TABLE pending;
+      DROP TABLE traces; DROP TABLE IF EXISTS spans; DROP TABLE session_traces; DROP TABLE waiting;
       CREATE TABLE traces (trace_id TEXT PRIMARY KEY, start_ns INTEGER NOT NULL, start_ms REAL NOT NULL, duration_ns INTEGER NOT NULL,
         method TEXT, path TEXT, url TEXT, host TEXT, status_code INTEGER, upstream_status_code INTEGER, route_id TEXT, service_id TEXT,
         consumer_id TEXT, client_address TEXT, error INTEGER NOT NULL, span_count INTEGER NOT NULL, dialect TEXT NOT NULL, latency TEXT NOT NULL,
@@ -390,7 +390,11 @@ describe('tenants (schema 4)', () => {
     expect(store.listTraces('a', {}).traces.map((t) => t.traceId).sort()).toEqual([onlyA, shared]);
     expect(store.listTraces('b', { status: '2xx' }).traces.map((t) => t.traceId)).toEqual([shared]);
     expect(store.digests('a')).toHaveLength(2);
-    expect(store.loadPending().map((r) => [r.tenant, r.traceId])).toEqual([['default', hex(5, 32)]]);
+    expect(store.loadWaiting().map((r) => [r.tenant, r.traceId])).toEqual([['default', hex(5, 32)]]);
+    // schema 6: the waiting rows' table has one name
+    const upgraded = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    expect(upgraded.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'pending%' OR name LIKE 'waiting%' ORDER BY name`).pluck().all()).toEqual(['waiting', 'waiting_trace']);
+    upgraded.close();
     // Deleting b leaves a's copy of the shared trace.
     store.deleteSession('b');
     expect(store.getSpans('team-b', shared)).toEqual([]);
@@ -408,6 +412,17 @@ describe('tenants (schema 4)', () => {
       [hex(3, 16), 'kong.balancer'],
     ]);
     expect(store.getTraceRow('default', id)?.spanCount).toBe(3);
+    // the trace's detail: its row's resource and scope, its spans, in one read
+    const row = store.getTraceRow('default', id)!;
+    expect(row.resource).not.toEqual({});
+    expect(store.getTraceDetail('default', id)).toEqual({
+      traceId: id,
+      resource: row.resource,
+      ...(row.scopeName ? { scope: { name: row.scopeName, ...(row.scopeVersion ? { version: row.scopeVersion } : {}) } } : {}),
+      spans: store.getSpans('default', id),
+    });
+    expect(store.getTraceDetail('team-b', id)).toBeUndefined();
+    expect(store.getTraceDetail('default', hex(8, 32))).toBeUndefined();
     await expect(store.write(batch({ spans: [span(hex(9, 32), hex(9, 16), 1000)] }))).rejects.toThrow(`spans of trace ${hex(9, 32)} come without its trace row`);
     const raw = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
     expect(raw.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'spans'`).pluck().get()).toBe(0);

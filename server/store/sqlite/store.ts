@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import path from 'node:path';
-import type { LogQueryFilters, LogRecord, Span, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { DEFAULT_TENANT } from '../../auth/roles';
 import { logRecordAad, sealLogContent } from '../../crypto/envelope';
@@ -9,22 +9,22 @@ import { DATABASE_FILE, DEFAULT_SYNCHRONOUS, openDatabase } from '../database';
 import { WalSync } from '../wal-sync';
 import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from '../checkpointer';
 import { answerDeadline } from '../deadline';
-import { StoreUnavailableError } from '../errors';
+import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
 import { logListConditions, SPAN_ERRORS, traceListConditions, traceSearchStatements } from '../filters';
-import { logPage } from '../log-content';
+import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
-import { openPendingRows, PENDING_KEY_ID } from '../pending-seal';
-import { searchPage, storedDigest, toDigest, toTraceRow, tracePage, type Row } from '../rows';
+import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
+import { searchPage, storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
-import type { NewLogRecord, PendingRow, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
+import type { NewLogRecord, WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
-import { digestOfSpans, nameLogSpans, spansFromRecords, traceFromRecords } from '../trace-spans';
+import { digestOfSpans, nameLogSpans, spansFromRecords, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 
-/** session_keys row whose DEK seals log records still waiting for their trace's decision (`pending`, kind 'logs') */
-export { PENDING_KEY_ID } from '../pending-seal';
+/** session_keys row whose DEK seals log records still waiting for their trace's decision (`waiting`, kind 'logs') */
+export { WAITING_KEY_ID } from '../waiting-seal';
 
 const NO_MEMBER_VALUES: unknown[] = MEMBER_COLUMNS.map(() => null);
 
@@ -61,7 +61,7 @@ export class SqliteStore implements Store {
   private stmts: ReturnType<SqliteStore['prepare']>;
   /** set when logs are encrypted at rest (opts.keyProvider); absent = plaintext logs (tests, explicit opt-out) */
   readonly keyring?: SessionKeyring;
-  /** log encryption (the pending DEK is held for the store's life so loadPending() stays synchronous) */
+  /** log encryption (the waiting DEK is held for the store's life so loadWaiting() stays synchronous) */
   private readonly keys: LogKeys;
   /** batches waiting for the group commit at the end of this event-loop turn (see write) */
   private queued: Array<{ batch: WriteBatch; deks: Map<string, Buffer> | undefined; resolve: () => void; reject: (e: unknown) => void; deadline?: number }> = [];
@@ -70,6 +70,8 @@ export class SqliteStore implements Store {
   private readonly walSync?: WalSync;
   /** whether the timer's group commit waits for the checkpoint thread (see flushUnlessWalHeld) */
   private readonly walHeld: () => WalHold;
+  /** the last batch's received time (see writeRows) */
+  private lastReceivedMs = 0;
   private walWait?: NodeJS.Timeout;
   private heldSince?: number;
 
@@ -90,6 +92,10 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db);
     this.stmts = this.prepare();
+    // received times keep increasing across a restart, even if the clock went back meanwhile (both indexed)
+    this.lastReceivedMs = Number(
+      (this.db.prepare(`SELECT max(m) AS m FROM (SELECT max(received_ms) AS m FROM traces UNION ALL SELECT max(received_ms) FROM logs)`).get() as { m: number | null }).m ?? 0,
+    );
     // A session's tenant picks the provider, so a tenant that brings its own key gets its sessions wrapped by it.
     if (opts.keyProvider) this.keyring = new SessionKeyring(opts.keyProvider, this.dekStore(), { tenantOf: (id) => this.getSession(id)?.tenant, ...opts.keyCache });
     this.keys = new LogKeys(this.keyring);
@@ -120,7 +126,7 @@ export class SqliteStore implements Store {
   /** loads the DEK of waiting logs when sealed ones wait (before the pipeline restores them) */
   async prepareKeys(): Promise<void> {
     this.flush();
-    await this.keys.loadPendingDek(() => this.db.prepare(`SELECT 1 FROM pending WHERE kind = 'logs' AND payload LIKE 'sealed:%'`).get() !== undefined);
+    await this.keys.loadWaitingDek(() => this.db.prepare(`SELECT 1 FROM waiting WHERE kind = 'logs' AND payload LIKE 'sealed:%'`).get() !== undefined);
   }
 
   /**
@@ -175,11 +181,12 @@ export class SqliteStore implements Store {
       memberColumnsOf: db.prepare(`SELECT ${MEMBER_COLUMNS.join(', ')} FROM session_traces WHERE tenant = ? AND trace_id = ? AND digest IS NOT NULL LIMIT 1`).raw(true),
       rowMemberColumns: db.prepare(`SELECT status_code, method, path, duration_ns, error, route_id, service_id FROM traces WHERE tenant = ? AND trace_id = ?`).raw(true),
       // log_count is owned by the store (bumped by what write() really inserted), so saving a session never resets it.
-      saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms`),
+      saveSession: db.prepare(`INSERT INTO sessions (id, body, status, created_ms, ended_ms, alert_key) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, ended_ms = excluded.ended_ms, alert_key = excluded.alert_key`),
       addLogCount: db.prepare(`UPDATE sessions SET log_count = log_count + ? WHERE id = ?`),
       getSession: db.prepare(`SELECT body, log_count FROM sessions WHERE id = ?`),
       listSessions: db.prepare(`SELECT body, log_count FROM sessions ORDER BY created_ms DESC, id DESC`),
+      alertSessions: db.prepare(`SELECT body, log_count FROM sessions WHERE alert_key = ? ORDER BY created_ms DESC, id DESC`),
       insertLog: db.prepare(`INSERT OR IGNORE INTO logs (session_id, dedupe_key, time_ns, level, severity_number, severity_text, body, attributes, trace_id, span_id, received_ms, sealed)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       traceRow: safe(
@@ -188,9 +195,9 @@ export class SqliteStore implements Store {
       ),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
       digests: db.prepare(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`),
-      addPending: db.prepare(`INSERT INTO pending (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
-      deletePending: db.prepare(`DELETE FROM pending WHERE tenant = ? AND trace_id = ?`),
-      loadPending: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM pending ORDER BY id`),
+      addWaiting: db.prepare(`INSERT INTO waiting (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
+      deleteWaiting: db.prepare(`DELETE FROM waiting WHERE tenant = ? AND trace_id = ?`),
+      loadWaiting: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM waiting ORDER BY id`),
     };
   }
 
@@ -281,7 +288,10 @@ export class SqliteStore implements Store {
   /** one batch's rows, inside the caller's transaction */
   private writeRows(batch: WriteBatch, deks: Map<string, Buffer> | undefined): void {
     const s = this.stmts;
-    const receivedMs = this.now();
+    // Strictly increasing per batch: a live stream's position (received ms, id) then never sees a later batch
+    // land before it (server/live).
+    const receivedMs = Math.max(this.now(), this.lastReceivedMs + 1);
+    this.lastReceivedMs = receivedMs;
     const tenant = batch.tenant;
     // A trace's spans are one record in its row: new traces (the common case) are encoded once; late spans of a
     // stored trace are merged into its record (one writer, so nothing is lost between the read and the write).
@@ -352,8 +362,8 @@ export class SqliteStore implements Store {
       if (res) logsAdded.set(l.sessionId, (logsAdded.get(l.sessionId) ?? 0) + 1);
     }
     for (const sess of batch.sessions) this.saveSessionSync(sess);
-    for (const traceId of batch.pendingDone ?? []) s.deletePending.run(tenant, traceId);
-    for (const p of batch.pendingAdd ?? []) s.addPending.run(tenant, p.traceId, p.kind, this.keys.sealPending(p.traceId, p.kind, p.payload), receivedMs);
+    for (const traceId of batch.waitingDone ?? []) s.deleteWaiting.run(tenant, traceId);
+    for (const p of batch.waitingAdd ?? []) s.addWaiting.run(tenant, p.traceId, p.kind, this.keys.sealWaiting(p.traceId, p.kind, p.payload), receivedMs);
     // Exact counts: a log re-sent by a retried batch is ignored by the dedupe index and not counted.
     for (const [sessionId, n] of logsAdded) s.addLogCount.run(n, sessionId);
   }
@@ -387,7 +397,13 @@ export class SqliteStore implements Store {
 
   private saveSessionSync(s: StoredSession): void {
     const ended = s.endedAt ? Date.parse(s.endedAt) : null;
-    this.stmts.saveSession.run(s.id, JSON.stringify(s), s.status, Date.parse(s.createdAt), ended);
+    const key = s.alert ? alertKey(s.tenant ?? DEFAULT_TENANT, s.alert.fingerprint) : null;
+    try {
+      this.stmts.saveSession.run(s.id, JSON.stringify(s), s.status, Date.parse(s.createdAt), ended, key);
+    } catch (e) {
+      if (key && (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AlertSessionRunningError(key);
+      throw e;
+    }
   }
 
   saveSession(s: StoredSession): void {
@@ -401,9 +417,10 @@ export class SqliteStore implements Store {
     return r ? fromSessionRow(r) : undefined;
   }
 
-  listSessions(): StoredSession[] {
+  listSessions(filter: SessionFilter = {}): StoredSession[] {
     this.flush();
-    return (this.stmts.listSessions.all() as SessionRow[]).map(fromSessionRow);
+    const rows = filter.alertKey !== undefined ? this.stmts.alertSessions.all(filter.alertKey) : this.stmts.listSessions.all();
+    return (rows as SessionRow[]).map(fromSessionRow);
   }
 
   deleteSession(id: string): void {
@@ -466,6 +483,12 @@ export class SqliteStore implements Store {
     return record ? spansFromRecords(traceId, [record]) : [];
   }
 
+  getTraceDetail(tenant: string, traceId: string): TraceDetail | undefined {
+    this.flush();
+    const record = this.stmts.spansRecord.get(tenant, traceId) as Buffer | undefined;
+    return record ? traceDetailFromRecords(traceId, [record]) : undefined;
+  }
+
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined {
     this.flush();
     const r = this.stmts.traceRow.get(tenant, traceId) as Row | undefined;
@@ -483,6 +506,33 @@ export class SqliteStore implements Store {
   digests(sessionId: string): TraceDigest[] {
     this.flush();
     return (this.stmts.digests.all(sessionId) as Row[]).map(toDigest);
+  }
+
+  tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): ReceivedTrace[] {
+    this.flush();
+    // The session's memberships (bounded by its trace cap), their rows filtered by when they were written.
+    const rows = this.db
+      .prepare(
+        `SELECT ${LIST_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.received_ms, ${SPAN_ERRORS.sqlite} AS span_errors
+         FROM session_traces st JOIN traces t ON t.tenant = st.tenant AND t.trace_id = st.trace_id
+         WHERE st.session_id = ? AND (t.received_ms > ? OR (t.received_ms = ? AND t.trace_id > ?))
+         ORDER BY t.received_ms, t.trace_id LIMIT ?`,
+      )
+      .safeIntegers(true)
+      .all(sessionId, afterMs, afterMs, afterTraceId, limit) as Row[];
+    return rows.map((r) => ({ trace: toTraceItem(r), receivedMs: Number(r.received_ms) }));
+  }
+
+  async logsReceivedAfter(sessionId: string, afterMs: number, afterLogId: number, limit: number): Promise<ReceivedLog[]> {
+    this.flush();
+    const tenant = this.getSession(sessionId)?.tenant ?? DEFAULT_TENANT;
+    const rows = this.db
+      .prepare(`SELECT l.* FROM logs l WHERE l.session_id = ? AND (l.received_ms > ? OR (l.received_ms = ? AND l.id > ?)) ORDER BY l.received_ms, l.id LIMIT ?`)
+      .safeIntegers(true)
+      .all(sessionId, afterMs, afterMs, afterLogId, limit) as Row[];
+    nameLogSpans(rows, (traceId) => this.getSpans(tenant, traceId));
+    const dek = await this.keys.forPage(sessionId, rows);
+    return rows.map((r) => ({ log: toLogRecord(r, logRowContent(r, dek)), receivedMs: Number(r.received_ms) }));
   }
 
   listLogs(sessionId: string, f: LogQueryFilters): { logs: LogRecord[]; nextCursor?: string } | Promise<{ logs: LogRecord[]; nextCursor?: string }> {
@@ -515,7 +565,7 @@ export class SqliteStore implements Store {
       // Keys of sessions that are gone and have no logs left go too (crypto-shredding).
       this.db
         .prepare(`DELETE FROM session_keys WHERE session_id NOT IN (SELECT id FROM sessions) AND session_id NOT IN (SELECT DISTINCT session_id FROM logs) AND session_id != ?`)
-        .run(PENDING_KEY_ID);
+        .run(WAITING_KEY_ID);
       return { traces, logs, sessions };
     }).immediate();
   }
@@ -525,15 +575,15 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  loadPending(): PendingRow[] {
+  loadWaiting(): WaitingRow[] {
     this.flush();
-    return openPendingRows(this.stmts.loadPending.all() as Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.keys.pendingDek);
+    return openWaitingRows(this.stmts.loadWaiting.all() as Array<{ tenant: string; trace_id: string; kind: 'spans' | 'logs'; payload: string; received_ms: number }>, this.keys.waitingDek);
   }
 
-  deletePending(tenant: string, traceIds: string[]): void {
+  deleteWaiting(tenant: string, traceIds: string[]): void {
     this.flush();
     this.db.transaction(() => {
-      for (const id of traceIds) this.stmts.deletePending.run(tenant, id);
+      for (const id of traceIds) this.stmts.deleteWaiting.run(tenant, id);
     }).immediate();
   }
 

@@ -1,17 +1,29 @@
-import React from 'react';
-import { Route, Routes } from 'react-router-dom';
+import React, { useMemo } from 'react';
+import { Navigate, Route, Routes } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
-import { NewSessionPage } from '../../pages/NewSessionPage';
-import { SessionDetailPage } from '../../pages/SessionDetailPage';
-import { SessionsPage } from '../../pages/SessionsPage';
+import { PluginPage } from '@grafana/runtime';
+import { Alert } from '@grafana/ui';
+import { buildApp } from '../../pages/scenes/app';
+import { NO_DATASOURCE, findDataSource } from '../../pages/scenes/dataSource';
 
-/** App routes, relative to /a/kongdbg-debugger-app/ (Grafana mounts the root page there). */
+/** The app's pages are a SceneApp over the first Kong Debugger data source (routes: pages/scenes/app.ts). */
 function App(_props: AppRootProps) {
+  const ds = findDataSource();
+  const app = useMemo(() => (ds ? buildApp(ds) : undefined), [ds?.uid]); // eslint-disable-line react-hooks/exhaustive-deps
+  if (!app) {
+    return (
+      <PluginPage>
+        <Alert severity="error" title="Kong Debugger is not available">
+          {NO_DATASOURCE}
+        </Alert>
+      </PluginPage>
+    );
+  }
   return (
     <Routes>
-      <Route path="sessions/new" element={<NewSessionPage />} />
-      <Route path="sessions/:id" element={<SessionDetailPage />} />
-      <Route path="*" element={<SessionsPage />} />
+      {/* The app's root (its nav entry) is the Sessions page. */}
+      <Route index element={<Navigate to="sessions" replace />} />
+      <Route path="*" element={<app.Component model={app} />} />
     </Routes>
   );
 }

@@ -1,7 +1,8 @@
 import React, { useState } from 'react';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { DataSourceSettings } from '@grafana/data';
+import type { DataSourceInstanceSettings, DataSourceSettings } from '@grafana/data';
+import { setDataSourceSrv, type DataSourceSrv, type GetDataSourceListFilters } from '@grafana/runtime';
 import { ConfigEditor } from './ConfigEditor';
 import type { KongDebuggerOptions, KongDebuggerSecureOptions } from '../types';
 
@@ -46,6 +47,23 @@ function Harness({ initial, onChange }: { initial: Options; onChange: (o: Option
   );
 }
 
+// Grafana's data source list, as its DataSourcePicker asks it (the picker lives in @grafana/runtime, the list in Grafana).
+const LOKI = { uid: 'loki', name: 'Loki', type: 'loki', meta: { id: 'loki', logs: true, info: { logos: {} } } } as unknown as DataSourceInstanceSettings;
+const OURS = { uid: 'kdbg', name: 'Kong Debugger', type: 'kongdbg-debugger-datasource', meta: { id: 'kongdbg-debugger-datasource', logs: true, info: { logos: {} } } } as unknown as DataSourceInstanceSettings;
+const listed: GetDataSourceListFilters[] = [];
+beforeAll(() => {
+  setDataSourceSrv({
+    getList: (filters: GetDataSourceListFilters = {}) => {
+      listed.push(filters);
+      return [LOKI, OURS].filter((ds) => !filters.filter || filters.filter(ds));
+    },
+    getInstanceSettings: (ref: unknown) => [LOKI, OURS].find((ds) => ds.uid === (typeof ref === 'string' ? ref : (ref as { uid?: string })?.uid)),
+    get: () => Promise.reject(new Error('not in this test')),
+    reload: () => Promise.resolve(),
+    registerRuntimeDataSource: () => undefined,
+  } as unknown as DataSourceSrv);
+});
+
 describe('ConfigEditor', () => {
   it('writes the URL to jsonData (trimmed, no trailing slash) and the token to secureJsonData', async () => {
     const onChange = jest.fn();
@@ -66,5 +84,26 @@ describe('ConfigEditor', () => {
     const last: Options = onChange.mock.calls[onChange.mock.calls.length - 1][0];
     expect(last.secureJsonFields.apiToken).toBe(false);
     expect(last.secureJsonData).toEqual({ apiToken: '' });
+  });
+
+  it("offers Grafana's trace-to-logs with a logs data source other than ours; its settings show once one is chosen", async () => {
+    const onChange = jest.fn();
+    const { unmount } = render(<Harness initial={options({ jsonData: { url: 'http://x' } })} onChange={onChange} />);
+    expect(screen.queryByLabelText('Trace to logs tags')).not.toBeInTheDocument();
+    const asked = listed.at(-1)!;
+    expect(asked.logs).toBe(true);
+    expect([LOKI, OURS].filter((ds) => asked.filter!(ds)).map((ds) => ds.uid)).toEqual(['loki']);
+    unmount();
+
+    render(<Harness initial={options({ jsonData: { url: 'http://x', tracesToLogsV2: { datasourceUid: 'loki' } } })} onChange={onChange} />);
+    await userEvent.type(screen.getByLabelText('Trace to logs tags'), 'service.name=service_name');
+    await userEvent.type(screen.getByLabelText('Span start time shift'), '-2m');
+    const last: Options = onChange.mock.calls[onChange.mock.calls.length - 1][0];
+    expect(last.jsonData).toEqual({ url: 'http://x', tracesToLogsV2: { datasourceUid: 'loki', tags: [{ key: 'service.name', value: 'service_name' }] } });
+    await userEvent.type(screen.getByLabelText('Span end time shift'), 'soon');
+    expect(screen.getByText('A duration such as -1m, 30s or 1h')).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('Server URL'));
+    const after: Options = onChange.mock.calls[onChange.mock.calls.length - 1][0];
+    expect(after.jsonData.tracesToLogsV2).toEqual({ datasourceUid: 'loki', tags: [{ key: 'service.name', value: 'service_name' }], spanStartTimeShift: '-2m' });
   });
 });

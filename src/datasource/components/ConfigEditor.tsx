@@ -2,6 +2,7 @@ import React, { type ChangeEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Field, FieldSet, Input, SecretInput } from '@grafana/ui';
 import type { KongDebuggerOptions, KongDebuggerSecureOptions } from '../types';
+import { TracesToLogsSettings } from './TracesToLogsSettings';
 
 type Props = DataSourcePluginOptionsEditorProps<KongDebuggerOptions, KongDebuggerSecureOptions>;
 
@@ -34,34 +35,40 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   };
 
   return (
-    <FieldSet label="kong-debugger server">
-      <Field
-        label="URL"
-        description="Base URL of the kong-debugger server as Grafana's server reaches it (without /api), e.g. http://kong-debugger:8080"
-        required
-      >
-        <Input
-          id="kongdbg-url"
-          aria-label="Server URL"
-          value={jsonData.url ?? ''}
-          placeholder="http://kong-debugger:8080"
-          onChange={onUrlChange}
-          onBlur={onUrlBlur}
-          width={60}
-        />
-      </Field>
-      <Field label="API token" description="A viewer or debugger token of your tenant (kong-debugger token create, or the server's --debugger-token); never an admin token. Stored encrypted.">
-        <SecretInput
-          id="kongdbg-token"
-          aria-label="API token"
-          isConfigured={Boolean(secureJsonFields?.apiToken)}
-          value={secureJsonData?.apiToken ?? ''}
-          placeholder="API token"
-          onChange={onTokenChange}
-          onReset={onTokenReset}
-          width={60}
-        />
-      </Field>
-    </FieldSet>
+    <>
+      <FieldSet label="kong-debugger server">
+        <Field
+          label="URL"
+          description="Base URL of the kong-debugger server as Grafana's server reaches it (without /api), e.g. http://kong-debugger:8080"
+          required
+        >
+          <Input
+            id="kongdbg-url"
+            aria-label="Server URL"
+            value={jsonData.url ?? ''}
+            placeholder="http://kong-debugger:8080"
+            onChange={onUrlChange}
+            onBlur={onUrlBlur}
+            width={60}
+          />
+        </Field>
+        <Field
+          label="API token"
+          description="A viewer or debugger token of your tenant (kong-debugger token create, or the server's --debugger-token); never an admin token. Stored encrypted."
+        >
+          <SecretInput
+            id="kongdbg-token"
+            aria-label="API token"
+            isConfigured={Boolean(secureJsonFields?.apiToken)}
+            value={secureJsonData?.apiToken ?? ''}
+            placeholder="API token"
+            onChange={onTokenChange}
+            onReset={onTokenReset}
+            width={60}
+          />
+        </Field>
+      </FieldSet>
+      <TracesToLogsSettings jsonData={jsonData} onChange={(next) => onOptionsChange({ ...options, jsonData: next })} />
+    </>
   );
 }

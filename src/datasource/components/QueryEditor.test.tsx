@@ -91,6 +91,14 @@ describe('QueryEditor', () => {
     expect(screen.getByPlaceholderText('trace id or X-Kong-Request-Id')).toBeInTheDocument();
   });
 
+  it('turns live on for traces and logs queries', async () => {
+    const { last } = setup({ queryType: 'traces' });
+    await userEvent.click(screen.getByLabelText('Live'));
+    expect(last().live).toBe(true);
+    await userEvent.click(screen.getByLabelText('Logs'));
+    expect(screen.getByLabelText('Live')).toBeInTheDocument();
+  });
+
   it('loads the sessions from the API when the session picker opens', async () => {
     const { listSessions } = setup({ queryType: 'logs' });
     await userEvent.click(screen.getByLabelText('Session'));

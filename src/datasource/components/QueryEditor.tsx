@@ -66,6 +66,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     onBlur: () => onRunQuery(),
   });
 
+  const liveField = (
+    <InlineField label="Live" labelWidth={8} tooltip="While the session runs, new rows appear as they are stored (streaming), until it ends">
+      <InlineSwitch aria-label="Live" value={Boolean(query.live)} onChange={(e) => update({ live: e.currentTarget.checked || undefined }, true)} />
+    </InlineField>
+  );
+
   const sessionField = (optional: boolean, tooltip = 'Optional') => (
     <InlineField label="Session" labelWidth={LABEL_WIDTH} tooltip={optional ? tooltip : undefined} htmlFor={`kongdbg-session-${query.refId}`}>
       <Combobox<string>
@@ -120,6 +126,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                 onChange={(e) => update({ spanErrorsOnly: e.currentTarget.checked || undefined }, true)}
               />
             </InlineField>
+            {liveField}
           </InlineFieldRow>
           <InlineFieldRow>
             <InlineField label="Status" labelWidth={LABEL_WIDTH} tooltip="503, 5xx or 500-599">
@@ -175,6 +182,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                 onChange={(opts) => update({ levels: opts.length ? opts.map((o) => o.value) : undefined }, true)}
               />
             </InlineField>
+            {liveField}
           </InlineFieldRow>
           <InlineFieldRow>
             <InlineField label="Trace id" labelWidth={LABEL_WIDTH}>
@@ -205,6 +213,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               onChange={(v) => update({ groupBy: v === 'plugin' ? 'plugin' : undefined }, true)}
             />
           </InlineField>
+        </InlineFieldRow>
+      )}
+
+      {queryType === 'annotations' && (
+        <InlineFieldRow>
+          {sessionField(true)}
         </InlineFieldRow>
       )}
 

@@ -1,4 +1,5 @@
 import { DataFrameType, FieldType } from '@grafana/data';
+import { absoluteRange, LINK_MARGIN_MS } from './links';
 import { buildLogsFrame } from './logsFrame';
 import { ossLogs } from '../testing/fixtures';
 
@@ -42,16 +43,18 @@ describe('buildLogsFrame (Kong OSS log fixture)', () => {
     expect((values('labels')[i] as Record<string, unknown>)['request.id']).toBeDefined();
   });
 
-  it("has '' for trace/span ids and names a record does not have, and the span name when it has one", () => {
+  it('has null (no dead link) for trace/span ids and names a record does not have, and the span name when it has one', () => {
     const noTrace = records.find((r) => !r.traceId)!;
     const i = values('id').indexOf(noTrace.id);
-    expect([values('traceID')[i], values('spanID')[i], values('spanName')[i]]).toEqual(['', '', '']);
+    expect([values('traceID')[i], values('spanID')[i], values('spanName')[i]]).toEqual([null, null, null]);
     const withSpan = values('spanID').indexOf('21355c6dc28da9a9');
     expect(values('spanName')[withSpan]).toBe('kong.access.plugin.ext-authz');
     expect(values('traceID')[withSpan]).toBe('fe42545217a406e81da675f9d52a2532');
   });
 
   it('links traceID to the trace and spanID to the trace with that span focused', () => {
+    const withTrace = records.filter((r) => r.traceId).map((r) => r.timeMs);
+    const range = absoluteRange(Math.min(...withTrace) - LINK_MARGIN_MS, Math.max(...withTrace) + LINK_MARGIN_MS);
     expect(field('traceID').config.links).toEqual([
       {
         title: 'View trace',
@@ -60,6 +63,7 @@ describe('buildLogsFrame (Kong OSS log fixture)', () => {
           datasourceUid: 'kdbg',
           datasourceName: 'Kong Debugger',
           query: { refId: 'trace', queryType: 'trace', traceId: '${__value.raw}', sessionId: 'sess-1' },
+          range,
         },
       },
     ]);
@@ -71,6 +75,22 @@ describe('buildLogsFrame (Kong OSS log fixture)', () => {
       sessionId: 'sess-1',
     });
     expect(spanLink.internal?.panelsState).toEqual({ trace: { spanId: '${__value.raw}' } });
+    expect(spanLink.internal?.range).toEqual(range);
+  });
+
+  it('shows a record without a body as an empty line, not as ""', () => {
+    const [first] = records;
+    const frame2 = buildLogsFrame([{ ...first, body: null }, { ...first, id: 'b', body: undefined as never }], { ds });
+    expect(frame2.fields.find((f) => f.name === 'body')!.values).toEqual(['', '']);
+  });
+
+  it('says its page size (meta.limit) and where the next page starts', () => {
+    const paged = buildLogsFrame(records, { ds, sessionId: 'sess-1', limit: 50, nextCursor: 'c1' });
+    expect(paged.meta?.limit).toBe(50);
+    expect(paged.meta?.custom).toEqual({ sessionId: 'sess-1', nextCursor: 'c1' });
+    const last = buildLogsFrame(records, { ds });
+    expect(last.meta?.custom).toEqual({ sessionId: null, nextCursor: null });
+    expect(last.meta?.limit).toBeUndefined();
   });
 
   it('renders structured bodies as JSON text', () => {

@@ -1,5 +1,6 @@
 import { FieldType, type DataFrame } from '@grafana/data';
-import { buildSessionSummaryFrames, buildTraceSummaryFrames, LATENCY_METRICS } from './summaryFrames';
+import { buildSessionSummaryFrames, buildTraceSummaryFrames, LATENCY_METRICS, LIFECYCLE_MAP_PANEL_ID } from './summaryFrames';
+import lifecycleMapPlugin from '../../panels/lifecyclemap/plugin.json';
 import { digestTrace, summarizeSession, traceSummary } from '../../../common/lifecycle';
 import { colorIndex } from '../../../common/lifecycle/color';
 import { enterpriseTrace, ossTrace } from '../testing/fixtures';
@@ -17,6 +18,8 @@ describe('buildTraceSummaryFrames', () => {
     expect(lifecycle.meta?.custom).toEqual({
       kind: 'trace',
       traceId: trace.traceId,
+      // the exact start, as a decimal ns string (the app's trace card shows it to the ns)
+      startTimeUnixNano: '1764000000000000000',
       dialect: 'enterprise',
       notes: [],
       info: { statusCode: 201, upstreamStatus: '201', failure: null, spanErrorCount: 0, route: 'shop.example.com/cart/checkout' }, // no http.route: host + path
@@ -191,5 +194,17 @@ describe('buildTraceSummaryFrames, retries and what Kong does not say', () => {
     expect(custom.info).toEqual({ statusCode: 200, upstreamStatus: 'unknown', failure: null, spanErrorCount: 3, route: '/orders' });
     expect(custom.notes).toEqual(summary.lifecycle.notes);
     expect(custom.notes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('summary frames in Explore', () => {
+  it('ask for our lifecycle-map panel (Explore draws the map; it falls back when the panel is missing)', () => {
+    expect(LIFECYCLE_MAP_PANEL_ID).toBe(lifecycleMapPlugin.id);
+    const trace = ossTrace();
+    const byTrace = buildTraceSummaryFrames(traceSummary(trace.traceId, trace.spans), 'A');
+    const bySession = buildSessionSummaryFrames(summarizeSession('s', [digestTrace(traceSummary(trace.traceId, trace.spans))]), 'A');
+    for (const f of [...byTrace.filter((x) => x.name !== 'tries'), ...bySession]) {
+      expect([f.name, f.meta?.preferredVisualisationPluginId]).toEqual([f.name, LIFECYCLE_MAP_PANEL_ID]);
+    }
   });
 });

@@ -12,6 +12,9 @@ import { EDGE_LABELS, type EdgeKey } from '../../../common/lifecycle/edges';
 import { REQUEST_PHASES, RESPONSE_PHASES } from '../../../common/lifecycle/phases';
 import { compareNs } from './traceFrame';
 
+/** Our lifecycle-map panel: Explore (and "Add to dashboard") draw summary frames with it, falling back when it is missing. */
+export const LIFECYCLE_MAP_PANEL_ID = 'kongdbg-lifecyclemap-panel';
+
 
 /** Rows of the `latency` frame, in Konnect's order and with its labels. */
 export const LATENCY_METRICS = [
@@ -111,9 +114,12 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
     name: 'lifecycle',
     refId,
     meta: {
+      preferredVisualisationPluginId: LIFECYCLE_MAP_PANEL_ID,
       custom: {
         kind: 'trace',
         traceId: summary.traceId,
+        // exact start (ns as a decimal string) for the app's trace card; ms floats lose the last digits
+        startTimeUnixNano: summary.startTimeUnixNano,
         dialect: map.dialect,
         notes: map.notes ?? [],
         info: {
@@ -135,7 +141,7 @@ export function buildTraceSummaryFrames(summary: TraceSummary, refId?: string): 
   const latency = createDataFrame({
     name: 'latency',
     refId,
-    meta: { custom: { kind: 'trace', traceId: summary.traceId } },
+    meta: { preferredVisualisationPluginId: LIFECYCLE_MAP_PANEL_ID, custom: { kind: 'trace', traceId: summary.traceId } },
     fields: [
       { name: 'metric', type: FieldType.string, values: LATENCY_METRICS.map((m) => m.metric) },
       { name: 'label', type: FieldType.string, values: LATENCY_METRICS.map((m) => m.label) },
@@ -241,6 +247,7 @@ export function buildSessionSummaryFrames(summary: SessionSummary, refId?: strin
     name: 'lifecycle',
     refId,
     meta: {
+      preferredVisualisationPluginId: LIFECYCLE_MAP_PANEL_ID,
       custom: { kind: 'session', sessionId: summary.sessionId, dialect: dialect ?? '', traceCount: summary.traceCount },
     },
     fields: [
@@ -270,7 +277,7 @@ export function buildSessionSummaryFrames(summary: SessionSummary, refId?: strin
   const latency = createDataFrame({
     name: 'latency',
     refId,
-    meta: { custom: { kind: 'session', sessionId: summary.sessionId, traceCount: summary.traceCount } },
+    meta: { preferredVisualisationPluginId: LIFECYCLE_MAP_PANEL_ID, custom: { kind: 'session', sessionId: summary.sessionId, traceCount: summary.traceCount } },
     fields: [
       { name: 'metric', type: FieldType.string, values: LATENCY_METRICS.map((m) => m.metric) },
       { name: 'label', type: FieldType.string, values: LATENCY_METRICS.map((m) => m.label) },

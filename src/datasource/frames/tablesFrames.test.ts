@@ -1,6 +1,7 @@
 import { FieldType } from '@grafana/data';
 import { describeRule } from '../../../common/rules/describe';
 import { buildSessionsFrame } from './sessionsFrame';
+import { absoluteRange, LINK_MARGIN_MS } from './links';
 import { buildTracesFrame } from './tracesFrame';
 import { enterpriseTrace, ossTrace, session, traceListItem } from '../testing/fixtures';
 
@@ -37,6 +38,11 @@ describe('buildTracesFrame', () => {
           datasourceUid: 'kdbg',
           datasourceName: 'Kong Debugger',
           query: { refId: 'trace', queryType: 'trace', traceId: '${__value.raw}', sessionId: 'sess-1' },
+          // every row's trace lies within it, in absolute times
+          range: absoluteRange(
+            Math.min(...items.map((t) => t.startTimeMs)) - LINK_MARGIN_MS,
+            Math.max(...items.map((t) => t.startTimeMs + t.durationNs / 1e6)) + LINK_MARGIN_MS
+          ),
         },
       },
     ]);

@@ -1,4 +1,5 @@
 import { DataFrameView, FieldType, type TraceSpanRow } from '@grafana/data';
+import { LINK_MARGIN_MS } from './links';
 import { buildTraceFrame, compareNs } from './traceFrame';
 import { enterpriseTrace, ossTrace } from '../testing/fixtures';
 
@@ -81,19 +82,30 @@ describe('buildTraceFrame (OSS fixture)', () => {
   it('links every span to its logs (session known) and to the trace summary', () => {
     const links = field('spanID').config.links!;
     expect(links.map((l) => l.title)).toEqual(['Logs for this span', 'Lifecycle summary of this trace']);
-    expect(links[0].internal).toEqual({
+    const { range, ...internal } = links[0].internal!;
+    expect(internal).toEqual({
       datasourceUid: 'kdbg',
       datasourceName: 'Kong Debugger',
       query: { refId: 'logs', queryType: 'logs', sessionId: 'sess-1', traceId: '${__span.traceId}', spanId: '${__span.spanId}' },
     });
     expect(links[1].internal?.query).toMatchObject({ queryType: 'summary', traceId: '${__span.traceId}' });
+    // both open with the trace's own times and a margin, fixed (grafana#124821)
+    const start = Math.min(...trace.spans.map((s) => s.startTimeMs));
+    const end = Math.max(...trace.spans.map((s) => s.startTimeMs + s.durationNs / 1e6));
+    for (const l of links) {
+      expect(l.internal!.range!.from.valueOf()).toBe(Math.floor(start - LINK_MARGIN_MS));
+      expect(l.internal!.range!.to.valueOf()).toBeGreaterThanOrEqual(end + LINK_MARGIN_MS);
+      expect(l.internal!.range!.to.valueOf()).toBeLessThan(end + LINK_MARGIN_MS + 1);
+      expect(l.internal!.range!.raw.from).not.toEqual(expect.any(String));
+    }
+    expect(range).toBe(links[1].internal!.range);
   });
 
-  it('offers no logs link without a session (logs are stored per session)', () => {
+  it('offers the logs link without a session too (the server finds the session holding the logs)', () => {
     const noSession = buildTraceFrame(trace, { ds });
-    expect(noSession.fields.find((f) => f.name === 'spanID')!.config.links!.map((l) => l.title)).toEqual([
-      'Lifecycle summary of this trace',
-    ]);
+    const links = noSession.fields.find((f) => f.name === 'spanID')!.config.links!;
+    expect(links.map((l) => l.title)).toEqual(['Logs for this span', 'Lifecycle summary of this trace']);
+    expect(links[0].internal?.query).toEqual({ refId: 'logs', queryType: 'logs', traceId: '${__span.traceId}', spanId: '${__span.spanId}' });
   });
 });
 

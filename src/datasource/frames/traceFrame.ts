@@ -2,7 +2,8 @@ import { createDataFrame, FieldType, type DataFrame, type TraceKeyValuePair, typ
 import type { AttributeValue, Span, TraceDetail } from '../../../common/api';
 import type { TraceStanding } from '../../../common/analysis/types';
 import { formatDuration } from '../../../common/lifecycle/format';
-import { displayValue, internalLink, nsToMs, type DsRef } from './links';
+import { describeSpan } from '../../../common/spans/descriptions';
+import { displayValue, internalLink, linkRange, nsToMs, type DsRef } from './links';
 
 /** OTLP SpanKind numbers → the strings Grafana's trace view shows (TraceSpanRow.kind). 0 (unspecified) has none. */
 const KIND_NAMES: Record<number, string> = { 1: 'internal', 2: 'server', 3: 'client', 4: 'producer', 5: 'consumer' };
@@ -43,7 +44,13 @@ function entityNameTags(attrs: Record<string, AttributeValue>, names: ReadonlyMa
  * plus Kong's names for the route, service and consumer ids the span carries.
  */
 function spanTags(span: Span, names?: ReadonlyMap<string, string>): TraceKeyValuePair[] {
-  const tags = [...keyValues(span.attributes), ...entityNameTags(span.attributes, names)];
+  // What the span measures first, so the span details open with it.
+  const description = describeSpan(span.name, span.kind);
+  const tags = [
+    ...(description ? [{ key: 'kong.span.description', value: description }] : []),
+    ...keyValues(span.attributes),
+    ...entityNameTags(span.attributes, names),
+  ];
   if (span.statusCode === OTEL_STATUS_ERROR && !tags.some((t) => t.key === 'error')) {
     tags.push({ key: 'error', value: true });
   }
@@ -62,7 +69,7 @@ function spanLogs(span: Span): TraceLog[] {
 export interface TraceFrameOptions {
   ds: DsRef;
   refId?: string;
-  /** when known, span links to the session's logs are added (logs are stored per session) */
+  /** when known, span links read the logs of that session (else the server finds the session holding them) */
   sessionId?: string;
   /** abnormal steps of the trace in that session: their spans get a warning in the span details */
   standing?: TraceStanding;
@@ -96,17 +103,23 @@ export function buildTraceFrame(trace: TraceDetail, opts: TraceFrameOptions): Da
   const serviceTags = [...keyValues(trace.resource), ...entityNameTags(trace.resource, opts.entityNames)];
   const warnings = abnormalWarnings(opts.standing);
 
-  const spanLinks = [internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' })];
-  if (opts.sessionId) {
-    spanLinks.unshift(
-      internalLink(opts.ds, 'Logs for this span', {
+  // the trace's own start and end, so the links open the same trace whenever they are followed
+  const range = linkRange(spans.flatMap((s) => [nsToMs(s.startTimeUnixNano, s.startTimeMs), nsToMs(s.startTimeUnixNano, s.startTimeMs) + Math.max(0, s.durationNs) / 1e6]));
+  // "Logs for this span" needs no session: without one the server reads the logs from the session that holds them.
+  const spanLinks = [
+    internalLink(
+      opts.ds,
+      'Logs for this span',
+      {
         queryType: 'logs',
-        sessionId: opts.sessionId,
+        ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
         traceId: '${__span.traceId}',
         spanId: '${__span.spanId}',
-      })
-    );
-  }
+      },
+      { range }
+    ),
+    internalLink(opts.ds, 'Lifecycle summary of this trace', { queryType: 'summary', traceId: '${__span.traceId}' }, { range }),
+  ];
 
   return createDataFrame({
     name: 'Trace',

@@ -1,6 +1,6 @@
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
 import type { TraceListItem, TraceSearchItem } from '../../../common/api';
-import { internalLink, type DsRef } from './links';
+import { internalLink, linkRange, type DsRef } from './links';
 
 export interface TracesFrameOptions {
   ds: DsRef;
@@ -10,6 +10,8 @@ export interface TracesFrameOptions {
   nextCursor?: string;
   /** the search stopped at its scan bound before the page was full (TraceSearchResult.partial) */
   partial?: boolean;
+  /** Kong's names (`route:<id>`, `service:<id>` → name), for the name columns */
+  entityNames?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -18,11 +20,17 @@ export interface TracesFrameOptions {
  * each row's session.
  */
 export function buildTracesFrame(traces: Array<TraceListItem | TraceSearchItem>, opts: TracesFrameOptions): DataFrame {
-  const traceLink = internalLink(opts.ds, 'Trace: ${__value.raw}', {
-    queryType: 'trace',
-    traceId: '${__value.raw}',
-    sessionId: opts.sessionId ?? '${__data.fields.sessionId}',
-  });
+  const range = linkRange(traces.flatMap((t) => [t.startTimeMs, t.startTimeMs + t.durationNs / 1e6]));
+  const traceLink = internalLink(
+    opts.ds,
+    'Trace: ${__value.raw}',
+    {
+      queryType: 'trace',
+      traceId: '${__value.raw}',
+      sessionId: opts.sessionId ?? '${__data.fields.sessionId}',
+    },
+    { range }
+  );
   const col = <T>(pick: (t: TraceListItem) => T) => traces.map(pick);
   const across = opts.sessionId === undefined;
   return createDataFrame({
@@ -52,7 +60,9 @@ export function buildTracesFrame(traces: Array<TraceListItem | TraceSearchItem>,
       { name: 'error', type: FieldType.boolean, values: col((t) => t.error) },
       { name: 'spanErrorCount', type: FieldType.number, values: col((t) => t.spanErrorCount ?? null), config: { displayNameFromDS: 'Span errors' } },
       { name: 'routeId', type: FieldType.string, values: col((t) => t.routeId ?? '') },
+      { name: 'routeName', type: FieldType.string, values: col((t) => (t.routeId && opts.entityNames?.get(`route:${t.routeId}`)) || ''), config: { displayNameFromDS: 'Route' } },
       { name: 'serviceId', type: FieldType.string, values: col((t) => t.serviceId ?? '') },
+      { name: 'serviceName', type: FieldType.string, values: col((t) => (t.serviceId && opts.entityNames?.get(`service:${t.serviceId}`)) || ''), config: { displayNameFromDS: 'Service' } },
       { name: 'consumerId', type: FieldType.string, values: col((t) => t.consumerId ?? '') },
       { name: 'clientAddress', type: FieldType.string, values: col((t) => t.clientAddress ?? '') },
       { name: 'host', type: FieldType.string, values: col((t) => t.host ?? '') },

@@ -39,6 +39,25 @@ const apiError = (statusCode: number, error: string, message: string, errors?: A
   data: { statusCode, error, message, ...(errors ? { errors } : {}) },
 });
 
+/** The server's log list contract: newest first, filters, `limit` (default 100) and an opaque `cursor` (an offset here). */
+function logPage(all: LogRecord[], params: Record<string, unknown>): { logs: LogRecord[]; nextCursor?: string } {
+  let logs = [...all].sort((a, b) => (BigInt(b.timeUnixNano) > BigInt(a.timeUnixNano) ? 1 : BigInt(b.timeUnixNano) < BigInt(a.timeUnixNano) ? -1 : 0));
+  if (params.traceId) {
+    logs = logs.filter((l) => l.traceId === params.traceId);
+  }
+  if (params.spanId) {
+    logs = logs.filter((l) => l.spanId === params.spanId);
+  }
+  if (params.level) {
+    const levels = String(params.level).split(',');
+    logs = logs.filter((l) => levels.includes(l.level));
+  }
+  const start = params.cursor === undefined ? 0 : Number(params.cursor);
+  const limit = params.limit === undefined ? 100 : Number(params.limit);
+  const page = logs.slice(start, start + limit);
+  return start + limit < logs.length ? { logs: page, nextCursor: String(start + limit) } : { logs: page };
+}
+
 export class FakeDebuggerServer {
   calls: RecordedCall[] = [];
   constructor(public state: FakeServerState) {}
@@ -55,7 +74,12 @@ export class FakeDebuggerServer {
     const sessionById = (id: string) => this.state.sessions.find((s) => s.id === id);
     if (seg[1] === 'sessions') {
       if (seg.length === 2 && method === 'GET') {
-        return { status: 200, data: { sessions: this.state.sessions } };
+        // the server's filters (server/api/sessions.ts): an alert's fingerprint, a Grafana rule's uid
+        const { alert, alertRule } = params;
+        const sessions = this.state.sessions.filter(
+          (s) => (alert === undefined || s.alert?.fingerprint === alert) && (alertRule === undefined || s.alert?.ruleUid === alertRule)
+        );
+        return { status: 200, data: { sessions } };
       }
       const s = sessionById(seg[2]);
       if (!s) {
@@ -75,20 +99,8 @@ export class FakeDebuggerServer {
           }
           return { status: 200, data: { traces: items } };
         }
-        case 'logs': {
-          let logs = this.state.logs[s.id] ?? [];
-          if (params.traceId) {
-            logs = logs.filter((l) => l.traceId === params.traceId);
-          }
-          if (params.spanId) {
-            logs = logs.filter((l) => l.spanId === params.spanId);
-          }
-          if (params.level) {
-            const levels = String(params.level).split(',');
-            logs = logs.filter((l) => levels.includes(l.level));
-          }
-          return { status: 200, data: { logs } };
-        }
+        case 'logs':
+          return { status: 200, data: logPage(this.state.logs[s.id] ?? [], params) };
         case 'summary':
           return {
             status: 200,
@@ -125,6 +137,14 @@ export class FakeDebuggerServer {
         .find((t) => t.traceId === seg[2]);
       if (!trace) {
         return apiError(404, 'Not Found', `trace ${seg[2]} not found`);
+      }
+      if (seg[3] === 'logs') {
+        // the server answers from the session that holds the trace's logs, and names it
+        const sessionId = Object.keys(this.state.logs).find((id) => this.state.logs[id].some((l) => l.traceId === trace.traceId));
+        if (!sessionId) {
+          return { status: 200, data: { logs: [] } };
+        }
+        return { status: 200, data: { ...logPage(this.state.logs[sessionId], { ...params, traceId: trace.traceId }), sessionId } };
       }
       if (seg[3] === 'statistics') {
         return { status: 200, data: traceStatistics(trace.traceId, trace.spans, params.groupBy === 'plugin' ? 'plugin' : 'name') };

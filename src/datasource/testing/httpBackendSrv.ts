@@ -71,3 +71,48 @@ export function httpBackendSrv(proxyUrl: string, serverUrl: string, token = ''):
     });
   return { fetch } as unknown as BackendSrv;
 }
+
+/**
+ * `fetch` for live queries' event streams (live/connect.ts), through the same emulated proxy over node's http
+ * (jsdom has no fetch): the route's headers injected, the body streamed chunk by chunk as it arrives. Test-only.
+ */
+export function httpStreamFetch(proxyUrl: string, serverUrl: string, token = ''): typeof fetch {
+  return ((input: string | URL, init?: RequestInit) =>
+    new Promise((resolve, reject) => {
+      const url = String(input);
+      const [pathPart, query = ''] = url.slice(`${proxyUrl}/`.length).split('?');
+      const route = matchRoute(ROUTES, 'GET', pathPart);
+      if (!route) {
+        reject(new Error(`no plugin.json route for ${pathPart}`));
+        return;
+      }
+      const routed = routeTarget(route, pathPart, { url: serverUrl }, { apiToken: token });
+      const req = http.request(`${routed.url}${query ? `?${query}` : ''}`, { headers: { ...routed.headers, accept: 'text/event-stream' } }, (res) => {
+        const iterator = res[Symbol.asyncIterator]();
+        const status = res.statusCode ?? 0;
+        resolve({
+          ok: status >= 200 && status < 300,
+          status,
+          statusText: res.statusMessage ?? '',
+          body: {
+            getReader: () => ({
+              read: async () => {
+                const next = await iterator.next().catch(() => ({ done: true, value: undefined }));
+                return next.done ? { done: true, value: undefined } : { done: false, value: new Uint8Array(next.value as Buffer) };
+              },
+            }),
+          },
+          text: async () => {
+            const chunks: Buffer[] = [];
+            for await (const c of res) {
+              chunks.push(c as Buffer);
+            }
+            return Buffer.concat(chunks).toString('utf8');
+          },
+        } as unknown as Response);
+      });
+      init?.signal?.addEventListener('abort', () => req.destroy());
+      req.on('error', reject);
+      req.end();
+    })) as typeof fetch;
+}

@@ -4,6 +4,7 @@
  * data source's internal link config to an Explore URL with Grafana's own `mapInternalLinkToExplore`.
  */
 import { DataLink, Field, InterpolateFunction, ScopedVars, TimeRange, mapInternalLinkToExplore } from '@grafana/data';
+import { linkRange } from '../../datasource/frames/links';
 import { RowLink } from './LogsView';
 import { LogRow, LogsModel } from './model';
 
@@ -41,11 +42,13 @@ function fieldLinks(
   const scopedVars: ScopedVars = { __value: { text: 'Value', value: { raw, text: raw } } } as ScopedVars;
   return links.map((link) => {
     if (link.internal) {
+      // Absolute, around this line's time (its trace ran then), never the dashboard's relative range: the link
+      // opens the same trace whenever it is followed (grafana#124821). The frame's own range is the fallback.
       const m = mapInternalLinkToExplore({
         link,
         internalLink: link.internal,
         scopedVars,
-        range,
+        range: linkRange([row.timeMs]) ?? link.internal.range ?? range,
         field,
         replaceVariables: interpolate,
       });

@@ -1,6 +1,7 @@
 /**
- * Konnect's Summary view: the latency breakdown and the request-lifecycle flow map
- * Client -> client out -> request plugins -> upstream in -> Upstream -> upstream out -> response plugins -> client in -> Client.
+ * Konnect's Summary view: the latency breakdown and the request-lifecycle flow map, one left-to-right flow with
+ * each node drawn once: Client -> client out -> request plugins -> upstream in -> Upstream -> upstream out ->
+ * response plugins -> client in -> (back to the client). Wider than its panel, the flow scrolls sideways.
  * Presentational only (used by the panel and by the app's session pages).
  */
 import React from 'react';
@@ -36,6 +37,7 @@ export function LifecycleMap({ view, selectedSpanId, onSelectPlugin }: Lifecycle
     <div className={styles.root} data-testid="lifecycle-map">
       {view.info && <InfoLine info={view.info} />}
       <LatencyBreakdown rows={view.latency} kind={view.kind} traceCount={view.traceCount} compareWith={view.compareWith?.label} />
+      <div className={styles.flowScroll} data-testid="lifecycle-flow">
       <div className={styles.flow} aria-label="Request lifecycle">
         <Endpoint label="Client" icon="user" />
         <Edge node={view.edges.clientOut} edgeKey="clientOut" />
@@ -55,7 +57,11 @@ export function LifecycleMap({ view, selectedSpanId, onSelectPlugin }: Lifecycle
           onSelect={onSelectPlugin}
         />
         <Edge node={view.edges.clientIn} edgeKey="clientIn" />
-        <Endpoint label="Client" icon="user" />
+        {/* The response returns to the client drawn at the start; a second Client node would read as another party. */}
+        <div className={styles.returnMark} data-testid="return-to-client" aria-label="back to the client" title="back to the client">
+          <Icon name="corner-up-left" size="lg" />
+        </div>
+      </div>
       </div>
       {view.tries.length > 0 && <Tries tries={view.tries} />}
       {view.notes.length > 0 && <Notes notes={view.notes} />}
@@ -189,7 +195,7 @@ function LatencyBreakdown({
 function Endpoint({ label, icon }: { label: string; icon: 'user' | 'cloud' }) {
   const styles = useStyles2(getStyles);
   return (
-    <div className={styles.endpoint}>
+    <div className={styles.endpoint} data-testid={`endpoint-${label.toLowerCase()}`}>
       <Icon name={icon} size="lg" />
       <span>{label}</span>
     </div>
@@ -352,16 +358,24 @@ function PluginNode({
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  // Breakdown left, map right (the map wraps below on narrow panels).
+  // Facts and breakdown above, the flow below at full width (at 1280 px it fits without scrolling).
   root: css({
     display: 'flex',
-    flexWrap: 'wrap',
-    alignItems: 'flex-start',
-    gap: theme.spacing(3),
+    flexDirection: 'column',
+    alignItems: 'stretch',
+    gap: theme.spacing(2),
     padding: theme.spacing(1),
+    minWidth: 0,
+  }),
+  flowScroll: css({ overflowX: 'auto', overflowY: 'hidden', maxWidth: '100%', paddingBottom: theme.spacing(1) }),
+  returnMark: css({
+    display: 'flex',
+    alignItems: 'center',
+    color: theme.colors.text.secondary,
+    paddingTop: theme.spacing(1),
   }),
   latency: css({
-    flex: '0 0 auto',
+    alignSelf: 'flex-start',
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,
     'th, td': { padding: theme.spacing(0.25, 1.5, 0.25, 0), textAlign: 'right', whiteSpace: 'nowrap' },
@@ -373,9 +387,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   strong: css({ fontWeight: theme.typography.fontWeightBold }),
   // Top-aligned so endpoints and edges stay level with the first plugin of a tall group.
   flow: css({
-    flex: '1 1 640px',
     display: 'flex',
-    flexWrap: 'wrap',
+    flexWrap: 'nowrap',
+    width: 'max-content',
     alignItems: 'flex-start',
     gap: theme.spacing(1),
     '& > *': { marginTop: theme.spacing(3) },
@@ -390,13 +404,15 @@ const getStyles = (theme: GrafanaTheme2) => ({
     borderRadius: theme.shape.radius.default,
     background: theme.colors.background.secondary,
     minWidth: 72,
+    flex: '0 0 auto',
   }),
   edge: css({
     display: 'flex',
     flexDirection: 'column',
     alignItems: 'center',
-    minWidth: 84,
-    maxWidth: 120,
+    minWidth: 76,
+    maxWidth: 112,
+    flex: '0 0 auto',
     textAlign: 'center',
     fontSize: theme.typography.bodySmall.fontSize,
     position: 'relative',
@@ -427,7 +443,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: theme.spacing(1),
     border: `1px dashed ${theme.colors.border.strong}`,
     borderRadius: theme.shape.radius.default,
-    minWidth: 160,
+    minWidth: 150,
+    maxWidth: 240,
+    flex: '0 0 auto',
     marginTop: '0 !important',
   }),
   groupTitle: css({
@@ -461,7 +479,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gridColumn: '1 / span 2',
   }),
   info: css({
-    flex: '1 1 100%',
     display: 'flex',
     flexWrap: 'wrap',
     gap: theme.spacing(2),
@@ -469,14 +486,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   failure: css({ color: theme.colors.error.text, fontWeight: theme.typography.fontWeightMedium }),
   tries: css({
-    flex: '1 1 100%',
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,
     'th, td': { padding: theme.spacing(0.25, 1.5, 0.25, 0), textAlign: 'left', whiteSpace: 'nowrap' },
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
   }),
   notes: css({
-    flex: '1 1 100%',
     margin: 0,
     paddingLeft: theme.spacing(2),
     color: theme.colors.text.secondary,

@@ -55,6 +55,17 @@ describe('LifecycleMapPanel (trace summary)', () => {
     expect(screen.getByTestId('edge-upstreamOut')).toHaveTextContent('25.4');
   });
 
+  it('draws each party once: the response returns to the one Client, after client in', () => {
+    render(<LifecycleMapPanel {...panelProps(sampleTraceFrames(), { variableName: 'spanId' })} />);
+    const flow = screen.getByLabelText('Request lifecycle');
+    expect(within(flow).getAllByTestId('endpoint-client')).toHaveLength(1);
+    expect(within(flow).getAllByTestId('endpoint-upstream')).toHaveLength(1);
+    expect(within(flow).getAllByText('Client', { exact: true })).toHaveLength(1);
+    const children = [...flow.children].map((c) => c.getAttribute('data-testid'));
+    expect(children[0]).toBe('endpoint-client');
+    expect(children.slice(-2)).toEqual(['edge-clientIn', 'return-to-client']);
+  });
+
   it('says "No plugins were executed" for an empty group', () => {
     render(
       <LifecycleMapPanel {...panelProps(sampleTraceFrames({ responsePlugins: false }), { variableName: 'spanId' })} />

@@ -23,7 +23,9 @@ import * as ReactRouterDom from 'react-router-dom';
 import * as grafanaData from '@grafana/data';
 import * as grafanaUi from '@grafana/ui';
 import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaRuntimeUnstable from '@grafana/runtime/unstable';
 import * as i18n from '@grafana/i18n';
+import * as i18next from 'i18next';
 import {
   AppPlugin,
   DataFrame,
@@ -38,8 +40,18 @@ import {
   dateTime,
 } from '@grafana/data';
 import { GlobalStyles, PanelChrome } from '@grafana/ui';
-import { setBackendSrv, setDataSourceSrv, setTemplateSrv } from '@grafana/runtime';
-import { MemoryRouter, Route, Routes } from 'react-router';
+import {
+  LocationServiceProvider,
+  locationService,
+  setAppEvents,
+  setBackendSrv,
+  setDataSourceSrv,
+  setPluginImportUtils,
+  setRunRequest,
+  setTemplateSrv,
+} from '@grafana/runtime';
+import { Route, Router, Routes } from 'react-router';
+import { PluginPageStandIn, corePanelPlugins, runRequestStandIn } from '../../../src/pages/scenes/testing/host';
 
 const SHARED: Record<string, unknown> = {
   react: React,
@@ -54,8 +66,12 @@ const SHARED: Record<string, unknown> = {
   'react-router-dom': ReactRouterDom,
   '@grafana/data': grafanaData,
   '@grafana/ui': grafanaUi,
-  '@grafana/runtime': grafanaRuntime,
+  // Grafana's page chrome (PluginPage) is set by Grafana at start-up; here a stand-in draws title and tabs.
+  '@grafana/runtime': { ...grafanaRuntime, PluginPage: PluginPageStandIn },
   '@grafana/i18n': i18n,
+  // Grafana shares these too (sharedDependenciesMap); @grafana/scenes imports the runtime's
+  '@grafana/runtime/unstable': grafanaRuntimeUnstable,
+  i18next,
 };
 
 export const APP_ID = 'kongdbg-debugger-app';
@@ -140,6 +156,37 @@ function installBackendSrv() {
     containsTemplate: () => false,
     updateTimeRange: () => undefined,
   } as unknown as grafanaRuntime.TemplateSrv);
+}
+
+/**
+ * Grafana's core panels (traces, logs) live in Grafana's own bundle, not in npm: the panel loader serves
+ * stand-ins following their documented options and frame contracts (src/pages/scenes/testing/host.tsx), and
+ * records what the page asked each for, so the test can assert on it.
+ */
+const CORE_PANELS = corePanelPlugins();
+function installSceneServices() {
+  // Grafana's app-wide event bus (scenes publish on it, e.g. when a query fails)
+  setAppEvents(new grafanaData.EventBusSrv());
+  setRunRequest(runRequestStandIn as never);
+  setPluginImportUtils({
+    importPanelPlugin: async (id: string) => {
+      const p = CORE_PANELS[id];
+      if (!p) {
+        throw new Error(`panel plugin ${id} is not served by the harness`);
+      }
+      return p;
+    },
+    getPanelPluginFromCache: (id: string) => CORE_PANELS[id],
+  });
+  // Grafana routes clicks on in-app anchors itself (interceptLinkClicks) instead of reloading the page.
+  document.addEventListener('click', (e) => {
+    const a = (e.target as Element | null)?.closest?.('a');
+    const href = a?.getAttribute('href');
+    if (a && href && href.startsWith(`/a/${APP_ID}`) && !e.defaultPrevented && !a.target) {
+      e.preventDefault();
+      locationService.push(href);
+    }
+  });
 }
 
 let ds: DataSourceApi | undefined;
@@ -290,12 +337,30 @@ async function renderDashboard(args: { sessionId: string; traceId: string; mode:
   return { summaryFrames: summary.map((f) => `${f.name}:${f.length}`), logRows: logs[0]?.length ?? 0 };
 }
 
-/** Renders the app's root page (real AppPlugin.root) at an app path. */
+/** react-router on runtime's location service, which scenes' URL sync writes to (as in Grafana). */
+function LocationRouter({ children }: { children: React.ReactNode }) {
+  const history = locationService.getHistory();
+  // subscribed from the first render, so a child's navigation during mount (a <Navigate>) is not missed
+  const location = React.useSyncExternalStore(
+    (onChange: () => void) => history.listen(onChange),
+    () => history.location
+  );
+  return (
+    <LocationServiceProvider service={locationService}>
+      <Router location={location} navigator={history as never}>
+        {children}
+      </Router>
+    </LocationServiceProvider>
+  );
+}
+
+/** Renders the app's root page (real AppPlugin.root) at an app path (with its query string). */
 function renderApp(args: { path: string; mode: 'light' | 'dark' }) {
   const app = plugins.app.plugin as AppPlugin;
   const Root = app.root!;
+  locationService.push(`/a/${APP_ID}${args.path}`);
   mount(
-    <MemoryRouter initialEntries={[`/a/${APP_ID}${args.path}`]}>
+    <LocationRouter>
       <Routes>
         <Route
           path={`/a/${APP_ID}/*`}
@@ -310,17 +375,33 @@ function renderApp(args: { path: string; mode: 'light' | 'dark' }) {
           }
         />
       </Routes>
-    </MemoryRouter>,
+    </LocationRouter>,
     args.mode
   );
+}
+
+/** The app's current path and query (scenes keep the selection there). */
+function appUrl(): string {
+  const l = locationService.getLocation();
+  return `${l.pathname}${l.search}`;
+}
+
+/** In-app navigation as Grafana does it for a plain anchor inside the app. */
+function navigate(url: string) {
+  locationService.push(url);
 }
 
 (window as unknown as { kongHost: unknown }).kongHost = {
   async boot(System: SystemLike) {
     registerShared(System);
     installBackendSrv();
+    installSceneServices();
     return loadPlugins(System);
   },
   renderDashboard,
   renderApp,
+  // The React this host runs, so the test can check it is the intended line (18 with @grafana/* 12.4, 19 with 13.x).
+  reactVersion: React.version,
+  appUrl,
+  navigate,
 };

@@ -1,0 +1,503 @@
+/**
+ * One session: header (status, rule, Kong tracing mode, time left, counts, live), the session summary (p50/p95/p99
+ * per lifecycle node), the traces table (server-side paging, every filter of the API) and the selected trace in
+ * Grafana's traces panel. `?trace=`, `?span=` and the absolute `from`/`to` (the session's life) are in the URL.
+ */
+import React from 'react';
+import { css, cx } from '@emotion/css';
+import { GrafanaTheme2, dateTime } from '@grafana/data';
+import {
+  EmbeddedScene,
+  SceneAppPage,
+  SceneComponentProps,
+  SceneFlexItem,
+  SceneFlexLayout,
+  SceneObjectBase,
+  SceneObjectState,
+  SceneObjectUrlSyncConfig,
+  SceneObjectUrlValues,
+  SceneQueryRunner,
+  SceneTimeRange,
+  VizPanel,
+  sceneGraph,
+  type SceneAppPageLike,
+} from '@grafana/scenes';
+import { locationService } from '@grafana/runtime';
+import { Alert, Badge, Button, Checkbox, ConfirmModal, Input, LinkButton, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import { ROUTES } from '../constants';
+import { STATUS_COLOR, STATUS_LABEL } from '../format';
+import { errorMessage } from '../useDebuggerApi';
+import { useNow } from '../useNow';
+import { DsInfo, actionsApi, kongQueries, type KongQuery } from './dataSource';
+import { LifecycleMapScene } from './LifecycleMapScene';
+import { SessionRow, TraceRow, findFrame, isActiveStatus, rowsOf, sessionWindow, timeLeftOf } from './rows';
+import { buildTracePanel, setPanelOptions } from './TracePage';
+
+export const TRACES_PAGE = 50;
+const LIVE_MS = 5000;
+const DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
+
+const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The API's trace filters (TraceQueryFilters without paging and time bounds). */
+export interface TraceFilters {
+  status?: string;
+  method?: string;
+  path?: string;
+  routeId?: string;
+  serviceId?: string;
+  minDurationMs?: number;
+  errorsOnly?: boolean;
+  spanErrorsOnly?: boolean;
+}
+
+// ---- Header -----------------------------------------------------------------------------------------------
+
+interface HeaderState extends SceneObjectState {
+  ds: DsInfo;
+  sessionId: string;
+  confirmStop?: boolean;
+  error?: string;
+}
+
+export class SessionHeader extends SceneObjectBase<HeaderState> {
+  static Component = HeaderRenderer;
+
+  constructor(state: Omit<HeaderState, '$data'>) {
+    super({ ...state, $data: kongQueries(state.ds, [{ queryType: 'sessions', sessionId: state.sessionId }]) });
+  }
+
+  session(): SessionRow | undefined {
+    return rowsOf<SessionRow>(findFrame(this.state.$data?.state.data?.series, 'sessions'))[0];
+  }
+
+  stop = async () => {
+    this.setState({ confirmStop: false });
+    try {
+      await (await actionsApi(this.state.ds)).stopSession(this.state.sessionId);
+    } catch (e) {
+      this.setState({ error: `Could not stop the session: ${errorMessage(e)}` });
+      return;
+    }
+    (this.state.$data as SceneQueryRunner).runQueries();
+  };
+}
+
+function HeaderRenderer({ model }: SceneComponentProps<SessionHeader>) {
+  const styles = useStyles2(getStyles);
+  const now = useNow();
+  const { confirmStop, error, sessionId } = model.useState();
+  const { data } = sceneGraph.getData(model).useState();
+  const s = rowsOf<SessionRow>(findFrame(data?.series, 'sessions'))[0];
+  const queryError = data?.errors?.[0]?.message;
+  if (!s) {
+    return queryError ? (
+      <Alert severity="error" title="Could not load the session">
+        {queryError}
+      </Alert>
+    ) : (
+      <LoadingPlaceholder text="Loading session…" />
+    );
+  }
+  const active = isActiveStatus(s.status);
+  return (
+    <section aria-label="Session" className={styles.column}>
+      <Stack direction="row" justifyContent="space-between" alignItems="center" wrap="wrap">
+        <Stack direction="row" gap={1} alignItems="center">
+          <h2 className={styles.title}>{s.name || s.id}</h2>
+          <Badge text={STATUS_LABEL[s.status] ?? s.status} color={STATUS_COLOR[s.status] ?? 'blue'} />
+          {active && <Badge text="Live" icon="circle" color="green" tooltip={`Refreshed every ${LIVE_MS / 1000} s while the session captures`} />}
+        </Stack>
+        <Stack direction="row" gap={1}>
+          <LinkButton variant="secondary" icon="repeat" href={ROUTES.runAgain(sessionId)}>
+            Run again
+          </LinkButton>
+          {active && (
+            <Button variant="destructive" icon="square-shape" onClick={() => model.setState({ confirmStop: true })}>
+              Stop
+            </Button>
+          )}
+        </Stack>
+      </Stack>
+      <dl className={styles.facts}>
+        <dt>Rule</dt>
+        <dd>
+          {s.ruleType}: <code>{s.rule}</code>
+        </dd>
+        <dt>Kong tracing</dt>
+        <dd aria-label="Kong tracing">{s.tracingMode ?? '—'}</dd>
+        <dt>Time left</dt>
+        <dd>{timeLeftOf(s, now)}</dd>
+        <dt>Traces</dt>
+        <dd>
+          {s.traceCount} / {s.maxTraces}
+        </dd>
+        <dt>Logs</dt>
+        <dd>{s.captureLogs ? s.logCount : 'not captured'}</dd>
+        {s.createdBy && (
+          <>
+            <dt>Created by</dt>
+            <dd>{s.createdBy}</dd>
+          </>
+        )}
+      </dl>
+      {error && (
+        <Alert severity="error" title="Request failed" onRemove={() => model.setState({ error: undefined })}>
+          {error}
+        </Alert>
+      )}
+      <ConfirmModal
+        isOpen={!!confirmStop}
+        title="Stop session"
+        body={`Stop "${s.name}"? It stops capturing; its traces are kept.`}
+        confirmText="Stop"
+        onConfirm={model.stop}
+        onDismiss={() => model.setState({ confirmStop: false })}
+      />
+    </section>
+  );
+}
+
+// ---- Traces table -----------------------------------------------------------------------------------------
+
+interface TracesListState extends SceneObjectState {
+  ds: DsInfo;
+  sessionId: string;
+  filters: TraceFilters;
+  draft: TraceFilters;
+  /** cursors of the pages before the current one ('' = first page); the current page's cursor is last */
+  cursors: string[];
+  selectedTraceId?: string;
+  onSelect: (traceId: string) => void;
+}
+
+export function tracesQuery(sessionId: string, filters: TraceFilters, cursor: string): KongQuery {
+  return { refId: 'traces', queryType: 'traces', sessionId, ...filters, limit: TRACES_PAGE, cursor: cursor || undefined };
+}
+
+export class TracesList extends SceneObjectBase<TracesListState> {
+  static Component = TracesListRenderer;
+
+  constructor(state: Omit<TracesListState, '$data' | 'filters' | 'draft' | 'cursors'>) {
+    super({
+      ...state,
+      filters: {},
+      draft: {},
+      cursors: [''],
+      $data: kongQueries(state.ds, [tracesQuery(state.sessionId, {}, '')]),
+    });
+  }
+
+  private run(filters: TraceFilters, cursors: string[]) {
+    this.setState({ filters, cursors });
+    const runner = this.state.$data as SceneQueryRunner;
+    runner.setState({ queries: [{ ...tracesQuery(this.state.sessionId, filters, cursors[cursors.length - 1]), datasource: { uid: this.state.ds.uid, type: this.state.ds.type } } as never] });
+    runner.runQueries();
+  }
+
+  search = () => this.run({ ...this.state.draft }, ['']);
+  /** The next (older) page: the server's cursor after the last trace shown. */
+  older = (nextCursor: string) => this.run(this.state.filters, [...this.state.cursors, nextCursor]);
+  newer = () => this.run(this.state.filters, this.state.cursors.slice(0, -1));
+  refresh = () => (this.state.$data as SceneQueryRunner).runQueries();
+  setDraft = (patch: Partial<TraceFilters>) => this.setState({ draft: { ...this.state.draft, ...patch } });
+}
+
+function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
+  const styles = useStyles2(getStyles);
+  const { draft, cursors, selectedTraceId, onSelect, filters } = model.useState();
+  const { data } = sceneGraph.getData(model).useState();
+  const frame = findFrame(data?.series, 'traces');
+  const traces = rowsOf<TraceRow>(frame);
+  const nextCursor = (frame?.meta?.custom as { nextCursor?: string } | undefined)?.nextCursor;
+  const queryError = data?.errors?.[0]?.message;
+  const page = cursors.length;
+
+  const text = (key: 'status' | 'method' | 'path' | 'routeId' | 'serviceId', label: string, width: number, placeholder: string) => (
+    <Input aria-label={label} placeholder={placeholder} width={width} value={draft[key] ?? ''} onChange={(e) => model.setDraft({ [key]: e.currentTarget.value || undefined })} />
+  );
+  return (
+    <div className={styles.column}>
+      <form
+        aria-label="Trace filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          model.search();
+        }}
+      >
+        <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
+          {text('status', 'Status', 12, '5xx, 503, 400-499')}
+          {text('method', 'Method', 10, 'GET')}
+          {text('path', 'Path prefix', 18, '/orders')}
+          {text('routeId', 'Route id', 18, 'route id')}
+          {text('serviceId', 'Service id', 18, 'service id')}
+          <Input
+            aria-label="Min duration (ms)"
+            placeholder="min ms"
+            width={10}
+            type="number"
+            value={draft.minDurationMs ?? ''}
+            onChange={(e) => model.setDraft({ minDurationMs: e.currentTarget.value === '' ? undefined : Number(e.currentTarget.value) })}
+          />
+          <Checkbox label="Errors only" value={!!draft.errorsOnly} onChange={(e) => model.setDraft({ errorsOnly: e.currentTarget.checked || undefined })} />
+          <Checkbox label="Span errors only" value={!!draft.spanErrorsOnly} onChange={(e) => model.setDraft({ spanErrorsOnly: e.currentTarget.checked || undefined })} />
+          <Button type="submit" size="sm" icon="search">
+            Search
+          </Button>
+          <Button size="sm" variant="secondary" icon="sync" onClick={model.refresh}>
+            Refresh
+          </Button>
+        </Stack>
+      </form>
+      {queryError && (
+        <Alert severity="error" title="Could not load traces">
+          {queryError}
+        </Alert>
+      )}
+      {!frame && !queryError && <LoadingPlaceholder text="Loading traces…" />}
+      {frame && traces.length === 0 && (
+        <p className={styles.muted}>No traces{Object.keys(filters).length ? ' matching the filters' : page > 1 ? ' on this page' : ' captured yet'}.</p>
+      )}
+      {traces.length > 0 && (
+        <div className={styles.scroll}>
+          <table className={styles.table} aria-label="Traces">
+            <thead>
+              <tr>
+                {['Start', 'Method', 'Path', 'Route', 'Status', 'Upstream', 'Duration', 'Kong', 'Upstream latency', 'Spans', 'Trace id'].map((h) => (
+                  <th key={h}>{h}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {traces.map((t) => (
+                <tr
+                  key={t.traceID}
+                  className={cx(styles.row, t.traceID === selectedTraceId && styles.selected)}
+                  onClick={() => onSelect(t.traceID)}
+                  aria-selected={t.traceID === selectedTraceId}
+                  tabIndex={0}
+                  onKeyDown={(e) => e.key === 'Enter' && onSelect(t.traceID)}
+                >
+                  <td>{new Date(t.startTime).toLocaleTimeString()}</td>
+                  <td>{t.method}</td>
+                  <td className={styles.path}>{t.path}</td>
+                  <td title={t.routeId}>{t.routeName || t.routeId}</td>
+                  <td>{t.statusCode !== null ? <Badge text={String(t.statusCode)} color={t.error ? 'red' : t.statusCode >= 400 ? 'orange' : 'green'} /> : ''}</td>
+                  <td>{t.upstreamStatusCode ?? ''}</td>
+                  <td>{t.duration.toFixed(2)} ms</td>
+                  <td>{t.kongLatency !== null ? `${t.kongLatency.toFixed(1)} ms` : 'n/a'}</td>
+                  <td>{t.upstreamLatency !== null ? `${t.upstreamLatency.toFixed(1)} ms` : 'n/a'}</td>
+                  <td>{t.spanCount}</td>
+                  <td className={styles.mono}>{t.traceID}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Stack direction="row" gap={1} alignItems="center">
+        <Button size="sm" variant="secondary" icon="angle-left" disabled={page <= 1} onClick={model.newer}>
+          Newer
+        </Button>
+        <span className={styles.muted} data-testid="traces-page">
+          Page {page}
+        </span>
+        <Button size="sm" variant="secondary" icon="angle-right" disabled={!nextCursor} onClick={() => nextCursor && model.older(nextCursor)}>
+          Older
+        </Button>
+      </Stack>
+    </div>
+  );
+}
+
+// ---- The page ---------------------------------------------------------------------------------------------
+
+interface SessionSceneState extends SceneObjectState {
+  ds: DsInfo;
+  sessionId: string;
+  trace?: string;
+  span?: string;
+  header: SessionHeader;
+  summary: LifecycleMapScene;
+  traces: TracesList;
+  tracePanel?: VizPanel;
+}
+
+export class SessionScene extends SceneObjectBase<SessionSceneState> {
+  static Component = SessionSceneRenderer;
+  protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: ['trace', 'span'] });
+
+  constructor(state: { ds: DsInfo; sessionId: string }) {
+    const self: { scene?: SessionScene } = {};
+    super({
+      ...state,
+      $data: kongQueries(state.ds, [{ refId: 'summary', queryType: 'summary', sessionId: state.sessionId }]),
+      header: new SessionHeader(state),
+      summary: new LifecycleMapScene({ emptyText: 'No traces yet: the summary appears once traces are captured.' }),
+      traces: new TracesList({ ...state, onSelect: (traceId) => self.scene?.selectTrace(traceId) }),
+    });
+    self.scene = this;
+    this.addActivationHandler(() => this.onActivate());
+  }
+
+  getUrlState(): SceneObjectUrlValues {
+    return { trace: this.state.trace, span: this.state.span };
+  }
+
+  updateFromUrl(values: SceneObjectUrlValues) {
+    const trace = 'trace' in values ? str(values.trace) : this.state.trace;
+    const span = 'span' in values ? str(values.span) : this.state.span;
+    if (trace !== this.state.trace || span !== this.state.span) {
+      this.setState({ trace, span });
+    }
+  }
+
+  /** A row click: that trace (toggles off when clicked again), no span yet. */
+  selectTrace(traceId: string) {
+    this.setState({ trace: traceId === this.state.trace ? undefined : traceId, span: undefined });
+  }
+
+  private onActivate() {
+    // scenes writes the default range into the URL on init; only another range counts as one the link brought
+    const { from, to } = locationService.getSearchObject();
+    const hadRange = Boolean(from) && !(from === DEFAULT_RANGE.from && to === DEFAULT_RANGE.to);
+    this.syncTrace();
+    const subs = [
+      this.subscribeToState((n, p) => {
+        if (n.trace !== p.trace) {
+          this.syncTrace();
+        } else if (n.span !== p.span) {
+          n.tracePanel && setPanelOptions(n.tracePanel, { focusedSpanId: n.span });
+        }
+      }),
+      // Once the session is known: its life as the absolute time range (unless the URL brought one).
+      this.state.header.state.$data!.subscribeToState((n) => {
+        const s = this.state.header.session();
+        if (!s) {
+          return;
+        }
+        if (!hadRange && !this.rangeSet) {
+          this.rangeSet = true;
+          const w = sessionWindow(s, Date.now());
+          sceneGraph.getTimeRange(this).onTimeRangeChange({ from: dateTime(w.from), to: dateTime(w.to), raw: { from: w.from, to: w.to } });
+        }
+        this.live = isActiveStatus(s.status);
+        void n;
+      }),
+    ];
+    // While the session captures, keep the header, summary and first traces page current.
+    const timer = setInterval(() => {
+      if (this.live) {
+        (this.state.header.state.$data as SceneQueryRunner).runQueries();
+        (this.state.$data as SceneQueryRunner).runQueries();
+        if (this.state.traces.state.cursors.length === 1) {
+          this.state.traces.refresh();
+        }
+      }
+    }, LIVE_MS);
+    return () => {
+      clearInterval(timer);
+      subs.forEach((s) => s.unsubscribe());
+    };
+  }
+
+  private rangeSet = false;
+  private live = false;
+
+  /** A new selection gets a new panel and query runner: an earlier trace's late answer has nowhere to land. */
+  private syncTrace() {
+    const { trace, span, ds, sessionId } = this.state;
+    this.state.traces.setState({ selectedTraceId: trace });
+    this.setState({
+      tracePanel: trace ? buildTracePanel(ds, trace, sessionId, span, (spanId) => this.setState({ span: spanId })) : undefined,
+    });
+  }
+}
+
+function SessionSceneRenderer({ model }: SceneComponentProps<SessionScene>) {
+  const styles = useStyles2(getStyles);
+  const { header, summary, traces, tracePanel, trace, span, sessionId } = model.useState();
+  return (
+    <div className={styles.column}>
+      <header.Component model={header} />
+      <section aria-label="Session summary">
+        <h3>Session summary</h3>
+        <summary.Component model={summary} />
+      </section>
+      <section aria-label="Traces">
+        <h3>Traces</h3>
+        <traces.Component model={traces} />
+      </section>
+      {trace && tracePanel && (
+        <section aria-label="Selected trace" className={styles.column}>
+          <Stack direction="row" justifyContent="space-between" alignItems="center" wrap="wrap">
+            <h3 className={styles.title}>
+              Trace <code>{trace}</code>
+            </h3>
+            <Stack direction="row" gap={1}>
+              <LinkButton size="sm" variant="secondary" icon="info-circle" href={ROUTES.trace(trace, 'summary', { session: sessionId, span })}>
+                Summary
+              </LinkButton>
+              <LinkButton size="sm" variant="secondary" icon="gf-traces" href={ROUTES.trace(trace, 'spans', { session: sessionId, span })}>
+                Spans
+              </LinkButton>
+              <LinkButton size="sm" variant="secondary" icon="gf-logs" href={ROUTES.trace(trace, 'logs', { session: sessionId, span })}>
+                Logs
+              </LinkButton>
+              <Button size="sm" variant="secondary" icon="times" onClick={() => model.selectTrace(trace)}>
+                Close
+              </Button>
+            </Stack>
+          </Stack>
+          <div style={{ height: 640, display: 'flex' }}>
+            <tracePanel.Component model={tracePanel} />
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}
+
+export function sessionPage(ds: DsInfo, sessionId: string, parent: SceneAppPageLike): SceneAppPage {
+  return new SceneAppPage({
+    title: 'Session',
+    url: ROUTES.session(sessionId),
+    routePath: `${encodeURIComponent(sessionId)}/*`,
+    getParentPage: () => parent,
+    preserveUrlKeys: ['from', 'to'],
+    getScene: () =>
+      new EmbeddedScene({
+        $timeRange: new SceneTimeRange({ ...DEFAULT_RANGE }),
+        body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: new SessionScene({ ds, sessionId }) })] }),
+      }),
+  });
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), width: '100%', minWidth: 0 }),
+  title: css({ margin: 0 }),
+  muted: css({ color: theme.colors.text.secondary }),
+  facts: css({
+    display: 'grid',
+    // minmax(0, 1fr): a long rule wraps inside the page instead of widening it
+    gridTemplateColumns: 'max-content minmax(0, 1fr)',
+    columnGap: theme.spacing(2),
+    rowGap: theme.spacing(0.5),
+    margin: 0,
+    dt: { color: theme.colors.text.secondary },
+    dd: { margin: 0, minWidth: 0, overflowWrap: 'anywhere' },
+    code: { whiteSpace: 'normal', overflowWrap: 'anywhere' },
+  }),
+  scroll: css({ maxHeight: 420, overflow: 'auto' }),
+  table: css({
+    width: '100%',
+    borderCollapse: 'collapse',
+    fontSize: theme.typography.bodySmall.fontSize,
+    'th, td': { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left', whiteSpace: 'nowrap' },
+    th: { color: theme.colors.text.secondary, position: 'sticky', top: 0, background: theme.colors.background.primary },
+  }),
+  row: css({ cursor: 'pointer', '&:hover': { background: theme.colors.action.hover } }),
+  selected: css({ background: theme.colors.action.selected }),
+  path: css({ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis' }),
+  mono: css({ fontFamily: theme.typography.fontFamilyMonospace }),
+});

@@ -1,0 +1,472 @@
+/**
+ * A trace's own page, `/a/<app>/trace/<traceId>` (reachable with just the id), with Konnect's three tabs:
+ * Summary (info card, latency breakdown, lifecycle map), Spans (Grafana's traces panel on our trace frame) and
+ * Logs (Grafana's logs panel on our logs frames, filtered by level and span, newest first, "Load older").
+ * `?session=` (logs are stored per session) and `?span=` live in the URL and carry over between tabs.
+ */
+import React from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2, type DataFrame } from '@grafana/data';
+import {
+  EmbeddedScene,
+  PanelBuilders,
+  SceneAppPage,
+  SceneComponentProps,
+  SceneDataTransformer,
+  SceneFlexItem,
+  SceneFlexLayout,
+  SceneObjectBase,
+  type SceneObject,
+  SceneObjectState,
+  SceneObjectUrlSyncConfig,
+  SceneObjectUrlValues,
+  SceneQueryRunner,
+  SceneTimeRange,
+  VizPanel,
+  sceneGraph,
+  type SceneAppPageLike,
+} from '@grafana/scenes';
+import { Alert, Button, LinkButton, LoadingPlaceholder, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
+import { map } from 'rxjs';
+import { ROUTES } from '../constants';
+import { DsInfo, actionsApi, kongQueries } from './dataSource';
+import { readLifecycleFrames, type ReadResult } from '../../panels/lifecyclemap/model';
+import { TraceAnalysis } from '../TraceAnalysis';
+import { errorMessage, type PagesApi } from '../useDebuggerApi';
+import { TraceInfoCard } from './TraceInfoCard';
+import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
+
+/** Kong's normalised log levels (the backend's `level` filter). */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
+export const LOGS_PAGE = 200;
+const PRESERVED = ['session', 'span', 'level', 'from', 'to'];
+
+const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+interface TraceTabState extends SceneObjectState {
+  ds: DsInfo;
+  traceId: string;
+  session?: string;
+  span?: string;
+}
+
+/** Each tab keeps `session` and `span` in the URL (the tabs' links preserve them). */
+abstract class TraceTab<S extends TraceTabState> extends SceneObjectBase<S> {
+  protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: this.urlKeys() });
+
+  protected urlKeys(): string[] {
+    return ['session', 'span'];
+  }
+
+  getUrlState(): SceneObjectUrlValues {
+    return { session: this.state.session, span: this.state.span };
+  }
+
+  updateFromUrl(values: SceneObjectUrlValues) {
+    const next: Partial<TraceTabState> = {};
+    if ('session' in values && str(values.session) !== this.state.session) {
+      next.session = str(values.session);
+    }
+    if ('span' in values && str(values.span) !== this.state.span) {
+      next.span = str(values.span);
+    }
+    if (Object.keys(next).length) {
+      this.setState(next as Partial<S>);
+    }
+  }
+}
+
+// ---- Summary ----------------------------------------------------------------------------------------------
+
+interface SummaryTabState extends TraceTabState {
+  card: TraceInfoCard;
+  /** the data source's API client: comparisons, statistics and downloads are actions of TraceAnalysis */
+  api?: PagesApi;
+  apiError?: string;
+  compareTo?: string;
+}
+
+export class TraceSummaryTab extends TraceTab<SummaryTabState> {
+  static Component = SummaryTabRenderer;
+
+  constructor(state: Omit<SummaryTabState, 'card' | 'map' | '$data'>) {
+    super({
+      ...state,
+      $data: kongQueries(state.ds, [
+        { refId: 'summary', queryType: 'summary', traceId: state.traceId },
+        { refId: 'trace', queryType: 'trace', traceId: state.traceId },
+      ]),
+      card: new TraceInfoCard({}),
+    });
+    this.addActivationHandler(() => {
+      if (!this.state.api) {
+        actionsApi(this.state.ds).then(
+          (api) => this.setState({ api }),
+          (e) => this.setState({ apiError: errorMessage(e) })
+        );
+      }
+    });
+  }
+
+  /** A clicked map node selects its span (in the URL, so the Spans tab focuses it and the Logs tab filters on it). */
+  selectSpan(spanId: string) {
+    this.setState({ span: spanId === this.state.span ? undefined : spanId });
+  }
+}
+
+function SummaryTabRenderer({ model }: SceneComponentProps<TraceSummaryTab>) {
+  const styles = useStyles2(getStyles);
+  const { card, api, apiError, traceId, session, span, compareTo } = model.useState();
+  const { data } = sceneGraph.getData(model).useState();
+  const summaryFrames = data?.series.filter((f) => f.refId === 'summary');
+  const queryError = data?.errors?.find((e) => e.refId === 'summary')?.message;
+  const loading = !summaryFrames?.length && !queryError && data?.state !== 'Done';
+  const summary: ReadResult | undefined = queryError
+    ? { ok: false, error: queryError }
+    : loading
+      ? undefined
+      : readLifecycleFrames(summaryFrames);
+  return (
+    <div className={styles.column}>
+      <card.Component model={card} />
+      <section aria-label="Trace summary">
+        {apiError && (
+          <Alert severity="error" title="Kong Debugger is not available">
+            {apiError}
+          </Alert>
+        )}
+        {api ? (
+          <TraceAnalysis
+            api={api}
+            sessionId={session}
+            traceId={traceId}
+            summary={summary}
+            compareTo={compareTo}
+            onCompare={(to) => model.setState({ compareTo: to })}
+            selectedSpanId={span}
+            onSelectSpan={(spanId) => model.selectSpan(spanId)}
+          />
+        ) : (
+          !apiError && <LoadingPlaceholder text="Loading summary…" />
+        )}
+        {span && (
+          <div className={styles.selection} data-testid="selected-span">
+            <span>
+              Selected span <code>{span}</code>
+            </span>
+            <LinkButton size="sm" variant="secondary" icon="gf-traces" href={ROUTES.trace(traceId, 'spans', { session, span })}>
+              Show in Spans
+            </LinkButton>
+            <LinkButton size="sm" variant="secondary" icon="gf-logs" href={ROUTES.trace(traceId, 'logs', { session, span })}>
+              Logs of this span
+            </LinkButton>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+/** Options set on a panel whether or not its plugin has loaded yet (onOptionsChange needs the plugin). */
+export function setPanelOptions(panel: VizPanel, patch: Record<string, unknown>) {
+  panel.setState({ options: { ...panel.state.options, ...patch } });
+}
+
+// ---- Spans ------------------------------------------------------------------------------------------------
+
+interface SpansTabState extends TraceTabState {
+  panel: VizPanel;
+}
+
+/** Grafana's traces panel on our `trace` query; span links go to our Logs tab, focus follows `?span=`. */
+export function buildTracePanel(ds: DsInfo, traceId: string, session: string | undefined, span: string | undefined, onFocus: (spanId: string) => void): VizPanel {
+  return PanelBuilders.traces()
+    .setTitle('Spans')
+    .setHoverHeader(true)
+    .setData(kongQueries(ds, [{ refId: 'trace', queryType: 'trace', traceId, sessionId: session }]))
+    .setOption('focusedSpanId' as never, span as never)
+    .setOption('createSpanLink' as never, spanLogsLinks(session) as never)
+    .setOption('createFocusSpanLink' as never, focusSpanLink(session, onFocus) as never)
+    .setOption('datasource' as never, { uid: ds.uid, type: ds.type } as never)
+    .build();
+}
+
+export class TraceSpansTab extends TraceTab<SpansTabState> {
+  static Component = SpansTabRenderer;
+
+  constructor(state: Omit<SpansTabState, 'panel'>) {
+    // The focus callback needs the tab, which exists only after super().
+    const self: { tab?: TraceSpansTab } = {};
+    super({
+      ...state,
+      panel: buildTracePanel(state.ds, state.traceId, state.session, state.span, (spanId) => self.tab?.setState({ span: spanId })),
+    });
+    self.tab = this;
+    this.addActivationHandler(() => {
+      // the URL's session is applied after construction: the trace query carries it for the span links
+      this.syncPanel(true);
+      const sub = this.subscribeToState((n, p) => (n.span !== p.span || n.session !== p.session) && this.syncPanel(n.session !== p.session));
+      return () => sub.unsubscribe();
+    });
+  }
+
+  private syncPanel(sessionChanged = false) {
+    const { panel, span, session, ds, traceId } = this.state;
+    setPanelOptions(panel, {
+      focusedSpanId: span,
+      createSpanLink: spanLogsLinks(session),
+      createFocusSpanLink: focusSpanLink(session, (spanId) => this.setState({ span: spanId })),
+    });
+    if (sessionChanged) {
+      const runner = panel.state.$data as SceneQueryRunner;
+      runner.setState({ queries: [{ refId: 'trace', queryType: 'trace', traceId, sessionId: session, datasource: { uid: ds.uid, type: ds.type } } as never] });
+      if (runner.isActive) {
+        runner.runQueries();
+      }
+    }
+  }
+}
+
+function SpansTabRenderer({ model }: SceneComponentProps<TraceSpansTab>) {
+  const styles = useStyles2(getStyles);
+  const { panel } = model.useState();
+  return (
+    <div className={styles.panel} style={{ height: 720 }}>
+      <panel.Component model={panel} />
+    </div>
+  );
+}
+
+// ---- Logs -------------------------------------------------------------------------------------------------
+
+interface LogsTabState extends TraceTabState {
+  levels: string[];
+  limit: number;
+  panel: VizPanel;
+  /** the page shown: after this cursor (absent: the newest lines) */
+  cursor?: string;
+  /** the cursors of the newer pages, to go back one at a time */
+  newer: Array<string | undefined>;
+}
+
+export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number; cursor?: string }) {
+  return {
+    refId: 'logs',
+    queryType: 'logs' as const,
+    sessionId: s.session,
+    traceId,
+    spanId: s.span,
+    levels: s.levels.length ? s.levels : undefined,
+    limit: s.limit,
+    cursor: s.cursor,
+  };
+}
+
+/** The cursor of the next (older) page, as the logs frame carries it; absent on the last page. */
+export function olderCursor(frames: DataFrame[] | undefined): string | undefined {
+  const next = frames?.find((f) => f.name === 'logs')?.meta?.custom?.nextCursor;
+  return typeof next === 'string' && next ? next : undefined;
+}
+
+export class TraceLogsTab extends TraceTab<LogsTabState> {
+  static Component = LogsTabRenderer;
+
+  constructor(state: Omit<LogsTabState, 'panel' | 'levels' | 'limit' | 'newer'> & { levels?: string[]; limit?: number }) {
+    const levels = state.levels ?? [];
+    const limit = state.limit ?? LOGS_PAGE;
+    const runner = kongQueries(state.ds, [logsQuery(state.traceId, { ...state, levels, limit })]);
+    const self: { tab?: TraceLogsTab } = {};
+    const panel = PanelBuilders.logs()
+      .setTitle('Logs')
+      .setHoverHeader(true)
+      .setData(
+        new SceneDataTransformer({
+          $data: runner,
+          // Each line's span opens in the app's Spans tab (not in Explore).
+          transformations: [() => (source) => source.pipe(map((frames: DataFrame[]) => withAppSpanLinks(frames, self.tab?.state.session)))],
+        })
+      )
+      .setOption('showTime', true)
+      .setOption('wrapLogMessage', true)
+      .setOption('enableLogDetails', true)
+      .setOption('sortOrder' as never, 'Descending' as never)
+      .setOption('dedupStrategy' as never, 'none' as never)
+      .build();
+    super({ ...state, levels, limit, panel, newer: [] });
+    self.tab = this;
+    this.addActivationHandler(() => {
+      // the URL (session, span, levels) is applied after construction: query what it says
+      this.rerun();
+      const sub = this.subscribeToState((n, p) => {
+        if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit || n.cursor !== p.cursor) {
+          this.rerun();
+        }
+      });
+      return () => sub.unsubscribe();
+    });
+  }
+
+  protected urlKeys(): string[] {
+    return ['session', 'span', 'level'];
+  }
+
+  getUrlState(): SceneObjectUrlValues {
+    return { ...super.getUrlState(), level: this.state.levels.length ? this.state.levels.join(',') : undefined };
+  }
+
+  updateFromUrl(values: SceneObjectUrlValues) {
+    super.updateFromUrl(values);
+    if ('level' in values) {
+      const levels = (str(values.level) ?? '').split(',').filter(Boolean);
+      if (levels.join(',') !== this.state.levels.join(',')) {
+        this.setState({ levels });
+      }
+    }
+  }
+
+  private runner(): SceneQueryRunner {
+    return (this.state.panel.state.$data as SceneDataTransformer).state.$data as SceneQueryRunner;
+  }
+
+  private rerun() {
+    const runner = this.runner();
+    runner.setState({ queries: [logsQuery(this.state.traceId, this.state)] });
+    // an inactive runner runs its (new) queries when its panel mounts
+    if (runner.isActive) {
+      runner.runQueries();
+    }
+  }
+
+  // A new filter starts again at the newest page.
+  setLevels = (levels: string[]) => this.setState({ levels, cursor: undefined, newer: [] });
+  clearSpan = () => this.setState({ span: undefined, cursor: undefined, newer: [] });
+  /** The next page of older lines, after the cursor the server gave with this one (every line is reachable). */
+  loadOlder = () => {
+    const next = olderCursor(this.dataFrames());
+    if (next) {
+      this.setState({ newer: [...this.state.newer, this.state.cursor], cursor: next });
+    }
+  };
+  /** Back to the page before (newer lines). */
+  loadNewer = () => {
+    const newer = [...this.state.newer];
+    const cursor = newer.pop();
+    this.setState({ newer, cursor });
+  };
+
+  private dataFrames(): DataFrame[] | undefined {
+    return (this.state.panel.state.$data as SceneDataTransformer).state.data?.series;
+  }
+
+  /** Lines shown now; the last page was full when it equals `limit` (there may be older ones). */
+  lineCount(frames: DataFrame[] | undefined): number {
+    return frames?.find((f) => f.name === 'logs')?.length ?? 0;
+  }
+}
+
+function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
+  const styles = useStyles2(getStyles);
+  const { panel, levels, span, traceId, session, newer } = model.useState();
+  const { data } = (model.state.panel.state.$data as SceneDataTransformer).useState();
+  const lines = model.lineCount(data?.series);
+  const queryError = data?.errors?.[0]?.message;
+  return (
+    <div className={styles.column}>
+      {queryError && (
+        <Alert severity="error" title="Could not load the logs">
+          {queryError}
+        </Alert>
+      )}
+      <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
+        <div style={{ minWidth: 280 }}>
+          <MultiSelect<string>
+            aria-label="Log levels"
+            placeholder="All levels"
+            options={LOG_LEVELS.map((l) => ({ value: l, label: l }))}
+            value={levels}
+            onChange={(v) => model.setLevels(v.map((o) => o.value!).filter(Boolean))}
+          />
+        </div>
+        {span ? (
+          <Stack direction="row" gap={1} alignItems="center">
+            <span data-testid="logs-span-filter">
+              Span <code>{span}</code>
+            </span>
+            <LinkButton size="sm" variant="secondary" icon="gf-traces" href={ROUTES.trace(traceId, 'spans', { session, span })}>
+              Show span
+            </LinkButton>
+            <Button size="sm" variant="secondary" icon="times" onClick={model.clearSpan}>
+              All spans
+            </Button>
+          </Stack>
+        ) : (
+          <span className={styles.muted}>All spans of this trace</span>
+        )}
+        <span className={styles.muted} data-testid="logs-count">
+          {lines} line{lines === 1 ? '' : 's'}, newest first
+        </span>
+        <Button size="sm" variant="secondary" icon="arrow-left" onClick={model.loadNewer} disabled={newer.length === 0}>
+          Newer
+        </Button>
+        <Button size="sm" variant="secondary" icon="history" onClick={model.loadOlder} disabled={!olderCursor(data?.series)}>
+          Load older
+        </Button>
+      </Stack>
+      <div className={styles.panel} style={{ height: 560 }}>
+        <panel.Component model={panel} />
+      </div>
+    </div>
+  );
+}
+
+// ---- Page -------------------------------------------------------------------------------------------------
+
+function tabScene(body: SceneObject): EmbeddedScene {
+  return new EmbeddedScene({
+    $timeRange: new SceneTimeRange({ from: 'now-24h', to: 'now' }),
+    body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body })] }),
+  });
+}
+
+/** The trace page with its Summary | Spans | Logs tabs (a drilldown of the Traces page, or of a session). */
+export function tracePage(ds: DsInfo, traceId: string, parent: SceneAppPageLike): SceneAppPage {
+  const url = ROUTES.trace(traceId);
+  const tab = (title: string, suffix: '' | 'spans' | 'logs', body: () => SceneObject) =>
+    new SceneAppPage({
+      title,
+      url: suffix ? `${url}/${suffix}` : url,
+      routePath: suffix || 'summary',
+      preserveUrlKeys: PRESERVED,
+      getScene: () => tabScene(body()),
+    });
+  return new SceneAppPage({
+    title: `Trace ${traceId.slice(0, 16)}`,
+    subTitle: `Trace ${traceId}`,
+    url,
+    routePath: `${encodeURIComponent(traceId)}/*`,
+    getParentPage: () => parent,
+    preserveUrlKeys: PRESERVED,
+    tabs: [
+      tab('Summary', '', () => new TraceSummaryTab({ ds, traceId })),
+      tab('Spans', 'spans', () => new TraceSpansTab({ ds, traceId })),
+      tab('Logs', 'logs', () => new TraceLogsTab({ ds, traceId })),
+    ],
+  });
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), width: '100%', minWidth: 0 }),
+  panel: css({ width: '100%', minWidth: 0, display: 'flex', flexDirection: 'column' }),
+  muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  selection: css({
+    position: 'sticky',
+    bottom: 0,
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'center',
+    padding: theme.spacing(1),
+    background: theme.colors.background.secondary,
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+  }),
+});
