@@ -10,6 +10,7 @@ import { toApiSpan } from '../server/ingest/api-shapes';
 import { decodeTracesProtobuf } from '../server/otlp/decode-protobuf';
 import type { StoredSession, StoredTrace, WriteBatch } from '../server/store/types';
 import { encodeTracesProtobuf } from '../server/otlp/testing';
+import { searchTraces, SEARCH_BOUNDS } from '../server/store/trace-search';
 import { openBenchStore, STORE_LABEL, type StoreKind } from './stores';
 import { consume, hex, kongTraceSpans, nowMs, percentile, status, tracesDoc, type Result } from './util';
 
@@ -65,6 +66,7 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
     const sessions = Math.ceil(traceCount / TRACES_PER_SESSION);
     for (let s = 0; s < sessions; s++) await store.saveSession(session(s, Math.min(TRACES_PER_SESSION, traceCount - s * TRACES_PER_SESSION)));
     const ids: string[] = new Array(traceCount);
+    const requestIds: string[] = new Array(traceCount);
     const t0Fill = nowMs();
     const baseMs = Date.now() - 86_400_000;
     for (let start = 0; start < traceCount; start += perWrite) {
@@ -72,6 +74,8 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
       for (let i = start; i < Math.min(traceCount, start + perWrite); i++) {
         const traceId = hex(16);
         ids[i] = traceId;
+        // Kong's request id (X-Kong-Request-Id), one a request as Kong makes it
+        requestIds[i] = hex(16);
         const startMs = baseMs + i * 10;
         const code = STATUSES[i % STATUSES.length];
         for (const sp of tSpans) w.spans.push({ ...sp, traceId });
@@ -83,6 +87,7 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
           method: METHODS[(i >> 3) % METHODS.length],
           statusCode: code,
           error: code >= 500,
+          requestId: requestIds[i],
         });
         w.memberships.push([`bench-session-${Math.floor(i / TRACES_PER_SESSION)}`, traceId, startMs]);
       }
@@ -120,6 +125,25 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
     await time(20, page);
     const pageMs = await time(300, page);
 
+    // search across sessions (GET /api/v1/traces), as the handler does it: the store's page and each row's sessions
+    const byRequestId = async () => searchTraces(store, 'default', { requestId: requestIds[rnd(traceCount)] });
+    await time(200, byRequestId);
+    const byRequestIdMs = await time(2000, byRequestId);
+    const found = await byRequestId();
+    if (found.traces.length !== 1) throw new Error(`search by request id found ${found.traces.length} traces, not 1`);
+    // the first filtered page across every session, newest first (no time range: the widest a user can ask)
+    const searchPage = async () => searchTraces(store, 'default', { status: '5xx', method: 'GET', limit: 100 });
+    await time(20, searchPage);
+    const searchPageMs = await time(300, searchPage);
+    // the worst case of the SQL filters: nothing matches, so the request examines its whole bound of trace rows
+    const sqlNone = async () => searchTraces(store, 'default', { consumerId: 'nobody', limit: 100 });
+    await time(5, sqlNone);
+    const sqlNoneMs = await time(100, sqlNone);
+    // the worst case of a span attribute filter: nothing matches, so the request opens its whole bound of span records
+    const attrNone = async () => searchTraces(store, 'default', { attributes: { 'http.request.method': 'PATCH' }, limit: 100 });
+    await time(2, attrNone);
+    const attrNoneMs = await time(20, attrNone);
+
     // session summary: GET /api/v1/sessions/:id/summary, over a session of 10,000 traces
     const fullSessions = Math.floor(traceCount / TRACES_PER_SESSION);
     const summary = async () => {
@@ -137,6 +161,12 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
       const v = percentile(samples, p);
       return { section: 'query', metric: `${label}: ${metric}`, value: v, unit: 'ms', target, status: status(v < limit), ...(withNote ? { note } : {}) };
     };
+    // a p99 next to the p99 of what the same question cost before (same run)
+    const against = (metric: string, samples: number[], baseName: string, base: number[], target: string, limit: number): Result => {
+      const r = row(metric, samples, 0.99, target, limit);
+      const b = percentile(base, 0.99);
+      return { ...r, baseline: { name: baseName, value: b, unit: 'ms' }, ratio: (r.value as number) / b };
+    };
     return [
       { section: 'query', metric: `${label}: fill (store.write, ${perWrite.toLocaleString('en-US')} traces a write)`, value: (traceCount * tSpans.length) / fillS, unit: 'spans/s', note },
       // everything on disk (rows, indexes, free pages) over the spans stored: issue 17's compact trace storage
@@ -147,6 +177,17 @@ export async function benchQuery(traceCount: number, log: (s: string) => void, k
       row('filtered first page p99', pageMs, 0.99, '<20 ms', 20),
       row(`session summary (${TRACES_PER_SESSION.toLocaleString('en-US')} traces) p50`, summaryMs, 0.5, '<100 ms', 100),
       row('session summary p99', summaryMs, 0.99, '<100 ms', 100, true),
+      // issue 13: any trace found by what the user knows, across sessions
+      against('search by request id (across sessions) p99', byRequestIdMs, 'trace by id p99', byIdMs, '<5 ms', 5),
+      against('search filtered first page (5xx, GET, 100, across sessions) p99', searchPageMs, 'session filtered first page p99', pageMs, '<20 ms', 20),
+      {
+        ...row(`search with filters matching nothing (${SEARCH_BOUNDS.scanRows.toLocaleString('en-US')} rows examined) p99`, sqlNoneMs, 0.99, '', Infinity),
+        note: `the bound of one search request in SQL: a partial page and a cursor; statements of ${SEARCH_BOUNDS.scanRowsPerTurn.toLocaleString('en-US')} rows, the event loop free between them`,
+      },
+      {
+        ...row(`search by span attribute, nothing matching (${SEARCH_BOUNDS.scanRecords.toLocaleString('en-US')} records opened) p99`, attrNoneMs, 0.99, '', Infinity),
+        note: `the bound of one attr.<key> request: a partial page and a cursor; the event loop is yielded every ${SEARCH_BOUNDS.recordsPerTurn} records`,
+      },
     ].map((r) => (r.target === '' ? { ...r, target: undefined, status: undefined } : r));
   } finally {
     await bs.close();

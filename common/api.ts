@@ -158,6 +158,11 @@ export interface TraceListItem {
   consumerId?: string;
   clientAddress?: string;
   /**
+   * Kong's request id: the value Kong returns to the client in `X-Kong-Request-Id` (3.5+), from the root's
+   * `proxy.kong.request.id` (Konnect debugger spans) or `kong.request.id` (opentelemetry plugin)
+   */
+  requestId?: string;
+  /**
    * The request failed, by OpenTelemetry's HTTP server semantics (common/spans/outcome.ts): a 5xx,
    * no answer from the upstream, a plugin's Lua error, or the client aborted. A 4xx is not an
    * error, and neither is a retry that recovered.
@@ -193,6 +198,41 @@ export interface TraceQueryFilters {
   to?: number;
   limit?: number;
   cursor?: string;
+}
+
+/**
+ * `GET /api/v1/traces`: the caller's tenant's traces across its sessions, newest first. The session list's filters
+ * plus what a user may know of one request.
+ */
+export interface TraceSearchFilters extends TraceQueryFilters {
+  /** Kong's request id (`X-Kong-Request-Id`) */
+  requestId?: string;
+  /** 32 hex characters (the base64 of 16 bytes is accepted by the API) */
+  traceId?: string;
+  consumerId?: string;
+  /** the client's address as Kong reported it (exact) */
+  clientAddress?: string;
+  host?: string;
+  /** status the upstream answered Kong: a code, a class ("5xx") or a range, as `status` */
+  upstreamStatus?: string;
+  /** span attributes that must all be found on some span of the trace, value compared as text (`attr.<key>=<value>`) */
+  attributes?: Record<string, string>;
+}
+
+/** one row of a trace search: a trace list row and the sessions (of the caller's tenant) that hold it */
+export interface TraceSearchItem extends TraceListItem {
+  sessionIds: string[];
+}
+
+export interface TraceSearchResult {
+  traces: TraceSearchItem[];
+  /** pass it back as `cursor` for the next page; absent when nothing older matches */
+  nextCursor?: string;
+  /**
+   * Set when the search stopped at its scan bound (a set number of traces examined a request) before the page was
+   * full: older traces may still match; `nextCursor` continues from where it stopped.
+   */
+  partial?: true;
 }
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };

@@ -1,4 +1,4 @@
-import { traceFacts, withResourceIds } from './facts';
+import { requestIdOf, traceFacts, withResourceIds } from './facts';
 import { enterpriseTraceFixture, ENTERPRISE_T0, makeSpan, spansFromOtlpJson } from './testing';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -18,6 +18,7 @@ describe('traceFacts', () => {
       statusCode: 200,
       // the last balancer try has no http.status_code (it succeeded): unknown on OSS
       clientAddress: '203.0.113.42', // http.client_ip wins over net.peer.ip
+      requestId: '93c5e8a78769b169441cb787d1edc1f9', // kong.request.id (3.5+)
       // 200 after a recovered retry: not a failed request. The span errors stay counted: kong.dns
       // (policy-cache, status ERROR + exception), balancer try 1 (status ERROR), and the
       // kong.internal.request whose failure Kong records as an exception event only
@@ -38,6 +39,7 @@ describe('traceFacts', () => {
       method: 'POST',
       path: '/cart/checkout',
       url: 'https://shop.example.com/cart/checkout',
+      requestId: 'c0ffee0000000000000000000000beef', // proxy.kong.request.id
       host: 'shop.example.com',
       statusCode: 201,
       upstreamStatusCode: 201, // sent as "201"
@@ -90,5 +92,16 @@ describe('traceFacts', () => {
     expect(ent.routeId).toBeDefined();
     expect(withResourceIds({ ...ent }, { 'proxy.kong.route.id': 'other' }).routeId).toBe(ent.routeId);
     expect(withResourceIds({ ...oss }, undefined)).toEqual(oss);
+  });
+});
+
+describe('requestIdOf', () => {
+  it("reads the root's request id in both dialects, as traceFacts does", () => {
+    const oss = spansFromOtlpJson(ossJson);
+    expect(requestIdOf(oss)).toBe(traceFacts(oss).requestId);
+    expect(requestIdOf(oss)).toBe('93c5e8a78769b169441cb787d1edc1f9');
+    expect(requestIdOf(enterpriseTraceFixture().spans)).toBe('c0ffee0000000000000000000000beef');
+    // without its root (not arrived yet) a trace has no request id
+    expect(requestIdOf(oss.filter((s) => s.parentSpanId))).toBeUndefined();
   });
 });

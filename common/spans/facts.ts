@@ -5,7 +5,7 @@ import { CLIENT_STATUS, upstreamView, type UpstreamView } from '../lifecycle/ups
 import { numberAttr, stringAttr } from './attributes';
 import { detectDialect } from './dialect';
 import { requestFailure, spanErrorCount } from './outcome';
-import { isCertainRoot } from './root';
+import { findRoot, isCertainRoot } from './root';
 import { earliestStart, nsToMs, parseNs } from './time';
 
 /** Every trace-list column except the id: what the server stores per trace and filters on. */
@@ -22,6 +22,8 @@ const ROUTE = ['proxy.kong.route.id', 'proxy.kong.router.route_id'];
 const SERVICE = ['proxy.kong.service.id', 'proxy.kong.router.service_id'];
 const CONSUMER = ['proxy.kong.consumer.id', 'proxy.kong.consumer_id'];
 // client.address / http.client_ip honour trusted_ips (the real client); the peer is the fallback.
+// Kong's request id (= X-Kong-Request-Id): Konnect debugger spans, then the opentelemetry plugin's (3.5+)
+const REQUEST_ID = ['proxy.kong.request.id', 'kong.request.id'];
 const CLIENT = ['client.address', 'http.client_ip', 'network.peer.address', 'net.peer.ip'];
 
 /**
@@ -72,7 +74,14 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
   set(facts, 'serviceId', stringAttr(a, ...SERVICE) ?? stringAttr(router?.attributes, ...SERVICE));
   set(facts, 'consumerId', stringAttr(a, ...CONSUMER));
   set(facts, 'clientAddress', stringAttr(a, ...CLIENT));
+  set(facts, 'requestId', stringAttr(a, ...REQUEST_ID));
   return facts;
+}
+
+/** Kong's request id of a trace, as traceFacts reads it, without the rest of the facts (database upgrades fill it) */
+export function requestIdOf(spans: Span[]): string | undefined {
+  const root = findRoot(spans);
+  return isCertainRoot(root) ? stringAttr(root?.attributes, ...REQUEST_ID) : undefined;
 }
 
 /**

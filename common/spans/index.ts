@@ -2,7 +2,7 @@ export { findRoot, isNullParent, isCertainRoot, isRequestRoot, type RootCandidat
 export { canonicalSpanName, parsePluginSpan } from './names';
 export { getAttr, numberAttr, stringAttr } from './attributes';
 export { detectDialect } from './dialect';
-export { traceFacts, type TraceFacts } from './facts';
+export { requestIdOf, traceFacts, type TraceFacts } from './facts';
 export { mergeSpans } from './merge';
 export { nsToMs } from './time';
 export { requestFailure, isSpanError, spanErrorCount, type Failure } from './outcome';

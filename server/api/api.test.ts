@@ -176,6 +176,30 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect(s.traceCount).toBe(2);
     });
 
+    it.each([
+      ['?status=6xx', /query parameter "status": invalid status filter "6xx"/],
+      ['?upstreamStatus=abc', /query parameter "upstreamStatus": invalid status filter "abc"/],
+      ['?traceId=xyz', /invalid trace id "xyz": expected 32 hex characters/],
+      ['?minDurationMs=-1', /"minDurationMs" must be a number from 0/],
+      ['?limit=0', /"limit" must be a whole number from 1 to 1000/],
+      ['?cursor=nope', /invalid cursor/],
+      ['?from=yesterday', /"from" must be Unix milliseconds or an ISO 8601 time/],
+      ['?from=2000&to=1000', /"from" \(2000\) is after "to" \(1000\)/],
+      ['?errorsOnly=maybe', /"errorsOnly" must be true or false/],
+      ['?colour=red', /unknown query parameter "colour"; accepted: .*requestId.*attr\.<key>/],
+      ['?attr.=x', /needs an attribute key/],
+      ['?attr.http.route=', /needs a value/],
+      ['?requestId=a&requestId=b', /"requestId" must be given once/],
+      ['?requestId=<600 chars>', /at most 512 printable characters/],
+      ['?attr.k0=v&…&attr.k8=v', /at most 8 attr.<key> parameters/],
+    ])('answers 400 to a trace search with %s', async (label, message) => {
+      const q = label
+        .replace('<600 chars>', 'x'.repeat(600))
+        .replace('attr.k0=v&…&attr.k8=v', Array.from({ length: 9 }, (_, i) => `attr.k${i}=v`).join('&'));
+      const r = await getJson(`${server.apiUrl}/api/v1/traces${q}`);
+      expect([r.status, r.body.message]).toEqual([400, expect.stringMatching(message)]);
+    });
+
     it('judges a trace split over two requests when its root arrives last', async () => {
       const s = await createSession({ rule: { type: 'advanced', expression: 'http.path ^= "/v1"' }, durationSeconds: 60 });
       const t = kongRequest({ path: '/v1/users' });
@@ -529,6 +553,41 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       const listA = (await call('GET', api(`/sessions/${a.id}/traces`), 'debuggerA')).body.traces;
       expect(listA.map((x: any) => [x.routeId, x.spanCount])).toEqual([['route-of-a', 3], ['route-of-a', 3]]);
       for (const p of [`/sessions/${a.id}/traces`, `/sessions/${a.id}/logs`]) expect((await call('GET', api(p), 'debuggerB')).status).toBe(404);
+    });
+
+    it("finds a trace across the tenant's sessions by what a user knows of it, never another tenant's", async () => {
+      const rule = { type: 'advanced', expression: 'http.response.status_code >= 100' };
+      const a1 = (await call('POST', api('/sessions'), 'debuggerA', { rule, durationSeconds: 60 })).body;
+      const a2 = (await call('POST', api('/sessions'), 'debuggerA', { rule: { type: 'basic', routeIds: ['route-x'] }, durationSeconds: 60 })).body;
+      await call('POST', api('/sessions'), 'debuggerB', { rule, durationSeconds: 60 });
+      const ent = kongRequest({ routeId: 'route-x', status: 503, path: '/cart', requestId: '8f3b2c1d0e9a4b5c6d7e8f9a0b1c2d3e' });
+      const oss = kongRequest({ oss: true, status: 200, requestId: '0123456789abcdef0123456789abcdef', path: '/orders/7' });
+      await ingestTraces('ingestA', [...ent.spans, ...oss.spans]);
+      // the same trace id and request id from B's gateway: B's own copy
+      const fromB = kongRequest({ traceId: ent.traceId, status: 200, requestId: '8f3b2c1d0e9a4b5c6d7e8f9a0b1c2d3e' });
+      await ingestTraces('ingestB', fromB.spans);
+
+      const search = async (q: string, who = 'debuggerA') => {
+        const r = await call('GET', api(`/traces${q}`), who);
+        expect([q, r.status]).toEqual([q, 200]);
+        return r.body.traces.map((t: any) => t.traceId);
+      };
+      const byRequest = await call('GET', api('/traces?requestId=8f3b2c1d0e9a4b5c6d7e8f9a0b1c2d3e'), 'debuggerA');
+      expect(byRequest.body.traces).toEqual([expect.objectContaining({ traceId: ent.traceId, statusCode: 503, routeId: 'route-x', requestId: '8f3b2c1d0e9a4b5c6d7e8f9a0b1c2d3e' })]);
+      expect(byRequest.body.traces[0].sessionIds.sort()).toEqual([a1.id, a2.id].sort());
+      expect(await search('?requestId=0123456789abcdef0123456789abcdef')).toEqual([oss.traceId]);
+      expect(await search(`?traceId=${encodeURIComponent(Buffer.from(oss.traceId, 'hex').toString('base64'))}`)).toEqual([oss.traceId]);
+      expect(await search('?status=5xx&routeId=route-x')).toEqual([ent.traceId]);
+      expect(await search('?path=/orders&method=get')).toEqual([oss.traceId]);
+      expect(await search(`?attr.http.route=/orders&from=${Date.now() - 3_600_000}`)).toEqual([oss.traceId]);
+      expect((await search('')).sort()).toEqual([ent.traceId, oss.traceId].sort());
+      // tenant B sees only its own copy, whatever it asks
+      const b = await call('GET', api('/traces?requestId=8f3b2c1d0e9a4b5c6d7e8f9a0b1c2d3e'), 'debuggerB');
+      expect(b.body.traces.map((t: any) => [t.traceId, t.statusCode])).toEqual([[ent.traceId, 200]]);
+      expect(await search('', 'debuggerB')).toEqual([ent.traceId]);
+      expect(await search('?requestId=0123456789abcdef0123456789abcdef', 'debuggerB')).toEqual([]);
+      expect(await search('?status=5xx', 'debuggerB')).toEqual([]);
+      expect((await call('GET', api('/traces'), 'ingestA')).status).toBe(403);
     });
 
     it("answers 404 for another tenant's trace", async () => {

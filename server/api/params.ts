@@ -1,13 +1,17 @@
-import type { LogQueryFilters, TraceQueryFilters } from '../../common/api';
+import type { LogQueryFilters, TraceQueryFilters, TraceSearchFilters } from '../../common/api';
+import { decodeCursor } from '../store/cursor';
+import { parseStatusFilter } from '../store/filters';
 
 /** A 400 whose message names the parameter and what it accepts. */
 export class BadRequestError extends Error {}
 
 type Query = Record<string, unknown>;
 
-function checkKnown(q: Query, known: readonly string[]): void {
+function checkKnown(q: Query, known: readonly string[], also = ''): void {
   for (const k of Object.keys(q)) {
-    if (!known.includes(k)) throw new BadRequestError(`unknown query parameter "${k}"; accepted: ${known.join(', ')}`);
+    if (!known.includes(k) && !(also && k.startsWith(also))) {
+      throw new BadRequestError(`unknown query parameter "${k}"; accepted: ${known.join(', ')}${also ? `, ${also}<key>` : ''}`);
+    }
   }
 }
 
@@ -49,6 +53,11 @@ const TRACE_PARAMS = ['status', 'minDurationMs', 'method', 'path', 'routeId', 's
 
 export function parseTraceFilters(q: Query): TraceQueryFilters {
   checkKnown(q, TRACE_PARAMS);
+  return traceFilters(q);
+}
+
+/** the trace list filters, checked here so a bad one is a 400 before anything is read */
+function traceFilters(q: Query): TraceQueryFilters {
   const f: TraceQueryFilters = {
     status: str(q, 'status'),
     minDurationMs: num(q, 'minDurationMs', 0, 86_400_000),
@@ -63,6 +72,57 @@ export function parseTraceFilters(q: Query): TraceQueryFilters {
     limit: num(q, 'limit', 1, 1000, true),
     cursor: str(q, 'cursor'),
   };
+  if (f.status) statusParam('status', f.status);
+  if (f.cursor) decodeCursor(f.cursor);
+  if (f.from !== undefined && f.to !== undefined && f.from > f.to) throw new BadRequestError(`query parameter "from" (${f.from}) is after "to" (${f.to})`);
+  return dropUndefined(f);
+}
+
+function statusParam(name: string, v: string): void {
+  try {
+    parseStatusFilter(v);
+  } catch (e) {
+    throw new BadRequestError(`query parameter "${name}": ${(e as Error).message}`);
+  }
+}
+
+const SEARCH_PARAMS = [...TRACE_PARAMS, 'requestId', 'traceId', 'consumerId', 'clientAddress', 'host', 'upstreamStatus'] as const;
+/** `attr.<key>=<value>`: a span attribute the trace must carry */
+const ATTR_PREFIX = 'attr.';
+const MAX_ATTRS = 8;
+const MAX_TEXT = 512;
+
+/** `GET /api/v1/traces`: the session list's filters, the ids a user knows of a request, and span attributes */
+export function parseTraceSearch(q: Query): TraceSearchFilters {
+  checkKnown(q, SEARCH_PARAMS, ATTR_PREFIX);
+  const text = (name: string) => {
+    const v = str(q, name);
+    if (v !== undefined && (v.length > MAX_TEXT || /[\u0000-\u001f]/.test(v))) {
+      throw new BadRequestError(`query parameter "${name}" must be at most ${MAX_TEXT} printable characters`);
+    }
+    return v?.trim() || undefined;
+  };
+  const traceId = text('traceId');
+  const f: TraceSearchFilters = {
+    ...traceFilters(q),
+    requestId: text('requestId'),
+    traceId: traceId === undefined ? undefined : normaliseTraceId(traceId),
+    consumerId: text('consumerId'),
+    clientAddress: text('clientAddress'),
+    host: text('host'),
+    upstreamStatus: text('upstreamStatus'),
+  };
+  if (f.upstreamStatus) statusParam('upstreamStatus', f.upstreamStatus);
+  const attrs = Object.keys(q).filter((k) => k.startsWith(ATTR_PREFIX));
+  if (attrs.length > MAX_ATTRS) throw new BadRequestError(`at most ${MAX_ATTRS} attr.<key> parameters; got ${attrs.length}`);
+  for (const k of attrs) {
+    const key = k.slice(ATTR_PREFIX.length);
+    if (!key) throw new BadRequestError(`query parameter "${k}" needs an attribute key: attr.<key>=<value>, e.g. attr.http.route=/orders`);
+    const v = text(k);
+    if (v === undefined) throw new BadRequestError(`query parameter "${k}" needs a value: attr.<key>=<value>`);
+    // no prototype: a key such as __proto__ is an attribute like any other
+    (f.attributes ??= Object.create(null) as Record<string, string>)[key] = v;
+  }
   return dropUndefined(f);
 }
 

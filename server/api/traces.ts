@@ -5,7 +5,8 @@ import { need } from '../auth/hooks';
 import { tenantOf } from '../sessions/manager';
 import type { ApiDeps } from './deps';
 import { NotFoundError } from './errors';
-import { normaliseTraceId, parseTraceFilters } from './params';
+import { normaliseTraceId, parseTraceFilters, parseTraceSearch } from './params';
+import { searchTraces } from '../store/trace-search';
 
 export function registerTraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store, sessions } = deps;
@@ -14,6 +15,12 @@ export function registerTraceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const filters = parseTraceFilters(req.query as Record<string, unknown>);
     await sessions.get(req.params.id, need(req, 'read').tenant);
     return store.listTraces(req.params.id, filters);
+  });
+
+  // Across the caller's tenant's sessions: the SQL reads only the tenant's trace rows (store/filters.ts).
+  app.get('/api/v1/traces', async (req) => {
+    const filters = parseTraceSearch(req.query as Record<string, unknown>);
+    return searchTraces(store, need(req, 'read').tenant, filters);
   });
 
   app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', async (req): Promise<TraceDetail> => {

@@ -55,6 +55,23 @@ describe('CLI against a running server', () => {
     expect(traces.stdout).toContain(t.traceId);
     expect(traces.stdout).toMatch(/502 !\s+20\.0 ms\s+GET\s+\/v1\/pay/);
 
+    // across sessions, by what a user knows: Kong's request id alone
+    const known = kongRequest({ status: 503, path: '/v1/refund', requestId: '5f0c6a2e9d1b4c3a8e7f6d5c4b3a2918' });
+    expect((await postJson(`${server.otlpUrl}/v1/traces`, tracesPayload(known.spans))).status).toBe(200);
+    const found = await run(['traces', '--request-id', '5f0c6a2e9d1b4c3a8e7f6d5c4b3a2918', '--url', server.apiUrl]);
+    expect([found.code, found.stderr]).toEqual([0, '']);
+    expect(found.stdout).toMatch(/REQUEST ID\s+SESSIONS/);
+    expect(found.stdout).toContain(known.traceId);
+    expect(found.stdout).not.toContain(t.traceId);
+    expect(found.stdout).toContain(session.id);
+    const byAttr = await run(['traces', '--attr', 'http.response.status_code=502', '--status', '5xx', '--json', '--url', server.apiUrl]);
+    expect(JSON.parse(byAttr.stdout).traces.map((x: { traceId: string }) => x.traceId)).toEqual([t.traceId]);
+    const misplaced = await run(['traces', session.id, '--request-id', 'x', '--url', server.apiUrl]);
+    expect([misplaced.code, misplaced.stderr]).toEqual([1, 'error: --request-id: search across sessions (leave out the session id)\n']);
+    const badAttr = await run(['traces', '--attr', 'novalue', '--url', server.apiUrl]);
+    expect(badAttr.code).toBe(1);
+    expect(badAttr.stderr).toMatch(/--attr needs key=value/);
+
     const stopped = await run(['session', 'stop', session.id, '--url', server.apiUrl]);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toContain('cancelled');

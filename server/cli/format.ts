@@ -28,18 +28,23 @@ export function formatSessions(sessions: Session[], nowMs = Date.now()): string 
   );
 }
 
-export function formatTraces(traces: TraceListItem[]): string {
-  if (traces.length === 0) return 'no traces';
-  return table(
-    ['TRACE ID', 'START', 'STATUS', 'DURATION', 'METHOD', 'PATH'],
-    traces.map((t) => [
-      t.traceId,
-      new Date(t.startTimeMs).toISOString(),
-      t.statusCode === undefined ? '-' : `${t.statusCode}${t.error ? ' !' : ''}`,
-      `${(t.durationNs / 1e6).toFixed(1)} ms`,
-      t.method ?? '-',
-      t.path ?? '-',
-    ]),
+/** a trace list; a search's (`sessions`) also shows Kong's request id and the sessions holding each trace */
+export function formatTraces(traces: Array<TraceListItem & { sessionIds?: string[] }>, opts: { sessions?: boolean; partial?: boolean } = {}): string {
+  const more = opts.partial ? '\n(the search stopped at its scan bound: older traces may match; continue with --cursor from the --json answer)' : '';
+  if (traces.length === 0) return `no traces${more}`;
+  return (
+    table(
+      ['TRACE ID', 'START', 'STATUS', 'DURATION', 'METHOD', 'PATH', ...(opts.sessions ? ['REQUEST ID', 'SESSIONS'] : [])],
+      traces.map((t) => [
+        t.traceId,
+        new Date(t.startTimeMs).toISOString(),
+        t.statusCode === undefined ? '-' : `${t.statusCode}${t.error ? ' !' : ''}`,
+        `${(t.durationNs / 1e6).toFixed(1)} ms`,
+        t.method ?? '-',
+        t.path ?? '-',
+        ...(opts.sessions ? [t.requestId ?? '-', t.sessionIds?.join(',') || '-'] : []),
+      ]),
+    ) + more
   );
 }
 

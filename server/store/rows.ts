@@ -52,6 +52,7 @@ const OPTIONAL: Array<[keyof TraceListItem, string, 'n' | 's']> = [
   ['serviceId', 'service_id', 's'],
   ['consumerId', 'consumer_id', 's'],
   ['clientAddress', 'client_address', 's'],
+  ['requestId', 'request_id', 's'],
 ];
 
 export function toTraceItem(r: Row): TraceListItem {
@@ -81,6 +82,20 @@ export function tracePage(rows: Row[], limit: number): TraceListResult {
   if (rows.length > limit) {
     const last = page[page.length - 1];
     result.nextCursor = encodeCursor([String(last.startTimeMs), last.traceId]);
+  }
+  return result;
+}
+
+/**
+ * A search page (filters.ts traceSearchStatements): as tracePage, and when the page came back short while the scan
+ * stopped at its bound with older rows left (`bound`: the last row it examined and the next), the cursor continues
+ * from the last row examined and the page is partial.
+ */
+export function searchPage(rows: Row[], limit: number, bound: Row[] = []): TraceListResult {
+  const result = tracePage(rows, limit);
+  if (!result.nextCursor && bound.length === 2) {
+    result.nextCursor = encodeCursor([String(Number(bound[0].start_ms)), bound[0].trace_id as string]);
+    result.partial = true;
   }
   return result;
 }

@@ -6,6 +6,7 @@ import type {
   TraceDetail,
   TraceListItem,
   TraceQueryFilters,
+  TraceSearchFilters,
   AttributeValue,
 } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
@@ -106,6 +107,8 @@ export interface ReceivedLog {
 export interface TraceListResult {
   traces: TraceListItem[];
   nextCursor?: string;
+  /** a search stopped at its scan bound before the page was full (common/api.ts TraceSearchResult) */
+  partial?: true;
 }
 
 /**
@@ -126,6 +129,15 @@ export interface Store {
   deleteSession(id: string): void | Promise<void>;
 
   listTraces(sessionId: string, filters: TraceQueryFilters): TraceListResult | Promise<TraceListResult>;
+  /**
+   * One page of the tenant's traces across sessions, newest first, by the SQL filters (not `attributes`: see
+   * trace-search.ts), examining at most `scan` trace rows (filters.ts traceSearchStatements).
+   */
+  searchTraces(tenant: string, filters: TraceSearchFilters, scan: number): TraceListResult | Promise<TraceListResult>;
+  /** the spans of these traces of the tenant (absent: not stored) */
+  spansOfTraces(tenant: string, traceIds: string[]): Map<string, Span[]> | Promise<Map<string, Span[]>>;
+  /** the sessions holding each of these traces of the tenant (those held by none are absent) */
+  sessionsOfTraces(tenant: string, traceIds: string[]): Map<string, string[]> | Promise<Map<string, string[]>>;
   getSpans(tenant: string, traceId: string): Span[] | Promise<Span[]>;
   getTraceRow(tenant: string, traceId: string): StoredTrace | undefined | Promise<StoredTrace | undefined>;
   /** a stored trace as `GET /traces/{id}` serves it (its row's resource and scope, its spans), read and decoded once; undefined without a trace row */

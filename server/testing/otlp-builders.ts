@@ -35,6 +35,8 @@ export interface RequestSpec {
   /** emit old OSS attribute names instead of the Enterprise ones */
   oss?: boolean;
   sessionId?: string;
+  /** Kong's request id (X-Kong-Request-Id): OSS always sends one (random when not given), Enterprise only this */
+  requestId?: string;
 }
 
 export interface BuiltTrace {
@@ -64,7 +66,7 @@ export function kongRequest(spec: RequestSpec = {}): BuiltTrace {
         attr('http.host', 'api.example.com'),
         attr('http.status_code', status, 'int'),
         attr('http.route', '/orders'),
-        attr('kong.request.id', hexId(16)),
+        attr('kong.request.id', spec.requestId ?? hexId(16)),
       ]
     : [
         attr('http.request.method', method),
@@ -76,6 +78,7 @@ export function kongRequest(spec: RequestSpec = {}): BuiltTrace {
         attr('client.address', '10.0.0.7'),
         ...(spec.routeId ? [attr('proxy.kong.route.id', spec.routeId)] : []),
         ...(spec.serviceId ? [attr('proxy.kong.service.id', spec.serviceId)] : []),
+        ...(spec.requestId ? [attr('proxy.kong.request.id', spec.requestId)] : []),
       ];
   const spans = [
     {

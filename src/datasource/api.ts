@@ -13,6 +13,8 @@ import type {
   TraceDetail,
   TraceList,
   TraceQueryFilters,
+  TraceSearchFilters,
+  TraceSearchResult,
   TraceSummary,
   ValidateExpressionResponse,
 } from '../../common/api';
@@ -31,6 +33,8 @@ export const API_PATHS = {
   session: (id: string) => `v1/sessions/${enc(id)}`,
   stopSession: (id: string) => `v1/sessions/${enc(id)}/stop`,
   sessionTraces: (id: string) => `v1/sessions/${enc(id)}/traces`,
+  /** the tenant's traces across its sessions */
+  traces: () => 'v1/traces',
   sessionLogs: (id: string) => `v1/sessions/${enc(id)}/logs`,
   /** server-sent events (live queries); served by the `api/v1/sessions` GET route, whose prefix it shares */
   sessionStream: (id: string) => `v1/sessions/${enc(id)}/stream`,
@@ -157,6 +161,16 @@ export class DebuggerApi {
 
   listTraces(sessionId: string, filters: TraceQueryFilters = {}): Promise<TraceList> {
     return this.request<TraceList>('list traces', { url: API_PATHS.sessionTraces(sessionId), params: toParams(filters) });
+  }
+
+  /** across the tenant's sessions; `attributes` go as `attr.<key>` parameters */
+  searchTraces(filters: TraceSearchFilters = {}): Promise<TraceSearchResult> {
+    const { attributes, ...rest } = filters;
+    const params = toParams(rest);
+    for (const [k, v] of Object.entries(attributes ?? {})) {
+      params[`attr.${k}`] = v;
+    }
+    return this.request<TraceSearchResult>('search traces', { url: API_PATHS.traces(), params });
   }
 
   getTrace(traceId: string): Promise<TraceDetail> {

@@ -140,7 +140,10 @@ it('captures the Kong fixture in a session and serves every query type', async (
       { queryType: 'trace', traceId: TRACE_ID, sessionId: '$session' },
       { queryType: 'summary', traceId: TRACE_ID },
       { queryType: 'summary', sessionId: '$session' },
-      { queryType: 'logs', sessionId: '$session', traceId: TRACE_ID }
+      { queryType: 'logs', sessionId: '$session', traceId: TRACE_ID },
+      // Kong's request id (X-Kong-Request-Id) typed where a trace id goes, as in Explore; and a search with no session
+      { queryType: 'trace', traceId: '93c5e8a78769b169441cb787d1edc1f9' },
+      { queryType: 'traces', status: '2xx' }
     )
   ));
   expect(res.errors).toBeUndefined();
@@ -153,6 +156,12 @@ it('captures the Kong fixture in a session and serves every query type', async (
   const logs = byRef('E')[0];
   expect(logs.meta.type).toBe('log-lines');
   expect(logs.length).toBeGreaterThan(0);
+  expect(byRef('F')[0].length).toBe(21);
+  expect(byRef('F')[0].fields.find((f: { name: string }) => f.name === 'traceID').values[0]).toBe(TRACE_ID);
+  const across = byRef('G')[0];
+  expect(across.fields.find((f: { name: string }) => f.name === 'traceID').values).toEqual([TRACE_ID]);
+  expect(across.fields.find((f: { name: string }) => f.name === 'sessionId').values).toEqual([session.id]);
+  expect(across.fields.find((f: { name: string }) => f.name === 'requestId').values).toEqual(['93c5e8a78769b169441cb787d1edc1f9']);
 
   await expect(ds.api.validateExpression('http.method ==')).resolves.toMatchObject({ valid: false });
   const stopped = await ds.api.stopSession(session.id);

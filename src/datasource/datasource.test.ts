@@ -92,6 +92,43 @@ describe('KongDebuggerDataSource.query', () => {
     expect(frame.refId).toBe('A');
   });
 
+  it('traces without a session → a search across sessions in the time range, each row with its session', async () => {
+    const { ds, server } = setup({ traces: { 'sess-1': [OSS], 'sess-2': [ENT] } });
+    const res = await once(ds.query(request({ queryType: 'traces', errorsOnly: true, limit: 20 })));
+    expect(res.errors).toBeUndefined();
+    const call = server.calls.find((c) => c.path === 'v1/traces')!;
+    expect(call.params).toEqual({ errorsOnly: true, limit: 20, from: 1751364900000, to: 1751365000000 });
+    const all = await once(ds.query(request({ queryType: 'traces' }, { queryType: 'traces', requestId: 'c0ffee0000000000000000000000beef' })));
+    const col = (frame: { fields: Array<{ name: string; values: unknown[] }> }, n: string) => frame.fields.find((f) => f.name === n)!.values;
+    // the OSS fixture is in the range (July 2025), the enterprise one is not
+    expect(col(all.data[0], 'traceID')).toEqual([OSS.traceId]);
+    expect(col(all.data[0], 'sessionId')).toEqual(['sess-1']);
+    expect(col(all.data[0], 'requestId')).toEqual(['93c5e8a78769b169441cb787d1edc1f9']);
+    // a request id is found whatever the time range
+    expect(col(all.data[1], 'traceID')).toEqual([ENT.traceId]);
+    expect(server.calls.filter((c) => c.path === 'v1/traces').at(-1)!.params).toEqual({ requestId: 'c0ffee0000000000000000000000beef' });
+    // the row's link opens the trace in its own session
+    const link = all.data[0].fields.find((f: { name: string }) => f.name === 'traceID').config.links[0];
+    expect(link.internal.query).toMatchObject({ queryType: 'trace', traceId: '${__value.raw}', sessionId: '${__data.fields.sessionId}' });
+  });
+
+  it('trace by a Kong request id, typed where the trace id goes or in its own field, opens that trace', async () => {
+    const { ds } = setup();
+    // OSS request ids are 32 hex characters, like a trace id
+    const typed = await once(ds.query(request({ queryType: 'trace', traceId: '93c5e8a78769b169441cb787d1edc1f9' })));
+    expect(typed.errors).toBeUndefined();
+    expect(typed.data[0].length).toBe(OSS.spans.length);
+    expect(typed.data[0].fields.find((f: { name: string }) => f.name === 'traceID').values[0]).toBe(OSS.traceId);
+    const field = await once(ds.query(request({ queryType: 'trace', requestId: 'c0ffee0000000000000000000000beef' })));
+    expect(field.data[0].fields.find((f: { name: string }) => f.name === 'traceID').values[0]).toBe(ENT.traceId);
+    // the session comes from the search, so span links reach the session's logs
+    expect(field.data[0].fields.find((f: { name: string }) => f.name === 'spanID').config.links[0].internal.query.sessionId).toBe('sess-1');
+    const enterpriseStyle = await once(ds.query(request({ queryType: 'trace', traceId: 'req-not-hex' })));
+    expect(enterpriseStyle.errors![0].message).toBe('No stored trace has the trace id or Kong request id "req-not-hex".');
+    const missing = await once(ds.query(request({ queryType: 'trace', requestId: 'nope' })));
+    expect(missing.errors![0].message).toBe('No stored trace has the Kong request id "nope".');
+  });
+
   it('trace → the TraceSpanRow frame of that trace', async () => {
     const { ds } = setup();
     const res = await once(ds.query(request({ queryType: 'trace', traceId: OSS.traceId, sessionId: '${session}' })));
@@ -265,12 +302,12 @@ describe('KongDebuggerDataSource.query', () => {
   it("reports a bad query on its own refId and still returns the others' data", async () => {
     const { ds } = setup();
     const res = await once(ds.query(
-      request({ queryType: 'sessions' }, { queryType: 'traces' }, { queryType: 'trace', traceId: 'ffffffffffffffffffffffffffffffff' })
+      request({ queryType: 'sessions' }, { queryType: 'traces', sessionId: 'nope' }, { queryType: 'trace', traceId: 'ffffffffffffffffffffffffffffffff' })
     ));
     expect(res.data.map((f) => f.refId)).toEqual(['A']);
     expect(res.errors).toEqual([
-      { refId: 'B', message: 'Traces need a session: pick one (or set the $session variable).' },
-      { refId: 'C', message: 'trace ffffffffffffffffffffffffffffffff not found', status: 404 },
+      { refId: 'B', message: 'session nope not found', status: 404 },
+      { refId: 'C', message: 'No stored trace has the trace id or Kong request id "ffffffffffffffffffffffffffffffff".' },
     ]);
   });
 

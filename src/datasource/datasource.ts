@@ -13,7 +13,7 @@ import {
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { catchError, from, map, merge, of, type Observable } from 'rxjs';
-import type { LogQueryFilters, TraceQueryFilters } from '../../common/api';
+import type { LogQueryFilters, TraceQueryFilters, TraceSearchItem } from '../../common/api';
 import { logMatches, traceMatches } from '../../common/live/match';
 import { fetchStream, LiveStreamError, type LiveConnector } from './live/connect';
 import { liveQuery } from './live/liveQuery';
@@ -99,7 +99,7 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
 
   getQueryDisplayText(query: KongDebuggerQuery): string {
     const parts: string[] = [query.queryType];
-    for (const key of ['sessionId', 'traceId', 'spanId'] as const) {
+    for (const key of ['sessionId', 'traceId', 'requestId', 'spanId'] as const) {
       if (query[key]) {
         parts.push(`${key}=${query[key]}`);
       }
@@ -237,22 +237,45 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
         return [buildSessionsFrame(sessions, { ds, refId: q.refId, entityNames })];
       }
       case 'traces': {
-        const sessionId = required(q.sessionId, 'Traces need a session: pick one (or set the $session variable).');
+        if (q.sessionId && !q.requestId) {
+          const sessionId = q.sessionId;
+          const [list, entityNames] = await Promise.all([
+            this.api.listTraces(sessionId, { ...this.traceFilters(q), limit: q.limit, cursor: q.cursor || undefined, ...bounds }),
+            this.entityNames(),
+          ]);
+          return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor, entityNames })];
+        }
+        // Without a session: every session of the token's tenant in the time range. A request id names one request,
+        // found whatever the time range (a header pasted from a ticket days later).
         const [list, entityNames] = await Promise.all([
-          this.api.listTraces(sessionId, { ...this.traceFilters(q), limit: q.limit, cursor: q.cursor || undefined, ...bounds }),
+          this.api.searchTraces({ ...this.traceFilters(q), limit: q.limit, cursor: q.cursor || undefined, requestId: q.requestId, ...(q.requestId ? {} : bounds) }),
           this.entityNames(),
         ]);
-        return [buildTracesFrame(list.traces, { ds, refId: q.refId, sessionId, nextCursor: list.nextCursor, entityNames })];
+        return [buildTracesFrame(list.traces, { ds, refId: q.refId, nextCursor: list.nextCursor, partial: list.partial, entityNames })];
       }
       case 'trace': {
-        const traceId = required(q.traceId, 'A trace query needs a trace id.');
-        // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
-        const [trace, standing, entityNames] = await Promise.all([
-          this.api.getTrace(traceId),
-          q.sessionId ? this.api.getAbnormal(traceId, q.sessionId).catch(() => undefined) : undefined,
+        if (!q.requestId) {
+          required(q.traceId, 'A trace query needs a trace id or a Kong request id.');
+        }
+        // By trace id the trace, its standing and the names load at once; what no trace id names is looked up as
+        // Kong's request id (users paste X-Kong-Request-Id, 32 hex characters like a trace id, into Explore).
+        const direct = q.requestId ? undefined : this.api.getTrace(q.traceId!).catch((err: unknown) => this.unlessMissing(err));
+        const [byId, standingById, entityNames] = await Promise.all([
+          direct,
+          direct && q.sessionId ? this.api.getAbnormal(q.traceId!, q.sessionId).catch(() => undefined) : undefined,
           this.entityNames(),
         ]);
-        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing, entityNames })];
+        if (byId) {
+          return [buildTraceFrame(byId, { ds, refId: q.refId, sessionId: q.sessionId || undefined, standing: standingById, entityNames })];
+        }
+        const found = await this.byRequestId(q.requestId || q.traceId!, Boolean(q.requestId));
+        const sessionId = q.sessionId || found.sessionIds[0];
+        // With a session, steps above its p95 carry a warning in the span details (the trace still shows if that fails).
+        const [trace, standing] = await Promise.all([
+          this.api.getTrace(found.traceId),
+          sessionId ? this.api.getAbnormal(found.traceId, sessionId).catch(() => undefined) : undefined,
+        ]);
+        return [buildTraceFrame(trace, { ds, refId: q.refId, sessionId, standing, entityNames })];
       }
       case 'logs': {
         // Without a session a trace's (span's) logs still come: the server finds the session holding them, so
@@ -324,6 +347,25 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
       comparison: comparison && 'value' in comparison ? comparison.value : undefined,
       comparisonError: comparison && 'error' in comparison ? comparison.error : undefined,
     });
+  }
+
+  /** undefined when no trace has the id (404) or it is no trace id at all (400): it may be a request id */
+  private unlessMissing(err: unknown): undefined {
+    if (err instanceof DebuggerApiError && (err.status === 404 || err.status === 400)) {
+      return undefined;
+    }
+    throw err;
+  }
+
+  /** the newest trace of the tenant with this Kong request id (X-Kong-Request-Id), across sessions */
+  private async byRequestId(requestId: string, typedAsRequestId: boolean): Promise<TraceSearchItem> {
+    const found = (await this.api.searchTraces({ requestId, limit: 1 })).traces[0];
+    if (!found) {
+      throw new QueryInputError(
+        typedAsRequestId ? `No stored trace has the Kong request id "${requestId}".` : `No stored trace has the trace id or Kong request id "${requestId}".`
+      );
+    }
+    return found;
   }
 
   /** Dashboard variable values: the sessions (text = name, value = id). */

@@ -3,7 +3,7 @@ import type { TemplateSrv } from '@grafana/runtime';
 import type { KongDebuggerQuery } from './types';
 
 /** Every string field of the query model; each may contain `$var` / `${var}` references. */
-export const STRING_FIELDS = ['sessionId', 'traceId', 'spanId', 'status', 'method', 'path', 'routeId', 'serviceId', 'compareTo'] as const;
+export const STRING_FIELDS = ['sessionId', 'traceId', 'requestId', 'spanId', 'status', 'method', 'path', 'routeId', 'serviceId', 'compareTo'] as const;
 
 /**
  * Resolves template variables in every string field, and in each `levels` entry (a multi-value `$level` becomes

@@ -7,8 +7,8 @@ export type KongQueryType = 'sessions' | 'traces' | 'trace' | 'logs' | 'summary'
 
 export const QUERY_TYPES: ReadonlyArray<{ value: KongQueryType; label: string; description: string }> = [
   { value: 'sessions', label: 'Sessions', description: 'Debug sessions and their status' },
-  { value: 'traces', label: 'Traces', description: "A session's captured traces (table)" },
-  { value: 'trace', label: 'Trace', description: 'One trace as a span tree (trace view)' },
+  { value: 'traces', label: 'Traces', description: "Captured traces (table): a session's, or all sessions' in the time range" },
+  { value: 'trace', label: 'Trace', description: 'One trace as a span tree (trace view), by trace id or Kong request id' },
   { value: 'logs', label: 'Logs', description: "A session's dataplane logs, optionally of one trace or span" },
   { value: 'summary', label: 'Summary', description: 'Lifecycle map and latency breakdown of a trace (abnormal steps with its session, compared with another) or a session' },
   { value: 'statistics', label: 'Statistics', description: 'Per-trace span statistics with self time (table)' },
@@ -23,6 +23,8 @@ export interface KongDebuggerQuery extends DataQuery {
   queryType: KongQueryType;
   sessionId?: string;
   traceId?: string;
+  /** Kong's request id (the X-Kong-Request-Id header): finds its trace across sessions, whatever the time range */
+  requestId?: string;
   spanId?: string;
   /** logs: levels to keep (normalised Kong levels: debug, info, notice, warn, error, crit, alert, emerg) */
   levels?: string[];

@@ -1,5 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
+import { requestIdOf } from '../../../common/spans';
 import { toSpan, type Row } from '../rows';
+import { spansFromRecords } from '../trace-spans';
 import { encodeSpans, type TraceOrigin } from '../span-codec';
 import { createPartitionSql } from './partitions';
 
@@ -257,6 +259,50 @@ ALTER INDEX pending_pkey RENAME TO waiting_pkey;
 ALTER INDEX pending_trace RENAME TO waiting_trace;
 ALTER SEQUENCE pending_id_seq RENAME TO waiting_id_seq;
 `,
+  },
+  {
+    // Search across sessions (GET /api/v1/traces). Trace rows get Kong's request id and their span error count, filled
+    // for the rows already there from their span records and memberships' digests; the tenant's rows are indexed newest
+    // first, and by request id, route and service (what a search seeks by; store/filters.ts traceSearchConditions).
+    version: 6,
+    sql: `
+ALTER TABLE traces ADD COLUMN request_id text, ADD COLUMN span_errors integer;
+UPDATE traces t SET span_errors = (SELECT (st.digest::json ->> 'spanErrors')::int FROM session_traces st
+  WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1);
+`,
+    run: async (c) => {
+      let last: [string, string, number] = ['', '', -1];
+      for (;;) {
+        const keys = await c.query<{ tenant: string; trace_id: string; day: number }>(
+          `SELECT tenant, trace_id, day FROM traces WHERE (tenant, trace_id, day) > ($1, $2, $3) ORDER BY tenant, trace_id, day LIMIT 500`,
+          last,
+        );
+        if (keys.rows.length === 0) break;
+        const records = await c.query<{ tenant: string; trace_id: string; data: Buffer }>(
+          `SELECT tenant, trace_id, data FROM trace_spans WHERE (tenant, trace_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY tenant, trace_id, day, chunk`,
+          [keys.rows.map((k) => k.tenant), keys.rows.map((k) => k.trace_id)],
+        );
+        const byTrace = new Map<string, Buffer[]>();
+        for (const r of records.rows) byTrace.set(`${r.tenant}/${r.trace_id}`, [...(byTrace.get(`${r.tenant}/${r.trace_id}`) ?? []), r.data]);
+        const ids = keys.rows.map((k) => {
+          const data = byTrace.get(`${k.tenant}/${k.trace_id}`);
+          return data ? (requestIdOf(spansFromRecords(k.trace_id, data)) ?? null) : null;
+        });
+        await c.query(
+          `UPDATE traces t SET request_id = x.r FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS x(tenant, trace_id, day, r)
+           WHERE t.tenant = x.tenant AND t.trace_id = x.trace_id AND t.day = x.day AND x.r IS NOT NULL`,
+          [keys.rows.map((k) => k.tenant), keys.rows.map((k) => k.trace_id), keys.rows.map((k) => k.day), ids],
+        );
+        const tail = keys.rows[keys.rows.length - 1];
+        last = [tail.tenant, tail.trace_id, tail.day];
+      }
+      // after the fill, so it does not update the indexes row by row; on the partitioned table: every partition has them
+      await c.query(`
+CREATE INDEX traces_time ON traces (tenant, start_ms, trace_id);
+CREATE INDEX traces_request ON traces (tenant, request_id, start_ms, trace_id) WHERE request_id IS NOT NULL;
+CREATE INDEX traces_route ON traces (tenant, route_id, start_ms, trace_id) WHERE route_id IS NOT NULL;
+CREATE INDEX traces_service ON traces (tenant, service_id, start_ms, trace_id) WHERE service_id IS NOT NULL;`);
+    },
   },
 ];
 

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
 import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
-import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
+import { logListConditions, SPAN_ERRORS, traceListConditions, traceSearchStatements } from '../filters';
 import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
 import { openPool } from '../pg-pool';
 import { mergeSpans } from '../../../common/spans';
-import { storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
+import { searchPage, storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
 import { digestOfSpans, nameLogSpans, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
@@ -27,6 +27,12 @@ export interface PgStoreOptions extends StoreOptions {
   /** pool size (default 10) */
   poolSize?: number;
 }
+
+/** the trace row columns a search page reads */
+const SEARCH_COLUMNS = [
+  'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
+  'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'request_id', 'span_errors',
+];
 
 type EndStatus = 'completed' | 'timed_out' | 'cancelled';
 
@@ -259,17 +265,18 @@ export class PgStore implements Store, SharedSessions {
     if (traces.length) {
       const rows = traces.map((t) => ({ ...t, digest: undefined, resource: undefined, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
       parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
-          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, received_ms)
+          route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, request_id, span_errors, received_ms)
         SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
-          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, ${arg(nowMs)}::bigint
+          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x."requestId", x."spanErrorCount", ${arg(nowMs)}::bigint
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
           method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
-          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json)
+          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, "requestId" text, "spanErrorCount" int)
         ON CONFLICT (tenant, trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,
           consumer_id = EXCLUDED.consumer_id, client_address = EXCLUDED.client_address, error = EXCLUDED.error, span_count = EXCLUDED.span_count,
-          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, received_ms = EXCLUDED.received_ms)`);
+          dialect = EXCLUDED.dialect, latency = EXCLUDED.latency, received_ms = EXCLUDED.received_ms, request_id = EXCLUDED.request_id,
+          span_errors = EXCLUDED.span_errors)`);
     }
     if (members.length) {
       const rows = members.map(([sessionId, traceId]) => {
@@ -451,6 +458,18 @@ export class PgStore implements Store, SharedSessions {
       a.values,
     );
     return tracePage(rows, limit);
+  }
+
+  async searchTraces(tenant: string, f: TraceSearchFilters, scan: number): Promise<TraceListResult> {
+    const { page, bound } = traceSearchStatements(tenant, f, 'postgres', SEARCH_COLUMNS, scan);
+    const rows = await this.query(page.sql, page.values);
+    const limit = f.limit ?? 50;
+    const last = rows.length > limit ? [] : await this.query(bound.sql, bound.values);
+    return searchPage(rows, limit, last);
+  }
+
+  async spansOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, Span[]>> {
+    return new Map([...(await this.tracesOf(tenant, traceIds))].map(([id, t]) => [id, t.spans]));
   }
 
   async getSpans(tenant: string, traceId: string): Promise<Span[]> {

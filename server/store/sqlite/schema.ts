@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 import { encodeSpans, type TraceOrigin } from '../span-codec';
+import { requestIdOf } from '../../../common/spans';
 import { toSpan, type Row } from '../rows';
+import { spansFromRecords } from '../trace-spans';
 
 /**
  * The SQLite schema: SCHEMA creates a version-1 database, MIGRATIONS take any older database to SCHEMA_VERSION,
  * each step in one transaction with its version bump (an interrupted upgrade leaves the old version intact).
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /**
  * Trace columns copied into each of the trace's `session_traces` rows (schema 3), so a session's list filters and its
@@ -14,13 +16,21 @@ export const SCHEMA_VERSION = 7;
  * A membership whose trace row does not exist yet has them NULL; every write of the trace row refreshes them.
  */
 export const MEMBER_COLUMNS = ['status_code', 'method', 'path', 'duration_ns', 'error', 'route_id', 'service_id', 'digest'] as const;
-/** the trace list's columns of a trace row (schema 5) */
+/** the trace list's columns of a trace row (schema 8: request_id) */
 export const LIST_COLUMNS = [
   'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
-  'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency',
+  'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'request_id',
 ] as const;
-/** a trace row (schema 5): the list's columns, and the trace's spans with its resource and scope as one record (span-codec) */
-export const TRACE_COLUMNS = [...LIST_COLUMNS, 'received_ms', 'spans'] as const;
+/**
+ * a trace row (schema 8): the list's columns, its span error count (the session list reads the membership's copy in
+ * its digest), and the trace's spans with its resource and scope as one record (span-codec)
+ */
+export const TRACE_COLUMNS = [...LIST_COLUMNS, 'span_errors', 'received_ms', 'spans'] as const;
+/** a trace row's columns in schema 5 */
+const V5_TRACE_COLUMNS = [
+  'tenant', 'trace_id', 'start_ns', 'start_ms', 'duration_ns', 'method', 'path', 'url', 'host', 'status_code', 'upstream_status_code', 'route_id', 'service_id',
+  'consumer_id', 'client_address', 'error', 'span_count', 'dialect', 'latency', 'received_ms', 'spans',
+] as const;
 /** the spans table's columns in schema 4 */
 const V4_SPAN_COLUMNS = ['tenant', 'trace_id', 'span_id', 'parent_span_id', 'name', 'kind', 'start_ns', 'end_ns', 'status_code', 'status_message', 'attributes', 'events'] as const;
 /** the trace row's columns in schemas 1-4 */
@@ -162,7 +172,7 @@ CREATE TABLE traces_v5 (
   spans BLOB NOT NULL,
   PRIMARY KEY (tenant, trace_id)
 );`);
-    const insert = db.prepare(`INSERT INTO traces_v5 (${TRACE_COLUMNS.join(', ')}) SELECT ${TRACE_COLUMNS.slice(0, -1).join(', ')}, ? FROM traces WHERE tenant = ? AND trace_id = ?`);
+    const insert = db.prepare(`INSERT INTO traces_v5 (${V5_TRACE_COLUMNS.join(', ')}) SELECT ${V5_TRACE_COLUMNS.slice(0, -1).join(', ')}, ? FROM traces WHERE tenant = ? AND trace_id = ?`);
     const page = db.prepare(`SELECT tenant, trace_id, resource, scope_name, scope_version FROM traces WHERE (tenant, trace_id) > (?, ?) ORDER BY tenant, trace_id LIMIT 500`);
     const spansOf = db.prepare(`SELECT * FROM spans WHERE tenant = ? AND trace_id = ? ORDER BY start_ns, span_id`).safeIntegers(true);
     let last = ['', ''];
@@ -206,6 +216,33 @@ CREATE UNIQUE INDEX IF NOT EXISTS sessions_alert_running ON sessions (alert_key)
 ALTER TABLE pending RENAME TO waiting;
 DROP INDEX IF EXISTS pending_trace;
 CREATE INDEX waiting_trace ON waiting (tenant, trace_id);`);
+  },
+  // 8: search across sessions (GET /api/v1/traces). Trace rows get Kong's request id and their span error count,
+  // filled for the rows already there from their span records and digests; the tenant's rows are indexed newest first,
+  // and by request id, route and service (what a search seeks by; store/filters.ts traceSearchConditions).
+  8: (db) => {
+    const have = new Set((db.prepare(`PRAGMA table_info(traces)`).all() as Array<{ name: string }>).map((c) => c.name));
+    if (!have.has('request_id')) db.exec(`ALTER TABLE traces ADD COLUMN request_id TEXT`);
+    if (!have.has('span_errors')) db.exec(`ALTER TABLE traces ADD COLUMN span_errors INTEGER`);
+    db.exec(`
+UPDATE traces SET span_errors = (SELECT json_extract(st.digest, '$.spanErrors') FROM session_traces st
+  WHERE st.tenant = traces.tenant AND st.trace_id = traces.trace_id AND st.digest IS NOT NULL LIMIT 1) WHERE span_errors IS NULL;`);
+    const page = db.prepare(`SELECT rowid, trace_id, spans FROM traces WHERE rowid > ? ORDER BY rowid LIMIT 500`);
+    const set = db.prepare(`UPDATE traces SET request_id = ? WHERE rowid = ?`);
+    for (let last = 0; ; ) {
+      const rows = page.all(last) as Array<{ rowid: number; trace_id: string; spans: Buffer }>;
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const id = requestIdOf(spansFromRecords(r.trace_id, [r.spans]));
+        if (id !== undefined) set.run(id, r.rowid);
+      }
+      last = rows[rows.length - 1].rowid;
+    }
+    db.exec(`
+CREATE INDEX IF NOT EXISTS traces_time ON traces (tenant, start_ms, trace_id);
+CREATE INDEX IF NOT EXISTS traces_request ON traces (tenant, request_id, start_ms, trace_id) WHERE request_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS traces_route ON traces (tenant, route_id, start_ms, trace_id) WHERE route_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS traces_service ON traces (tenant, service_id, start_ms, trace_id) WHERE service_id IS NOT NULL;`);
   },
 };
 

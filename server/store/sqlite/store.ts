@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import path from 'node:path';
-import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { DEFAULT_TENANT } from '../../auth/roles';
 import { logRecordAad, sealLogContent } from '../../crypto/envelope';
@@ -10,11 +10,11 @@ import { WalSync } from '../wal-sync';
 import { startCheckpointer, walHeld, type Checkpointer, type WalHold } from '../checkpointer';
 import { answerDeadline } from '../deadline';
 import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
-import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters';
+import { logListConditions, SPAN_ERRORS, traceListConditions, traceSearchStatements } from '../filters';
 import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
-import { storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
+import { searchPage, storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { NewLogRecord, WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
@@ -342,6 +342,8 @@ export class SqliteStore implements Store {
         t.spanCount,
         t.dialect,
         JSON.stringify(t.latency),
+        t.requestId ?? null,
+        t.spanErrorCount ?? null,
         receivedMs,
       ];
       const spans = fresh.get(t.traceId) ?? [];
@@ -453,6 +455,35 @@ export class SqliteStore implements Store {
       .safeIntegers(true)
       .all(...a.values) as Row[];
     return tracePage(rows, limit);
+  }
+
+  searchTraces(tenant: string, f: TraceSearchFilters, scan: number): TraceListResult {
+    this.flush();
+    const { page, bound } = traceSearchStatements(tenant, f, 'sqlite', [...LIST_COLUMNS, 'span_errors'], scan);
+    const rows = this.db.prepare(page.sql).safeIntegers(true).all(...page.values) as Row[];
+    const limit = f.limit ?? 50;
+    const last = rows.length > limit ? [] : (this.db.prepare(bound.sql).all(...bound.values) as Row[]);
+    return searchPage(rows, limit, last);
+  }
+
+  spansOfTraces(tenant: string, traceIds: string[]): Map<string, Span[]> {
+    this.flush();
+    const out = new Map<string, Span[]>();
+    for (const id of traceIds) {
+      const record = this.stmts.spansRecord.get(tenant, id) as Buffer | undefined;
+      if (record) out.set(id, spansFromRecords(id, [record]));
+    }
+    return out;
+  }
+
+  sessionsOfTraces(tenant: string, traceIds: string[]): Map<string, string[]> {
+    this.flush();
+    const out = new Map<string, string[]>();
+    for (const id of traceIds) {
+      const sessions = (this.stmts.sessionsOfTrace.all(tenant, id) as Array<{ session_id: string }>).map((r) => r.session_id);
+      if (sessions.length) out.set(id, sessions);
+    }
+    return out;
   }
 
   getSpans(tenant: string, traceId: string): Span[] {

@@ -91,6 +91,18 @@ describe('QueryEditor', () => {
     expect(last().compareTo).toBeUndefined();
   });
 
+  it('takes a Kong request id on the traces and the trace query, no session needed', async () => {
+    const { last, onRunQuery } = setup({ queryType: 'traces' });
+    expect(screen.getByPlaceholderText('All sessions')).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Request id'), 'c0ffee');
+    expect(last()).toMatchObject({ queryType: 'traces', requestId: 'c0ffee' });
+    await userEvent.tab();
+    expect(onRunQuery).toHaveBeenCalled();
+    await userEvent.click(screen.getByLabelText('Trace'));
+    expect(screen.getByLabelText('Request id')).toBeInTheDocument();
+    expect(screen.getByPlaceholderText('trace id or X-Kong-Request-Id')).toBeInTheDocument();
+  });
+
   it('turns live on for traces and logs queries', async () => {
     const { last } = setup({ queryType: 'traces' });
     await userEvent.click(screen.getByLabelText('Live'));

@@ -51,7 +51,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     [datasource]
   );
 
-  const text = (key: 'traceId' | 'spanId' | 'status' | 'method' | 'path' | 'routeId' | 'serviceId' | 'compareTo') => ({
+  const text = (key: 'traceId' | 'requestId' | 'spanId' | 'status' | 'method' | 'path' | 'routeId' | 'serviceId' | 'compareTo') => ({
     value: query[key] ?? '',
     onChange: (e: ChangeEvent<HTMLInputElement>) => update({ [key]: e.target.value || undefined }),
     onBlur: () => onRunQuery(),
@@ -72,12 +72,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     </InlineField>
   );
 
-  const sessionField = (optional: boolean) => (
-    <InlineField label="Session" labelWidth={LABEL_WIDTH} tooltip={optional ? 'Optional' : undefined} htmlFor={`kongdbg-session-${query.refId}`}>
+  const sessionField = (optional: boolean, tooltip = 'Optional') => (
+    <InlineField label="Session" labelWidth={LABEL_WIDTH} tooltip={optional ? tooltip : undefined} htmlFor={`kongdbg-session-${query.refId}`}>
       <Combobox<string>
         id={`kongdbg-session-${query.refId}`}
         width={40}
-        placeholder="Choose a session"
+        placeholder={optional && queryType === 'traces' ? 'All sessions' : 'Choose a session'}
         options={loadSessions}
         value={query.sessionId ?? null}
         createCustomValue
@@ -102,7 +102,16 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {queryType === 'traces' && (
         <>
           <InlineFieldRow>
-            {sessionField(false)}
+            {sessionField(true, "Without one: every session's traces in the dashboard time range")}
+            <InlineField
+              label="Request id"
+              labelWidth={12}
+              tooltip="Kong's request id (the X-Kong-Request-Id response header): its trace, across sessions, whatever the time range"
+            >
+              <Input aria-label="Request id" width={36} placeholder="X-Kong-Request-Id" {...text('requestId')} />
+            </InlineField>
+          </InlineFieldRow>
+          <InlineFieldRow>
             <InlineField label="Errors only" labelWidth={LABEL_WIDTH}>
               <InlineSwitch
                 aria-label="Errors only"
@@ -149,8 +158,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {queryType === 'trace' && (
         <InlineFieldRow>
-          <InlineField label="Trace id" labelWidth={LABEL_WIDTH}>
-            <Input aria-label="Trace id" width={40} placeholder="32 hex characters" {...text('traceId')} />
+          <InlineField label="Trace id" labelWidth={LABEL_WIDTH} tooltip="A trace id (hex or base64), or Kong's request id: it is looked up as one when no trace has that id">
+            <Input aria-label="Trace id" width={40} placeholder="trace id or X-Kong-Request-Id" {...text('traceId')} />
+          </InlineField>
+          <InlineField label="Request id" labelWidth={12} tooltip="Kong's request id (the X-Kong-Request-Id response header)">
+            <Input aria-label="Request id" width={36} placeholder="X-Kong-Request-Id" {...text('requestId')} />
           </InlineField>
           {sessionField(true)}
         </InlineFieldRow>

@@ -1,21 +1,25 @@
 import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
-import type { TraceListItem } from '../../../common/api';
+import type { TraceListItem, TraceSearchItem } from '../../../common/api';
 import { internalLink, linkRange, type DsRef } from './links';
 
 export interface TracesFrameOptions {
   ds: DsRef;
   refId?: string;
-  sessionId: string;
+  /** the session listed; absent for a search across sessions, whose rows each name the first session holding them */
+  sessionId?: string;
   nextCursor?: string;
+  /** the search stopped at its scan bound before the page was full (TraceSearchResult.partial) */
+  partial?: boolean;
   /** Kong's names (`route:<id>`, `service:<id>` → name), for the name columns */
   entityNames?: ReadonlyMap<string, string>;
 }
 
 /**
- * A session's traces as a table (Tempo/Jaeger search-result style): `traceID` links to the trace view (keeping
- * the session so the trace's span links can reach the session's logs), `duration` is ms like Tempo's.
+ * Traces as a table (Tempo/Jaeger search-result style): `traceID` links to the trace view (keeping the session so
+ * the trace's span links can reach the session's logs), `duration` is ms like Tempo's. A search across sessions adds
+ * each row's session.
  */
-export function buildTracesFrame(traces: TraceListItem[], opts: TracesFrameOptions): DataFrame {
+export function buildTracesFrame(traces: Array<TraceListItem | TraceSearchItem>, opts: TracesFrameOptions): DataFrame {
   const range = linkRange(traces.flatMap((t) => [t.startTimeMs, t.startTimeMs + t.durationNs / 1e6]));
   const traceLink = internalLink(
     opts.ds,
@@ -23,20 +27,28 @@ export function buildTracesFrame(traces: TraceListItem[], opts: TracesFrameOptio
     {
       queryType: 'trace',
       traceId: '${__value.raw}',
-      sessionId: opts.sessionId,
+      sessionId: opts.sessionId ?? '${__data.fields.sessionId}',
     },
     { range }
   );
   const col = <T>(pick: (t: TraceListItem) => T) => traces.map(pick);
+  const across = opts.sessionId === undefined;
   return createDataFrame({
     name: 'traces',
     refId: opts.refId,
     meta: {
       preferredVisualisationType: 'table',
       custom: { sessionId: opts.sessionId, nextCursor: opts.nextCursor },
+      ...(opts.partial
+        ? { notices: [{ severity: 'info' as const, text: 'The search stopped at its scan bound before the page was full: narrow the time range or the filters to see older traces.' }] }
+        : {}),
     },
     fields: [
       { name: 'traceID', type: FieldType.string, values: col((t) => t.traceId), config: { displayNameFromDS: 'Trace ID', links: [traceLink] } },
+      ...(across
+        ? [{ name: 'sessionId', type: FieldType.string, values: traces.map((t) => ('sessionIds' in t ? (t.sessionIds[0] ?? '') : '')), config: { displayNameFromDS: 'Session' } }]
+        : []),
+      { name: 'requestId', type: FieldType.string, values: col((t) => t.requestId ?? ''), config: { displayNameFromDS: 'Request ID' } },
       { name: 'startTime', type: FieldType.time, values: col((t) => t.startTimeMs), config: { displayNameFromDS: 'Start time' } },
       { name: 'method', type: FieldType.string, values: col((t) => t.method ?? '') },
       { name: 'path', type: FieldType.string, values: col((t) => t.path ?? '') },

@@ -6,7 +6,7 @@
  */
 import { Observable } from 'rxjs';
 import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runtime';
-import type { ApiError, LogRecord, Session, TraceDetail } from '../../../common/api';
+import type { ApiError, LogRecord, Session, TraceDetail, TraceListItem } from '../../../common/api';
 import { digestTrace, summarizeSession, traceSummary } from '../../../common/lifecycle';
 import { traceListItem } from './fixtures';
 import { compareTraces, mapNodes, traceStanding, traceStatistics, typicalTrace } from '../../../common/analysis';
@@ -107,6 +107,29 @@ export class FakeDebuggerServer {
             data: summarizeSession(s.id, traces.map((t) => digestTrace(traceSummary(t.traceId, t.spans)))),
           };
       }
+    }
+    if (seg[1] === 'traces' && seg.length === 2 && method === 'GET') {
+      // GET /api/v1/traces: across sessions, newest first, each with the sessions holding it (a few of its filters)
+      const held = new Map<string, { item: TraceListItem; sessionIds: string[] }>();
+      for (const [sessionId, list] of Object.entries(this.state.traces)) {
+        for (const t of list) {
+          const row = held.get(t.traceId) ?? { item: traceListItem(t), sessionIds: [] };
+          row.sessionIds.push(sessionId);
+          held.set(t.traceId, row);
+        }
+      }
+      if (params.traceId !== undefined && !/^[0-9a-f]{32}$/i.test(String(params.traceId))) {
+        return apiError(400, 'Bad Request', `invalid trace id "${String(params.traceId)}": expected 32 hex characters (or the base64 of 16 bytes)`);
+      }
+      const items = [...held.values()]
+        .map(({ item, sessionIds }) => ({ ...item, sessionIds }))
+        .filter((t) => params.requestId === undefined || t.requestId === params.requestId)
+        .filter((t) => params.traceId === undefined || t.traceId === String(params.traceId).toLowerCase())
+        .filter((t) => !(params.errorsOnly === true || params.errorsOnly === 'true') || t.error)
+        .filter((t) => params.from === undefined || (t.startTimeMs >= Number(params.from) && t.startTimeMs <= Number(params.to)))
+        .sort((a, b) => b.startTimeMs - a.startTimeMs)
+        .slice(0, params.limit === undefined ? 50 : Number(params.limit));
+      return { status: 200, data: { traces: items } };
     }
     if (seg[1] === 'traces') {
       const trace = Object.values(this.state.traces)
