@@ -126,9 +126,10 @@ it("decodes a 16 MiB OTLP/JSON body off the event loop: another client's request
   expect(bigAnswer.status).toBe(200);
   expect(JSON.parse(bigAnswer.body.toString())).toEqual({});
   expect(sink.spans).toBe(expected + smallOk);
-  // the loop never stalled for anything near the decode's time (decoded in place: the whole of it), and the other
-  // client was served while the body decoded
-  expect(maxDelayMs).toBeLessThan(syncMs / 3);
+  // the loop never stalled for anything near the decode's time (decoded in place: the whole of it, plus the body's
+  // read and ingest, so at least syncMs), and the other client was served while the body decoded. The margin leaves
+  // room for the rest of the loop's work on a loaded 2-core machine (seen: 128 ms against a 284 ms decode).
+  expect(maxDelayMs).toBeLessThan(syncMs * 0.75);
   expect(answers.length).toBeGreaterThan(0);
   expect(answers.every((a) => a.status === 200)).toBe(true);
   expect(decodingSeen).toBe(true);

@@ -288,7 +288,8 @@ d('built plugin in a real browser against the live backend', () => {
       const first = traces.getByRole('row').nth(1);
       const picked = ((await first.locator('td').last().textContent()) ?? '').trim();
       expect(picked).toMatch(/^[0-9a-f]{32}$/);
-      await first.click();
+      // by its id: the table is live, so a trace arriving now moves the rows under a positional locator
+      await traces.getByRole('row').filter({ hasText: picked }).click();
       // the selected trace in Grafana's traces panel (stand-in), asked for with our trace frame and span options
       const panel = page.getByRole('region', { name: 'Selected trace' }).getByTestId('core-panel-traces');
       await panel.getByTestId('span-row').first().waitFor();
