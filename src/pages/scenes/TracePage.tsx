@@ -2,7 +2,8 @@
  * A trace's own page, `/a/<app>/trace/<traceId>` (reachable with just the id), with Konnect's three tabs:
  * Summary (info card, latency breakdown, lifecycle map), Spans (Grafana's traces panel on our trace frame) and
  * Logs (Grafana's logs panel on our logs frames, filtered by level and span, newest first, "Load older").
- * `?session=` (logs are stored per session) and `?span=` live in the URL and carry over between tabs.
+ * `?session=` (logs are stored per session), `?span=` and the Summary's `?compare=` (another trace id or `typical`:
+ * the summary query's `compareTo`) live in the URL and carry over between tabs.
  */
 import React from 'react';
 import { css } from '@emotion/css';
@@ -41,7 +42,8 @@ import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
 /** Kong's normalised log levels (the backend's `level` filter). */
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
 export const LOGS_PAGE = 200;
-const PRESERVED = ['session', 'span', 'level', 'from', 'to'];
+// `compare` too: the Summary's comparison is still there when the user comes back from Spans or Logs
+const PRESERVED = ['session', 'span', 'compare', 'level', 'from', 'to'];
 
 const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -88,6 +90,7 @@ interface SummaryTabState extends TraceTabState {
   /** the data source's API client, for downloads (user actions); page data comes through the query runners */
   api?: PagesApi;
   apiError?: string;
+  /** `?compare=`: 'typical' or another trace id (what the summary query's `compareTo` asks) */
   compareTo?: string;
 }
 
@@ -133,9 +136,20 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
     });
   }
 
+  protected urlKeys(): string[] {
+    return ['session', 'span', 'compare'];
+  }
+
+  getUrlState(): SceneObjectUrlValues {
+    return { ...super.getUrlState(), compare: this.state.compareTo };
+  }
+
   updateFromUrl(values: SceneObjectUrlValues) {
     super.updateFromUrl(values);
-    // the URL is read before the runner starts: its first query already asks for the session's standing
+    if ('compare' in values && str(values.compare) !== this.state.compareTo) {
+      this.setState({ compareTo: str(values.compare) });
+    }
+    // the URL is read before the runner starts: its first query already asks for the session's standing and comparison
     this.rerunSummary();
   }
 

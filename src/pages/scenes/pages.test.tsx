@@ -3,6 +3,7 @@ import { enterpriseTrace } from '../../datasource/testing/fixtures';
 import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, session, traceItem } from '../testing';
 import { LiveStreamError } from '../../datasource/live/connect';
 import { currentUrl } from './testing/render';
+import { KongDebuggerDataSource } from '../../datasource/datasource';
 
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
 jest.setTimeout(30_000);
@@ -244,6 +245,44 @@ describe('Session page', () => {
     fireEvent.click(within(row as HTMLElement).getByRole('link', { name: 'parent' }));
     await waitFor(() => expect(currentUrl().query.get('span')).toBe(ENT.spans[1].parentSpanId));
     await waitFor(() => expect(screen.getByTestId('core-panel-traces').dataset.focused).toBe(ENT.spans[1].parentSpanId));
+  });
+
+  it('with a trace selected, "Compare" on another row opens its Summary compared with that trace (URL: compare, session, range)', async () => {
+    const ds = jest.spyOn(KongDebuggerDataSource.prototype, 'query');
+    const api = fakeApi({
+      getSession: jest.fn().mockResolvedValue(session({ status: 'completed' })),
+      listTraces: jest.fn().mockResolvedValue({ traces: [traceItem, { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/7' }] }),
+    });
+    installDataSource(api);
+    renderApp('/sessions/s1?from=2025-11-24T00:00:00.000Z&to=2025-11-25T00:00:00.000Z');
+    const traces = await screen.findByRole('table', { name: 'Traces' });
+    await within(traces).findByText('/orders/7');
+    // nothing to compare with before a trace is selected
+    expect(within(traces).queryByRole('link', { name: /Compare the selected trace/ })).toBeNull();
+    fireEvent.click(within(traces).getByText('/orders/42'));
+    await waitFor(() => expect(currentUrl().query.get('trace')).toBe(TRACE_ID));
+    // the selected row has no Compare of its own; the other row's link is shareable as it stands
+    expect(within(traces).queryByRole('link', { name: `Compare the selected trace with ${TRACE_ID}` })).toBeNull();
+    const compare = within(traces).getByRole('link', { name: `Compare the selected trace with ${OTHER_TRACE_ID}` });
+    const href = `/a/kongdbg-debugger-app/trace/${TRACE_ID}?session=s1&compare=${OTHER_TRACE_ID}&from=2025-11-24T00%3A00%3A00.000Z&to=2025-11-25T00%3A00%3A00.000Z`;
+    expect(compare).toHaveAttribute('href', href);
+    fireEvent.click(compare);
+    await waitFor(() => expect(currentUrl().path).toBe(`/trace/${TRACE_ID}`));
+    // the click compared, it did not select the other row
+    const q = currentUrl().query;
+    expect([q.get('session'), q.get('compare'), q.get('from'), q.get('to')]).toEqual(['s1', OTHER_TRACE_ID, '2025-11-24T00:00:00.000Z', '2025-11-25T00:00:00.000Z']);
+    expect(q.get('trace')).toBeNull();
+    // the Summary's summary query asked for the comparison, and the map draws it
+    const summary = await screen.findByRole('region', { name: 'Trace summary' });
+    expect(await within(summary).findByTestId('compare-access.key-auth')).toHaveTextContent('vs 112µs +300µs');
+    expect(within(summary).getByTestId('compare-summary')).toHaveTextContent(`Compared with trace ${OTHER_TRACE_ID}`);
+    expect(api.compareTraces).toHaveBeenCalledWith(TRACE_ID, OTHER_TRACE_ID);
+    expect(api.compareTraces).toHaveBeenCalledTimes(1);
+    const asked = ds.mock.calls.flatMap(([r]) => r.targets).filter((t) => t.queryType === 'summary' && t.traceId === TRACE_ID);
+    expect(asked.at(-1)).toEqual(expect.objectContaining({ sessionId: 's1', compareTo: OTHER_TRACE_ID }));
+    // the range the session page had, not the trace page's default
+    expect(ds.mock.calls.at(-1)![0].range.from.toISOString()).toBe('2025-11-24T00:00:00.000Z');
+    ds.mockRestore();
   });
 
   it('opens a shared link with ?trace=&span= on that trace and span', async () => {
