@@ -4,6 +4,7 @@ import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, sessio
 import { LiveStreamError } from '../../datasource/live/connect';
 import { currentUrl } from './testing/render';
 import { KongDebuggerDataSource } from '../../datasource/datasource';
+import type { LogRecord } from '../../../common/api';
 
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
 jest.setTimeout(30_000);
@@ -434,8 +435,10 @@ describe('Trace page', () => {
   });
 
   it("Logs of a running session's trace: the newest page streams (new lines without a re-read), older pages are plain reads, the end reads once more", async () => {
-    const line = (i: number, body = `line ${i}`) => ({
+    const line = (i: number, body = `line ${i}`): LogRecord => ({
       id: String(i),
+      sessionId: 's1',
+      severityNumber: 9,
       timeUnixNano: `${1764000000000 + i}000000`,
       timeMs: 1764000000000 + i,
       level: 'info',
