@@ -325,6 +325,20 @@ describe('KongDebuggerDataSource.query', () => {
   });
 });
 
+describe('KongDebuggerDataSource.getQueryDisplayText', () => {
+  it("names the query type and its ids; a summary says what it compares with", () => {
+    const { ds } = setup();
+    expect(ds.getQueryDisplayText({ refId: 'A', queryType: 'traces', sessionId: 'sess-1' })).toBe('traces sessionId=sess-1');
+    expect(ds.getQueryDisplayText({ refId: 'A', queryType: 'summary', traceId: 'abc', sessionId: 'sess-1', compareTo: 'typical' })).toBe(
+      'summary sessionId=sess-1 traceId=abc compareTo=typical'
+    );
+    expect(ds.getQueryDisplayText({ refId: 'A', queryType: 'summary', traceId: 'abc', compareTo: 'fedcba9876543210fedcba9876543210' })).toBe(
+      'summary traceId=abc compareTo=fedcba9876543210fedcba9876543210'
+    );
+    expect(ds.getQueryDisplayText({ refId: 'A', queryType: 'summary', traceId: 'abc' })).toBe('summary traceId=abc');
+  });
+});
+
 describe('KongDebuggerDataSource.api', () => {
   it('validateExpression returns the rule errors', async () => {
     const { ds } = setup();

@@ -104,6 +104,10 @@ export class KongDebuggerDataSource extends DataSourceApi<KongDebuggerQuery, Kon
         parts.push(`${key}=${query[key]}`);
       }
     }
+    // a summary's comparison is part of what it asks ("typical" or the other trace's id)
+    if (query.queryType === 'summary' && query.compareTo) {
+      parts.push(`compareTo=${query.compareTo}`);
+    }
     return parts.join(' ');
   }
 

@@ -1,4 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { KongDebuggerDataSource } from '../datasource/datasource';
+import { currentUrl } from './scenes/testing/render';
 import { OTHER_TRACE_ID, TRACE_ID, comparison, fakeApi, installDataSource, renderApp } from './testing';
 
 // The session page renders Grafana UI components; on a busy shared machine a test can take several seconds.
@@ -47,6 +49,82 @@ describe("trace analysis on the trace page's Summary tab", () => {
     expect(api.compareWithTypical).toHaveBeenCalledWith(TRACE_ID, 's1');
     fireEvent.click(within(trace).getByRole('button', { name: /Stop comparing/ }));
     await waitFor(() => expect(within(trace).queryByTestId('compare-access.key-auth')).toBeNull());
+  });
+
+  it('"Compare with…" another trace id: checked first, then in the URL, asked by the summary query and drawn', async () => {
+    const ds = jest.spyOn(KongDebuggerDataSource.prototype, 'query');
+    const api = fakeApi();
+    const trace = await openTrace(api);
+    const form = within(trace).getByRole('form', { name: 'Compare with another trace' });
+    const input = within(form).getByRole('textbox', { name: 'Trace to compare with' });
+    // not a trace id: said at once, nothing asked
+    fireEvent.change(input, { target: { value: 'abc123' } });
+    fireEvent.click(within(form).getByRole('button', { name: /Compare with…/ }));
+    expect(await within(trace).findByTestId('compare-input-error')).toHaveTextContent(
+      '"abc123" is not a trace id: expected 32 hex characters (or the base64 of 16 bytes).'
+    );
+    expect(currentUrl().query.get('compare')).toBeNull();
+    // an id in capitals (copied from elsewhere) is the API's lowercase hex in the URL and the query
+    fireEvent.change(input, { target: { value: ` ${OTHER_TRACE_ID.toUpperCase()} ` } });
+    expect(within(trace).queryByTestId('compare-input-error')).toBeNull();
+    fireEvent.submit(form);
+    await waitFor(() => expect(currentUrl().query.get('compare')).toBe(OTHER_TRACE_ID));
+    expect(currentUrl().query.get('session')).toBe('s1');
+    expect(await within(trace).findByTestId('compare-access.key-auth')).toHaveTextContent('vs 112µs +300µs');
+    expect(within(trace).getByTestId('latency-diff-total')).toHaveTextContent('+9.5 ms');
+    const summary = within(trace).getByTestId('compare-summary');
+    expect(summary).toHaveTextContent(`Compared with trace ${OTHER_TRACE_ID}; Δ = this trace − the other.`);
+    expect(within(summary).getByRole('link', { name: OTHER_TRACE_ID })).toHaveAttribute('href', `/a/kongdbg-debugger-app/trace/${OTHER_TRACE_ID}`);
+    expect(api.compareTraces).toHaveBeenCalledWith(TRACE_ID, OTHER_TRACE_ID);
+    expect(api.compareWithTypical).not.toHaveBeenCalled();
+    const summaries = ds.mock.calls.flatMap(([r]) => r.targets).filter((t) => t.queryType === 'summary');
+    expect(summaries.at(-1)).toEqual(expect.objectContaining({ traceId: TRACE_ID, sessionId: 's1', compareTo: OTHER_TRACE_ID }));
+    // "Stop comparing" takes it out of the URL and the query
+    fireEvent.click(within(trace).getByRole('button', { name: /Stop comparing/ }));
+    await waitFor(() => expect(currentUrl().query.get('compare')).toBeNull());
+    await waitFor(() => expect(within(trace).queryByTestId('compare-access.key-auth')).toBeNull());
+    const last = ds.mock.calls.flatMap(([r]) => r.targets).filter((t) => t.queryType === 'summary').at(-1);
+    expect(last?.compareTo).toBeUndefined();
+    ds.mockRestore();
+  });
+
+  it('refuses to compare the trace with itself', async () => {
+    const api = fakeApi();
+    const trace = await openTrace(api);
+    fireEvent.change(within(trace).getByRole('textbox', { name: 'Trace to compare with' }), { target: { value: TRACE_ID } });
+    fireEvent.submit(within(trace).getByRole('form', { name: 'Compare with another trace' }));
+    expect(await within(trace).findByTestId('compare-input-error')).toHaveTextContent('That is this trace');
+    expect(api.compareTraces).not.toHaveBeenCalled();
+  });
+
+  it('a shared link with ?compare= opens on the comparison, asked once', async () => {
+    const api = fakeApi();
+    installDataSource(api);
+    renderApp(`/trace/${TRACE_ID}?session=s1&compare=${OTHER_TRACE_ID}`);
+    const trace = await screen.findByRole('region', { name: 'Trace summary' });
+    expect(await within(trace).findByTestId('compare-access.key-auth')).toHaveTextContent('vs 112µs +300µs');
+    expect(api.compareTraces).toHaveBeenCalledTimes(1);
+    expect(api.getTraceSummary).toHaveBeenCalledTimes(1);
+  });
+
+  it("the API's refusal of the other trace is shown beside the map", async () => {
+    const missing = 'aaaabbbbccccddddaaaabbbbccccdddd';
+    const refused = fakeApi({ compareTraces: jest.fn().mockRejectedValue(new Error(`trace ${missing} not found`)) });
+    installDataSource(refused);
+    renderApp(`/trace/${TRACE_ID}?compare=${missing}`);
+    const again = await screen.findByRole('region', { name: 'Trace summary' });
+    expect(await within(again).findByText(`trace ${missing} not found`)).toBeInTheDocument();
+    expect(within(again).getByText('Could not compare')).toBeInTheDocument();
+    expect(within(again).getByTestId('lifecycle-map')).toBeInTheDocument();
+    expect(refused.compareTraces).toHaveBeenCalledWith(TRACE_ID, missing);
+  });
+
+  it('"Compare with typical" is in the URL too (compare=typical)', async () => {
+    const api = fakeApi();
+    const trace = await openTrace(api);
+    fireEvent.click(within(trace).getByRole('button', { name: /Compare with typical/ }));
+    await waitFor(() => expect(currentUrl().query.get('compare')).toBe('typical'));
+    expect(await within(trace).findByTestId('compare-summary')).toHaveTextContent('typical trace');
   });
 
   it('shows the statistics table, regrouped by plugin on demand', async () => {

@@ -8,12 +8,14 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, LoadingPlaceholder, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, Button, FieldValidationMessage, Input, LoadingPlaceholder, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import type { SpanStatisticsRow } from '../../common/analysis/types';
 import { formatDuration } from '../../common/lifecycle/format';
 import { applyFrameAnalysis, type FrameAnalysis } from '../panels/lifecyclemap/analysis';
 import { LifecycleMap } from '../panels/lifecyclemap/LifecycleMap';
 import type { ReadResult } from '../panels/lifecyclemap/model';
+import { readCompareTarget } from './compareTarget';
+import { ROUTES } from './constants';
 import { PagesApi, errorMessage } from './useDebuggerApi';
 
 export type StatisticsGroup = 'name' | 'plugin';
@@ -37,10 +39,8 @@ export interface TraceAnalysisProps {
   analysis?: FrameAnalysis;
   /** 'typical' or another trace id */
   compareTo?: string;
-  /** "Compare with…" a trace picked elsewhere (the session page's table); hidden without it */
-  picking?: boolean;
+  /** 'typical', another trace's id (checked: see compareTarget), or undefined to stop comparing */
   onCompare: (to: string | undefined) => void;
-  onPick?: () => void;
   selectedSpanId?: string;
   /** a plugin node with a span was clicked on the map */
   onSelectSpan?: (spanId: string) => void;
@@ -57,9 +57,7 @@ export function TraceAnalysis({
   summary,
   analysis,
   compareTo,
-  picking,
   onCompare,
-  onPick,
   selectedSpanId,
   onSelectSpan,
   groupBy,
@@ -68,6 +66,17 @@ export function TraceAnalysis({
 }: TraceAnalysisProps) {
   const styles = useStyles2(getStyles);
   const [downloadError, setDownloadError] = useState<string>();
+  const [other, setOther] = useState('');
+  const [otherError, setOtherError] = useState<string>();
+  const compareWithOther = () => {
+    const target = readCompareTarget(other, traceId);
+    if ('error' in target) {
+      setOtherError(target.error);
+      return;
+    }
+    setOtherError(undefined);
+    onCompare(target.traceId);
+  };
 
   // Only what answers the current selection: the standing for this session, the comparison with this target.
   const st = sessionId && analysis?.sessionId === sessionId ? { value: analysis.standing, error: analysis.standingError } : undefined;
@@ -113,11 +122,29 @@ export function TraceAnalysis({
             Compare with typical
           </Button>
         )}
-        {onPick && (
-          <Button size="sm" variant={picking ? 'primary' : 'secondary'} icon="search-plus" onClick={onPick}>
-            {picking ? 'Pick a trace in the table…' : 'Compare with…'}
+        <form
+          aria-label="Compare with another trace"
+          className={styles.compareForm}
+          onSubmit={(e) => {
+            e.preventDefault();
+            compareWithOther();
+          }}
+        >
+          <Input
+            aria-label="Trace to compare with"
+            placeholder="another trace id"
+            width={38}
+            invalid={Boolean(otherError)}
+            value={other}
+            onChange={(e) => {
+              setOther(e.currentTarget.value);
+              setOtherError(undefined);
+            }}
+          />
+          <Button type="submit" size="sm" variant="secondary" icon="exchange-alt" disabled={!other.trim()}>
+            Compare with…
           </Button>
-        )}
+        </form>
         {compareTo && (
           <Button size="sm" variant="secondary" icon="times" onClick={() => onCompare(undefined)}>
             Stop comparing
@@ -130,6 +157,11 @@ export function TraceAnalysis({
           Download zip (with logs)
         </Button>
       </Stack>
+      {otherError && (
+        <FieldValidationMessage>
+          <span data-testid="compare-input-error">{otherError}</span>
+        </FieldValidationMessage>
+      )}
       {downloadError && (
         <Alert severity="error" title="Download failed">
           {downloadError}
@@ -154,7 +186,10 @@ export function TraceAnalysis({
       {cmp?.value && (
         <p className={styles.note} data-testid="compare-summary">
           Compared with {cmp.value.typical ? `the typical trace (median of the ${cmp.value.typical.basis})` : 'trace'}{' '}
-          <code>{cmp.value.b.traceId}</code>; Δ = this trace − the other.
+          <a className={styles.link} href={ROUTES.trace(cmp.value.b.traceId)}>
+            <code>{cmp.value.b.traceId}</code>
+          </a>
+          ; Δ = this trace − the other.
         </p>
       )}
       {!summary && <LoadingPlaceholder text="Loading summary…" />}
@@ -260,6 +295,8 @@ function StatisticsTable({ loaded }: { loaded?: StatisticsResult }) {
 const getStyles = (theme: GrafanaTheme2) => ({
   root: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
   note: css({ margin: 0, color: theme.colors.text.secondary }),
+  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
+  compareForm: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center' }),
   h4: css({ margin: 0 }),
   muted: css({ color: theme.colors.text.secondary }),
   strong: css({ fontWeight: theme.typography.fontWeightBold }),

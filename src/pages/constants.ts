@@ -9,6 +9,11 @@ export type TraceTab = 'summary' | 'spans' | 'logs';
 export interface TraceLinkParams {
   session?: string;
   span?: string;
+  /** Summary: the trace compared with ('typical' or another trace id) */
+  compare?: string;
+  /** the time range, kept when a link leaves a page with an absolute one */
+  from?: string;
+  to?: string;
 }
 
 function query(params: Record<string, string | undefined>): string {

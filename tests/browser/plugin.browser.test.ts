@@ -452,6 +452,18 @@ d('built plugin in a real browser against the live backend', () => {
     await expect(trace.getByTestId('latency-diff-total').isVisible()).resolves.toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'compare-light.png'), fullPage: true });
 
+    // "Compare with…" another trace of the session, by id: in the URL, asked of the server, drawn node by node
+    const list = await rest<{ traces: Array<{ traceId: string }> }>(server.apiUrl, `sessions/${sessionId}/traces?limit=5`);
+    const other = list.traces.map((t) => t.traceId).find((id) => id !== traceId && id !== cmp.typical.traceId) ?? cmp.typical.traceId;
+    await trace.getByRole('textbox', { name: 'Trace to compare with' }).fill(other.toUpperCase());
+    await trace.getByRole('button', { name: /Compare with…/ }).click();
+    await waitFor('compare in the URL', async () => ((await appUrl()).includes(`compare=${other}`) ? true : undefined), 10_000);
+    await waitFor('the comparison with the other trace', async () => ((await trace.getByTestId('compare-summary').textContent())?.includes(`trace ${other}`) ? true : undefined), 10_000);
+    const pair = await rest<{ nodes: Array<{ key: string }> }>(server.apiUrl, `traces/${traceId}/compare/${other}`);
+    for (const n of pair.nodes) {
+      await trace.getByTestId(`compare-${n.key}`).waitFor();
+    }
+
     // Upload the exported trace from the Sessions page: through the data source's `uploads` proxy route.
     const exported = await fetch(`${server.apiUrl}/api/v1/traces/${traceId}/export`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const file = path.join(tmp, `trace-${traceId}.json`);

@@ -4,7 +4,8 @@
  * Grafana's traces panel. `?trace=`, `?span=` and the absolute `from`/`to` (the session's life) are in the URL.
  * While the session captures, the first traces page is the data source's live query (the session's event stream):
  * new traces appear as they arrive, the header and summary are re-read when they do, and once more when the stream
- * ends with the session. Nothing polls.
+ * ends with the session. Nothing polls. With a trace selected, each other row's "Compare" opens the selected trace's
+ * Summary compared with that one (`?compare=`, the range kept).
  */
 import React from 'react';
 import { css, cx } from '@emotion/css';
@@ -193,6 +194,14 @@ export function tracesQuery(sessionId: string, filters: TraceFilters, cursor: st
   };
 }
 
+/**
+ * The selected trace's Summary compared with another (the product's "compare two traces"): state in the URL, so the
+ * link can be shared; the session (for the standing) and the time range go along.
+ */
+export function compareLink(traceId: string, other: string, sessionId: string, range: { from?: string; to?: string }): string {
+  return ROUTES.trace(traceId, 'summary', { session: sessionId, compare: other, from: range.from, to: range.to });
+}
+
 /** whether a traces runner's current request is the live one */
 export const isLiveRequest = (data: SceneDataState['data']) =>
   Boolean((data?.request?.targets as KongQuery[] | undefined)?.some((q) => q.queryType === 'traces' && q.live));
@@ -262,8 +271,11 @@ export class TracesList extends SceneObjectBase<TracesListState> {
 
 function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
   const styles = useStyles2(getStyles);
-  const { draft, cursors, selectedTraceId, onSelect, filters, live, error } = model.useState();
+  const { draft, cursors, selectedTraceId, onSelect, filters, live, error, sessionId } = model.useState();
   const { data } = sceneGraph.getData(model).useState();
+  const timeRange = sceneGraph.getTimeRange(model);
+  timeRange.useState();
+  const range = (timeRange.urlSync?.getUrlState() ?? {}) as { from?: string; to?: string };
   const frame = findFrame(data?.series, 'traces');
   const traces = rowsOf<TraceRow>(frame);
   const nextCursor = (frame?.meta?.custom as { nextCursor?: string } | undefined)?.nextCursor;
@@ -330,6 +342,7 @@ function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
                 {['Start', 'Method', 'Path', 'Route', 'Status', 'Upstream', 'Duration', 'Kong', 'Upstream latency', 'Spans', 'Trace id'].map((h) => (
                   <th key={h}>{h}</th>
                 ))}
+                {selectedTraceId && <th>Compare</th>}
               </tr>
             </thead>
             <tbody>
@@ -353,6 +366,29 @@ function TracesListRenderer({ model }: SceneComponentProps<TracesList>) {
                   <td>{t.upstreamLatency !== null ? `${t.upstreamLatency.toFixed(1)} ms` : 'n/a'}</td>
                   <td>{t.spanCount}</td>
                   <td className={styles.mono}>{t.traceID}</td>
+                  {selectedTraceId && (
+                    <td>
+                      {t.traceID !== selectedTraceId && (
+                        <LinkButton
+                          size="sm"
+                          variant="secondary"
+                          fill="text"
+                          icon="exchange-alt"
+                          href={compareLink(selectedTraceId, t.traceID, sessionId, range)}
+                          aria-label={`Compare the selected trace with ${t.traceID}`}
+                          onKeyDown={(e) => e.stopPropagation()}
+                          onClick={(e) => {
+                            // the link's own navigation (in-app, like Grafana's link interception), not the row's select
+                            e.stopPropagation();
+                            e.preventDefault();
+                            locationService.push(compareLink(selectedTraceId, t.traceID, sessionId, range));
+                          }}
+                        >
+                          Compare
+                        </LinkButton>
+                      )}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -554,6 +590,7 @@ function SessionSceneRenderer({ model }: SceneComponentProps<SessionScene>) {
               </Button>
             </Stack>
           </Stack>
+          <p className={styles.muted}>To compare it with another trace, use Compare on that trace&apos;s row above.</p>
           <div style={{ height: 640, display: 'flex' }}>
             <tracePanel.Component model={tracePanel} />
           </div>

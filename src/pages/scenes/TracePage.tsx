@@ -1,12 +1,14 @@
 /**
  * A trace's own page, `/a/<app>/trace/<traceId>` (reachable with just the id), with Konnect's three tabs:
  * Summary (info card, latency breakdown, lifecycle map), Spans (Grafana's traces panel on our trace frame) and
- * Logs (Grafana's logs panel on our logs frames, filtered by level and span, newest first, "Load older").
- * `?session=` (logs are stored per session) and `?span=` live in the URL and carry over between tabs.
+ * Logs (Grafana's logs panel on our logs frames, filtered by level and span, newest first, "Load older"; while the
+ * trace's session captures, the newest page is the data source's live logs query: new lines appear as they arrive).
+ * `?session=` (logs are stored per session), `?span=` and the Summary's `?compare=` (another trace id or `typical`:
+ * the summary query's `compareTo`) live in the URL and carry over between tabs.
  */
 import React from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, type DataFrame, type PanelData } from '@grafana/data';
+import { GrafanaTheme2, LoadingState, type DataFrame, type PanelData } from '@grafana/data';
 import {
   EmbeddedScene,
   PanelBuilders,
@@ -22,18 +24,19 @@ import {
   SceneObjectUrlValues,
   SceneQueryRunner,
   SceneTimeRange,
+  type SceneDataState,
   VizPanel,
   sceneGraph,
   type SceneAppPageLike,
 } from '@grafana/scenes';
-import { Alert, Button, LinkButton, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, Button, LinkButton, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
 import { map } from 'rxjs';
 import { ROUTES } from '../constants';
 import { DsInfo, actionsApi, kongQueries } from './dataSource';
 import { readLifecycleFrames, type ReadResult } from '../../panels/lifecyclemap/model';
 import { TraceAnalysis, type StatisticsGroup, type StatisticsResult } from '../TraceAnalysis';
 import { readFrameAnalysis } from '../../panels/lifecyclemap/analysis';
-import { findFrame, readStatisticsFrame } from './rows';
+import { SessionRow, findFrame, isActiveStatus, readStatisticsFrame, rowsOf } from './rows';
 import { errorMessage, type PagesApi } from '../useDebuggerApi';
 import { TraceInfoCard } from './TraceInfoCard';
 import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
@@ -41,7 +44,8 @@ import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
 /** Kong's normalised log levels (the backend's `level` filter). */
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
 export const LOGS_PAGE = 200;
-const PRESERVED = ['session', 'span', 'level', 'from', 'to'];
+// `compare` too: the Summary's comparison is still there when the user comes back from Spans or Logs
+const PRESERVED = ['session', 'span', 'compare', 'level', 'from', 'to'];
 
 const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -88,6 +92,7 @@ interface SummaryTabState extends TraceTabState {
   /** the data source's API client, for downloads (user actions); page data comes through the query runners */
   api?: PagesApi;
   apiError?: string;
+  /** `?compare=`: 'typical' or another trace id (what the summary query's `compareTo` asks) */
   compareTo?: string;
 }
 
@@ -133,9 +138,20 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
     });
   }
 
+  protected urlKeys(): string[] {
+    return ['session', 'span', 'compare'];
+  }
+
+  getUrlState(): SceneObjectUrlValues {
+    return { ...super.getUrlState(), compare: this.state.compareTo };
+  }
+
   updateFromUrl(values: SceneObjectUrlValues) {
     super.updateFromUrl(values);
-    // the URL is read before the runner starts: its first query already asks for the session's standing
+    if ('compare' in values && str(values.compare) !== this.state.compareTo) {
+      this.setState({ compareTo: str(values.compare) });
+    }
+    // the URL is read before the runner starts: its first query already asks for the session's standing and comparison
     this.rerunSummary();
   }
 
@@ -309,9 +325,14 @@ interface LogsTabState extends TraceTabState {
   cursor?: string;
   /** the cursors of the newer pages, to go back one at a time */
   newer: Array<string | undefined>;
+  /** the session query (its status): while the session captures, the newest page streams */
+  sessionRunner: SceneQueryRunner;
+  /** the trace's session captures: the newest page is the data source's live logs query; older pages are not */
+  live?: boolean;
+  error?: string;
 }
 
-export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number; cursor?: string }) {
+export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number; cursor?: string; live?: boolean }) {
   return {
     refId: 'logs',
     queryType: 'logs' as const,
@@ -321,8 +342,13 @@ export function logsQuery(traceId: string, s: { session?: string; span?: string;
     levels: s.levels.length ? s.levels : undefined,
     limit: s.limit,
     cursor: s.cursor,
+    // a live query needs the session (its event stream); pages after a cursor are plain reads
+    live: (s.live && Boolean(s.session) && !s.cursor) || undefined,
   };
 }
+
+/** whether a logs runner's current request is the live one */
+const isLiveLogs = (data: SceneDataState['data']) => Boolean((data?.request?.targets as Array<{ live?: boolean }> | undefined)?.some((q) => q.live));
 
 /** The cursor of the next (older) page, as the logs frame carries it; absent on the last page. */
 export function olderCursor(frames: DataFrame[] | undefined): string | undefined {
@@ -333,7 +359,7 @@ export function olderCursor(frames: DataFrame[] | undefined): string | undefined
 export class TraceLogsTab extends TraceTab<LogsTabState> {
   static Component = LogsTabRenderer;
 
-  constructor(state: Omit<LogsTabState, 'panel' | 'levels' | 'limit' | 'newer'> & { levels?: string[]; limit?: number }) {
+  constructor(state: Omit<LogsTabState, 'panel' | 'levels' | 'limit' | 'newer' | 'sessionRunner'> & { levels?: string[]; limit?: number }) {
     const levels = state.levels ?? [];
     const limit = state.limit ?? LOGS_PAGE;
     const runner = kongQueries(state.ds, [logsQuery(state.traceId, { ...state, levels, limit })]);
@@ -354,18 +380,68 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
       .setOption('sortOrder' as never, 'Descending' as never)
       .setOption('dedupStrategy' as never, 'none' as never)
       .build();
-    super({ ...state, levels, limit, panel, newer: [] });
+    const sessionRunner = kongQueries(state.ds, []);
+    super({ ...state, levels, limit, panel, newer: [], sessionRunner });
     self.tab = this;
     this.addActivationHandler(() => {
       // the URL (session, span, levels) is applied after construction: query what it says
       this.rerun();
-      const sub = this.subscribeToState((n, p) => {
-        if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit || n.cursor !== p.cursor) {
-          this.rerun();
-        }
-      });
-      return () => sub.unsubscribe();
+      const stopSession = sessionRunner.activate();
+      this.readSession();
+      const subs = [
+        this.subscribeToState((n, p) => {
+          if (n.session !== p.session) {
+            this.wentLive = false;
+            this.setState({ live: false, error: undefined });
+            this.readSession();
+          }
+          if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit || n.cursor !== p.cursor || n.live !== p.live) {
+            this.rerun();
+          }
+        }),
+        // once the session is known to capture, the newest page streams (once: a stream that ended is not reopened)
+        sessionRunner.subscribeToState((n) => {
+          const s = rowsOf<SessionRow>(findFrame(n.data?.series, 'sessions'))[0];
+          if (s && s.id === this.state.session && isActiveStatus(s.status) && !this.wentLive) {
+            this.wentLive = true;
+            this.setState({ live: true });
+          }
+        }),
+        runner.subscribeToState((n, p) => this.onLogsData(n.data, p.data)),
+      ];
+      return () => {
+        subs.forEach((x) => x.unsubscribe());
+        stopSession();
+      };
     });
+  }
+
+  private wentLive = false;
+
+  private readSession() {
+    const { session, ds } = this.state;
+    if (!session) {
+      return;
+    }
+    this.state.sessionRunner.setState({ queries: [{ refId: 'session', queryType: 'sessions', sessionId: session, datasource: { uid: ds.uid, type: ds.type } } as never] });
+    this.state.sessionRunner.runQueries();
+  }
+
+  /**
+   * The live logs query's end (the session ended: `Done`) reads the newest page once more, as it stands; a stream
+   * that failed for good (the server's stream cap, say) leaves a plain read and says so.
+   */
+  private onLogsData(n: SceneDataState['data'], p: SceneDataState['data']) {
+    if (!n || !isLiveLogs(n) || n.state === p?.state) {
+      return;
+    }
+    const sameRequest = n.request?.requestId === p?.request?.requestId;
+    if (n.state === LoadingState.Done && sameRequest && p?.state !== LoadingState.Done) {
+      this.setState({ live: false });
+    } else if (n.state === LoadingState.Error) {
+      const why = n.errors?.[0]?.message ?? 'the stream failed';
+      this.setState({ live: false, error: `Live updates stopped (${why}). The logs are read once; change a filter or reload to read them again.` });
+    }
   }
 
   protected urlKeys(): string[] {
@@ -402,13 +478,32 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
   // A new filter starts again at the newest page.
   setLevels = (levels: string[]) => this.setState({ levels, cursor: undefined, newer: [] });
   clearSpan = () => this.setState({ span: undefined, cursor: undefined, newer: [] });
-  /** The next page of older lines, after the cursor the server gave with this one (every line is reachable). */
-  loadOlder = () => {
-    const next = olderCursor(this.dataFrames());
+  /**
+   * The next page of older lines, after the cursor the server gave with this one (every line is reachable). A live
+   * newest page carries none (its lines move as they arrive): the cursor is read then, from that page as it stands.
+   */
+  loadOlder = async () => {
+    let next = olderCursor(this.dataFrames());
+    const { session, cursor, traceId, span, levels, limit, ds } = this.state;
+    if (!next && this.isLivePage() && session) {
+      try {
+        const api = await actionsApi(ds);
+        const page = await api.listLogs(session, { traceId, spanId: span, level: levels.length ? levels.join(',') : undefined, limit });
+        next = page.nextCursor;
+      } catch (e) {
+        this.setState({ error: `Could not read the older page: ${errorMessage(e)}` });
+        return;
+      }
+    }
     if (next) {
-      this.setState({ newer: [...this.state.newer, this.state.cursor], cursor: next });
+      this.setState({ newer: [...this.state.newer, cursor], cursor: next });
     }
   };
+
+  /** the newest page, streaming */
+  isLivePage(): boolean {
+    return Boolean(this.state.live && this.state.session && !this.state.cursor);
+  }
   /** Back to the page before (newer lines). */
   loadNewer = () => {
     const newer = [...this.state.newer];
@@ -428,15 +523,23 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
 
 function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
   const styles = useStyles2(getStyles);
-  const { panel, levels, span, traceId, session, newer } = model.useState();
+  const { panel, levels, span, traceId, session, newer, limit, error } = model.useState();
   const { data } = (model.state.panel.state.$data as SceneDataTransformer).useState();
   const lines = model.lineCount(data?.series);
+  const livePage = model.isLivePage();
   const queryError = data?.errors?.[0]?.message;
+  // a full live newest page has older lines, whose cursor is read on the click
+  const hasOlder = Boolean(olderCursor(data?.series)) || (livePage && lines >= limit);
   return (
     <div className={styles.column}>
       {queryError && (
         <Alert severity="error" title="Could not load the logs">
           {queryError}
+        </Alert>
+      )}
+      {error && (
+        <Alert severity="warning" title="Logs" onRemove={() => model.setState({ error: undefined })}>
+          {error}
         </Alert>
       )}
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
@@ -467,10 +570,11 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
         <span className={styles.muted} data-testid="logs-count">
           {lines} line{lines === 1 ? '' : 's'}, newest first
         </span>
+        {livePage && <Badge text="Live" icon="circle" color="green" tooltip="New lines appear as Kong sends them, while the session captures" />}
         <Button size="sm" variant="secondary" icon="arrow-left" onClick={model.loadNewer} disabled={newer.length === 0}>
           Newer
         </Button>
-        <Button size="sm" variant="secondary" icon="history" onClick={model.loadOlder} disabled={!olderCursor(data?.series)}>
+        <Button size="sm" variant="secondary" icon="history" onClick={() => void model.loadOlder()} disabled={!hasOlder}>
           Load older
         </Button>
       </Stack>

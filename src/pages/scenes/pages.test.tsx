@@ -3,6 +3,8 @@ import { enterpriseTrace } from '../../datasource/testing/fixtures';
 import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, session, traceItem } from '../testing';
 import { LiveStreamError } from '../../datasource/live/connect';
 import { currentUrl } from './testing/render';
+import { KongDebuggerDataSource } from '../../datasource/datasource';
+import type { LogRecord } from '../../../common/api';
 
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
 jest.setTimeout(30_000);
@@ -246,6 +248,44 @@ describe('Session page', () => {
     await waitFor(() => expect(screen.getByTestId('core-panel-traces').dataset.focused).toBe(ENT.spans[1].parentSpanId));
   });
 
+  it('with a trace selected, "Compare" on another row opens its Summary compared with that trace (URL: compare, session, range)', async () => {
+    const ds = jest.spyOn(KongDebuggerDataSource.prototype, 'query');
+    const api = fakeApi({
+      getSession: jest.fn().mockResolvedValue(session({ status: 'completed' })),
+      listTraces: jest.fn().mockResolvedValue({ traces: [traceItem, { ...traceItem, traceId: OTHER_TRACE_ID, path: '/orders/7' }] }),
+    });
+    installDataSource(api);
+    renderApp('/sessions/s1?from=2025-11-24T00:00:00.000Z&to=2025-11-25T00:00:00.000Z');
+    const traces = await screen.findByRole('table', { name: 'Traces' });
+    await within(traces).findByText('/orders/7');
+    // nothing to compare with before a trace is selected
+    expect(within(traces).queryByRole('link', { name: /Compare the selected trace/ })).toBeNull();
+    fireEvent.click(within(traces).getByText('/orders/42'));
+    await waitFor(() => expect(currentUrl().query.get('trace')).toBe(TRACE_ID));
+    // the selected row has no Compare of its own; the other row's link is shareable as it stands
+    expect(within(traces).queryByRole('link', { name: `Compare the selected trace with ${TRACE_ID}` })).toBeNull();
+    const compare = within(traces).getByRole('link', { name: `Compare the selected trace with ${OTHER_TRACE_ID}` });
+    const href = `/a/kongdbg-debugger-app/trace/${TRACE_ID}?session=s1&compare=${OTHER_TRACE_ID}&from=2025-11-24T00%3A00%3A00.000Z&to=2025-11-25T00%3A00%3A00.000Z`;
+    expect(compare).toHaveAttribute('href', href);
+    fireEvent.click(compare);
+    await waitFor(() => expect(currentUrl().path).toBe(`/trace/${TRACE_ID}`));
+    // the click compared, it did not select the other row
+    const q = currentUrl().query;
+    expect([q.get('session'), q.get('compare'), q.get('from'), q.get('to')]).toEqual(['s1', OTHER_TRACE_ID, '2025-11-24T00:00:00.000Z', '2025-11-25T00:00:00.000Z']);
+    expect(q.get('trace')).toBeNull();
+    // the Summary's summary query asked for the comparison, and the map draws it
+    const summary = await screen.findByRole('region', { name: 'Trace summary' });
+    expect(await within(summary).findByTestId('compare-access.key-auth')).toHaveTextContent('vs 112µs +300µs');
+    expect(within(summary).getByTestId('compare-summary')).toHaveTextContent(`Compared with trace ${OTHER_TRACE_ID}`);
+    expect(api.compareTraces).toHaveBeenCalledWith(TRACE_ID, OTHER_TRACE_ID);
+    expect(api.compareTraces).toHaveBeenCalledTimes(1);
+    const asked = ds.mock.calls.flatMap(([r]) => r.targets).filter((t) => t.queryType === 'summary' && t.traceId === TRACE_ID);
+    expect(asked.at(-1)).toEqual(expect.objectContaining({ sessionId: 's1', compareTo: OTHER_TRACE_ID }));
+    // the range the session page had, not the trace page's default
+    expect(ds.mock.calls.at(-1)![0].range.from.toISOString()).toBe('2025-11-24T00:00:00.000Z');
+    ds.mockRestore();
+  });
+
   it('opens a shared link with ?trace=&span= on that trace and span', async () => {
     const api = fakeApi();
     installDataSource(api);
@@ -373,8 +413,9 @@ describe('Trace page', () => {
     const listLogs = jest.fn((_s: string, f: { cursor?: string }) =>
       Promise.resolve(f.cursor === 'c-200' ? { logs: older } : { logs: page, nextCursor: 'c-200' })
     );
-    const api = fakeApi({ listLogs });
-    installDataSource(api);
+    // an ended session: its newest page is a plain read carrying the server's cursor
+    const api = fakeApi({ listLogs, getSession: jest.fn().mockResolvedValue(session({ status: 'completed' })) });
+    const live = installDataSource(api);
     renderApp(`/trace/${TRACE_ID}/logs?session=s1&level=error,warn`);
     await screen.findByTestId('core-panel-logs');
     await waitFor(() => expect(screen.getByRole('button', { name: 'Load older' })).toBeEnabled());
@@ -389,5 +430,85 @@ describe('Trace page', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
     await waitFor(() => expect(within(screen.getByTestId('core-panel-logs')).getAllByTestId('log-line')).toHaveLength(200));
     expect(listLogs.mock.lastCall?.[1].cursor).toBeUndefined();
+    expect(live.opened).toHaveLength(0);
+    expect(screen.queryByText('Live')).toBeNull();
+  });
+
+  it("Logs of a running session's trace: the newest page streams (new lines without a re-read), older pages are plain reads, the end reads once more", async () => {
+    const line = (i: number, body = `line ${i}`): LogRecord => ({
+      id: String(i),
+      sessionId: 's1',
+      severityNumber: 9,
+      timeUnixNano: `${1764000000000 + i}000000`,
+      timeMs: 1764000000000 + i,
+      level: 'info',
+      body,
+      attributes: {},
+      traceId: TRACE_ID,
+      spanId: 'aaaaaaaaaaaaaaaa',
+    });
+    const page = Array.from({ length: 200 }, (_, i) => line(i + 1));
+    const older = [line(0, 'the oldest')];
+    const listLogs = jest.fn((_s: string, f: { cursor?: string }) => Promise.resolve(f.cursor === 'c-200' ? { logs: older } : { logs: page, nextCursor: 'c-200' }));
+    const api = fakeApi({ listLogs });
+    const live = installDataSource(api);
+    renderApp(`/trace/${TRACE_ID}/logs?session=s1`);
+    // the session captures: the newest page is the live logs query on its event stream
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    expect(live.opened.at(-1)).toBe('/api/datasources/proxy/uid/kdbg/api/v1/sessions/s1/stream?since=now');
+    await waitFor(() => expect(within(screen.getByTestId('core-panel-logs')).getAllByTestId('log-line')).toHaveLength(200));
+    expect(screen.getByText('Live')).toBeInTheDocument();
+    await act(() => new Promise((r) => setTimeout(r, 50)));
+    const reads = listLogs.mock.calls.length;
+    expect(listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ traceId: TRACE_ID, limit: 200 }));
+
+    // a new line of this trace appears at once; another trace's line does not
+    act(() => live.send('logs', { logs: [line(500, 'just now'), { ...line(501, 'other trace'), traceId: OTHER_TRACE_ID }] }));
+    await within(screen.getByTestId('core-panel-logs')).findByText('just now');
+    const shown = within(screen.getByTestId('core-panel-logs')).getAllByTestId('log-line');
+    expect(shown[0]).toHaveTextContent('just now');
+    // the page keeps its size: the oldest line of it moves to the older pages
+    expect(shown).toHaveLength(200);
+    expect(screen.getByTestId('core-panel-logs')).not.toHaveTextContent('other trace');
+    expect(listLogs).toHaveBeenCalledTimes(reads);
+
+    // a full live page has older lines: the cursor is read on the click, the older page is a plain read
+    fireEvent.click(screen.getByRole('button', { name: 'Load older' }));
+    await waitFor(() => expect(listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ traceId: TRACE_ID, limit: 200, cursor: 'c-200' })));
+    await within(screen.getByTestId('core-panel-logs')).findByText('the oldest');
+    await waitFor(() => expect(live.openCount()).toBe(0));
+    expect(screen.queryByText('Live')).toBeNull();
+    // back to the newest page: live again
+    fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
+    await waitFor(() => expect(live.openCount()).toBe(1));
+
+    // the session ends: the stream's final status ends the live query; the newest page is read once, as it stands
+    await waitFor(() => expect(within(screen.getByTestId('core-panel-logs')).getAllByTestId('log-line')).toHaveLength(200));
+    const before = listLogs.mock.calls.length;
+    act(() => live.send('status', session({ status: 'completed' })));
+    await waitFor(() => expect(live.openCount()).toBe(0));
+    await waitFor(() => expect(listLogs).toHaveBeenCalledTimes(before + 1));
+    expect(listLogs.mock.lastCall?.[1].cursor).toBeUndefined();
+    await waitFor(() => expect(screen.queryByText('Live')).toBeNull());
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    expect(live.opened).toHaveLength(2);
+    expect(listLogs).toHaveBeenCalledTimes(before + 1);
+  });
+
+  it('Logs: a live stream that fails for good leaves the page read once and says live updates stopped', async () => {
+    const logs = [{ id: 'l1', timeUnixNano: '1764000000001000000', timeMs: 1764000000001, level: 'info', body: 'first', attributes: {}, traceId: TRACE_ID }];
+    const api = fakeApi({ listLogs: jest.fn().mockResolvedValue({ logs }) });
+    const live = installDataSource(api);
+    renderApp(`/trace/${TRACE_ID}/logs?session=s1`);
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    await within(await screen.findByTestId('core-panel-logs')).findByText('first');
+    const reads = api.listLogs.mock.calls.length;
+    act(() => live.fail(new LiveStreamError('too many open streams for this tenant (16)', 429)));
+    await screen.findByText(/Live updates stopped \(too many open streams for this tenant \(16\)\)/);
+    await waitFor(() => expect(api.listLogs).toHaveBeenCalledTimes(reads + 1));
+    await within(screen.getByTestId('core-panel-logs')).findByText('first');
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    expect(live.opened).toHaveLength(1);
+    expect(api.listLogs).toHaveBeenCalledTimes(reads + 1);
   });
 });
