@@ -26,8 +26,7 @@ import {
   sceneGraph,
   type SceneAppPageLike,
 } from '@grafana/scenes';
-import { Alert, Button, LinkButton, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
-import { map } from 'rxjs';
+import { Alert, Button, LinkButton, Stack, useStyles2 } from '@grafana/ui';
 import { ROUTES } from '../constants';
 import { DsInfo, actionsApi, kongQueries } from './dataSource';
 import { readLifecycleFrames, type ReadResult } from '../../panels/lifecyclemap/model';
@@ -36,11 +35,9 @@ import { readFrameAnalysis } from '../../panels/lifecyclemap/analysis';
 import { findFrame, readStatisticsFrame } from './rows';
 import { errorMessage, type PagesApi } from '../useDebuggerApi';
 import { TraceInfoCard } from './TraceInfoCard';
-import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
+import { focusSpanLink, spanLogsLinks } from './traceLinks';
+import { LOGS_PAGE, LevelFilter, LogsPaging, buildLogsPanel, logLineCount, logsQuery, logsRunner, olderCursor } from './logsView';
 
-/** Kong's normalised log levels (the backend's `level` filter). */
-export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
-export const LOGS_PAGE = 200;
 const PRESERVED = ['session', 'span', 'level', 'from', 'to'];
 
 const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -311,25 +308,6 @@ interface LogsTabState extends TraceTabState {
   newer: Array<string | undefined>;
 }
 
-export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number; cursor?: string }) {
-  return {
-    refId: 'logs',
-    queryType: 'logs' as const,
-    sessionId: s.session,
-    traceId,
-    spanId: s.span,
-    levels: s.levels.length ? s.levels : undefined,
-    limit: s.limit,
-    cursor: s.cursor,
-  };
-}
-
-/** The cursor of the next (older) page, as the logs frame carries it; absent on the last page. */
-export function olderCursor(frames: DataFrame[] | undefined): string | undefined {
-  const next = frames?.find((f) => f.name === 'logs')?.meta?.custom?.nextCursor;
-  return typeof next === 'string' && next ? next : undefined;
-}
-
 export class TraceLogsTab extends TraceTab<LogsTabState> {
   static Component = LogsTabRenderer;
 
@@ -338,22 +316,8 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
     const limit = state.limit ?? LOGS_PAGE;
     const runner = kongQueries(state.ds, [logsQuery(state.traceId, { ...state, levels, limit })]);
     const self: { tab?: TraceLogsTab } = {};
-    const panel = PanelBuilders.logs()
-      .setTitle('Logs')
-      .setHoverHeader(true)
-      .setData(
-        new SceneDataTransformer({
-          $data: runner,
-          // Each line's span opens in the app's Spans tab (not in Explore).
-          transformations: [() => (source) => source.pipe(map((frames: DataFrame[]) => withAppSpanLinks(frames, self.tab?.state.session)))],
-        })
-      )
-      .setOption('showTime', true)
-      .setOption('wrapLogMessage', true)
-      .setOption('enableLogDetails', true)
-      .setOption('sortOrder' as never, 'Descending' as never)
-      .setOption('dedupStrategy' as never, 'none' as never)
-      .build();
+    // Each line's span opens in the app's Spans tab (not in Explore).
+    const panel = buildLogsPanel(runner, () => self.tab?.state.session);
     super({ ...state, levels, limit, panel, newer: [] });
     self.tab = this;
     this.addActivationHandler(() => {
@@ -387,7 +351,7 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
   }
 
   private runner(): SceneQueryRunner {
-    return (this.state.panel.state.$data as SceneDataTransformer).state.$data as SceneQueryRunner;
+    return logsRunner(this.state.panel);
   }
 
   private rerun() {
@@ -422,7 +386,7 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
 
   /** Lines shown now; the last page was full when it equals `limit` (there may be older ones). */
   lineCount(frames: DataFrame[] | undefined): number {
-    return frames?.find((f) => f.name === 'logs')?.length ?? 0;
+    return logLineCount(frames);
   }
 }
 
@@ -440,15 +404,7 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
         </Alert>
       )}
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
-        <div style={{ minWidth: 280 }}>
-          <MultiSelect<string>
-            aria-label="Log levels"
-            placeholder="All levels"
-            options={LOG_LEVELS.map((l) => ({ value: l, label: l }))}
-            value={levels}
-            onChange={(v) => model.setLevels(v.map((o) => o.value!).filter(Boolean))}
-          />
-        </div>
+        <LevelFilter levels={levels} onChange={model.setLevels} />
         {span ? (
           <Stack direction="row" gap={1} alignItems="center">
             <span data-testid="logs-span-filter">
@@ -464,15 +420,14 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
         ) : (
           <span className={styles.muted}>All spans of this trace</span>
         )}
-        <span className={styles.muted} data-testid="logs-count">
-          {lines} line{lines === 1 ? '' : 's'}, newest first
-        </span>
-        <Button size="sm" variant="secondary" icon="arrow-left" onClick={model.loadNewer} disabled={newer.length === 0}>
-          Newer
-        </Button>
-        <Button size="sm" variant="secondary" icon="history" onClick={model.loadOlder} disabled={!olderCursor(data?.series)}>
-          Load older
-        </Button>
+        <LogsPaging
+          lines={lines}
+          className={styles.muted}
+          canNewer={newer.length > 0}
+          canOlder={Boolean(olderCursor(data?.series))}
+          onNewer={model.loadNewer}
+          onOlder={model.loadOlder}
+        />
       </Stack>
       <div className={styles.panel} style={{ height: 560 }}>
         <panel.Component model={panel} />
