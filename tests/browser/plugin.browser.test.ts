@@ -302,6 +302,7 @@ d('built plugin in a real browser against the live backend', () => {
       // the session's Logs tab: every line of the session (no trace id), newest first, each linking to its trace/span
       await renderApp(`/sessions/${sessionId}/logs`, mode);
       const pageTabs = page.getByRole('tablist', { name: 'Page tabs' });
+      await pageTabs.getByRole('tab', { name: 'Logs' }).waitFor();
       await expect(pageTabs.getByRole('tab').allTextContents()).resolves.toEqual(['Traces', 'Logs']);
       const sessionLogs = page.getByRole('region', { name: 'Session logs' }).getByTestId('core-panel-logs');
       await waitFor('log lines of the session', async () => ((await sessionLogs.getByTestId('log-line').count()) > 0 ? true : undefined), 20_000);

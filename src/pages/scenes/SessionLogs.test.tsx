@@ -139,4 +139,51 @@ describe('Session page, Logs tab', () => {
     expect(listLogs.mock.lastCall?.[1].cursor).toBeUndefined();
     await waitFor(() => expect(currentUrl().query.get('level')).toBeNull());
   });
+
+  it('streams the newest page while the session captures; its end reads the lines once more, as they stand', async () => {
+    const api = fakeApi({ listLogs: jest.fn().mockResolvedValue({ logs: [line('a', 1764000000001, 'info', 'captured before')] }) });
+    const live = installDataSource(api);
+    renderApp('/sessions/s1/logs');
+    await screen.findByTestId('core-panel-logs');
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    expect(live.opened.at(-1)).toBe('/api/datasources/proxy/uid/kdbg/api/v1/sessions/s1/stream?since=now');
+    await waitFor(() => expect(panelLines()[0]).toHaveTextContent('captured before'));
+    await act(() => new Promise((r) => setTimeout(r, 50)));
+    const reads = api.listLogs.mock.calls.length;
+    // a new line arrives from the stream alone, on top
+    act(() => live.send('logs', { logs: [line('b', Date.now(), 'error', 'just now')] }));
+    await waitFor(() => expect(panelLines()[0]).toHaveTextContent('just now'));
+    expect(panelLines()).toHaveLength(2);
+    expect(api.listLogs).toHaveBeenCalledTimes(reads);
+    // the session ends: the stream ends, the lines are read once more (not live) and the header says so
+    api.getSession.mockResolvedValue(session({ status: 'completed', endsAt: undefined, endedAt: new Date().toISOString() }));
+    act(() => live.send('status', session({ status: 'completed' })));
+    await waitFor(() => expect(live.openCount()).toBe(0));
+    await waitFor(() => expect(api.listLogs).toHaveBeenCalledTimes(reads + 1));
+    await within(screen.getByRole('region', { name: 'Session' })).findByText('Completed');
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    expect(live.opened).toHaveLength(1);
+  });
+
+  it('a full live page reads its cursor when "Load older" is clicked; older pages do not stream', async () => {
+    const page = Array.from({ length: 200 }, (_, i) => line(`l${i}`, 1764000000000 + i, 'info', `line ${i}`));
+    const listLogs = jest.fn((_s: string, f: { cursor?: string }) =>
+      Promise.resolve(f.cursor === 'c-200' ? { logs: [line('old', 1763999999999, 'error', 'the oldest')] } : { logs: page, nextCursor: 'c-200' })
+    );
+    const api = fakeApi({ listLogs });
+    const live = installDataSource(api);
+    renderApp('/sessions/s1/logs');
+    await screen.findByTestId('core-panel-logs');
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    await waitFor(() => expect(panelLines()).toHaveLength(200));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Load older' })).toBeEnabled());
+    fireEvent.click(screen.getByRole('button', { name: 'Load older' }));
+    await waitFor(() => expect(panelLines()[0]).toHaveTextContent('the oldest'));
+    expect(listLogs).toHaveBeenLastCalledWith('s1', expect.objectContaining({ cursor: 'c-200' }));
+    await waitFor(() => expect(live.openCount()).toBe(0));
+    // back on the newest page: live again
+    fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
+    await waitFor(() => expect(live.openCount()).toBe(1));
+    await waitFor(() => expect(panelLines()).toHaveLength(200));
+  });
 });

@@ -7,7 +7,7 @@
  */
 import React from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, dateTime } from '@grafana/data';
+import { GrafanaTheme2, LoadingState, dateTime } from '@grafana/data';
 import {
   EmbeddedScene,
   SceneAppPage,
@@ -19,25 +19,32 @@ import {
   SceneObjectState,
   SceneObjectUrlSyncConfig,
   SceneObjectUrlValues,
+  SceneQueryRunner,
   SceneTimeRange,
+  type SceneDataState,
   VizPanel,
   sceneGraph,
 } from '@grafana/scenes';
 import { locationService } from '@grafana/runtime';
 import { Alert, Stack, useStyles2 } from '@grafana/ui';
 import { ROUTES } from '../constants';
-import { DsInfo, kongQueries } from './dataSource';
+import { DsInfo, actionsApi, kongQueries } from './dataSource';
+import { errorMessage } from '../useDebuggerApi';
 import { LOGS_PAGE, LevelFilter, LogsPaging, buildLogsPanel, logLineCount, logsQuery, logsRunner, olderCursor } from './logsView';
-import { sessionWindow } from './rows';
+import { isActiveStatus, sessionWindow } from './rows';
 import { SessionHeader } from './SessionPage';
 
 const DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 
 const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** The session's logs query: no trace id, so the server answers every line of the session in the time range. */
-export function sessionLogsQuery(sessionId: string, s: { levels: string[]; cursor?: string; limit?: number }) {
-  return logsQuery(undefined, { session: sessionId, levels: s.levels, limit: s.limit ?? LOGS_PAGE, cursor: s.cursor });
+/**
+ * The session's logs query: no trace id, so the server answers every line of the session in the time range. While
+ * the session captures, the newest page is the data source's live query (new lines arrive from the event stream).
+ */
+export function sessionLogsQuery(sessionId: string, s: { levels: string[]; cursor?: string; limit?: number; live?: boolean }) {
+  const query = logsQuery(undefined, { session: sessionId, levels: s.levels, limit: s.limit ?? LOGS_PAGE, cursor: s.cursor });
+  return { ...query, live: (s.live && !s.cursor) || undefined };
 }
 
 interface SessionLogsState extends SceneObjectState {
@@ -49,6 +56,9 @@ interface SessionLogsState extends SceneObjectState {
   /** the cursors of the newer pages, to go back one at a time */
   newer: Array<string | undefined>;
   panel: VizPanel;
+  /** the session captures: the newest page streams; older pages do not */
+  live?: boolean;
+  error?: string;
 }
 
 export class SessionLogs extends SceneObjectBase<SessionLogsState> {
@@ -62,8 +72,11 @@ export class SessionLogs extends SceneObjectBase<SessionLogsState> {
     this.addActivationHandler(() => {
       // the URL (levels, cursor) is applied after construction: query what it says
       this.rerun();
-      const sub = this.subscribeToState((n, p) => (n.levels !== p.levels || n.cursor !== p.cursor) && this.rerun());
-      return () => sub.unsubscribe();
+      const subs = [
+        this.subscribeToState((n, p) => (n.levels !== p.levels || n.cursor !== p.cursor || n.live !== p.live) && this.rerun(!this.held)),
+        logsRunner(this.state.panel).subscribeToState((n, p) => this.onData(n.data, p.data)),
+      ];
+      return () => subs.forEach((sub) => sub.unsubscribe());
     });
   }
 
@@ -91,14 +104,44 @@ export class SessionLogs extends SceneObjectBase<SessionLogsState> {
     }
   }
 
-  private rerun() {
+  /** set while a time range change is about to run the query anyway (one stream, not two) */
+  private held = false;
+
+  private rerun(now = true) {
     const runner = logsRunner(this.state.panel);
     const query = { ...sessionLogsQuery(this.state.sessionId, this.state), datasource: { uid: this.state.ds.uid, type: this.state.ds.type } };
     runner.setState({ queries: [query as never] });
     // an inactive runner runs its (new) queries when its panel mounts
-    if (runner.isActive) {
+    if (now && runner.isActive) {
       runner.runQueries();
     }
+  }
+
+  /** Streams the newest page while the session captures; `false` (it ended) reads it once more, as it stands. */
+  setLive(live: boolean, now = true) {
+    if (live !== Boolean(this.state.live)) {
+      this.held = !now;
+      this.setState({ live });
+      this.held = false;
+    }
+  }
+
+  /** The live query's end (the session ended: `Done`) or failure turns it into a plain read. */
+  private onData(n: SceneDataState['data'], p: SceneDataState['data']) {
+    if (!this.state.live || !n || n.state === p?.state) {
+      return;
+    }
+    const live = (n.request?.targets as Array<{ live?: boolean }> | undefined)?.some((q) => q.live);
+    if (live && n.state === LoadingState.Done && n.request?.requestId === p?.request?.requestId) {
+      this.setLive(false);
+    } else if (live && n.state === LoadingState.Error) {
+      this.setState({ live: false, error: `Live updates stopped (${n.errors?.[0]?.message ?? 'the stream failed'}). The lines are read once.` });
+    }
+  }
+
+  /** A live newest page carries no cursor (its lines move as new ones arrive): a full one may have older lines. */
+  canLoadOlder(frames = this.frames()): boolean {
+    return Boolean(olderCursor(frames)) || (Boolean(this.state.live) && !this.state.cursor && logLineCount(frames) >= LOGS_PAGE);
   }
 
   frames() {
@@ -108,8 +151,20 @@ export class SessionLogs extends SceneObjectBase<SessionLogsState> {
   // A new filter starts again at the newest page.
   setLevels = (levels: string[]) => this.setState({ levels, cursor: undefined, newer: [] });
   /** The next page of older lines, after the cursor the server gave with this one (every line is reachable). */
-  loadOlder = () => {
-    const next = olderCursor(this.frames());
+  loadOlder = async () => {
+    let next = olderCursor(this.frames());
+    if (!next && this.canLoadOlder()) {
+      // the live page's cursor, read from the newest page as it stands now
+      const { sessionId, levels, ds } = this.state;
+      const { from, to } = sceneGraph.getTimeRange(this).state.value;
+      try {
+        const api = await actionsApi(ds);
+        next = (await api.listLogs(sessionId, { level: levels.length ? levels.join(',') : undefined, limit: LOGS_PAGE, from: from.valueOf(), to: to.valueOf() })).nextCursor;
+      } catch (e) {
+        this.setState({ error: `Could not read the older page: ${errorMessage(e)}` });
+        return;
+      }
+    }
     if (next) {
       this.setState({ newer: [...this.state.newer, this.state.cursor], cursor: next });
     }
@@ -124,7 +179,7 @@ export class SessionLogs extends SceneObjectBase<SessionLogsState> {
 
 function SessionLogsRenderer({ model }: SceneComponentProps<SessionLogs>) {
   const styles = useStyles2(getStyles);
-  const { panel, levels, newer, cursor } = model.useState();
+  const { panel, levels, newer, cursor, live, error } = model.useState();
   const { data } = (panel.state.$data as SceneDataTransformer).useState();
   const queryError = data?.errors?.[0]?.message;
   return (
@@ -134,16 +189,21 @@ function SessionLogsRenderer({ model }: SceneComponentProps<SessionLogs>) {
           {queryError}
         </Alert>
       )}
+      {error && (
+        <Alert severity="error" title="Request failed" onRemove={() => model.setState({ error: undefined })}>
+          {error}
+        </Alert>
+      )}
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
         <LevelFilter levels={levels} onChange={model.setLevels} />
-        <span className={styles.muted}>All traces of this session{cursor ? ', older page' : ''}</span>
+        <span className={styles.muted}>All traces of this session{cursor ? ', older page' : live ? ', live' : ''}</span>
         <LogsPaging
           lines={logLineCount(data?.series)}
           className={styles.muted}
           canNewer={newer.length > 0}
-          canOlder={Boolean(olderCursor(data?.series))}
+          canOlder={model.canLoadOlder(data?.series)}
           onNewer={model.loadNewer}
-          onOlder={model.loadOlder}
+          onOlder={() => void model.loadOlder()}
         />
       </Stack>
       <div className={styles.panel} style={{ height: 640 }}>
@@ -167,21 +227,29 @@ export class SessionLogsScene extends SceneObjectBase<SessionLogsPageState> {
     this.addActivationHandler(() => {
       // scenes writes the default range into the URL on init; only another range counts as one the link brought
       const { from, to } = locationService.getSearchObject();
-      if (from && !(from === DEFAULT_RANGE.from && to === DEFAULT_RANGE.to)) {
-        return;
-      }
-      let set = false;
+      let rangeSet = Boolean(from) && !(from === DEFAULT_RANGE.from && to === DEFAULT_RANGE.to);
+      let wentLive = false;
       const apply = () => {
         const s = this.state.header.session();
-        if (s && !set) {
-          set = true;
+        const rangeChanged = Boolean(s) && !rangeSet;
+        if (s && !rangeSet) {
+          rangeSet = true;
           const w = sessionWindow(s, Date.now());
           sceneGraph.getTimeRange(this).onTimeRangeChange({ from: dateTime(w.from), to: dateTime(w.to), raw: { from: w.from, to: w.to } });
         }
+        // once: a stream that ended is not reopened by a header read racing the session's end
+        if (s && isActiveStatus(s.status) && s.captureLogs && !wentLive) {
+          wentLive = true;
+          this.state.logs.setLive(true, !rangeChanged);
+        }
       };
-      const sub = this.state.header.state.$data!.subscribeToState(apply);
+      const subs = [
+        this.state.header.state.$data!.subscribeToState(apply),
+        // the stream ended with the session: the header shows how it ended
+        this.state.logs.subscribeToState((n, p) => p.live && !n.live && (this.state.header.state.$data as SceneQueryRunner).runQueries()),
+      ];
       apply();
-      return () => sub.unsubscribe();
+      return () => subs.forEach((sub) => sub.unsubscribe());
     });
   }
 }
