@@ -2,6 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { locationService } from '@grafana/runtime';
 import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, session } from '../testing';
 import { currentUrl } from './testing/render';
+import type { LogLevel, LogRecord } from '../../../common/api';
 
 // Grafana's page chrome draws the page's tabs (pageNav.children); runtime's default PluginPage draws none.
 jest.mock('@grafana/runtime', () => ({
@@ -12,8 +13,10 @@ jest.mock('@grafana/runtime', () => ({
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
 jest.setTimeout(30_000);
 
-const line = (id: string, ms: number, level: string, body: string, traceId: string | undefined = TRACE_ID, spanId?: string) => ({
+const line = (id: string, ms: number, level: LogLevel, body: string, traceId: string | undefined = TRACE_ID, spanId?: string): LogRecord => ({
   id,
+  sessionId: 's1',
+  severityNumber: 9,
   timeUnixNano: `${ms}000000`,
   timeMs: ms,
   level,
