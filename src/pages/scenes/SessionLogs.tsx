@@ -3,7 +3,8 @@
  * in Grafana's logs panel, newest first, filtered by level, paged with the server's cursor ("Load older", "Newer"),
  * each line linking to its trace and span on the app's trace page. The lines follow the session's life (the page's
  * absolute `from`/`to`, set from the session when the link brought none). `?level=` and `?cursor=` (the page shown)
- * are in the URL, so a shared link opens the same lines; the browser's Back goes to the page before.
+ * are in the URL, so a shared link opens the same lines; the browser's Back goes to the page before. While the
+ * session captures, the newest page is the data source's live logs query (the session's event stream), no polling.
  */
 import React from 'react';
 import { css } from '@emotion/css';
