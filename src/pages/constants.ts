@@ -45,6 +45,8 @@ export const ROUTES = {
   /** "Run again": the New session form pre-filled from this session */
   runAgain: (id: string) => `${BASE_URL}/sessions/new${query({ again: id })}`,
   session: (id: string) => `${BASE_URL}/sessions/${encodeURIComponent(id)}`,
+  /** a session's Logs tab: every log line of the session, across its traces */
+  sessionLogs: (id: string) => `${BASE_URL}/sessions/${encodeURIComponent(id)}/logs`,
   traces: `${BASE_URL}/trace`,
   /** a trace's own page (Summary | Spans | Logs), reachable with just its id */
   trace: (traceId: string, tab: TraceTab = 'summary', params: TraceLinkParams = {}) =>

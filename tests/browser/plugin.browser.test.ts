@@ -300,6 +300,20 @@ d('built plugin in a real browser against the live backend', () => {
       await expectNoPageOverflow();
       await page.screenshot({ path: path.join(SHOTS, `session-detail-${mode}.png`), fullPage: true });
 
+      // the session's Logs tab: every line of the session (no trace id), newest first, each linking to its trace/span
+      await renderApp(`/sessions/${sessionId}/logs`, mode);
+      const pageTabs = page.getByRole('tablist', { name: 'Page tabs' });
+      await pageTabs.getByRole('tab', { name: 'Logs' }).waitFor();
+      await expect(pageTabs.getByRole('tab').allTextContents()).resolves.toEqual(['Traces', 'Logs']);
+      const sessionLogs = page.getByRole('region', { name: 'Session logs' }).getByTestId('core-panel-logs');
+      await waitFor('log lines of the session', async () => ((await sessionLogs.getByTestId('log-line').count()) > 0 ? true : undefined), 20_000);
+      await expect(sessionLogs.getAttribute('data-sort')).resolves.toBe('Descending');
+      await waitFor('absolute range on the Logs tab', async () => ((await appUrl()).includes('from=20') ? true : undefined), 10_000);
+      const logHref = await sessionLogs.getByTestId('log-link-traceID').first().getAttribute('href');
+      expect(logHref).toMatch(new RegExp(`^/a/kongdbg-debugger-app/trace/[0-9a-f]{32}\\?session=${sessionId}$`));
+      await expectNoPageOverflow();
+      await page.screenshot({ path: path.join(SHOTS, `session-logs-${mode}.png`), fullPage: true });
+
       // New session: the advanced rule is validated live by the backend, errors shown at their positions.
       await renderApp('/sessions/new', mode);
       await page.getByRole('form', { name: 'New debug session' }).waitFor();

@@ -37,6 +37,7 @@ import { DsInfo, actionsApi, kongQueries, type KongQuery } from './dataSource';
 import { LifecycleMapScene } from './LifecycleMapScene';
 import { SessionRow, TraceRow, findFrame, isActiveStatus, rowsOf, sessionWindow, timeLeftOf } from './rows';
 import { buildTracePanel, setPanelOptions } from './TracePage';
+import { sessionLogsTab } from './SessionLogs';
 
 export const TRACES_PAGE = 50;
 /** at most one re-read of the header and summary per this long while traces stream in */
@@ -607,11 +608,21 @@ export function sessionPage(ds: DsInfo, sessionId: string, parent: SceneAppPageL
     routePath: `${encodeURIComponent(sessionId)}/*`,
     getParentPage: () => parent,
     preserveUrlKeys: ['from', 'to'],
-    getScene: () =>
-      new EmbeddedScene({
-        $timeRange: new SceneTimeRange({ ...DEFAULT_RANGE }),
-        body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: new SessionScene({ ds, sessionId }) })] }),
+    // Traces | Logs (SessionLogs.tsx): the session's log lines across its traces
+    tabs: [
+      new SceneAppPage({
+        title: 'Traces',
+        url: ROUTES.session(sessionId),
+        routePath: 'traces',
+        preserveUrlKeys: ['from', 'to'],
+        getScene: () =>
+          new EmbeddedScene({
+            $timeRange: new SceneTimeRange({ ...DEFAULT_RANGE }),
+            body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: new SessionScene({ ds, sessionId }) })] }),
+          }),
       }),
+      sessionLogsTab(ds, sessionId),
+    ],
   });
 }
 

@@ -29,8 +29,7 @@ import {
   sceneGraph,
   type SceneAppPageLike,
 } from '@grafana/scenes';
-import { Alert, Badge, Button, LinkButton, MultiSelect, Stack, useStyles2 } from '@grafana/ui';
-import { map } from 'rxjs';
+import { Alert, Badge, Button, LinkButton, Stack, useStyles2 } from '@grafana/ui';
 import { ROUTES } from '../constants';
 import { DsInfo, actionsApi, kongQueries } from './dataSource';
 import { readLifecycleFrames, type ReadResult } from '../../panels/lifecyclemap/model';
@@ -39,11 +38,9 @@ import { readFrameAnalysis } from '../../panels/lifecyclemap/analysis';
 import { SessionRow, findFrame, isActiveStatus, readStatisticsFrame, rowsOf } from './rows';
 import { errorMessage, type PagesApi } from '../useDebuggerApi';
 import { TraceInfoCard } from './TraceInfoCard';
-import { focusSpanLink, spanLogsLinks, withAppSpanLinks } from './traceLinks';
+import { focusSpanLink, spanLogsLinks } from './traceLinks';
+import { LOGS_PAGE, LevelFilter, LogsPaging, buildLogsPanel, logLineCount, logsQuery, logsRunner, olderCursor } from './logsView';
 
-/** Kong's normalised log levels (the backend's `level` filter). */
-export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
-export const LOGS_PAGE = 200;
 // `compare` too: the Summary's comparison is still there when the user comes back from Spans or Logs
 const PRESERVED = ['session', 'span', 'compare', 'level', 'from', 'to'];
 
@@ -332,29 +329,8 @@ interface LogsTabState extends TraceTabState {
   error?: string;
 }
 
-export function logsQuery(traceId: string, s: { session?: string; span?: string; levels: string[]; limit: number; cursor?: string; live?: boolean }) {
-  return {
-    refId: 'logs',
-    queryType: 'logs' as const,
-    sessionId: s.session,
-    traceId,
-    spanId: s.span,
-    levels: s.levels.length ? s.levels : undefined,
-    limit: s.limit,
-    cursor: s.cursor,
-    // a live query needs the session (its event stream); pages after a cursor are plain reads
-    live: (s.live && Boolean(s.session) && !s.cursor) || undefined,
-  };
-}
-
 /** whether a logs runner's current request is the live one */
 const isLiveLogs = (data: SceneDataState['data']) => Boolean((data?.request?.targets as Array<{ live?: boolean }> | undefined)?.some((q) => q.live));
-
-/** The cursor of the next (older) page, as the logs frame carries it; absent on the last page. */
-export function olderCursor(frames: DataFrame[] | undefined): string | undefined {
-  const next = frames?.find((f) => f.name === 'logs')?.meta?.custom?.nextCursor;
-  return typeof next === 'string' && next ? next : undefined;
-}
 
 export class TraceLogsTab extends TraceTab<LogsTabState> {
   static Component = LogsTabRenderer;
@@ -364,22 +340,8 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
     const limit = state.limit ?? LOGS_PAGE;
     const runner = kongQueries(state.ds, [logsQuery(state.traceId, { ...state, levels, limit })]);
     const self: { tab?: TraceLogsTab } = {};
-    const panel = PanelBuilders.logs()
-      .setTitle('Logs')
-      .setHoverHeader(true)
-      .setData(
-        new SceneDataTransformer({
-          $data: runner,
-          // Each line's span opens in the app's Spans tab (not in Explore).
-          transformations: [() => (source) => source.pipe(map((frames: DataFrame[]) => withAppSpanLinks(frames, self.tab?.state.session)))],
-        })
-      )
-      .setOption('showTime', true)
-      .setOption('wrapLogMessage', true)
-      .setOption('enableLogDetails', true)
-      .setOption('sortOrder' as never, 'Descending' as never)
-      .setOption('dedupStrategy' as never, 'none' as never)
-      .build();
+    // Each line's span opens in the app's Spans tab (not in Explore).
+    const panel = buildLogsPanel(runner, () => self.tab?.state.session);
     const sessionRunner = kongQueries(state.ds, []);
     super({ ...state, levels, limit, panel, newer: [], sessionRunner });
     self.tab = this;
@@ -463,7 +425,7 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
   }
 
   private runner(): SceneQueryRunner {
-    return (this.state.panel.state.$data as SceneDataTransformer).state.$data as SceneQueryRunner;
+    return logsRunner(this.state.panel);
   }
 
   private rerun() {
@@ -517,7 +479,7 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
 
   /** Lines shown now; the last page was full when it equals `limit` (there may be older ones). */
   lineCount(frames: DataFrame[] | undefined): number {
-    return frames?.find((f) => f.name === 'logs')?.length ?? 0;
+    return logLineCount(frames);
   }
 }
 
@@ -543,15 +505,7 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
         </Alert>
       )}
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
-        <div style={{ minWidth: 280 }}>
-          <MultiSelect<string>
-            aria-label="Log levels"
-            placeholder="All levels"
-            options={LOG_LEVELS.map((l) => ({ value: l, label: l }))}
-            value={levels}
-            onChange={(v) => model.setLevels(v.map((o) => o.value!).filter(Boolean))}
-          />
-        </div>
+        <LevelFilter levels={levels} onChange={model.setLevels} />
         {span ? (
           <Stack direction="row" gap={1} alignItems="center">
             <span data-testid="logs-span-filter">
@@ -567,16 +521,15 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
         ) : (
           <span className={styles.muted}>All spans of this trace</span>
         )}
-        <span className={styles.muted} data-testid="logs-count">
-          {lines} line{lines === 1 ? '' : 's'}, newest first
-        </span>
         {livePage && <Badge text="Live" icon="circle" color="green" tooltip="New lines appear as Kong sends them, while the session captures" />}
-        <Button size="sm" variant="secondary" icon="arrow-left" onClick={model.loadNewer} disabled={newer.length === 0}>
-          Newer
-        </Button>
-        <Button size="sm" variant="secondary" icon="history" onClick={() => void model.loadOlder()} disabled={!hasOlder}>
-          Load older
-        </Button>
+        <LogsPaging
+          lines={lines}
+          className={styles.muted}
+          canNewer={newer.length > 0}
+          canOlder={hasOlder}
+          onNewer={model.loadNewer}
+          onOlder={() => void model.loadOlder()}
+        />
       </Stack>
       <div className={styles.panel} style={{ height: 560 }}>
         <panel.Component model={panel} />
