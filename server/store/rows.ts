@@ -1,4 +1,4 @@
-import type { LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
+import type { LatencyBreakdown, LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
 import type { TraceDigest } from '../../common/lifecycle';
 import type { TraceOrigin } from './span-codec';
 import { nsToMs } from '../../common/spans/time';
@@ -41,6 +41,46 @@ export function toSpan(r: Row): Span {
   return span;
 }
 
+const BREAKDOWN_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'clientMs'] as const;
+const THIRD_PARTY_KEYS = ['totalMs', 'dnsMs', 'httpClientMs', 'redisMs', 'tcpSocketMs'] as const;
+
+/** values at `keys` in order, null for an absent one, trailing nulls left out */
+function valuesOf<K extends string>(o: Partial<Record<K, number>>, keys: readonly K[]): Array<number | null> {
+  const out = keys.map((k) => o[k] ?? null);
+  while (out.length && out[out.length - 1] === null) out.pop();
+  return out;
+}
+
+/**
+ * A trace row's latency breakdown as stored, compact (issue 17: about 150 bytes a trace as an object, 65 this way):
+ * a JSON array `[totalMs, internalMs, upstreamMs, clientMs, thirdParty?]`, thirdParty itself
+ * `[totalMs, dnsMs, httpClientMs, redisMs, tcpSocketMs]`, null for an absent value, trailing nulls left out.
+ */
+export function storedLatency(l: LatencyBreakdown): string {
+  const out: unknown[] = valuesOf(l, BREAKDOWN_KEYS);
+  if (l.thirdParty) {
+    while (out.length < BREAKDOWN_KEYS.length) out.push(null);
+    out.push(valuesOf(l.thirdParty, THIRD_PARTY_KEYS));
+  }
+  return JSON.stringify(out);
+}
+
+/** a stored latency breakdown: the compact array, or the object rows stored before it */
+export function readLatency(text: string): LatencyBreakdown {
+  const v = JSON.parse(text) as LatencyBreakdown | Array<number | null | Array<number | null>>;
+  if (!Array.isArray(v)) return v;
+  const l: LatencyBreakdown = {};
+  const set = <K extends string>(o: Partial<Record<K, number>>, keys: readonly K[], vals: unknown[]) => {
+    keys.forEach((k, i) => {
+      if (vals[i] != null) o[k] = vals[i] as number;
+    });
+  };
+  set(l, ['totalMs', 'internalMs', 'upstreamMs'] as const, v);
+  if (Array.isArray(v[4])) set((l.thirdParty = {}), THIRD_PARTY_KEYS, v[4]);
+  if (v[3] != null) l.clientMs = v[3] as number;
+  return l;
+}
+
 const OPTIONAL: Array<[keyof TraceListItem, string, 'n' | 's']> = [
   ['method', 'method', 's'],
   ['path', 'path', 's'],
@@ -63,7 +103,7 @@ export function toTraceItem(r: Row): TraceListItem {
     error: truthy(r.error),
     spanCount: Number(r.span_count),
     dialect: r.dialect as 'enterprise' | 'oss',
-    latency: JSON.parse(r.latency as string),
+    latency: readLatency(r.latency as string),
   };
   // `span_errors`: selected from the membership's digest (filters.ts SPAN_ERRORS); absent on rows stored before it
   if (r.span_errors != null) item.spanErrorCount = Number(r.span_errors);
@@ -117,20 +157,41 @@ export function parseLevels(level: string): string[] {
   return levels;
 }
 
+const DIALECTS = ['oss', 'enterprise'] as const;
+const LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'clientMs'] as const;
+
+/** a digest as memberships store it (storedDigest) */
+export type StoredDigest = [number, number | null, Record<string, number>, ...Array<number | null>];
+
 /**
- * A trace's summary digest as memberships store it: without the trace id and start, which the row has (about 70
- * bytes a trace less). Digests stored before carry them; the stored values then win, so both read the same.
+ * A trace's summary digest as memberships store it, compact (issue 17: the digest was about 440 of a membership's
+ * 620 bytes on PostgreSQL): a JSON array `[dialect, spanErrors, nodes, totalMs, internalMs, upstreamMs, thirdPartyMs,
+ * clientMs]`, dialect 0 = oss, 1 = enterprise, null for an absent value, trailing nulls left out. Without the trace
+ * id and start, which the row has. Digests stored before are objects (with or without id and start): toDigest reads
+ * both, and `spanErrors` sits at index 1 so SQL can read it from either (filters.ts SPAN_ERRORS).
  */
-export function storedDigest(d: TraceDigest): Omit<TraceDigest, 'traceId' | 'startTimeMs'> {
-  const { traceId, startTimeMs, ...rest } = d;
-  void traceId;
-  void startTimeMs;
-  return rest;
+export function storedDigest(d: TraceDigest): StoredDigest {
+  const out: StoredDigest = [d.dialect === 'enterprise' ? 1 : 0, d.spanErrors ?? null, d.nodes];
+  for (const k of LATENCY_KEYS) out.push(d.latency[k] ?? null);
+  while (out.length > 3 && out[out.length - 1] === null) out.pop();
+  return out;
 }
 
-/** the digest of a row with trace_id, start_ms and the stored digest */
+/** the digest of a row with trace_id, start_ms and the stored digest (either form) */
 export function toDigest(r: Row): TraceDigest {
-  return { traceId: r.trace_id as string, startTimeMs: Number(r.start_ms), ...JSON.parse(r.digest as string) };
+  const traceId = r.trace_id as string;
+  const startTimeMs = Number(r.start_ms);
+  const s = JSON.parse(r.digest as string) as StoredDigest | Omit<TraceDigest, 'traceId' | 'startTimeMs'>;
+  // an object: stored before the compact form; its own id and start, when it carries them, win
+  if (!Array.isArray(s)) return { traceId, startTimeMs, ...s };
+  const latency: TraceDigest['latency'] = {};
+  for (let i = 0; i < LATENCY_KEYS.length; i++) {
+    const v = s[3 + i];
+    if (v != null) latency[LATENCY_KEYS[i]] = v as number;
+  }
+  const d: TraceDigest = { traceId, startTimeMs, dialect: DIALECTS[s[0]], latency, nodes: s[2] };
+  if (s[1] !== null) d.spanErrors = s[1];
+  return d;
 }
 
 /** a stored trace row: the list item, the digest, and the resource and scope its span records carry */

@@ -14,7 +14,7 @@ import { logListConditions, SPAN_ERRORS, traceListConditions } from '../filters'
 import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
-import { storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
+import { storedDigest, storedLatency, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { NewLogRecord, WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
@@ -332,7 +332,7 @@ export class SqliteStore implements Store {
         error,
         t.spanCount,
         t.dialect,
-        JSON.stringify(t.latency),
+        storedLatency(t.latency),
         receivedMs,
       ];
       const spans = fresh.get(t.traceId) ?? [];
