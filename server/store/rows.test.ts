@@ -25,10 +25,22 @@ describe('stored digest (compact form)', () => {
     expect(toDigest(row(storedDigest(want)))).toStrictEqual(want);
   });
 
-  it('is an array with the span-error count at index 1 and no trailing nulls', () => {
-    expect(storedDigest({ ...full, latency: { totalMs: 4 }, spanErrors: 2 })).toEqual([1, 2, full.nodes, 4]);
-    expect(storedDigest({ ...full, dialect: 'oss', latency: {}, spanErrors: undefined })).toEqual([0, null, full.nodes]);
+  it('is an array with the span-error count at index 1, no trailing nulls, plugins under their phase', () => {
+    const packed = { clientOut: 1200, upstreamIn: 32891883, access: { 'key-auth': 4125324 }, header_filter: { opentelemetry: 35225 } };
+    expect(storedDigest({ ...full, latency: { totalMs: 4 }, spanErrors: 2 })).toEqual([1, 2, packed, 4]);
+    expect(storedDigest({ ...full, dialect: 'oss', latency: {}, spanErrors: undefined })).toEqual([0, null, packed]);
     expect(JSON.stringify(storedDigest(full)).length).toBeLessThan(JSON.stringify({ dialect: full.dialect, latency: full.latency, nodes: full.nodes, spanErrors: 3 }).length - 80);
+  });
+
+  it.each([
+    ['plugins of a phase apart', { 'access.a': 1, 'header_filter.b': 2, 'access.c': 3, clientIn: 4 }],
+    ['a phase named as an edge', { clientOut: 1, 'clientOut.x': 2 }],
+    ['an edge after a phase of its name', { 'clientOut.x': 2, clientOut: 1 }],
+    ['dots in plugin names, odd names', { 'log.a.b': 1, 'log.__proto__': 2, '__proto__.c': 3, 'constructor.d': 4, '.x': 5 }],
+  ])('keeps the nodes and their order: %s', (_, nodes) => {
+    const back = toDigest(row(storedDigest({ ...full, nodes })));
+    expect(back.nodes).toStrictEqual(nodes);
+    expect(Object.keys(back.nodes)).toEqual(Object.keys(nodes));
   });
 
   it('reads digests stored as objects before, with or without their own id and start', () => {

@@ -161,17 +161,89 @@ const DIALECTS = ['oss', 'enterprise'] as const;
 const LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'clientMs'] as const;
 
 /** a digest as memberships store it (storedDigest) */
-export type StoredDigest = [number, number | null, Record<string, number>, ...Array<number | null>];
+export type StoredDigest = [number, number | null, PackedNodes, ...Array<number | null>];
+
+/** digest nodes with each phase's plugins under the phase: `{"access": {"key-auth": ns}}` for `access.key-auth` */
+type PackedNodes = Record<string, number | Record<string, number>>;
+
+/**
+ * Digest nodes with the plugins of a phase under it (the phase name once, not once a plugin), in the same order:
+ * edges (no '.') stay as they are. Undefined when that cannot keep the order or meaning (a phase's plugins not
+ * next to each other, a phase named as another key): the nodes are then stored as they are, which unpackNodes
+ * reads the same way (a number is a key's value, an object a phase's plugins).
+ */
+function packNodes(nodes: Record<string, number>): PackedNodes | undefined {
+  const out: PackedNodes = Object.create(null);
+  let group: Record<string, number> | undefined;
+  let groupPhase = '';
+  for (const key in nodes) {
+    const dot = key.indexOf('.');
+    if (dot <= 0) {
+      if (key in out) return undefined;
+      out[key] = nodes[key];
+      group = undefined;
+      continue;
+    }
+    const phase = key.slice(0, dot);
+    if (group && phase === groupPhase) {
+      group[key.slice(dot + 1)] = nodes[key];
+      continue;
+    }
+    if (phase in out) return undefined;
+    group = out[phase] = Object.create(null) as Record<string, number>;
+    group[key.slice(dot + 1)] = nodes[key];
+    groupPhase = phase;
+  }
+  return out;
+}
+
+/**
+ * `phase.plugin` keys already built, so a session summary's 10,000 digests share one string a key instead of
+ * concatenating (and hashing) a new one each time (measured: twice the summary's digest reading without it).
+ * Bounded: past KEY_CACHE_MAX keys it starts over.
+ */
+const nodeKeys = new Map<string, Map<string, string>>();
+let nodeKeyCount = 0;
+const KEY_CACHE_MAX = 10_000;
+
+function nodeKey(phase: string, plugin: string): string {
+  let byPlugin = nodeKeys.get(phase);
+  if (!byPlugin) {
+    if (nodeKeyCount >= KEY_CACHE_MAX) {
+      nodeKeys.clear();
+      nodeKeyCount = 0;
+    }
+    nodeKeys.set(phase, (byPlugin = new Map()));
+  }
+  let key = byPlugin.get(plugin);
+  if (key === undefined) {
+    if (nodeKeyCount >= KEY_CACHE_MAX) return `${phase}.${plugin}`;
+    byPlugin.set(plugin, (key = `${phase}.${plugin}`));
+    nodeKeyCount++;
+  }
+  return key;
+}
+
+function unpackNodes(packed: PackedNodes): Record<string, number> {
+  const nodes: Record<string, number> = {};
+  for (const key in packed) {
+    const v = packed[key];
+    if (typeof v !== 'object' || v === null) nodes[key] = v;
+    else for (const plugin in v) nodes[nodeKey(key, plugin)] = v[plugin];
+  }
+  return nodes;
+}
 
 /**
  * A trace's summary digest as memberships store it, compact (issue 17: the digest was about 440 of a membership's
  * 620 bytes on PostgreSQL): a JSON array `[dialect, spanErrors, nodes, totalMs, internalMs, upstreamMs, thirdPartyMs,
- * clientMs]`, dialect 0 = oss, 1 = enterprise, null for an absent value, trailing nulls left out. Without the trace
+ * clientMs]`, dialect 0 = oss, 1 = enterprise, null for an absent value, trailing nulls left out, nodes with each
+ * phase's plugins under the phase (packNodes). Without the trace
  * id and start, which the row has. Digests stored before are objects (with or without id and start): toDigest reads
  * both, and `spanErrors` sits at index 1 so SQL can read it from either (filters.ts SPAN_ERRORS).
  */
 export function storedDigest(d: TraceDigest): StoredDigest {
-  const out: StoredDigest = [d.dialect === 'enterprise' ? 1 : 0, d.spanErrors ?? null, d.nodes];
+  const out: StoredDigest = [d.dialect === 'enterprise' ? 1 : 0, d.spanErrors ?? null, packNodes(d.nodes) ?? d.nodes];
   for (const k of LATENCY_KEYS) out.push(d.latency[k] ?? null);
   while (out.length > 3 && out[out.length - 1] === null) out.pop();
   return out;
@@ -189,7 +261,7 @@ export function toDigest(r: Row): TraceDigest {
     const v = s[3 + i];
     if (v != null) latency[LATENCY_KEYS[i]] = v as number;
   }
-  const d: TraceDigest = { traceId, startTimeMs, dialect: DIALECTS[s[0]], latency, nodes: s[2] };
+  const d: TraceDigest = { traceId, startTimeMs, dialect: DIALECTS[s[0]], latency, nodes: unpackNodes(s[2]) };
   if (s[1] !== null) d.spanErrors = s[1];
   return d;
 }
