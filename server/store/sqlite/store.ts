@@ -88,6 +88,10 @@ export class SqliteStore implements Store {
     this.walHeld = opts.walHeld ?? (() => walHeld(dataDir));
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -32768');
+    // Reads through a memory map instead of a read() a page (SQLite caps it at 2 GB of the file): measured at
+    // 1,000,000 traces (2.6 GB), a filtered first page's p50 12 -> 4.4 ms (issue 17). Pages read that way count in
+    // the process's RSS, though they are the OS's file cache.
+    this.db.pragma('mmap_size = 2147418112');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db);
