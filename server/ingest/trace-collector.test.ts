@@ -32,6 +32,18 @@ describe('TraceCollector', () => {
     ]);
   });
 
+  it('folds a span that comes twice in the batch judging its trace', async () => {
+    const { t, batch, store } = setup();
+    const c = new TraceCollector(store);
+    const key = traceKey('a', t.traceId);
+    c.begin(key);
+    const write = emptyWrite();
+    await c.collect(key, [...batch.spans, batch.spans[1]], batch.resources, { sessions: ['s1'], logSessions: [] }, write);
+    expect(write.traces[0].spanCount).toBe(3);
+    await c.collect(key, batch.spans.slice(0, 1), batch.resources, { sessions: ['s1'], logSessions: [] }, write);
+    expect(write.traces[0].spanCount).toBe(3);
+  });
+
   it('recomputes the row over what is stored for late spans of a trace no longer in memory, and keeps one row a trace per write', async () => {
     const { t, batch, reads, store, setStored } = setup();
     setStored(batch.spans.slice(0, 2).map(toApiSpan));

@@ -10,11 +10,12 @@ export { parseStatusFilter };
 /**
  * The span-errors filter and column (`spanErrorsOnly`, TraceListItem.spanErrorCount), on a `session_traces` row
  * aliased `st`. The count is kept in the digest memberships store (common/lifecycle/digest.ts `spanErrors`), so it
- * needs no column and no migration; rows stored before it carry none and do not match.
+ * needs no column and no migration; rows stored before it carry none and do not match. The digest is an array
+ * with the count at index 1 (rows.ts storedDigest), or an object (`spanErrors`) when stored before that form.
  */
 export const SPAN_ERRORS = {
-  sqlite: `json_extract(st.digest, '$.spanErrors')`,
-  postgres: `(st.digest::json ->> 'spanErrors')::int`,
+  sqlite: `coalesce(json_extract(st.digest, '$[1]'), json_extract(st.digest, '$.spanErrors'))`,
+  postgres: `(CASE WHEN left(st.digest, 1) = '[' THEN st.digest::json ->> 1 ELSE st.digest::json ->> 'spanErrors' END)::int`,
 } as const;
 
 /**

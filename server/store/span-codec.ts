@@ -58,10 +58,12 @@ export interface TraceOrigin {
   scopeVersion?: string;
 }
 
-/** ns after t0: a number while exact, else decimal text */
-function offset(ns: string, t0: bigint): Num {
-  const d = nsOf(ns) - t0;
-  return d >= 0n && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : ns;
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** ns after t0: a number while exact, else decimal text (`ns`, parsed already as `value` when given) */
+function offset(ns: string, t0: bigint, value: bigint = nsOf(ns)): Num {
+  const d = value - t0;
+  return d >= 0n && d <= MAX_EXACT ? Number(d) : ns;
 }
 
 function absolute(v: Num, t0: bigint): string {
@@ -85,16 +87,15 @@ export function originOf(t: TraceOrigin): TraceOrigin {
 }
 
 export function encodeSpans(spans: Span[], origin?: TraceOrigin): Buffer {
+  // each start parsed once: for t0 and for its offset
+  const starts = spans.map((s) => nsOf(s.startTimeUnixNano));
   let t0: bigint | undefined;
-  for (const s of spans) {
-    const start = nsOf(s.startTimeUnixNano);
-    if (t0 === undefined || start < t0) t0 = start;
-  }
+  for (const start of starts) if (t0 === undefined || start < t0) t0 = start;
   const base = t0 ?? 0n;
   const index = new Map<string, number>();
   spans.forEach((s, i) => index.set(s.spanId, i));
-  const rows = spans.map((s) => {
-    const start = offset(s.startTimeUnixNano, base);
+  const rows = spans.map((s, i) => {
+    const start = offset(s.startTimeUnixNano, base, starts[i]);
     const end = offset(s.endTimeUnixNano, base);
     const row: unknown[] = [
       s.spanId,

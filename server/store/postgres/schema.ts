@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { requestIdOf } from '../../../common/spans';
+import { SPAN_ERRORS } from '../filters';
 import { toSpan, type Row } from '../rows';
 import { spansFromRecords } from '../trace-spans';
 import { encodeSpans, type TraceOrigin } from '../span-codec';
@@ -267,7 +268,7 @@ ALTER SEQUENCE pending_id_seq RENAME TO waiting_id_seq;
     version: 6,
     sql: `
 ALTER TABLE traces ADD COLUMN request_id text, ADD COLUMN span_errors integer;
-UPDATE traces t SET span_errors = (SELECT (st.digest::json ->> 'spanErrors')::int FROM session_traces st
+UPDATE traces t SET span_errors = (SELECT ${SPAN_ERRORS.postgres} FROM session_traces st
   WHERE st.tenant = t.tenant AND st.trace_id = t.trace_id LIMIT 1);
 `,
     run: async (c) => {

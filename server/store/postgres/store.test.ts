@@ -126,6 +126,16 @@ describe('PgStore', () => {
     await store.write(withErrors);
     expect((await store.listTraces('s1', { spanErrorsOnly: true })).traces.map((t) => [t.traceId, t.spanErrorCount])).toEqual([[b.traceId, 2]]);
     expect((await store.listTraces('s1', {})).traces.map((t) => t.spanErrorCount)).toEqual([2, 0]);
+    // a digest stored as an object, before the compact form: still filtered on, counted and summarised
+    const legacyDigest = { dialect: 'enterprise', latency: { totalMs: 7 }, nodes: { clientOut: 5 }, spanErrors: 4 };
+    await sql(`UPDATE session_traces SET digest = $1 WHERE trace_id = $2`, [JSON.stringify(legacyDigest), a.traceId]);
+    await sql(`UPDATE traces SET latency = $1 WHERE trace_id = $2`, [JSON.stringify({ totalMs: 7, thirdParty: { dnsMs: 1 } }), a.traceId]);
+    expect((await store.listTraces('s1', { spanErrorsOnly: true })).traces.map((t) => [t.traceId, t.spanErrorCount])).toEqual([
+      [b.traceId, 2],
+      [a.traceId, 4],
+    ]);
+    expect((await store.digests('s1')).find((d) => d.traceId === a.traceId)).toMatchObject(legacyDigest);
+    expect((await store.listTraces('s1', {})).traces.map((t) => t.latency)).toEqual([b.batch.traces[0].latency, { totalMs: 7, thirdParty: { dnsMs: 1 } }]);
   });
 
   it('upserts a re-sent batch instead of storing it twice', async () => {

@@ -10,7 +10,7 @@ import { LogKeys } from '../log-keys';
 import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
 import { openPool } from '../pg-pool';
 import { mergeSpans } from '../../../common/spans';
-import { searchPage, storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
+import { searchPage, storedDigest, storedLatency, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
 import { digestOfSpans, nameLogSpans, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
@@ -263,14 +263,21 @@ export class PgStore implements Store, SharedSessions {
         ON CONFLICT (tenant, trace_id, chunk, day) DO UPDATE SET data = EXCLUDED.data)`);
     }
     if (traces.length) {
-      const rows = traces.map((t) => ({ ...t, digest: undefined, resource: undefined, day: traceDay.get(t.traceId), durationNs: Math.round(t.durationNs) }));
+      const rows = traces.map((t) => ({
+        ...t,
+        digest: undefined,
+        resource: undefined,
+        latency: storedLatency(t.latency),
+        day: traceDay.get(t.traceId),
+        durationNs: Math.round(t.durationNs),
+      }));
       parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
           route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, request_id, span_errors, received_ms)
         SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
-          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency::text, x."requestId", x."spanErrorCount", ${arg(nowMs)}::bigint
+          x."routeId", x."serviceId", x."consumerId", x."clientAddress", x.error, x."spanCount", x.dialect, x.latency, x."requestId", x."spanErrorCount", ${arg(nowMs)}::bigint
         FROM json_to_recordset(${arg(JSON.stringify(rows))}) AS x(day int, "traceId" text, "startTimeUnixNano" bigint, "startTimeMs" float8, "durationNs" bigint,
           method text, path text, url text, host text, "statusCode" int, "upstreamStatusCode" int, "routeId" text, "serviceId" text, "consumerId" text,
-          "clientAddress" text, error bool, "spanCount" int, dialect text, latency json, "requestId" text, "spanErrorCount" int)
+          "clientAddress" text, error bool, "spanCount" int, dialect text, latency text, "requestId" text, "spanErrorCount" int)
         ON CONFLICT (tenant, trace_id, day) DO UPDATE SET start_ns = EXCLUDED.start_ns, start_ms = EXCLUDED.start_ms, duration_ns = EXCLUDED.duration_ns,
           method = EXCLUDED.method, path = EXCLUDED.path, url = EXCLUDED.url, host = EXCLUDED.host, status_code = EXCLUDED.status_code,
           upstream_status_code = EXCLUDED.upstream_status_code, route_id = EXCLUDED.route_id, service_id = EXCLUDED.service_id,

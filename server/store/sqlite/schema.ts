@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { encodeSpans, type TraceOrigin } from '../span-codec';
 import { requestIdOf } from '../../../common/spans';
+import { SPAN_ERRORS } from '../filters';
 import { toSpan, type Row } from '../rows';
 import { spansFromRecords } from '../trace-spans';
 
@@ -225,7 +226,7 @@ CREATE INDEX waiting_trace ON waiting (tenant, trace_id);`);
     if (!have.has('request_id')) db.exec(`ALTER TABLE traces ADD COLUMN request_id TEXT`);
     if (!have.has('span_errors')) db.exec(`ALTER TABLE traces ADD COLUMN span_errors INTEGER`);
     db.exec(`
-UPDATE traces SET span_errors = (SELECT json_extract(st.digest, '$.spanErrors') FROM session_traces st
+UPDATE traces SET span_errors = (SELECT ${SPAN_ERRORS.sqlite} FROM session_traces st
   WHERE st.tenant = traces.tenant AND st.trace_id = traces.trace_id AND st.digest IS NOT NULL LIMIT 1) WHERE span_errors IS NULL;`);
     const page = db.prepare(`SELECT rowid, trace_id, spans FROM traces WHERE rowid > ? ORDER BY rowid LIMIT 500`);
     const set = db.prepare(`UPDATE traces SET request_id = ? WHERE rowid = ?`);

@@ -182,6 +182,25 @@ describe('span errors (count in the digest, spanErrorsOnly filter)', () => {
     expect(store.listTraces('s', { spanErrorsOnly: true }).traces.map((t) => t.traceId)).toEqual([failed, recovered]);
     expect(store.listTraces('s', { errorsOnly: true }).traces.map((t) => t.traceId)).toEqual([failed]);
   });
+
+  it('reads digests stored as objects, before the compact form (filter, count, summary digests)', async () => {
+    store.saveSession(session('s'));
+    const compact = hex(1, 32);
+    const legacy = hex(2, 32);
+    await store.write(traceBatch('s', [trace(compact, 1000, { digest: { ...trace(compact, 0).digest, spanErrors: 1 } }), trace(legacy, 2000)]));
+    const legacyDigest = { dialect: 'enterprise', latency: { totalMs: 7 }, nodes: { clientOut: 5 }, spanErrors: 4 };
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    db.prepare(`UPDATE session_traces SET digest = ? WHERE trace_id = ?`).run(JSON.stringify(legacyDigest), legacy);
+    db.prepare(`UPDATE traces SET latency = ? WHERE trace_id = ?`).run(JSON.stringify({ totalMs: 7, thirdParty: { dnsMs: 1 } }), legacy);
+    db.close();
+    expect(store.listTraces('s', { spanErrorsOnly: true }).traces.map((t) => [t.traceId, t.spanErrorCount])).toEqual([
+      [legacy, 4],
+      [compact, 1],
+    ]);
+    expect(store.digests('s').find((d) => d.traceId === legacy)).toEqual({ traceId: legacy, startTimeMs: 2000, ...legacyDigest });
+    // the latency breakdown of a row stored as an object, before the compact form
+    expect(store.listTraces('s', {}).traces.map((t) => t.latency)).toEqual([{ totalMs: 7, thirdParty: { dnsMs: 1 } }, trace(compact, 0).latency]);
+  });
 });
 
 describe('trace columns copied into memberships (schema 3)', () => {

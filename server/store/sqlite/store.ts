@@ -14,7 +14,7 @@ import { logListConditions, SPAN_ERRORS, traceListConditions, traceSearchStateme
 import { logPage, logRowContent } from '../log-content';
 import { LogKeys } from '../log-keys';
 import { openWaitingRows, WAITING_KEY_ID } from '../waiting-seal';
-import { searchPage, storedDigest, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
+import { searchPage, storedDigest, storedLatency, toDigest, toLogRecord, toTraceItem, toTraceRow, tracePage, type Row } from '../rows';
 import { sessionDeletion } from '../session-deletion';
 import { SqlArgs } from '../sql';
 import type { NewLogRecord, WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, StoredSession, Store, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
@@ -88,6 +88,10 @@ export class SqliteStore implements Store {
     this.walHeld = opts.walHeld ?? (() => walHeld(dataDir));
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -32768');
+    // Reads through a memory map instead of a read() a page (SQLite caps it at 2 GB of the file): measured at
+    // 1,000,000 traces (2.6 GB), a filtered first page's p50 12 -> 4.4 ms (issue 17). Pages read that way count in
+    // the process's RSS, though they are the OS's file cache.
+    this.db.pragma('mmap_size = 2147418112');
     // Checkpoints run on a timer (checkpoint()), not inside an ingest commit: measured, that is ~60 % of insert time.
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db);
@@ -341,7 +345,7 @@ export class SqliteStore implements Store {
         error,
         t.spanCount,
         t.dialect,
-        JSON.stringify(t.latency),
+        storedLatency(t.latency),
         t.requestId ?? null,
         t.spanErrorCount ?? null,
         receivedMs,
