@@ -1,5 +1,5 @@
 import type { TraceKey } from './trace-key';
-import { TtlMap } from './ttl-map';
+import { TtlMap, TtlSet } from './ttl-map';
 
 /** What was decided for a trace: the sessions that keep it. */
 export interface Decision {
@@ -33,7 +33,7 @@ const MAX_SHARED_DECISIONS = 1024;
  */
 export class DecisionCache {
   private readonly kept: TtlMap<TraceKey, Decision>;
-  private readonly dropped: TtlMap<TraceKey, true>;
+  private readonly dropped: TtlSet<TraceKey>;
   private readonly deciding = new Map<TraceKey, Promise<Decision | undefined>>();
   /**
    * One object per distinct decision (the running sessions' combinations: a few) rather than one per trace: a kept
@@ -47,7 +47,7 @@ export class DecisionCache {
     const now = opts.now ?? Date.now;
     const ttl = opts.ttlMs ?? 10 * 60_000;
     this.kept = new TtlMap(ttl, opts.maxKept ?? 200_000, now);
-    this.dropped = new TtlMap(ttl, opts.maxDropped ?? 500_000, now);
+    this.dropped = new TtlSet(ttl, opts.maxDropped ?? 500_000, now);
   }
 
   /** whether any kept trace is remembered (with none, late data of no trace can be kept) */
@@ -70,6 +70,8 @@ export class DecisionCache {
    * traces are not here: ask `isDropped`.
    */
   follow(key: TraceKey): Decision | Promise<Decision | undefined> | undefined {
+    // the firehose asks this of every trace while nothing is kept or in flight: two lookups saved a trace
+    if (this.kept.size === 0 && this.deciding.size === 0) return undefined;
     return this.kept.get(key) ?? this.deciding.get(key);
   }
 
@@ -100,7 +102,7 @@ export class DecisionCache {
     if (d.sessions.length) {
       this.stats.tracesMatched++;
       this.kept.set(key, this.intern(d));
-    } else this.dropped.set(key, true);
+    } else this.dropped.add(key);
   }
 
   /** A trace another replica judged and kept (counted there). */

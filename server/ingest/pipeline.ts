@@ -50,21 +50,20 @@ function newWrite(tenant: string): WriteBatch {
 }
 
 /**
- * A batch's spans by trace id, in order of first appearance. Exporters send a trace's spans together, so a run of
- * one trace's spans costs a string comparison a span rather than a map lookup.
+ * A batch's spans by trace id, in order of first appearance. Exporters send a trace's spans together (the decoder
+ * gives a run of them one trace id string), so each run is one slice; a trace whose spans come in several runs is
+ * gathered span by span.
  */
 export function groupByTrace(spans: DecodedSpan[]): Map<string, DecodedSpan[]> {
   const byTrace = new Map<string, DecodedSpan[]>();
-  let runId: string | undefined;
-  let run: DecodedSpan[] = [];
-  for (const s of spans) {
-    if (s.traceId !== runId) {
-      runId = s.traceId;
-      const list = byTrace.get(runId);
-      if (list) run = list;
-      else byTrace.set(runId, (run = []));
-    }
-    run.push(s);
+  let start = 0;
+  for (let i = 1; i <= spans.length; i++) {
+    if (i < spans.length && spans[i].traceId === spans[start].traceId) continue;
+    const traceId = spans[start].traceId;
+    const list = byTrace.get(traceId);
+    if (list) for (let j = start; j < i; j++) list.push(spans[j]);
+    else byTrace.set(traceId, spans.slice(start, i));
+    start = i;
   }
   return byTrace;
 }

@@ -63,3 +63,44 @@ export class TtlMap<K, V> {
     }
   }
 }
+
+/**
+ * A set whose members expire `ttlMs` after they were last added, capped in size (oldest first out): a TtlMap without
+ * values. Each member costs its key and its expiry, with no entry object: the firehose's dropped traces (one a trace
+ * of traffic no session wants) are the most numerous members of any ingest structure.
+ */
+export class TtlSet<K> {
+  private readonly map = new Map<K, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxSize: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(key: K): boolean {
+    const expires = this.map.get(key);
+    if (expires === undefined) return false;
+    if (expires > this.now()) return true;
+    this.map.delete(key);
+    return false;
+  }
+
+  add(key: K): void {
+    this.map.delete(key);
+    this.map.set(key, this.now() + this.ttlMs);
+    if (this.map.size > this.maxSize) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  sweep(): void {
+    const now = this.now();
+    for (const [k, expires] of this.map) {
+      if (expires > now) break;
+      this.map.delete(k);
+    }
+  }
+}

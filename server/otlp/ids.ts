@@ -1,14 +1,16 @@
 /**
- * Trace/span id helpers shared by both decoders. Ids are normalised to lowercase hex; hex is
- * built from bytes through a 256-entry table because Buffer#toString('hex') pays a native call
- * per id and we convert two or three ids per span.
+ * Trace/span id helpers shared by both decoders. Ids are normalised to lowercase hex. From a Buffer (what both
+ * decoders hold) the hex is Buffer#toString('hex'): one flat string, where a string built by appending per byte is a
+ * rope of 16 pieces that every later hash or comparison (grouping by trace, decisions) first has to flatten (issue 17:
+ * decoding 25 % faster and grouping twice as fast with flat ids). Other byte arrays go through the table.
  */
 
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
 
-/** lowercase hex of buf[start, end) */
+/** lowercase hex of buf[start, end), a flat string for a Buffer */
 export function bytesToHex(buf: Uint8Array, start: number, end: number): string {
+  if (Buffer.isBuffer(buf)) return buf.toString('hex', start, end);
   let s = '';
   for (let i = start; i < end; i++) s += HEX[buf[i]];
   return s;
