@@ -8,36 +8,30 @@
  */
 import React from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, LoadingState, dateTime } from '@grafana/data';
+import { GrafanaTheme2, LoadingState } from '@grafana/data';
 import {
-  EmbeddedScene,
   SceneAppPage,
   SceneComponentProps,
   SceneDataTransformer,
-  SceneFlexItem,
-  SceneFlexLayout,
   SceneObjectBase,
   SceneObjectState,
   SceneObjectUrlSyncConfig,
   SceneObjectUrlValues,
   SceneQueryRunner,
-  SceneTimeRange,
   type SceneDataState,
   VizPanel,
   sceneGraph,
 } from '@grafana/scenes';
-import { locationService } from '@grafana/runtime';
 import { Alert, Stack, useStyles2 } from '@grafana/ui';
 import { ROUTES } from '../constants';
 import { DsInfo, actionsApi, kongQueries } from './dataSource';
 import { errorMessage } from '../useDebuggerApi';
 import { LOGS_PAGE, LevelFilter, LogsPaging, buildLogsPanel, logLineCount, logsQuery, logsRunner, olderCursor } from './logsView';
-import { isActiveStatus, sessionWindow } from './rows';
+import { isActiveStatus } from './rows';
+import { sessionRangeOnce, tabScene } from './pageRange';
+import { urlString } from './urlValues';
 import { SessionHeader } from './SessionPage';
 
-const DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
-
-const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * The session's logs query: no trace id, so the server answers every line of the session in the time range. While
@@ -87,13 +81,13 @@ export class SessionLogs extends SceneObjectBase<SessionLogsState> {
   updateFromUrl(values: SceneObjectUrlValues) {
     const next: Partial<SessionLogsState> = {};
     if ('level' in values) {
-      const levels = (str(values.level) ?? '').split(',').filter(Boolean);
+      const levels = (urlString(values.level) ?? '').split(',').filter(Boolean);
       if (levels.join(',') !== this.state.levels.join(',')) {
         next.levels = levels;
       }
     }
-    if ('cursor' in values && str(values.cursor) !== this.state.cursor) {
-      const cursor = str(values.cursor);
+    if ('cursor' in values && urlString(values.cursor) !== this.state.cursor) {
+      const cursor = urlString(values.cursor);
       next.cursor = cursor;
       // Back to a page seen before pops the way back; an unknown page (a shared link) goes back to the newest.
       const at = this.state.newer.indexOf(cursor);
@@ -225,18 +219,11 @@ export class SessionLogsScene extends SceneObjectBase<SessionLogsPageState> {
   constructor(state: { ds: DsInfo; sessionId: string }) {
     super({ header: new SessionHeader(state), logs: new SessionLogs(state) });
     this.addActivationHandler(() => {
-      // scenes writes the default range into the URL on init; only another range counts as one the link brought
-      const { from, to } = locationService.getSearchObject();
-      let rangeSet = Boolean(from) && !(from === DEFAULT_RANGE.from && to === DEFAULT_RANGE.to);
+      const setRange = sessionRangeOnce(this);
       let wentLive = false;
       const apply = () => {
         const s = this.state.header.session();
-        const rangeChanged = Boolean(s) && !rangeSet;
-        if (s && !rangeSet) {
-          rangeSet = true;
-          const w = sessionWindow(s, Date.now());
-          sceneGraph.getTimeRange(this).onTimeRangeChange({ from: dateTime(w.from), to: dateTime(w.to), raw: { from: w.from, to: w.to } });
-        }
+        const rangeChanged = s ? setRange(s) : false;
         // once: a stream that ended is not reopened by a header read racing the session's end
         if (s && isActiveStatus(s.status) && s.captureLogs && !wentLive) {
           wentLive = true;
@@ -272,11 +259,7 @@ export function sessionLogsTab(ds: DsInfo, sessionId: string): SceneAppPage {
     url: ROUTES.sessionLogs(sessionId),
     routePath: 'logs',
     preserveUrlKeys: ['from', 'to'],
-    getScene: () =>
-      new EmbeddedScene({
-        $timeRange: new SceneTimeRange({ ...DEFAULT_RANGE }),
-        body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: new SessionLogsScene({ ds, sessionId }) })] }),
-      }),
+    getScene: () => tabScene(new SessionLogsScene({ ds, sessionId })),
   });
 }
 

@@ -10,20 +10,16 @@ import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, LoadingState, type DataFrame, type PanelData } from '@grafana/data';
 import {
-  EmbeddedScene,
   PanelBuilders,
   SceneAppPage,
   SceneComponentProps,
   SceneDataTransformer,
-  SceneFlexItem,
-  SceneFlexLayout,
   SceneObjectBase,
   type SceneObject,
   SceneObjectState,
   SceneObjectUrlSyncConfig,
   SceneObjectUrlValues,
   SceneQueryRunner,
-  SceneTimeRange,
   type SceneDataState,
   VizPanel,
   sceneGraph,
@@ -39,12 +35,12 @@ import { SessionRow, findFrame, isActiveStatus, readStatisticsFrame, rowsOf } fr
 import { errorMessage, type PagesApi } from '../useDebuggerApi';
 import { TraceInfoCard } from './TraceInfoCard';
 import { focusSpanLink, spanLogsLinks } from './traceLinks';
+import { tabScene } from './pageRange';
+import { changedStrings, urlString } from './urlValues';
 import { LOGS_PAGE, LevelFilter, LogsPaging, buildLogsPanel, logLineCount, logsQuery, logsRunner, olderCursor } from './logsView';
 
 // `compare` too: the Summary's comparison is still there when the user comes back from Spans or Logs
 const PRESERVED = ['session', 'span', 'compare', 'level', 'from', 'to'];
-
-const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 interface TraceTabState extends SceneObjectState {
   ds: DsInfo;
@@ -66,13 +62,7 @@ abstract class TraceTab<S extends TraceTabState> extends SceneObjectBase<S> {
   }
 
   updateFromUrl(values: SceneObjectUrlValues) {
-    const next: Partial<TraceTabState> = {};
-    if ('session' in values && str(values.session) !== this.state.session) {
-      next.session = str(values.session);
-    }
-    if ('span' in values && str(values.span) !== this.state.span) {
-      next.span = str(values.span);
-    }
+    const next = changedStrings(values, this.state, ['session', 'span']);
     if (Object.keys(next).length) {
       this.setState(next as Partial<S>);
     }
@@ -145,8 +135,8 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
 
   updateFromUrl(values: SceneObjectUrlValues) {
     super.updateFromUrl(values);
-    if ('compare' in values && str(values.compare) !== this.state.compareTo) {
-      this.setState({ compareTo: str(values.compare) });
+    if ('compare' in values && urlString(values.compare) !== this.state.compareTo) {
+      this.setState({ compareTo: urlString(values.compare) });
     }
     // the URL is read before the runner starts: its first query already asks for the session's standing and comparison
     this.rerunSummary();
@@ -417,7 +407,7 @@ export class TraceLogsTab extends TraceTab<LogsTabState> {
   updateFromUrl(values: SceneObjectUrlValues) {
     super.updateFromUrl(values);
     if ('level' in values) {
-      const levels = (str(values.level) ?? '').split(',').filter(Boolean);
+      const levels = (urlString(values.level) ?? '').split(',').filter(Boolean);
       if (levels.join(',') !== this.state.levels.join(',')) {
         this.setState({ levels });
       }
@@ -539,13 +529,6 @@ function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
 }
 
 // ---- Page -------------------------------------------------------------------------------------------------
-
-function tabScene(body: SceneObject): EmbeddedScene {
-  return new EmbeddedScene({
-    $timeRange: new SceneTimeRange({ from: 'now-24h', to: 'now' }),
-    body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body })] }),
-  });
-}
 
 /** The trace page with its Summary | Spans | Logs tabs (a drilldown of the Traces page, or of a session). */
 export function tracePage(ds: DsInfo, traceId: string, parent: SceneAppPageLike): SceneAppPage {
