@@ -1,8 +1,8 @@
 import React from 'react';
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { LoadingState, type PanelData } from '@grafana/data';
-import { TRACE_ID, fakeApi, installDataSource, session } from '../testing';
-import type { LogLevel, LogRecord, Session } from '../../../common/api';
+import { TRACE_ID, fakeApi, installDataSource, logLine, logsPanelLines as panelLines, session } from '../testing';
+import type { Session } from '../../../common/api';
 import { LiveStreamError } from '../../datasource/live/connect';
 import { DATASOURCE_TYPE } from '../constants';
 import { LogsScene, NEWEST_PAGE, levelsFromUrl, liveOutcome, logsPageFilters, newerPage, olderPage, pageFromUrl, streamsLogs } from './LogsScene';
@@ -14,18 +14,6 @@ import type { SessionRow } from './rows';
 jest.setTimeout(30_000);
 
 const ds = { uid: 'kdbg', type: DATASOURCE_TYPE, name: 'Kong Debugger' };
-
-const line = (id: string, ms: number, body: string, level: LogLevel = 'info'): LogRecord => ({
-  id,
-  sessionId: 's1',
-  severityNumber: 9,
-  timeUnixNano: `${ms}000000`,
-  timeMs: ms,
-  level,
-  body,
-  attributes: {},
-  traceId: TRACE_ID,
-});
 
 /** the session as the sessions frame gives it (what `follow` reads) */
 const row = (over: Partial<SessionRow> = {}): SessionRow => ({ id: 's1', status: 'in_progress', captureLogs: true, ...over }) as SessionRow;
@@ -39,12 +27,21 @@ const data = (state: LoadingState, requestId: string, live = true, message?: str
     ...(message ? { errors: [{ message }] } : {}),
   }) as PanelData;
 
-const panelLines = () => within(screen.getByTestId('core-panel-logs')).queryAllByTestId('log-line');
 
 /** The scene in a tab's scene (the default range), drawn as the app draws it. */
 function show(logs: LogsScene) {
   const scene = tabScene(logs);
   return render(<scene.Component model={scene} />);
+}
+
+/** A session's view on a backend whose logs `listLogs` answers, drawn, its first page shown (before its owner's read of the session). */
+async function sessionView(listLogs: jest.Mock, levels?: string[]) {
+  const api = fakeApi({ listLogs });
+  const live = installDataSource(api);
+  const logs = new LogsScene({ ds, scope: { kind: 'session', sessionId: 's1' }, levels });
+  show(logs);
+  await waitFor(() => expect(panelLines().length).toBeGreaterThan(0));
+  return { api, live, logs };
 }
 
 describe('logs paging', () => {
@@ -135,11 +132,7 @@ describe('LogsScene', () => {
   });
 
   it("a session's view streams once its owner says the session captures logs, once; the end reads the page once more", async () => {
-    const api = fakeApi({ listLogs: jest.fn().mockResolvedValue({ logs: [line('a', 1764000000001, 'captured before')] }) });
-    const live = installDataSource(api);
-    const logs = new LogsScene({ ds, scope: { kind: 'session', sessionId: 's1' } });
-    show(logs);
-    await waitFor(() => expect(panelLines()).toHaveLength(1));
+    const { api, live, logs } = await sessionView(jest.fn().mockResolvedValue({ logs: [logLine('a', 1764000000001, 'info', 'captured before')] }));
     // a session that does not capture logs has none to stream
     act(() => logs.follow(row({ captureLogs: false })));
     // another session's row is not this one's
@@ -186,15 +179,13 @@ describe('LogsScene', () => {
   });
 
   it("'Load older' on a full live page reads the cursor with the page's filters, then pages without streaming", async () => {
-    const page = Array.from({ length: 200 }, (_, i) => line(`l${i}`, 1764000000000 + i, `line ${i}`));
+    const page = Array.from({ length: 200 }, (_, i) => logLine(`l${i}`, 1764000000000 + i, 'info', `line ${i}`));
     const listLogs = jest.fn((_s: string, f: { cursor?: string }) =>
-      Promise.resolve(f.cursor === 'c-200' ? { logs: [line('old', 1763999999999, 'the oldest', 'error')] } : { logs: page, nextCursor: 'c-200' })
+      Promise.resolve(f.cursor === 'c-200' ? { logs: [logLine('old', 1763999999999, 'error', 'the oldest')] } : { logs: page, nextCursor: 'c-200' })
     );
-    const live = installDataSource(fakeApi({ listLogs }));
-    const logs = new LogsScene({ ds, scope: { kind: 'session', sessionId: 's1' }, levels: ['info', 'error'] });
-    show(logs);
     // the owner's read of the session comes after the first page's (a query of its own)
-    await waitFor(() => expect(panelLines()).toHaveLength(200));
+    const { live, logs } = await sessionView(listLogs, ['info', 'error']);
+    expect(panelLines()).toHaveLength(200);
     act(() => logs.follow(row()));
     await waitFor(() => expect(live.openCount()).toBe(1));
     // the live page carries no cursor: a full one may have older lines
@@ -216,11 +207,7 @@ describe('LogsScene', () => {
   });
 
   it('a stream that fails for good leaves a plain read and says so', async () => {
-    const api = fakeApi({ listLogs: jest.fn().mockResolvedValue({ logs: [line('a', 1764000000001, 'first')] }) });
-    const live = installDataSource(api);
-    const logs = new LogsScene({ ds, scope: { kind: 'session', sessionId: 's1' } });
-    show(logs);
-    await waitFor(() => expect(panelLines()).toHaveLength(1));
+    const { api, live, logs } = await sessionView(jest.fn().mockResolvedValue({ logs: [logLine('a', 1764000000001, 'info', 'first')] }));
     act(() => logs.follow(row()));
     await waitFor(() => expect(live.openCount()).toBe(1));
     const reads = api.listLogs.mock.calls.length;
