@@ -1,5 +1,6 @@
 /** Test helpers for the pages: a fake DebuggerApi (the boundary is the backend) and the data source service. */
-import type { LiveEventName, LiveEvents, Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
+import { screen, within } from '@testing-library/react';
+import type { LiveEventName, LiveEvents, LogLevel, LogRecord, Session, SessionSummary, TraceListItem, TraceSummary } from '../../common/api';
 import type { LiveConnector, LiveHandlers, LiveStreamError } from '../datasource/live/connect';
 import type { TraceComparison, TraceStanding, TraceStatistics } from '../../common/analysis/types';
 import { enterpriseTrace } from '../datasource/testing/fixtures';
@@ -25,6 +26,23 @@ export function session(over: Partial<Session> = {}): Session {
 }
 
 export const TRACE_ID = '0123456789abcdef0123456789abcdef';
+
+/** A stored log line of session s1 at `ms` (of `TRACE_ID` unless given; `''`: of no trace). */
+export const logLine = (id: string, ms: number, level: LogLevel, body: string, traceId: string | undefined = TRACE_ID, spanId?: string): LogRecord => ({
+  id,
+  sessionId: 's1',
+  severityNumber: 9,
+  timeUnixNano: `${ms}000000`,
+  timeMs: ms,
+  level,
+  body,
+  attributes: {},
+  ...(traceId ? { traceId } : {}),
+  ...(spanId ? { spanId } : {}),
+});
+
+/** The lines Grafana's logs panel (its stand-in) shows now, top first. */
+export const logsPanelLines = () => within(screen.getByTestId('core-panel-logs')).queryAllByTestId('log-line');
 
 export const traceItem: TraceListItem = {
   traceId: TRACE_ID,

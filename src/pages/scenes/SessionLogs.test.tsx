@@ -1,8 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { locationService } from '@grafana/runtime';
-import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, renderApp, session } from '../testing';
+import { OTHER_TRACE_ID, TRACE_ID, fakeApi, installDataSource, logLine, logsPanelLines, renderApp, session } from '../testing';
 import { currentUrl } from './testing/render';
-import type { LogLevel, LogRecord } from '../../../common/api';
 
 // Grafana's page chrome draws the page's tabs (pageNav.children); runtime's default PluginPage draws none.
 jest.mock('@grafana/runtime', () => ({
@@ -13,20 +12,8 @@ jest.mock('@grafana/runtime', () => ({
 // Scenes pages render many Grafana UI components; a busy shared machine makes single tests take seconds.
 jest.setTimeout(30_000);
 
-const line = (id: string, ms: number, level: LogLevel, body: string, traceId: string | undefined = TRACE_ID, spanId?: string): LogRecord => ({
-  id,
-  sessionId: 's1',
-  severityNumber: 9,
-  timeUnixNano: `${ms}000000`,
-  timeMs: ms,
-  level,
-  body,
-  attributes: {},
-  ...(traceId ? { traceId } : {}),
-  ...(spanId ? { spanId } : {}),
-});
-
-const panelLines = () => within(screen.getByTestId('core-panel-logs')).queryAllByTestId('log-line');
+const line = logLine;
+const panelLines = logsPanelLines;
 
 describe('Session page, Logs tab', () => {
   it('sits beside Traces and asks the logs query with the session (no trace id) over the session life, newest first', async () => {

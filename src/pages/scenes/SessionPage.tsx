@@ -9,19 +9,15 @@
  */
 import React from 'react';
 import { css, cx } from '@emotion/css';
-import { GrafanaTheme2, LoadingState, dateTime } from '@grafana/data';
+import { GrafanaTheme2, LoadingState } from '@grafana/data';
 import {
-  EmbeddedScene,
   SceneAppPage,
   SceneComponentProps,
-  SceneFlexItem,
-  SceneFlexLayout,
   SceneObjectBase,
   SceneObjectState,
   SceneObjectUrlSyncConfig,
   SceneObjectUrlValues,
   SceneQueryRunner,
-  SceneTimeRange,
   type SceneDataState,
   VizPanel,
   sceneGraph,
@@ -35,16 +31,15 @@ import { errorMessage } from '../useDebuggerApi';
 import { useNow } from '../useNow';
 import { DsInfo, actionsApi, kongQueries, type KongQuery } from './dataSource';
 import { LifecycleMapScene } from './LifecycleMapScene';
-import { SessionRow, TraceRow, findFrame, isActiveStatus, rowsOf, sessionWindow, timeLeftOf } from './rows';
+import { SessionRow, TraceRow, findFrame, isActiveStatus, rowsOf, timeLeftOf } from './rows';
 import { buildTracePanel, setPanelOptions } from './TracePage';
 import { sessionLogsTab } from './SessionLogs';
+import { sessionRangeOnce, tabScene } from './pageRange';
+import { changedStrings } from './urlValues';
 
 export const TRACES_PAGE = 50;
 /** at most one re-read of the header and summary per this long while traces stream in */
 export const COUNTS_THROTTLE_MS = 1000;
-const DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
-
-const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The API's trace filters (TraceQueryFilters without paging and time bounds). */
 export interface TraceFilters {
@@ -446,10 +441,9 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
   }
 
   updateFromUrl(values: SceneObjectUrlValues) {
-    const trace = 'trace' in values ? str(values.trace) : this.state.trace;
-    const span = 'span' in values ? str(values.span) : this.state.span;
-    if (trace !== this.state.trace || span !== this.state.span) {
-      this.setState({ trace, span });
+    const next = changedStrings(values, this.state, ['trace', 'span']);
+    if (Object.keys(next).length) {
+      this.setState(next);
     }
   }
 
@@ -459,9 +453,7 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
   }
 
   private onActivate() {
-    // scenes writes the default range into the URL on init; only another range counts as one the link brought
-    const { from, to } = locationService.getSearchObject();
-    const hadRange = Boolean(from) && !(from === DEFAULT_RANGE.from && to === DEFAULT_RANGE.to);
+    const setRange = sessionRangeOnce(this);
     this.syncTrace();
     const subs = [
       this.subscribeToState((n, p) => {
@@ -478,12 +470,7 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
         if (!s) {
           return;
         }
-        let rangeChanged = false;
-        if (!hadRange && !this.rangeSet) {
-          this.rangeSet = rangeChanged = true;
-          const w = sessionWindow(s, Date.now());
-          sceneGraph.getTimeRange(this).onTimeRangeChange({ from: dateTime(w.from), to: dateTime(w.to), raw: { from: w.from, to: w.to } });
-        }
+        const rangeChanged = setRange(s);
         // once: a stream that ended is not reopened by a header read racing the session's end
         if (isActiveStatus(s.status) && !this.wentLive) {
           this.wentLive = true;
@@ -499,7 +486,6 @@ export class SessionScene extends SceneObjectBase<SessionSceneState> {
     };
   }
 
-  private rangeSet = false;
   private wentLive = false;
   private countsTimer?: ReturnType<typeof setTimeout>;
   private countsReadAt = 0;
@@ -615,11 +601,7 @@ export function sessionPage(ds: DsInfo, sessionId: string, parent: SceneAppPageL
         url: ROUTES.session(sessionId),
         routePath: 'traces',
         preserveUrlKeys: ['from', 'to'],
-        getScene: () =>
-          new EmbeddedScene({
-            $timeRange: new SceneTimeRange({ ...DEFAULT_RANGE }),
-            body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body: new SessionScene({ ds, sessionId }) })] }),
-          }),
+        getScene: () => tabScene(new SessionScene({ ds, sessionId })),
       }),
       sessionLogsTab(ds, sessionId),
     ],

@@ -1,50 +1,44 @@
 /**
  * A trace's own page, `/a/<app>/trace/<traceId>` (reachable with just the id), with Konnect's three tabs:
  * Summary (info card, latency breakdown, lifecycle map), Spans (Grafana's traces panel on our trace frame) and
- * Logs (Grafana's logs panel on our logs frames, filtered by level and span, newest first, "Load older"; while the
- * trace's session captures, the newest page is the data source's live logs query: new lines appear as they arrive).
+ * Logs (the logs view of `LogsScene.tsx` in its trace scope: filtered by level and span, newest first, "Load older";
+ * while the trace's session captures logs, the newest page is the data source's live logs query).
  * `?session=` (logs are stored per session), `?span=` and the Summary's `?compare=` (another trace id or `typical`:
  * the summary query's `compareTo`) live in the URL and carry over between tabs.
  */
 import React from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, LoadingState, type DataFrame, type PanelData } from '@grafana/data';
+import { GrafanaTheme2, type PanelData } from '@grafana/data';
 import {
-  EmbeddedScene,
   PanelBuilders,
   SceneAppPage,
   SceneComponentProps,
-  SceneDataTransformer,
-  SceneFlexItem,
-  SceneFlexLayout,
   SceneObjectBase,
   type SceneObject,
   SceneObjectState,
   SceneObjectUrlSyncConfig,
   SceneObjectUrlValues,
   SceneQueryRunner,
-  SceneTimeRange,
-  type SceneDataState,
   VizPanel,
   sceneGraph,
   type SceneAppPageLike,
 } from '@grafana/scenes';
-import { Alert, Badge, Button, LinkButton, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, LinkButton, useStyles2 } from '@grafana/ui';
 import { ROUTES } from '../constants';
 import { DsInfo, actionsApi, kongQueries } from './dataSource';
 import { readLifecycleFrames, type ReadResult } from '../../panels/lifecyclemap/model';
 import { TraceAnalysis, type StatisticsGroup, type StatisticsResult } from '../TraceAnalysis';
 import { readFrameAnalysis } from '../../panels/lifecyclemap/analysis';
-import { SessionRow, findFrame, isActiveStatus, readStatisticsFrame, rowsOf } from './rows';
+import { findFrame, readStatisticsFrame } from './rows';
 import { errorMessage, type PagesApi } from '../useDebuggerApi';
 import { TraceInfoCard } from './TraceInfoCard';
 import { focusSpanLink, spanLogsLinks } from './traceLinks';
-import { LOGS_PAGE, LevelFilter, LogsPaging, buildLogsPanel, logLineCount, logsQuery, logsRunner, olderCursor } from './logsView';
+import { LogsScene } from './LogsScene';
+import { tabScene } from './pageRange';
+import { changedStrings, urlString } from './urlValues';
 
 // `compare` too: the Summary's comparison is still there when the user comes back from Spans or Logs
 const PRESERVED = ['session', 'span', 'compare', 'level', 'from', 'to'];
-
-const str = (v: SceneObjectUrlValues[string]): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 interface TraceTabState extends SceneObjectState {
   ds: DsInfo;
@@ -66,13 +60,7 @@ abstract class TraceTab<S extends TraceTabState> extends SceneObjectBase<S> {
   }
 
   updateFromUrl(values: SceneObjectUrlValues) {
-    const next: Partial<TraceTabState> = {};
-    if ('session' in values && str(values.session) !== this.state.session) {
-      next.session = str(values.session);
-    }
-    if ('span' in values && str(values.span) !== this.state.span) {
-      next.span = str(values.span);
-    }
+    const next = changedStrings(values, this.state, ['session', 'span']);
     if (Object.keys(next).length) {
       this.setState(next as Partial<S>);
     }
@@ -145,8 +133,8 @@ export class TraceSummaryTab extends TraceTab<SummaryTabState> {
 
   updateFromUrl(values: SceneObjectUrlValues) {
     super.updateFromUrl(values);
-    if ('compare' in values && str(values.compare) !== this.state.compareTo) {
-      this.setState({ compareTo: str(values.compare) });
+    if ('compare' in values && urlString(values.compare) !== this.state.compareTo) {
+      this.setState({ compareTo: urlString(values.compare) });
     }
     // the URL is read before the runner starts: its first query already asks for the session's standing and comparison
     this.rerunSummary();
@@ -312,240 +300,7 @@ function SpansTabRenderer({ model }: SceneComponentProps<TraceSpansTab>) {
   );
 }
 
-// ---- Logs -------------------------------------------------------------------------------------------------
-
-interface LogsTabState extends TraceTabState {
-  levels: string[];
-  limit: number;
-  panel: VizPanel;
-  /** the page shown: after this cursor (absent: the newest lines) */
-  cursor?: string;
-  /** the cursors of the newer pages, to go back one at a time */
-  newer: Array<string | undefined>;
-  /** the session query (its status): while the session captures, the newest page streams */
-  sessionRunner: SceneQueryRunner;
-  /** the trace's session captures: the newest page is the data source's live logs query; older pages are not */
-  live?: boolean;
-  error?: string;
-}
-
-/** whether a logs runner's current request is the live one */
-const isLiveLogs = (data: SceneDataState['data']) => Boolean((data?.request?.targets as Array<{ live?: boolean }> | undefined)?.some((q) => q.live));
-
-export class TraceLogsTab extends TraceTab<LogsTabState> {
-  static Component = LogsTabRenderer;
-
-  constructor(state: Omit<LogsTabState, 'panel' | 'levels' | 'limit' | 'newer' | 'sessionRunner'> & { levels?: string[]; limit?: number }) {
-    const levels = state.levels ?? [];
-    const limit = state.limit ?? LOGS_PAGE;
-    const runner = kongQueries(state.ds, [logsQuery(state.traceId, { ...state, levels, limit })]);
-    const self: { tab?: TraceLogsTab } = {};
-    // Each line's span opens in the app's Spans tab (not in Explore).
-    const panel = buildLogsPanel(runner, () => self.tab?.state.session);
-    const sessionRunner = kongQueries(state.ds, []);
-    super({ ...state, levels, limit, panel, newer: [], sessionRunner });
-    self.tab = this;
-    this.addActivationHandler(() => {
-      // the URL (session, span, levels) is applied after construction: query what it says
-      this.rerun();
-      const stopSession = sessionRunner.activate();
-      this.readSession();
-      const subs = [
-        this.subscribeToState((n, p) => {
-          if (n.session !== p.session) {
-            this.wentLive = false;
-            this.setState({ live: false, error: undefined });
-            this.readSession();
-          }
-          if (n.session !== p.session || n.span !== p.span || n.levels !== p.levels || n.limit !== p.limit || n.cursor !== p.cursor || n.live !== p.live) {
-            this.rerun();
-          }
-        }),
-        // once the session is known to capture, the newest page streams (once: a stream that ended is not reopened)
-        sessionRunner.subscribeToState((n) => {
-          const s = rowsOf<SessionRow>(findFrame(n.data?.series, 'sessions'))[0];
-          if (s && s.id === this.state.session && isActiveStatus(s.status) && !this.wentLive) {
-            this.wentLive = true;
-            this.setState({ live: true });
-          }
-        }),
-        runner.subscribeToState((n, p) => this.onLogsData(n.data, p.data)),
-      ];
-      return () => {
-        subs.forEach((x) => x.unsubscribe());
-        stopSession();
-      };
-    });
-  }
-
-  private wentLive = false;
-
-  private readSession() {
-    const { session, ds } = this.state;
-    if (!session) {
-      return;
-    }
-    this.state.sessionRunner.setState({ queries: [{ refId: 'session', queryType: 'sessions', sessionId: session, datasource: { uid: ds.uid, type: ds.type } } as never] });
-    this.state.sessionRunner.runQueries();
-  }
-
-  /**
-   * The live logs query's end (the session ended: `Done`) reads the newest page once more, as it stands; a stream
-   * that failed for good (the server's stream cap, say) leaves a plain read and says so.
-   */
-  private onLogsData(n: SceneDataState['data'], p: SceneDataState['data']) {
-    if (!n || !isLiveLogs(n) || n.state === p?.state) {
-      return;
-    }
-    const sameRequest = n.request?.requestId === p?.request?.requestId;
-    if (n.state === LoadingState.Done && sameRequest && p?.state !== LoadingState.Done) {
-      this.setState({ live: false });
-    } else if (n.state === LoadingState.Error) {
-      const why = n.errors?.[0]?.message ?? 'the stream failed';
-      this.setState({ live: false, error: `Live updates stopped (${why}). The logs are read once; change a filter or reload to read them again.` });
-    }
-  }
-
-  protected urlKeys(): string[] {
-    return ['session', 'span', 'level'];
-  }
-
-  getUrlState(): SceneObjectUrlValues {
-    return { ...super.getUrlState(), level: this.state.levels.length ? this.state.levels.join(',') : undefined };
-  }
-
-  updateFromUrl(values: SceneObjectUrlValues) {
-    super.updateFromUrl(values);
-    if ('level' in values) {
-      const levels = (str(values.level) ?? '').split(',').filter(Boolean);
-      if (levels.join(',') !== this.state.levels.join(',')) {
-        this.setState({ levels });
-      }
-    }
-  }
-
-  private runner(): SceneQueryRunner {
-    return logsRunner(this.state.panel);
-  }
-
-  private rerun() {
-    const runner = this.runner();
-    runner.setState({ queries: [logsQuery(this.state.traceId, this.state)] });
-    // an inactive runner runs its (new) queries when its panel mounts
-    if (runner.isActive) {
-      runner.runQueries();
-    }
-  }
-
-  // A new filter starts again at the newest page.
-  setLevels = (levels: string[]) => this.setState({ levels, cursor: undefined, newer: [] });
-  clearSpan = () => this.setState({ span: undefined, cursor: undefined, newer: [] });
-  /**
-   * The next page of older lines, after the cursor the server gave with this one (every line is reachable). A live
-   * newest page carries none (its lines move as they arrive): the cursor is read then, from that page as it stands.
-   */
-  loadOlder = async () => {
-    let next = olderCursor(this.dataFrames());
-    const { session, cursor, traceId, span, levels, limit, ds } = this.state;
-    if (!next && this.isLivePage() && session) {
-      try {
-        const api = await actionsApi(ds);
-        const page = await api.listLogs(session, { traceId, spanId: span, level: levels.length ? levels.join(',') : undefined, limit });
-        next = page.nextCursor;
-      } catch (e) {
-        this.setState({ error: `Could not read the older page: ${errorMessage(e)}` });
-        return;
-      }
-    }
-    if (next) {
-      this.setState({ newer: [...this.state.newer, cursor], cursor: next });
-    }
-  };
-
-  /** the newest page, streaming */
-  isLivePage(): boolean {
-    return Boolean(this.state.live && this.state.session && !this.state.cursor);
-  }
-  /** Back to the page before (newer lines). */
-  loadNewer = () => {
-    const newer = [...this.state.newer];
-    const cursor = newer.pop();
-    this.setState({ newer, cursor });
-  };
-
-  private dataFrames(): DataFrame[] | undefined {
-    return (this.state.panel.state.$data as SceneDataTransformer).state.data?.series;
-  }
-
-  /** Lines shown now; the last page was full when it equals `limit` (there may be older ones). */
-  lineCount(frames: DataFrame[] | undefined): number {
-    return logLineCount(frames);
-  }
-}
-
-function LogsTabRenderer({ model }: SceneComponentProps<TraceLogsTab>) {
-  const styles = useStyles2(getStyles);
-  const { panel, levels, span, traceId, session, newer, limit, error } = model.useState();
-  const { data } = (model.state.panel.state.$data as SceneDataTransformer).useState();
-  const lines = model.lineCount(data?.series);
-  const livePage = model.isLivePage();
-  const queryError = data?.errors?.[0]?.message;
-  // a full live newest page has older lines, whose cursor is read on the click
-  const hasOlder = Boolean(olderCursor(data?.series)) || (livePage && lines >= limit);
-  return (
-    <div className={styles.column}>
-      {queryError && (
-        <Alert severity="error" title="Could not load the logs">
-          {queryError}
-        </Alert>
-      )}
-      {error && (
-        <Alert severity="warning" title="Logs" onRemove={() => model.setState({ error: undefined })}>
-          {error}
-        </Alert>
-      )}
-      <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
-        <LevelFilter levels={levels} onChange={model.setLevels} />
-        {span ? (
-          <Stack direction="row" gap={1} alignItems="center">
-            <span data-testid="logs-span-filter">
-              Span <code>{span}</code>
-            </span>
-            <LinkButton size="sm" variant="secondary" icon="gf-traces" href={ROUTES.trace(traceId, 'spans', { session, span })}>
-              Show span
-            </LinkButton>
-            <Button size="sm" variant="secondary" icon="times" onClick={model.clearSpan}>
-              All spans
-            </Button>
-          </Stack>
-        ) : (
-          <span className={styles.muted}>All spans of this trace</span>
-        )}
-        {livePage && <Badge text="Live" icon="circle" color="green" tooltip="New lines appear as Kong sends them, while the session captures" />}
-        <LogsPaging
-          lines={lines}
-          className={styles.muted}
-          canNewer={newer.length > 0}
-          canOlder={hasOlder}
-          onNewer={model.loadNewer}
-          onOlder={() => void model.loadOlder()}
-        />
-      </Stack>
-      <div className={styles.panel} style={{ height: 560 }}>
-        <panel.Component model={panel} />
-      </div>
-    </div>
-  );
-}
-
 // ---- Page -------------------------------------------------------------------------------------------------
-
-function tabScene(body: SceneObject): EmbeddedScene {
-  return new EmbeddedScene({
-    $timeRange: new SceneTimeRange({ from: 'now-24h', to: 'now' }),
-    body: new SceneFlexLayout({ direction: 'column', children: [new SceneFlexItem({ body })] }),
-  });
-}
 
 /** The trace page with its Summary | Spans | Logs tabs (a drilldown of the Traces page, or of a session). */
 export function tracePage(ds: DsInfo, traceId: string, parent: SceneAppPageLike): SceneAppPage {
@@ -568,7 +323,7 @@ export function tracePage(ds: DsInfo, traceId: string, parent: SceneAppPageLike)
     tabs: [
       tab('Summary', '', () => new TraceSummaryTab({ ds, traceId })),
       tab('Spans', 'spans', () => new TraceSpansTab({ ds, traceId })),
-      tab('Logs', 'logs', () => new TraceLogsTab({ ds, traceId })),
+      tab('Logs', 'logs', () => new LogsScene({ ds, scope: { kind: 'trace', traceId } })),
     ],
   });
 }
@@ -576,7 +331,6 @@ export function tracePage(ds: DsInfo, traceId: string, parent: SceneAppPageLike)
 const getStyles = (theme: GrafanaTheme2) => ({
   column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), width: '100%', minWidth: 0 }),
   panel: css({ width: '100%', minWidth: 0, display: 'flex', flexDirection: 'column' }),
-  muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   selection: css({
     position: 'sticky',
     bottom: 0,

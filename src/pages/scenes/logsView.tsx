@@ -1,7 +1,7 @@
 /**
- * The pieces of a logs view the trace page's Logs tab and the session page's Logs tab share: the data source's
- * `logs` query, the server's paging cursor as the logs frame carries it, Grafana's logs panel with each line
- * linking into the app, the level filter and the paging buttons.
+ * The pieces the logs view (`LogsScene.tsx`) is made of: the data source's `logs` query, the server's paging cursor
+ * as the logs frame carries it, Grafana's logs panel with each line linking into the app, the level filter and the
+ * paging buttons.
  */
 import React from 'react';
 import type { DataFrame } from '@grafana/data';
