@@ -13,18 +13,20 @@ describe('DecisionCache', () => {
     c.remember(A, kept);
     c.remember(B, { sessions: [], logSessions: [] });
     c.adopt(traceKey('team-a', 'c'.repeat(32)), kept);
-    expect([c.keptDecision(A), c.follow(A), c.isDropped(B), c.follow(B), c.anyKept]).toEqual([kept, kept, true, undefined, true]);
+    expect([c.keptDecision(A), c.follow(A), c.isDropped('team-a', TRACE_B), c.follow(B), c.anyKept]).toEqual([kept, kept, true, undefined, true]);
     expect(c.stats.tracesMatched).toBe(1);
     now = 1000;
     c.sweep();
-    expect([c.keptDecision(A), c.isDropped(B), c.anyKept]).toEqual([undefined, false, false]);
+    expect([c.keptDecision(A), c.isDropped('team-a', TRACE_B), c.anyKept]).toEqual([undefined, false, false]);
   });
 
   it("never answers for one tenant with another tenant's decision on the same trace id", () => {
     const c = new DecisionCache();
     c.remember(A, kept);
     const B = traceKey('team-b', TRACE_A);
-    expect([c.keptDecision(B), c.follow(B), c.isDropped(B)]).toEqual([undefined, undefined, false]);
+    expect([c.keptDecision(B), c.follow(B), c.isDropped('team-b', TRACE_A)]).toEqual([undefined, undefined, false]);
+    c.drop('team-a', TRACE_B);
+    expect([c.isDropped('team-a', TRACE_B), c.isDropped('team-b', TRACE_B)]).toEqual([true, false]);
   });
 
   it('lets concurrent requests follow a decision in flight, and forgets it once made', async () => {

@@ -1,4 +1,4 @@
-import type { TraceKey } from './trace-key';
+import { tenantOfKey, traceIdOf, type TraceKey } from './trace-key';
 import { TtlMap, TtlSet } from './ttl-map';
 
 /** What was decided for a trace: the sessions that keep it. */
@@ -13,7 +13,7 @@ export interface DecisionCacheOptions {
   ttlMs?: number;
   /** kept traces remembered at most (oldest forgotten first) */
   maxKept?: number;
-  /** dropped traces remembered at most */
+  /** dropped traces remembered at most, a tenant */
   maxDropped?: number;
   now?: () => number;
 }
@@ -33,7 +33,12 @@ const MAX_SHARED_DECISIONS = 1024;
  */
 export class DecisionCache {
   private readonly kept: TtlMap<TraceKey, Decision>;
-  private readonly dropped: TtlSet<TraceKey>;
+  /**
+   * Dropped traces by tenant, then trace id: the firehose asks of every trace whether it was dropped, and a trace id
+   * from the decoder, hashed once when the batch was grouped by trace, answers that without building its trace key.
+   */
+  private readonly dropped = new Map<string, TtlSet<string>>();
+  private readonly newDroppedSet: () => TtlSet<string>;
   private readonly deciding = new Map<TraceKey, Promise<Decision | undefined>>();
   /**
    * One object per distinct decision (the running sessions' combinations: a few) rather than one per trace: a kept
@@ -47,7 +52,7 @@ export class DecisionCache {
     const now = opts.now ?? Date.now;
     const ttl = opts.ttlMs ?? 10 * 60_000;
     this.kept = new TtlMap(ttl, opts.maxKept ?? 200_000, now);
-    this.dropped = new TtlSet(ttl, opts.maxDropped ?? 500_000, now);
+    this.newDroppedSet = () => new TtlSet(ttl, opts.maxDropped ?? 500_000, now);
   }
 
   /** whether any kept trace is remembered (with none, late data of no trace can be kept) */
@@ -55,8 +60,15 @@ export class DecisionCache {
     return this.kept.size > 0;
   }
 
-  isDropped(key: TraceKey): boolean {
-    return this.dropped.has(key);
+  isDropped(tenant: string, traceId: string): boolean {
+    return this.dropped.get(tenant)?.has(traceId) ?? false;
+  }
+
+  /** A trace judged here that no session wants (the firehose's decision). */
+  drop(tenant: string, traceId: string): void {
+    let set = this.dropped.get(tenant);
+    if (!set) this.dropped.set(tenant, (set = this.newDroppedSet()));
+    set.add(traceId);
   }
 
   /** the decision to keep this trace, if one was made */
@@ -102,7 +114,7 @@ export class DecisionCache {
     if (d.sessions.length) {
       this.stats.tracesMatched++;
       this.kept.set(key, this.intern(d));
-    } else this.dropped.add(key);
+    } else this.drop(tenantOfKey(key), traceIdOf(key));
   }
 
   /** A trace another replica judged and kept (counted there). */
@@ -125,6 +137,9 @@ export class DecisionCache {
 
   sweep(): void {
     this.kept.sweep();
-    this.dropped.sweep();
+    for (const [tenant, set] of this.dropped) {
+      set.sweep();
+      if (set.size === 0) this.dropped.delete(tenant);
+    }
   }
 }

@@ -55,7 +55,7 @@ export class LogRouter {
     const key = traceKey(tenant, rec.traceId);
     const d = this.decisions.keptDecision(key);
     if (d) return { sessions: this.ofDecision(d, 1) };
-    if (!this.sessions.activeLogCapture || this.decisions.isDropped(key)) {
+    if (!this.sessions.activeLogCapture || this.decisions.isDropped(tenant, rec.traceId)) {
       this.stats.logsDropped++;
       return { sessions: NONE };
     }

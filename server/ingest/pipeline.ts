@@ -175,11 +175,11 @@ export class IngestPipeline implements Consumer {
     const fresh: Array<Candidate & { spans: DecodedSpan[] }> = [];
     const unwanted: TraceKey[] = [];
     for (const [traceId, spans] of byTrace) {
-      const key = traceKey(tenant, traceId);
-      if (this.decisions.isDropped(key)) {
+      if (this.decisions.isDropped(tenant, traceId)) {
         this.counts.spansDropped += spans.length;
         continue;
       }
+      const key = traceKey(tenant, traceId);
       // Judged already, or being judged by a request in flight (a retry, split exports): follow that decision.
       const decision = this.decisions.follow(key);
       if (decision) {
@@ -191,7 +191,7 @@ export class IngestPipeline implements Consumer {
       else if (matches.length) fresh.push({ key, spans, matches });
       else {
         // No session wants it (the firehose): decided at once, with nothing to admit.
-        this.decisions.remember(key, NO_SESSIONS);
+        this.decisions.drop(tenant, traceId);
         this.counts.spansDropped += spans.length;
         unwanted.push(key);
       }
