@@ -92,6 +92,22 @@ describe('PgStore', () => {
     expect(partitionDay(Number.NaN, now, 7)).toBe(dayOf(now));
   });
 
+  it('finds a trace by id in a day partition made, or dropped, after the statement was prepared', async () => {
+    const now = Date.UTC(2026, 10, 24, 12);
+    const store = await PgStore.open(db.url, () => now, { poolSize: 1 }); // one connection: the statement is prepared once
+    open.push(store);
+    await store.saveSession(session('s1', now));
+    const today = batchOf(now, 's1');
+    await store.write(today.batch);
+    for (let i = 0; i < 7; i++) expect((await store.getTraceDetail('default', today.traceId))?.spans).toHaveLength(3); // past PostgreSQL's custom plans
+    const later = batchOf(now + 2 * DAY_MS, 's1'); // a partition that did not exist
+    await store.write(later.batch);
+    expect((await store.getTraceDetail('default', later.traceId))?.spans).toHaveLength(3);
+    await store.purge(now + DAY_MS); // today's partition goes, the later one stays
+    expect(await store.getTraceDetail('default', today.traceId)).toBeUndefined();
+    expect((await store.getTraceDetail('default', later.traceId))?.spans).toHaveLength(3);
+  });
+
   it('purges by dropping whole day partitions, counting what they held', async () => {
     let now = Date.UTC(2026, 10, 24, 12);
     const store = await openStore(() => now);

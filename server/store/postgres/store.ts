@@ -505,6 +505,7 @@ export class PgStore implements Store, SharedSessions {
       `SELECT ARRAY(SELECT s.data FROM trace_spans s WHERE s.tenant = $1 AND s.trace_id = $2 ORDER BY s.day, s.chunk) AS records
        FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 LIMIT 1`,
       [tenant, traceId],
+      'trace_detail',
     );
     return r ? traceDetailFromRecords(traceId, r.records) : undefined;
   }
