@@ -127,9 +127,9 @@ class DigestReader {
         j++;
       }
       if (h === n) return p === end;
-      const after = numberEnd(text, p);
+      const after = readNumber(text, p);
       if (after < 0 || after > end) return false;
-      numbers[h] = numberAt(text, p, after);
+      numbers[h] = numberRead;
       p = after;
     }
   }
@@ -247,58 +247,58 @@ function templateOf(s: unknown[]): Template | undefined {
   return { codes, holes: Int32Array.from(holes), slots };
 }
 
-/** the end of the JSON number at `pos` (its grammar exactly), or -1 when there is none */
-function numberEnd(text: string, pos: number): number {
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** the value of the number readNumber read last (a module variable: no object a number) */
+let numberRead = 0;
+
+/**
+ * The JSON number at `pos`, by JSON's grammar exactly: its end (-1 when there is none), its value in numberRead, as
+ * JSON.parse gives it. Up to 15 digits without an exponent, the digits are an exact integer and a power of ten up to
+ * 1e15 an exact double, so one division rounds once, to the nearest double, as parsing does; anything else is
+ * parsed by Number.
+ */
+function readNumber(text: string, pos: number): number {
   let i = pos;
   let c = text.charCodeAt(i);
-  if (c === 45 /* - */) c = text.charCodeAt(++i);
-  if (c === 48 /* 0 */) c = text.charCodeAt(++i);
-  else if (c >= 49 && c <= 57) {
-    do c = text.charCodeAt(++i);
-    while (c >= 48 && c <= 57);
+  const negative = c === 45; /* - */
+  if (negative) c = text.charCodeAt(++i);
+  let m = 0;
+  let digits = 0;
+  if (c === 48 /* 0 */) {
+    digits = 1;
+    c = text.charCodeAt(++i);
+  } else if (c >= 49 && c <= 57) {
+    do {
+      m = m * 10 + (c - 48);
+      digits++;
+      c = text.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
   } else return -1;
+  let fraction = 0;
   if (c === 46 /* . */) {
     c = text.charCodeAt(++i);
     if (!(c >= 48 && c <= 57)) return -1;
-    do c = text.charCodeAt(++i);
-    while (c >= 48 && c <= 57);
+    do {
+      m = m * 10 + (c - 48);
+      digits++;
+      fraction++;
+      c = text.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
   }
+  let exponent = false;
   if (c === 101 || c === 69 /* e E */) {
+    exponent = true;
     c = text.charCodeAt(++i);
     if (c === 43 || c === 45 /* + - */) c = text.charCodeAt(++i);
     if (!(c >= 48 && c <= 57)) return -1;
     do c = text.charCodeAt(++i);
     while (c >= 48 && c <= 57);
   }
-  return i;
-}
-
-const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
-
-/**
- * The value of the JSON number text[a, b), exactly as JSON.parse gives it. Up to 15 digits without an exponent, the
- * digits are an exact integer and a power of ten up to 1e15 an exact double, so one division rounds once, to the
- * nearest double, as parsing does; anything else is parsed by Number.
- */
-function numberAt(text: string, a: number, b: number): number {
-  let i = a;
-  const negative = text.charCodeAt(i) === 45;
-  if (negative) i++;
-  let m = 0;
-  let digits = 0;
-  let fraction = -1;
-  for (; i < b; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      fraction = 0;
-      continue;
-    }
-    if (c < 48 || c > 57) return Number(text.slice(a, b));
-    m = m * 10 + (c - 48);
-    digits++;
-    if (fraction >= 0) fraction++;
+  if (exponent || digits > 15) numberRead = Number(text.slice(pos, i));
+  else {
+    const v = fraction > 0 ? m / POW10[fraction] : m;
+    numberRead = negative ? -v : v;
   }
-  if (digits > 15) return Number(text.slice(a, b));
-  const v = fraction > 0 ? m / POW10[fraction] : m;
-  return negative ? -v : v;
+  return i;
 }
