@@ -18,6 +18,10 @@ export interface TraceDigest {
   spanErrors?: number;
 }
 
+/** the latency values a digest keeps, in the order stores keep them */
+export const DIGEST_LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'clientMs'] as const;
+export type DigestLatencyKey = (typeof DIGEST_LATENCY_KEYS)[number];
+
 export const EDGE_KEYS = ['clientOut', 'upstreamIn', 'upstreamOut', 'clientIn'] as const;
 
 export function digestTrace(summary: TraceSummary): TraceDigest {

@@ -36,3 +36,18 @@ describe('percentiles against a full sort', () => {
     }
   });
 });
+
+describe('percentiles against a full sort', () => {
+  it('gives the nearest ranks of the sorted values, on random data with many repeats', () => {
+    let seed = 7;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + Math.floor(next() * 3000);
+      const spread = [3, 100, 1e9][round % 3];
+      const values = Array.from({ length: n }, () => Math.floor(next() * spread) - (round % 4 === 0 ? spread / 2 : 0));
+      const sorted = [...values].sort((a, b) => a - b);
+      const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * n)) - 1];
+      expect(percentiles(values)).toEqual({ count: n, p50Ns: at(50), p95Ns: at(95), p99Ns: at(99), maxNs: sorted[n - 1] });
+    }
+  });
+});

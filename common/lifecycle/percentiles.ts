@@ -19,14 +19,16 @@ export function percentilesInPlace(data: Float64Array): Percentiles {
   const rank = (p: number) => Math.max(1, Math.ceil((p / 100) * n)) - 1;
   let max = data[0];
   for (let i = 1; i < n; i++) if (data[i] > max) max = data[i];
-  // Select the highest rank first: afterwards everything left of it is ≤ it, so the lower
-  // ranks can be selected inside that prefix only.
-  const r99 = rank(99);
-  const r95 = rank(95);
+  // Select the lowest rank first: afterwards everything right of it is ≥ it, so the higher ranks
+  // can be selected inside that suffix only (half the data, then a twentieth: about half the work
+  // of selecting the highest first and the lower ones in its prefix). The values are the same
+  // order statistics either way.
   const r50 = rank(50);
-  select(data, 0, n - 1, r99);
-  select(data, 0, r99, r95);
-  select(data, 0, r95, r50);
+  const r95 = rank(95);
+  const r99 = rank(99);
+  select(data, 0, n - 1, r50);
+  select(data, r50, n - 1, r95);
+  select(data, r95, n - 1, r99);
   return { count: n, p50Ns: data[r50], p95Ns: data[r95], p99Ns: data[r99], maxNs: max };
 }
 

@@ -1,11 +1,8 @@
 import type { Percentiles, PluginPhase, SessionSummary } from '../api';
-import type { TraceDigest } from './digest';
+import { DIGEST_LATENCY_KEYS, type DigestLatencyKey, type TraceDigest } from './digest';
 import { EDGE_LABELS, isEdgeKey } from './edges';
 import { percentilesInPlace } from './percentiles';
 import { isRequestPhase, isResponsePhase } from './phases';
-
-
-const LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'clientMs'] as const;
 
 /**
  * p50/p95/p99/max per lifecycle node and per latency metric over a session's digests.
@@ -16,51 +13,77 @@ const LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'cl
  * Linear in the number of values (selection, no sort per key).
  */
 export function summarizeSession(sessionId: string, digests: TraceDigest[]): SessionSummary {
-  // Each key occurs at most once per digest, so a typed buffer of digests.length per key is
-  // always big enough: no growth, no copies, and selection runs on it in place.
-  const total = digests.length;
-  const byNode = new Map<string, Column>();
-  const byLatency = new Map<string, Column>();
-  const column = (m: Map<string, Column>, key: string): Column => {
-    let c = m.get(key);
-    if (!c) m.set(key, (c = { data: new Float64Array(total), n: 0 }));
-    return c;
-  };
-  for (const d of digests) {
-    const nodes = d.nodes;
-    for (const key in nodes) {
-      const v = nodes[key];
-      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-      const c = column(byNode, key);
-      c.data[c.n++] = v;
-    }
-    const l = d.latency;
-    if (!l) continue;
-    for (const key of LATENCY_KEYS) {
-      const v = l[key];
-      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-      const c = column(byLatency, key);
-      c.data[c.n++] = Math.round(v * 1e6);
-    }
-  }
-
-  const latency: SessionSummary['latency'] = {};
-  for (const key of LATENCY_KEYS) {
-    const c = byLatency.get(key);
-    if (c) latency[key] = stats(c);
-  }
-
-  const nodes: SessionSummary['nodes'] = {};
-  for (const [key, c] of byNode) {
-    const meta = nodeMeta(key);
-    if (meta) nodes[key] = { ...stats(c), ...meta };
-  }
-  return { sessionId, traceCount: total, latency, nodes };
+  const columns = new SessionColumns(digests.length);
+  for (const d of digests) columns.addDigest(d);
+  return columns.summary(sessionId, digests.length);
 }
 
-interface Column {
-  data: Float64Array;
-  n: number;
+/** One key's values over a session, in a typed buffer that selection reorders in place. */
+export class Column {
+  readonly data: Float64Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: number): void {
+    this.data[this.n++] = v;
+  }
+}
+
+/**
+ * The values of a session's digests by key, then its summary: what summarizeSession does, open to readers that
+ * take the values from stored digests without building TraceDigest objects (server/store/digest-summary.ts).
+ * A key's column exists from its first finite value on, so keys come out in the order summarizeSession gives.
+ * Each key occurs at most once per digest, so a column of `capacity` (the number of digests) is always big
+ * enough: no growth, no copies.
+ */
+export class SessionColumns {
+  private readonly byNode = new Map<string, Column>();
+  private readonly byLatency = new Map<DigestLatencyKey, Column>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** the column of a node key, made on first use */
+  node(key: string): Column {
+    let c = this.byNode.get(key);
+    if (!c) this.byNode.set(key, (c = new Column(this.capacity)));
+    return c;
+  }
+
+  /** a node's value (ns); non-finite values are skipped before the column is made */
+  addNode(key: string, v: unknown): void {
+    if (typeof v === 'number' && Number.isFinite(v)) this.node(key).push(v);
+  }
+
+  /** a latency value in ms, kept in ns (rounded to whole ns); non-finite values are skipped */
+  addLatencyMs(key: DigestLatencyKey, v: unknown): void {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return;
+    let c = this.byLatency.get(key);
+    if (!c) this.byLatency.set(key, (c = new Column(this.capacity)));
+    c.push(Math.round(v * 1e6));
+  }
+
+  addDigest(d: TraceDigest): void {
+    const nodes = d.nodes;
+    for (const key in nodes) this.addNode(key, nodes[key]);
+    const l = d.latency;
+    if (!l) return;
+    for (const key of DIGEST_LATENCY_KEYS) this.addLatencyMs(key, l[key]);
+  }
+
+  summary(sessionId: string, traceCount: number): SessionSummary {
+    const latency: SessionSummary['latency'] = {};
+    for (const key of DIGEST_LATENCY_KEYS) {
+      const c = this.byLatency.get(key);
+      if (c) latency[key] = stats(c);
+    }
+    const nodes: SessionSummary['nodes'] = {};
+    for (const [key, c] of this.byNode) {
+      const meta = nodeMeta(key);
+      if (meta) nodes[key] = { ...stats(c), ...meta };
+    }
+    return { sessionId, traceCount, latency, nodes };
+  }
 }
 
 function stats(c: Column): Percentiles {

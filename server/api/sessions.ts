@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { summarizeSession } from '../../common/lifecycle';
 import { actorName } from '../auth/grafana-user';
 import { need } from '../auth/hooks';
 import { parseCreateSession } from '../sessions/validate';
@@ -48,7 +47,6 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
 
   app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/summary', async (req) => {
     await sessions.get(req.params.id, need(req, 'read').tenant);
-    const digests = await store.digests(req.params.id);
-    return summarizeSession(req.params.id, digests);
+    return store.sessionSummary(req.params.id);
   });
 }

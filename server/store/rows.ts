@@ -1,5 +1,5 @@
 import type { LatencyBreakdown, LogLevel, LogRecord, Span, TraceListItem } from '../../common/api';
-import type { TraceDigest } from '../../common/lifecycle';
+import { DIGEST_LATENCY_KEYS, type TraceDigest } from '../../common/lifecycle';
 import type { TraceOrigin } from './span-codec';
 import { nsToMs } from '../../common/spans/time';
 import { encodeCursor } from './cursor';
@@ -173,7 +173,7 @@ export function parseLevels(level: string): string[] {
 }
 
 const DIALECTS = ['oss', 'enterprise'] as const;
-const LATENCY_KEYS = ['totalMs', 'internalMs', 'upstreamMs', 'thirdPartyMs', 'clientMs'] as const;
+const LATENCY_KEYS = DIGEST_LATENCY_KEYS;
 
 /** a digest as memberships store it (storedDigest) */
 export type StoredDigest = [number, number | null, PackedNodes, ...Array<number | null>];

@@ -2,6 +2,7 @@ import type {
   LogQueryFilters,
   LogRecord,
   Session,
+  SessionSummary,
   Span,
   TraceDetail,
   TraceListItem,
@@ -145,6 +146,8 @@ export interface Store {
   /** sessions (of the tenant) that hold the tenant's trace */
   sessionsOfTrace(tenant: string, traceId: string): string[] | Promise<string[]>;
   digests(sessionId: string): TraceDigest[] | Promise<TraceDigest[]>;
+  /** the session's summary (`GET /sessions/{id}/summary`): summarizeSession over its digests, read without digest objects (digest-summary.ts) */
+  sessionSummary(sessionId: string): SessionSummary | Promise<SessionSummary>;
 
   /**
    * Live streams (server/live): the session's trace rows written (stored or updated by late spans) after the

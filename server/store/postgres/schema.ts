@@ -305,6 +305,19 @@ CREATE INDEX traces_route ON traces (tenant, route_id, start_ms, trace_id) WHERE
 CREATE INDEX traces_service ON traces (tenant, service_id, start_ms, trace_id) WHERE service_id IS NOT NULL;`);
     },
   },
+  {
+    // A session summary reads every digest of the session (up to its trace cap) through a bitmap of the list index: the
+    // session's rows in the order they lie on disk, a page once, joined into one text. The planner, left to itself,
+    // reads them in index order (a buffer a row) or scans the whole day's partition, as its statistics on a session id
+    // suggest (measured 14-24 ms against 4-7 at 10,000 traces of 1,000,000). The function carries the two settings
+    // that keep it to the bitmap, for its own statement only, in one round trip.
+    version: 7,
+    sql: `
+CREATE FUNCTION session_digests(sid text, sep text, OUT joined text, OUT n integer) LANGUAGE sql STABLE
+  SET enable_seqscan = off SET enable_indexscan = off
+  AS $$ SELECT string_agg(digest, sep), count(*)::integer FROM session_traces WHERE session_id = sid $$;
+`,
+  },
 ];
 
 /** an arbitrary constant: the advisory lock every replica takes while migrating or adding partitions */
@@ -316,12 +329,14 @@ export async function migrate(pool: Pool): Promise<number> {
   try {
     await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-    const current = rows[0].v ?? 0;
+    // every version not recorded, not only those above the highest (as the doc says: the ones this database lacks)
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    const current = Math.max(0, ...applied);
     const latest = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
     if (current > latest) throw new Error(`database schema version ${current} is newer than this server understands (${latest})`);
     for (const m of PG_MIGRATIONS) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       await client.query('BEGIN');
       try {
         await client.query(m.sql);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { analyzeTrace, digestTrace } from '../../../common/lifecycle';
+import { analyzeTrace, digestTrace, summarizeSession } from '../../../common/lifecycle';
 import { decodeTracesJson } from '../../otlp/decode-json';
 import { toApiSpan } from '../../ingest/api-shapes';
 import { createTestDatabase } from '../../testing/pg';
@@ -92,6 +92,22 @@ describe('PgStore', () => {
     expect(partitionDay(Number.NaN, now, 7)).toBe(dayOf(now));
   });
 
+  it('finds a trace by id in a day partition made, or dropped, after the statement was prepared', async () => {
+    const now = Date.UTC(2026, 10, 24, 12);
+    const store = await PgStore.open(db.url, () => now, { poolSize: 1 }); // one connection: the statement is prepared once
+    open.push(store);
+    await store.saveSession(session('s1', now));
+    const today = batchOf(now, 's1');
+    await store.write(today.batch);
+    for (let i = 0; i < 7; i++) expect((await store.getTraceDetail('default', today.traceId))?.spans).toHaveLength(3); // past PostgreSQL's custom plans
+    const later = batchOf(now + 2 * DAY_MS, 's1'); // a partition that did not exist
+    await store.write(later.batch);
+    expect((await store.getTraceDetail('default', later.traceId))?.spans).toHaveLength(3);
+    await store.purge(now + DAY_MS); // today's partition goes, the later one stays
+    expect(await store.getTraceDetail('default', today.traceId)).toBeUndefined();
+    expect((await store.getTraceDetail('default', later.traceId))?.spans).toHaveLength(3);
+  });
+
   it('purges by dropping whole day partitions, counting what they held', async () => {
     let now = Date.UTC(2026, 10, 24, 12);
     const store = await openStore(() => now);
@@ -136,6 +152,24 @@ describe('PgStore', () => {
     ]);
     expect((await store.digests('s1')).find((d) => d.traceId === a.traceId)).toMatchObject(legacyDigest);
     expect((await store.listTraces('s1', {})).traces.map((t) => t.latency)).toEqual([b.batch.traces[0].latency, { totalMs: 7, thirdParty: { dnsMs: 1 } }]);
+  });
+
+  it('summarises a session as summarizeSession over its digests, compact and stored as objects before', async () => {
+    const store = await openStore();
+    await store.saveSession(session('s1', Date.now()));
+    await store.saveSession(session('s2', Date.now()));
+    const batches = Array.from({ length: 40 }, (_, i) => batchOf(Date.now() - i * 3_600_000, i < 35 ? 's1' : 's2'));
+    for (const [i, b] of batches.entries()) {
+      const traces = b.batch.traces.map((t) => ({ ...t, digest: { ...t.digest, nodes: Object.fromEntries(Object.entries(t.digest.nodes).map(([k, v]) => [k, v + i * 1000])) } }));
+      await store.write({ ...b.batch, traces });
+    }
+    const legacyDigest = { dialect: 'enterprise', latency: { totalMs: 7 }, nodes: { clientOut: 5 }, spanErrors: 4 };
+    await sql(`UPDATE session_traces SET digest = $1 WHERE trace_id = $2`, [JSON.stringify(legacyDigest), batches[3].traceId]);
+    const summary = await store.sessionSummary('s1');
+    expect(summary).toStrictEqual(summarizeSession('s1', await store.digests('s1')));
+    expect(summary.traceCount).toBe(35);
+    expect(summary.nodes.clientOut.count).toBeGreaterThan(0);
+    expect(await store.sessionSummary('none')).toStrictEqual({ sessionId: 'none', traceCount: 0, latency: {}, nodes: {} });
   });
 
   it('upserts a re-sent batch instead of storing it twice', async () => {

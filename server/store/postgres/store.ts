@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
-import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, SessionSummary, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { SessionKeyring, type DekRow, type DekStore } from '../../crypto/keyring';
 import { AlertSessionRunningError, alertKey, StoreUnavailableError } from '../errors';
@@ -14,6 +14,7 @@ import { searchPage, storedDigest, storedLatency, toDigest, toLogRecord, toTrace
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
 import { digestOfSpans, nameLogSpans, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 import { sessionDeletion } from '../session-deletion';
+import { DIGEST_SEPARATOR, summarizeJoinedDigests, summarizeStoredDigests } from '../digest-summary';
 import { SqlArgs } from '../sql';
 import type { WaitingRow, ReceivedLog, ReceivedTrace, SessionFilter, SharedSessions, Store, StoredSession, StoreOptions, TraceListResult, StoredTrace, WriteBatch } from '../types';
 import { createPartitionSql, dayOf, dayOfPartition, partitionDay, PARTITIONED_TABLES, partitionName } from './partitions';
@@ -169,10 +170,14 @@ export class PgStore implements Store, SharedSessions {
     }
   }
 
-  private async query<R extends Row = Row>(sql: string, args: unknown[] = []): Promise<R[]> {
+  /**
+   * One statement on a pooled connection. `name`: a prepared statement (each connection parses and plans it once):
+   * for the hot single-row reads, where planning over every day's partitions cost more than running the plan.
+   */
+  private async query<R extends Row = Row>(sql: string, args: unknown[] = [], name?: string): Promise<R[]> {
     const client = await this.connect();
     try {
-      return (await client.query<R>(sql, args)).rows;
+      return (await client.query<R>(name ? { name, text: sql, values: args } : { text: sql, values: args })).rows;
     } catch (e) {
       throw isUnavailable(e) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(e as Error).message}`) : e;
     } finally {
@@ -500,6 +505,7 @@ export class PgStore implements Store, SharedSessions {
       `SELECT ARRAY(SELECT s.data FROM trace_spans s WHERE s.tenant = $1 AND s.trace_id = $2 ORDER BY s.day, s.chunk) AS records
        FROM traces t WHERE t.tenant = $1 AND t.trace_id = $2 LIMIT 1`,
       [tenant, traceId],
+      'trace_detail',
     );
     return r ? traceDetailFromRecords(traceId, r.records) : undefined;
   }
@@ -530,6 +536,16 @@ export class PgStore implements Store, SharedSessions {
   async digests(sessionId: string): Promise<TraceDigest[]> {
     // Row by row: measured faster than one string_agg'd array (the server builds 5 MB for 10,000 traces).
     return (await this.query(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = $1`, [sessionId])).map(toDigest);
+  }
+
+  async sessionSummary(sessionId: string): Promise<SessionSummary> {
+    // The digests' text only, joined into one string by the server (a row each cost the driver more than reading
+    // them), read through a bitmap of the list index (schema.ts, version 7).
+    const [r] = await this.query(`SELECT joined, n FROM session_digests($1, $2)`, [sessionId, DIGEST_SEPARATOR], 'session_digests');
+    return (
+      summarizeJoinedDigests(sessionId, r.joined as string | null, r.n as number) ??
+      summarizeStoredDigests(sessionId, (await this.query<{ digest: string }>(`SELECT digest FROM session_traces WHERE session_id = $1`, [sessionId])).map((d) => d.digest))
+    );
   }
 
   async tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): Promise<ReceivedTrace[]> {

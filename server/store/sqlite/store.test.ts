@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Span, TraceQueryFilters } from '../../../common/api';
+import { summarizeSession, type TraceDigest } from '../../../common/lifecycle';
 import { DATABASE_FILE } from '../database';
 import { parseStatusFilter } from '../filters';
 import { SCHEMA_VERSION, SqliteStore } from '.';
@@ -200,6 +201,29 @@ describe('span errors (count in the digest, spanErrorsOnly filter)', () => {
     expect(store.digests('s').find((d) => d.traceId === legacy)).toEqual({ traceId: legacy, startTimeMs: 2000, ...legacyDigest });
     // the latency breakdown of a row stored as an object, before the compact form
     expect(store.listTraces('s', {}).traces.map((t) => t.latency)).toEqual([{ totalMs: 7, thirdParty: { dnsMs: 1 } }, trace(compact, 0).latency]);
+  });
+
+  it('summarises a session as summarizeSession over its digests, compact and stored as objects before', async () => {
+    store.saveSession(session('s'));
+    store.saveSession(session('other'));
+    const digest = (i: number): TraceDigest => ({
+      traceId: hex(i, 32),
+      startTimeMs: i,
+      dialect: 'enterprise',
+      latency: i % 5 ? { totalMs: i / 3, upstreamMs: i } : { totalMs: i / 3 },
+      nodes: i % 7 ? { clientOut: i * 1000, 'access.key-auth': i * 7, 'header_filter.cors': i } : { clientIn: i, 'access.acl': 2 * i },
+      spanErrors: i % 3,
+    });
+    await store.write(traceBatch('s', Array.from({ length: 60 }, (_, i) => trace(hex(i + 1, 32), 1000 + i, { digest: digest(i + 1) }))));
+    await store.write(traceBatch('other', [trace(hex(99, 32), 5000, { digest: { ...digest(99), nodes: { 'access.other': 1 } } })]));
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    db.prepare(`UPDATE session_traces SET digest = ? WHERE trace_id = ?`).run(JSON.stringify({ dialect: 'oss', latency: { totalMs: 900 }, nodes: { upstreamOut: 5 } }), hex(3, 32));
+    db.close();
+    const summary = store.sessionSummary('s');
+    expect(summary).toStrictEqual(summarizeSession('s', store.digests('s')));
+    expect(summary).toMatchObject({ traceCount: 60, nodes: { upstreamOut: { count: 1, maxNs: 5 }, 'access.key-auth': { count: 51 } }, latency: { totalMs: { count: 60, maxNs: 900e6 } } });
+    expect(summary.nodes['access.other']).toBeUndefined();
+    expect(store.sessionSummary('none')).toStrictEqual({ sessionId: 'none', traceCount: 0, latency: {}, nodes: {} });
   });
 });
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import path from 'node:path';
-import type { LogQueryFilters, LogRecord, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
+import type { LogQueryFilters, LogRecord, SessionSummary, Span, TraceDetail, TraceQueryFilters, TraceSearchFilters } from '../../../common/api';
 import type { TraceDigest } from '../../../common/lifecycle';
 import { DEFAULT_TENANT } from '../../auth/roles';
 import { logRecordAad, sealLogContent } from '../../crypto/envelope';
@@ -21,6 +21,7 @@ import type { NewLogRecord, WaitingRow, ReceivedLog, ReceivedTrace, SessionFilte
 import { LIST_COLUMNS, MEMBER_COLUMNS, migrate, TRACE_COLUMNS } from './schema';
 import { mergeSpans } from '../../../common/spans';
 import { encodeSpans, originOf, type TraceOrigin } from '../span-codec';
+import { summarizeStoredDigests } from '../digest-summary';
 import { digestOfSpans, nameLogSpans, spansFromRecords, traceDetailFromRecords, traceFromRecords } from '../trace-spans';
 
 /** session_keys row whose DEK seals log records still waiting for their trace's decision (`waiting`, kind 'logs') */
@@ -199,6 +200,8 @@ export class SqliteStore implements Store {
       ),
       sessionsOfTrace: db.prepare(`SELECT session_id FROM session_traces WHERE tenant = ? AND trace_id = ?`),
       digests: db.prepare(`SELECT trace_id, start_ms, digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`),
+      // the digests' text only, no row objects: what a session summary reads
+      digestTexts: db.prepare(`SELECT digest FROM session_traces WHERE session_id = ? AND digest IS NOT NULL`).pluck(),
       addWaiting: db.prepare(`INSERT INTO waiting (tenant, trace_id, kind, payload, received_ms) VALUES (?, ?, ?, ?, ?)`),
       deleteWaiting: db.prepare(`DELETE FROM waiting WHERE tenant = ? AND trace_id = ?`),
       loadWaiting: db.prepare(`SELECT tenant, trace_id, kind, payload, received_ms FROM waiting ORDER BY id`),
@@ -519,6 +522,11 @@ export class SqliteStore implements Store {
   digests(sessionId: string): TraceDigest[] {
     this.flush();
     return (this.stmts.digests.all(sessionId) as Row[]).map(toDigest);
+  }
+
+  sessionSummary(sessionId: string): SessionSummary {
+    this.flush();
+    return summarizeStoredDigests(sessionId, this.stmts.digestTexts.all(sessionId) as string[]);
   }
 
   tracesReceivedAfter(sessionId: string, afterMs: number, afterTraceId: string, limit: number): ReceivedTrace[] {
