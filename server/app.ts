@@ -12,7 +12,7 @@ import { installAuth, type AuthConfig } from './auth/hooks';
 import { openTokenStore } from './auth/open-token-store';
 import { startDemo } from './demo-mode';
 import { IngestPipeline, type PipelineOptions } from './ingest/pipeline';
-import { redacting, redactionPolicy } from './ingest/redact';
+import { redactionPolicy } from './ingest/redact';
 import { otlpServerOptions, registerOtlpRoutes, type OtlpReceiverStats, type OtlpRouteOptions } from './otlp/receiver';
 import type { OtlpLimits } from './otlp/limits';
 import { answerAuthFailure } from './otlp/answers';
@@ -146,7 +146,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const sessions = new SessionManager(store);
   await sessions.init();
   sessions.start();
-  const pipeline = new IngestPipeline(store, sessions, opts.pipeline);
+  const pipeline = new IngestPipeline(store, sessions, { ...opts.pipeline, redact: redactionPolicy(opts.redact) });
   // Live streams hear of stored rows and status changes here at once; their poll covers other replicas.
   const live = new LiveHub({ ...opts.live, shared: store.shared !== undefined });
   pipeline.onStored = (ids) => live.wake(ids);
@@ -206,7 +206,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // A google.rpc.Status in the request's encoding, as OTLP answers failures.
     onFailure: answerAuthFailure,
   });
-  receiverStats = registerOtlpRoutes(otlp, redacting(pipeline, redactionPolicy(opts.redact)), {
+  receiverStats = registerOtlpRoutes(otlp, pipeline, {
     ...opts.otlpReceiver,
     maxInFlightRequestsPerClient: opts.otlpMaxInFlightRequestsPerClient ?? opts.otlpReceiver?.maxInFlightRequestsPerClient,
     maxBodyBytes: opts.maxBodyBytes,

@@ -8,6 +8,7 @@ import { SqliteStore } from '../store/sqlite';
 import { attr, kongRequest, logsPayload, tracesPayload } from '../testing/otlp-builders';
 import { requestContext } from '../auth/context';
 import { groupByTrace, IngestPipeline } from './pipeline';
+import { redactionPolicy } from './redact';
 
 let dir: string;
 let store: SqliteStore;
@@ -178,5 +179,47 @@ describe('IngestPipeline', () => {
     q.sweep();
     await new Promise((r) => setImmediate(r));
     expect(store.loadWaiting().map((r) => [r.tenant, r.traceId])).toEqual([['team-b', other.traceId]]);
+  });
+
+  it('redacts what it keeps or holds: spans, resources, logs, waiting rows', async () => {
+    const redact = redactionPolicy();
+    const p = new IngestPipeline(store, sessions, { now: clock, redact });
+    await sessions.create({ rule: everything, durationSeconds: 60, captureLogs: true });
+
+    const secretSpans = (t: ReturnType<typeof kongRequest>) => {
+      t.spans[0].attributes = t.spans[0].attributes.filter((a: any) => a.key !== 'http.url');
+      t.spans[0].attributes.push(attr('http.url', 'https://api.example.com/p?apikey=sekrit-1'));
+      t.spans[1].attributes = [attr('db.statement', "SELECT 1 FROM t WHERE key = 'sekrit-2'")];
+      return t.spans;
+    };
+    const withResource = (doc: any) => {
+      doc.resourceSpans[0].resource.attributes.push(attr('deployment.password', 'sekrit-3'));
+      return decodeTracesJson(doc);
+    };
+    // kept at once
+    const kept = kongRequest({ oss: true });
+    await p.ingestTraces(withResource(tracesPayload(secretSpans(kept))));
+    // its root comes later: the others wait, persisted
+    const late = kongRequest({ oss: true });
+    const lateSpans = secretSpans(late);
+    await p.ingestTraces(withResource(tracesPayload(lateSpans.slice(1))));
+    expect(JSON.stringify(store.loadWaiting())).not.toContain('sekrit');
+    // a log that waits for its trace, and one for a kept trace
+    const waitingLog = kongRequest({ oss: true });
+    await p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: waitingLog.traceId, spanId: waitingLog.pluginSpanId, body: 'GET /p?apikey=sekrit-4' }])));
+    expect(JSON.stringify(store.loadWaiting())).not.toContain('sekrit');
+    await p.ingestLogs(decodeLogsJson(logsPayload([{ traceId: kept.traceId, spanId: kept.pluginSpanId, body: 'GET /p?apikey=sekrit-5' }])));
+    await p.ingestTraces(withResource(tracesPayload(lateSpans.slice(0, 1))));
+
+    for (const t of [kept, late]) {
+      const detail = await store.getTraceDetail('default', t.traceId);
+      expect(detail?.spans).toHaveLength(3);
+      expect(JSON.stringify(detail)).not.toContain('sekrit');
+      expect(JSON.stringify(detail)).toContain('apikey=[REDACTED]');
+    }
+    const sessionIds = (await store.listSessions()).map((x) => x.id);
+    const logs = JSON.stringify(await Promise.all(sessionIds.map((id) => store.listLogs(id, {}))));
+    expect(logs).toContain('apikey=[REDACTED]');
+    expect(logs).not.toContain('sekrit');
   });
 });

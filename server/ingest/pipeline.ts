@@ -1,5 +1,5 @@
 import { BackpressureError, type Consumer } from './contract';
-import type { DecodedLogBatch, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
+import type { DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { currentTenant } from '../auth/context';
 import type { SessionManager } from '../sessions/manager';
 import type { Store, WriteBatch } from '../store/types';
@@ -9,8 +9,10 @@ import { toNewLogs } from './api-shapes';
 import { DecisionCache, type Decision } from './decision-cache';
 import { EntityTracker } from './entities';
 import { LogRouter } from './log-routing';
+import { redactLogRecord, redactResources, redactSpan, redactTraceSpans, type RedactionPolicy } from './redact';
 import { sessionsWanting } from './policy';
 import { TraceCollector } from './trace-collector';
+import { isRootSpan } from './root';
 import { traceKey, type TraceKey } from './trace-key';
 import { WaitBuffer } from './wait-buffer';
 
@@ -25,6 +27,12 @@ export interface PipelineOptions {
   maxWaitingSpans?: number;
   /** recent kept traces held in memory so late spans don't re-read the store */
   recentTraces?: number;
+  /**
+   * Secrets out of what is judged or kept (server/ingest/redact.ts): a trace's root before its rule sees it, then the
+   * rest of a trace that is kept or waits, and the logs that are kept or wait; the server passes its policy. A trace
+   * no session wants is dropped without being read past its root.
+   */
+  redact?: RedactionPolicy;
   now?: () => number;
 }
 
@@ -91,6 +99,7 @@ export class IngestPipeline implements Consumer {
   private readonly logs: LogRouter;
   private readonly adoption?: Adoption;
   private readonly now: () => number;
+  private readonly redact?: RedactionPolicy;
   private readonly counts = { spansReceived: 0, spansStored: 0, spansDropped: 0, logsReceived: 0, logsStored: 0 };
   readonly entities = new EntityTracker();
   /** told, after each write, which sessions it gave traces or logs (live streams wake at once: server/live) */
@@ -102,6 +111,7 @@ export class IngestPipeline implements Consumer {
     opts: PipelineOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.redact = opts.redact;
     this.decisions = new DecisionCache({ ttlMs: opts.decisionTtlMs, now: this.now });
     this.waiting = new WaitBuffer(store, { spanTtlMs: opts.waitTtlMs, logTtlMs: opts.waitLogTtlMs, maxSpans: opts.maxWaitingSpans, now: this.now });
     this.traces = new TraceCollector(store, { recentTraces: opts.recentTraces, now: this.now });
@@ -169,6 +179,7 @@ export class IngestPipeline implements Consumer {
     if (this.waiting.full) throw new BackpressureError(1);
 
     const byTrace = groupByTrace(spans);
+    const resources = this.redact ? redactResources(batch.resources, this.redact) : batch.resources;
 
     const write = newWrite(tenant);
     const known: Array<{ key: TraceKey; spans: DecodedSpan[]; decision: Decision | Promise<Decision | undefined> }> = [];
@@ -183,12 +194,13 @@ export class IngestPipeline implements Consumer {
       // Judged already, or being judged by a request in flight (a retry, split exports): follow that decision.
       const decision = this.decisions.follow(key);
       if (decision) {
-        known.push({ key, spans, decision });
+        known.push({ key, spans: this.redacted(spans), decision });
         continue;
       }
-      const matches = sessionsWanting(spans, batch.resources, tenant, this.sessions);
-      if (!matches) this.waiting.holdSpans(key, spans, batch.resources, write);
-      else if (matches.length) fresh.push({ key, spans, matches });
+      const root = this.redactRoot(spans);
+      const matches = sessionsWanting(spans, resources, tenant, this.sessions);
+      if (!matches) this.waiting.holdSpans(key, this.redacted(spans, root), resources, write);
+      else if (matches.length) fresh.push({ key, spans: this.redacted(spans, root), matches });
       else {
         // No session wants it (the firehose): decided at once, with nothing to admit.
         this.decisions.drop(tenant, traceId);
@@ -213,17 +225,17 @@ export class IngestPipeline implements Consumer {
       // Judged just now: nothing of this trace is stored yet, so no need to read it back.
       if (d.sessions.length) this.traces.begin(key);
       await this.release(key, d, write, undo);
-      await this.keep(key, spans, batch.resources, d, write);
+      await this.keep(key, spans, resources, d, write);
     }
     for (const { key, spans, decision } of known) {
       const d = await decision;
       if (d) {
         // Normally nothing waits for a judged trace; something does when the write that judged it failed.
         await this.release(key, d, write, undo);
-        await this.keep(key, spans, batch.resources, d, write);
+        await this.keep(key, spans, resources, d, write);
       } else {
         // The request judging it failed (it will be retried with its root): these spans wait for it.
-        this.waiting.holdSpans(key, spans, batch.resources, write);
+        this.waiting.holdSpans(key, spans, resources, write);
       }
     }
 
@@ -237,10 +249,11 @@ export class IngestPipeline implements Consumer {
     if (this.logs.skipBatch(batch.records.length, this.waiting.logCount)) return;
     const tenant = currentTenant();
     const write = newWrite(tenant);
+    const resources = this.redact ? redactResources(batch.resources, this.redact) : batch.resources;
     for (const rec of batch.records) {
       const route = this.logs.route(rec, tenant);
-      if ('wait' in route) this.waiting.holdLog(route.wait, rec, batch.resources[rec.resource], write);
-      else write.logs.push(...toNewLogs(rec, route.sessions));
+      if ('wait' in route) this.waiting.holdLog(route.wait, this.redactedLog(rec), resources[rec.resource], write);
+      else if (route.sessions.length) write.logs.push(...toNewLogs(this.redactedLog(rec), route.sessions));
     }
     if (write.logs.length || write.waitingAdd) {
       await this.store.write(write);
@@ -263,6 +276,23 @@ export class IngestPipeline implements Consumer {
       const to = this.logs.ofDecision(d, released.logs.length);
       for (const { rec } of released.logs) write.logs.push(...toNewLogs(rec, to));
     }
+  }
+
+  /** the trace's root redacted in place, to be judged; its index (-1: none in these spans, or no redaction) */
+  private redactRoot(spans: DecodedSpan[]): number {
+    if (!this.redact) return -1;
+    const i = spans.findIndex(isRootSpan);
+    if (i >= 0) spans[i] = redactSpan(spans[i], this.redact);
+    return i;
+  }
+
+  /** a trace's spans (this request's own array) redacted in place, but the root at `done` */
+  private redacted(spans: DecodedSpan[], done = -1): DecodedSpan[] {
+    return this.redact ? redactTraceSpans(spans, this.redact, done) : spans;
+  }
+
+  private redactedLog(rec: DecodedLogRecord): DecodedLogRecord {
+    return this.redact ? redactLogRecord(rec, this.redact) : rec;
   }
 
   private async keep(key: TraceKey, spans: DecodedSpan[], resources: DecodedResource[], d: Decision, write: WriteBatch): Promise<void> {

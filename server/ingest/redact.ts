@@ -391,7 +391,7 @@ export function redactLogRecord(r: DecodedLogRecord, policy: RedactionPolicy): D
 }
 
 /** Resources: scopes of one OTLP resource share an attributes object; redact each object once and keep the sharing. */
-function redactResources(resources: DecodedResource[], policy: RedactionPolicy): DecodedResource[] {
+export function redactResources(resources: DecodedResource[], policy: RedactionPolicy): DecodedResource[] {
   let out: DecodedResource[] | undefined;
   const done = new Map<Attributes, Attributes>();
   for (let i = 0; i < resources.length; i++) {
@@ -427,16 +427,12 @@ export function redactLogBatch(batch: DecodedLogBatch, policy: RedactionPolicy):
   return resources === batch.resources && records === batch.records ? batch : { ...batch, resources, records };
 }
 
-/** What consumes decoded batches (the ingest pipeline), seen from the receiver. */
-interface BatchConsumer {
-  ingestTraces(batch: DecodedTraceBatch): void | Promise<void>;
-  ingestLogs(batch: DecodedLogBatch): void | Promise<void>;
-}
-
-/** The consumer behind redaction: the one place decoded batches enter ingest. */
-export function redacting(consumer: BatchConsumer, policy: RedactionPolicy): BatchConsumer {
-  return {
-    ingestTraces: (batch) => consumer.ingestTraces(redactTraceBatch(batch, policy)),
-    ingestLogs: (batch) => consumer.ingestLogs(redactLogBatch(batch, policy)),
-  };
+/**
+ * One trace's spans redacted in place (`spans` is the caller's own array, not a decoded batch's), but for the span at
+ * `done` (its root, redacted already to be judged). The pipeline calls it for what it keeps or holds, never for a
+ * trace no session wants: the firehose is dropped unread.
+ */
+export function redactTraceSpans(spans: DecodedSpan[], policy: RedactionPolicy, done = -1): DecodedSpan[] {
+  for (let i = 0; i < spans.length; i++) if (i !== done) spans[i] = redactSpan(spans[i], policy);
+  return spans;
 }
