@@ -163,6 +163,36 @@ describe('kong-debugger serve --redact', () => {
   }, 60_000);
 });
 
+describe('kong-debugger serve --live-max-streams-per-tenant', () => {
+  let child: ChildProcess | undefined;
+  let dir: string;
+  afterEach(() => {
+    child?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('caps the live streams a tenant holds open, and refuses a cap below 1 before it starts', async () => {
+    const bad = await run(['serve', '--port', '0', '--otlp-port', '0', '--live-max-streams', '0'], { KONG_DEBUGGER_DATA_DIR: path.join(os.tmpdir(), 'kdbg-never-created') });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--live-max-streams/);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-live-'));
+    child = spawn(process.execPath, [BIN, 'serve', '--auth', 'none', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--live-max-streams-per-tenant', '1']);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 40_000;
+    while (!/REST API\s+http/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const api = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
+    const session = (await postJson(`${api}/api/v1/sessions`, { rule: { type: 'advanced', expression: 'http.path ^= "/"' }, durationSeconds: 60 })).body;
+    const first = new AbortController();
+    const open = await fetch(`${api}/api/v1/sessions/${session.id}/stream`, { signal: first.signal });
+    expect(open.status).toBe(200);
+    const second = await fetch(`${api}/api/v1/sessions/${session.id}/stream`);
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { message: string }).message).toMatch(/too many live streams open for this tenant \(1\)/);
+    first.abort();
+  }, 60_000);
+});
+
 describe('kong-debugger token and serve with tokens', () => {
   let child: ChildProcess | undefined;
   let dir: string;

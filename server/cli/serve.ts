@@ -39,6 +39,8 @@ export function addServeCommand(program: Command): void {
     .addOption(new Option('--otlp-max-in-flight-requests <n>', 'OTLP requests handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_REQUESTS').argParser(intArg('--otlp-max-in-flight-requests', 1, 100_000)))
     .addOption(new Option('--otlp-max-in-flight-bytes <n>', 'OTLP body bytes handled at once; more get 429 + Retry-After').env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_BYTES').argParser(intArg('--otlp-max-in-flight-bytes', 1024, 2 ** 40)))
     .addOption(new Option('--otlp-max-in-flight-per-client <n>', "one client's (remote address) share of those requests (default: half); raise it behind a proxy").env('KONG_DEBUGGER_OTLP_MAX_IN_FLIGHT_PER_CLIENT').argParser(intArg('--otlp-max-in-flight-per-client', 1, 100_000)))
+    .addOption(new Option('--live-max-streams <n>', 'live session streams (GET /sessions/{id}/stream) open at once on this server; more get 429 + Retry-After').env('KONG_DEBUGGER_LIVE_MAX_STREAMS').default(256).argParser(intArg('--live-max-streams', 1, 100_000)))
+    .addOption(new Option('--live-max-streams-per-tenant <n>', "one tenant's share of those streams").env('KONG_DEBUGGER_LIVE_MAX_STREAMS_PER_TENANT').default(16).argParser(intArg('--live-max-streams-per-tenant', 1, 100_000)))
     .addOption(
       new Option('--redact <names>', 'also redact these attribute keys, header names and query parameters at ingest (comma list, repeatable); "-name" turns a default off, e.g. --redact x-tenant-key,-cookie')
         .env('KONG_DEBUGGER_REDACT')
@@ -68,6 +70,7 @@ export function addServeCommand(program: Command): void {
         ingestToken: o.ingestToken,
         firstStartTokens: true,
         redact: o.redact,
+        live: { maxStreams: o.liveMaxStreams, maxStreamsPerTenant: o.liveMaxStreamsPerTenant },
         auth: authMode,
         demo: o.demo ? { ratePerSecond: o.demoRate } : false,
         kong: kongOptionsFrom(o),
