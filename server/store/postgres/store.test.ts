@@ -400,7 +400,7 @@ describe('PgStore', () => {
       FROM session_traces WHERE trace_id = $1`, [t.traceId, copyDay]);
     await sql(`INSERT INTO trace_spans (day, ${await cols('trace_spans')}) SELECT $2, ${(await cols('trace_spans')).replace('chunk', `'other'`)}
       FROM trace_spans WHERE trace_id = $1`, [t.traceId, copyDay]);
-    await sql(`DELETE FROM schema_migrations WHERE version = $1`, [PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version]);
+    await sql(`DELETE FROM schema_migrations WHERE version >= 7`);
     expect((await placesOf(t.traceId)).traces).toHaveLength(2);
 
     store = await openStore(() => now);
