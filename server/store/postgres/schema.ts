@@ -316,6 +316,7 @@ CREATE TEMP TABLE v7_keep ON COMMIT DROP AS
   SELECT DISTINCT ON (tenant, trace_id) tenant, trace_id, day FROM traces
   WHERE (tenant, trace_id) IN (SELECT tenant, trace_id FROM traces GROUP BY tenant, trace_id HAVING count(*) > 1)
   ORDER BY tenant, trace_id, received_ms DESC, day DESC;
+ANALYZE v7_keep;
 DELETE FROM traces t USING v7_keep k WHERE t.tenant = k.tenant AND t.trace_id = k.trace_id AND t.day <> k.day;
 INSERT INTO session_traces (tenant, day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
   SELECT DISTINCT ON (st.tenant, st.trace_id, st.session_id) st.tenant, k.day, st.session_id, st.trace_id, st.start_ms, st.duration_ns, st.method, st.path,
