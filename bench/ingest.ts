@@ -160,6 +160,8 @@ function rowsOf(payload: Buffer, session: StoredSession, seq: number, kind: Stor
     write.traces.push(row);
     write.memberships.push([session.id, traceId, row.startTimeMs]);
   }
+  // fresh ids, judged just now: the pipeline says so (PostgreSQL then looks for no older copy of their rows)
+  write.newTraces = new Set(byTrace.keys());
   // SQLite: the session's count goes out with the batch; PostgreSQL counts with its own statement (admission).
   if (kind === 'sqlite') write.sessions.push({ ...session, traceCount: seq * byTrace.size });
   return write;

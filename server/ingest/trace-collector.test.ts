@@ -24,6 +24,8 @@ describe('TraceCollector', () => {
     const write = emptyWrite();
     await c.collect(key, batch.spans, batch.resources, { sessions: ['s1', 's2'], logSessions: [] }, write);
     expect(reads).toEqual([]);
+    // nothing of it was stored: the store need not look for an older copy of its row
+    expect(write.newTraces).toEqual(new Set([t.traceId]));
     expect(write.spans).toHaveLength(3);
     expect(write.traces).toMatchObject([{ traceId: t.traceId, spanCount: 3 }]);
     expect(write.memberships).toEqual([
@@ -42,6 +44,11 @@ describe('TraceCollector', () => {
     expect(write.traces[0].spanCount).toBe(3);
     await c.collect(key, batch.spans.slice(0, 1), batch.resources, { sessions: ['s1'], logSessions: [] }, write);
     expect(write.traces[0].spanCount).toBe(3);
+    expect(write.newTraces).toEqual(new Set([t.traceId]));
+    // a later write of it: its row was stored, it may move to another day
+    const later = emptyWrite();
+    await c.collect(key, batch.spans.slice(0, 1), batch.resources, { sessions: ['s1'], logSessions: [] }, later);
+    expect(later.newTraces).toBeUndefined();
   });
 
   it('recomputes the row over what is stored for late spans of a trace no longer in memory, and keeps one row a trace per write', async () => {
@@ -54,6 +61,7 @@ describe('TraceCollector', () => {
     await c.collect(key, batch.spans.slice(2), batch.resources, d, write);
     expect(reads).toEqual([t.traceId]);
     expect(write.traces).toMatchObject([{ spanCount: 3 }]);
+    expect(write.newTraces).toBeUndefined();
     await c.collect(key, batch.spans.slice(2), batch.resources, d, write); // a retry: merged, not doubled
     expect(reads).toHaveLength(1);
     expect(write.traces).toHaveLength(1);

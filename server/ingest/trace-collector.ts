@@ -47,6 +47,8 @@ export class TraceCollector {
     const fresh = spans.map(toApiSpan);
     // Late spans of a trace no longer in memory: the trace row is recomputed over what is stored too.
     const had = this.recent.get(key) ?? (await this.store.getSpans(tenantOfKey(key), traceId));
+    // nothing of it stored before: the store need not look for an older copy of its row (WriteBatch.newTraces)
+    if (had.length === 0) (write.newTraces ??= new Set()).add(traceId);
     // A trace judged just now (the common case) has nothing before: its spans are the row's as they are, unless one
     // came twice in this batch (a merge folds it). Issue 17: the merge's copies were ~15 µs a trace.
     const all = had.length === 0 && distinctSpans(fresh) ? fresh : mergeSpans(had, fresh);

@@ -279,6 +279,33 @@ describe.each(kinds)('trace search (%s)', (kind) => {
     expect(pages.slice(0, 4).every(([, partial]) => partial)).toBe(true);
   });
 
+  it('shows a trace once when a later write moves its start to the day before (its root came after its last span)', async () => {
+    // the root starts 1 ms before midnight, its last span at midnight: stored first, without its root, the row starts then
+    const { spans, row } = request({ i: 5, routeId: 'r1' });
+    const shift = Date.UTC(2026, 11, 6) - 1 - row.startTimeMs;
+    const moved = spans.map((sp) => ({
+      ...sp,
+      startTimeUnixNano: (BigInt(sp.startTimeUnixNano) + BigInt(shift) * 1_000_000n).toString(),
+      endTimeUnixNano: (BigInt(sp.endTimeUnixNano) + BigInt(shift) * 1_000_000n).toString(),
+      startTimeMs: sp.startTimeMs + shift,
+    }));
+    const rowOf = (list: Span[]): StoredTrace => {
+      const { facts, summary } = analyzeTrace(row.traceId, list);
+      return { traceId: row.traceId, ...facts, resource: { 'service.name': 'kong' }, digest: digestTrace(summary) };
+    };
+    const write = (list: Span[], r: StoredTrace) =>
+      store.write({ tenant: DEFAULT_TENANT, spans: list, traces: [r], memberships: [['default-s1', r.traceId, r.startTimeMs]], sessions: [], logs: [] });
+    await write(moved.slice(1), rowOf(moved.slice(1)));
+    const full = rowOf(moved);
+    await write(moved.slice(0, 1), full);
+    expect(new Date(full.startTimeMs).toISOString()).toBe('2026-12-05T23:59:59.999Z');
+    for (const f of [{}, { routeId: 'r1' }, { traceId: row.traceId }, { attributes: { 'proxy.kong.route.id': 'r1' } }]) {
+      expect([f, (await search(f)).traces.map((t) => [t.traceId, t.startTimeMs])]).toEqual([f, [[row.traceId, full.startTimeMs]]]);
+    }
+    expect((await store.listTraces('default-s1', {})).traces.map((t) => [t.traceId, t.startTimeMs])).toEqual([[row.traceId, full.startTimeMs]]);
+    expect(await store.digests('default-s1')).toHaveLength(1);
+  });
+
   it('fills request ids and span error counts of rows stored before the upgrade', async () => {
     await put(store, [{ i: 1, spanError: true }, { i: 2, oss: true }, { i: 3, tenant: 'b', session: 'b-s1' }]);
     await store.close();
@@ -292,7 +319,7 @@ describe.each(kinds)('trace search (%s)', (kind) => {
       const c = new Client({ connectionString: pgUrl });
       await c.connect();
       await c.query(`DROP INDEX traces_time, traces_request, traces_route, traces_service; ALTER TABLE traces DROP COLUMN request_id, DROP COLUMN span_errors;
-        DELETE FROM schema_migrations WHERE version = 6`);
+        DELETE FROM schema_migrations WHERE version >= 6`);
       await c.end();
       store = await PgStore.open(pgUrl, () => T0);
     }

@@ -66,6 +66,11 @@ export interface WriteBatch {
   waitingAdd?: Array<{ traceId: string; kind: 'spans' | 'logs'; payload: string }>;
   /** traces (of `tenant`) whose waiting rows are settled (decided now) */
   waitingDone?: string[];
+  /**
+   * Ids of `traces` nothing was stored of before this write (judged just now). PostgreSQL keeps a trace on one day
+   * partition and looks for a copy on another day to move for every other trace of the write; these need no look.
+   */
+  newTraces?: Set<string>;
 }
 
 export interface WaitingRow {

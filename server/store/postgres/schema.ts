@@ -313,9 +313,37 @@ CREATE INDEX traces_service ON traces (tenant, service_id, start_ms, trace_id) W
     // that keep it to the bitmap, for its own statement only, in one round trip.
     version: 7,
     sql: `
-CREATE FUNCTION session_digests(sid text, sep text, OUT joined text, OUT n integer) LANGUAGE sql STABLE
+CREATE OR REPLACE FUNCTION session_digests(sid text, sep text, OUT joined text, OUT n integer) LANGUAGE sql STABLE
   SET enable_seqscan = off SET enable_indexscan = off
   AS $$ SELECT string_agg(digest, sep), count(*)::integer FROM session_traces WHERE session_id = sid $$;
+`,
+  },
+  {
+    // One row per trace. A write whose trace row fell on another day than before (its start moved across midnight, or
+    // the retention clamp moved on) added a second row instead of moving the first, so a trace could be listed twice.
+    // Writes now move it (store.ts moveToDay); here a trace's copies fold into the one last written (its facts are over
+    // the most spans), its memberships and span records on other days moving to that day, the kept day's winning.
+    version: 8,
+    sql: `
+CREATE TEMP TABLE v8_keep ON COMMIT DROP AS
+  SELECT DISTINCT ON (tenant, trace_id) tenant, trace_id, day FROM traces
+  WHERE (tenant, trace_id) IN (SELECT tenant, trace_id FROM traces GROUP BY tenant, trace_id HAVING count(*) > 1)
+  ORDER BY tenant, trace_id, received_ms DESC, day DESC;
+ANALYZE v8_keep;
+DELETE FROM traces t USING v8_keep k WHERE t.tenant = k.tenant AND t.trace_id = k.trace_id AND t.day <> k.day;
+INSERT INTO session_traces (tenant, day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
+  SELECT DISTINCT ON (st.tenant, st.trace_id, st.session_id) st.tenant, k.day, st.session_id, st.trace_id, st.start_ms, st.duration_ns, st.method, st.path,
+    st.status_code, st.route_id, st.service_id, st.error, st.digest
+  FROM session_traces st JOIN v8_keep k ON k.tenant = st.tenant AND k.trace_id = st.trace_id AND st.day <> k.day
+  ORDER BY st.tenant, st.trace_id, st.session_id, st.day DESC
+  ON CONFLICT (tenant, trace_id, session_id, day) DO NOTHING;
+DELETE FROM session_traces st USING v8_keep k WHERE k.tenant = st.tenant AND k.trace_id = st.trace_id AND st.day <> k.day;
+INSERT INTO trace_spans (tenant, day, trace_id, chunk, data)
+  SELECT DISTINCT ON (s.tenant, s.trace_id, s.chunk) s.tenant, k.day, s.trace_id, s.chunk, s.data
+  FROM trace_spans s JOIN v8_keep k ON k.tenant = s.tenant AND k.trace_id = s.trace_id AND s.day <> k.day
+  ORDER BY s.tenant, s.trace_id, s.chunk, s.day DESC
+  ON CONFLICT (tenant, trace_id, chunk, day) DO NOTHING;
+DELETE FROM trace_spans s USING v8_keep k WHERE k.tenant = s.tenant AND k.trace_id = s.trace_id AND s.day <> k.day;
 `,
   },
 ];

@@ -4,9 +4,10 @@ import { decodeTracesJson } from '../../otlp/decode-json';
 import { toApiSpan } from '../../ingest/api-shapes';
 import { createTestDatabase } from '../../testing/pg';
 import { kongRequest, tracesPayload } from '../../testing/otlp-builders';
-import { DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName } from './partitions';
+import { createPartitionSql, DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partitionName, PARTITIONED_TABLES } from './partitions';
 import { PG_MIGRATIONS } from './schema';
 import { PgStore } from './store';
+import type { Span } from '../../../common/api';
 import type { StoredSession, StoredTrace, WriteBatch } from '../types';
 
 let db: { url: string; drop(): Promise<void> };
@@ -62,6 +63,21 @@ function batchOf(startMs: number, sessionId: string): { batch: WriteBatch; trace
   const { facts, summary } = analyzeTrace(t.traceId, spans);
   const row: StoredTrace = { traceId: t.traceId, ...facts, resource: {}, digest: digestTrace(summary) };
   return { traceId: t.traceId, batch: { tenant: 'default', spans, traces: [row], memberships: [[sessionId, t.traceId, row.startTimeMs]], sessions: [], logs: [] } };
+}
+
+/** the trace row the pipeline computes over `spans` (without its root: start and duration span what there is) */
+function rowOf(traceId: string, spans: Span[]): StoredTrace {
+  const { facts, summary } = analyzeTrace(traceId, spans);
+  return { traceId, ...facts, resource: {}, digest: digestTrace(summary) };
+}
+
+/** where the rows of a trace are: each table's (day, session) pairs */
+async function placesOf(traceId: string): Promise<Record<string, unknown[]>> {
+  return {
+    traces: await sql('SELECT day FROM traces WHERE trace_id = $1 ORDER BY day', [traceId]),
+    session_traces: await sql('SELECT session_id, day FROM session_traces WHERE trace_id = $1 ORDER BY session_id, day', [traceId]),
+    trace_spans: await sql('SELECT DISTINCT day FROM trace_spans WHERE trace_id = $1 ORDER BY day', [traceId]),
+  };
 }
 
 describe('PgStore', () => {
@@ -338,5 +354,100 @@ describe('PgStore', () => {
     expect(await a.getTraceDetail('team-b', t.traceId)).toBeUndefined();
     expect(await a.getTraceDetail('default', 'f'.repeat(32))).toBeUndefined();
     expect(await sql(`SELECT count(*)::int AS n FROM trace_spans WHERE trace_id = $1`, [t.traceId])).toEqual([{ n: 3 }]);
+  });
+
+  it('keeps one row per trace when a later write moves its start across midnight, so every read sees it once', async () => {
+    const midnight = Date.UTC(2026, 10, 24);
+    const now = midnight + 12 * 3_600_000;
+    const store = await openStore(() => now);
+    for (const id of ['s1', 's2']) await store.saveSession(session(id, now));
+    // Kong's root starts 10 ms before midnight; its last span, 9 ms after it, is stored first (the root comes in a later
+    // export, or a later upload): without a root the row starts at its earliest span, on the new day
+    const t = kongRequest({ startMs: midnight - 10 });
+    const spans = decodeTracesJson(tracesPayload(t.spans)).spans.map(toApiSpan);
+    const first = rowOf(t.traceId, spans.slice(2));
+    const full = rowOf(t.traceId, spans);
+    expect([dayOf(first.startTimeMs), dayOf(full.startTimeMs)]).toEqual([dayOf(midnight), dayOf(midnight) - 1]);
+    const write = (spansOf: Span[], row: StoredTrace, sessions: string[]) =>
+      store.write({ tenant: 'default', spans: spansOf, traces: [row], memberships: sessions.map((s) => [s, t.traceId, row.startTimeMs] as [string, string, number]), sessions: [], logs: [] });
+    await write(spans.slice(2), first, ['s1', 's2']);
+    // the root's write: the decision's sessions (s1); s2 holds the trace too (as the Uploads session may)
+    await write(spans.slice(0, 2), full, ['s1']);
+
+    const day = dayOf(midnight) - 1;
+    expect(await placesOf(t.traceId)).toEqual({
+      traces: [{ day }],
+      session_traces: [{ session_id: 's1', day }, { session_id: 's2', day }],
+      trace_spans: [{ day }],
+    });
+    const once = (r: { traces: Array<{ traceId: string }> }) => r.traces.map((x) => x.traceId);
+    expect((await store.searchTraces('default', {}, 100)).traces.map((x) => [x.traceId, x.startTimeMs])).toEqual([[t.traceId, full.startTimeMs]]);
+    expect((await store.listTraces('s1', {})).traces.map((x) => [x.traceId, x.startTimeMs])).toEqual([[t.traceId, full.startTimeMs]]);
+    expect(once(await store.listTraces('s2', {}))).toEqual([t.traceId]);
+    expect((await store.digests('s1')).map((d) => d.traceId)).toEqual([t.traceId]);
+    expect((await store.tracesReceivedAfter('s1', 0, '', 10)).map((r) => r.trace.traceId)).toEqual([t.traceId]);
+    expect((await store.getTraceRow('default', t.traceId))?.startTimeMs).toBe(full.startTimeMs);
+    expect((await store.getTraceDetail('default', t.traceId))?.spans).toHaveLength(3);
+    expect(await store.sessionsOfTrace('default', t.traceId)).toEqual(expect.arrayContaining(['s1', 's2']));
+  });
+
+  it('moves a trace the retention clamp moved (an old trace written again a day later), so a purge counts it once', async () => {
+    let now = Date.UTC(2026, 10, 24, 12);
+    const store = await openStore(() => now);
+    await store.saveSession(session('s1', now));
+    const old = batchOf(now - 9 * DAY_MS, 's1');
+    await store.write(old.batch);
+    expect(await placesOf(old.traceId)).toMatchObject({ traces: [{ day: dayOf(now) - 7 }] });
+    now += DAY_MS;
+    // Kong re-sends the batch (or the file is uploaded again) a day later: the oldest kept day is now a day later
+    await store.write(old.batch);
+    const day = dayOf(now) - 7;
+    expect(await placesOf(old.traceId)).toEqual({ traces: [{ day }], session_traces: [{ session_id: 's1', day }], trace_spans: [{ day }] });
+    expect((await store.listTraces('s1', {})).traces).toHaveLength(1);
+    // the day it left holds nothing of it; it goes with its own day, counted once
+    expect(await store.purge(now - 7 * DAY_MS)).toEqual({ traces: 0, logs: 0, sessions: 0 });
+    expect(await store.getSpans('default', old.traceId)).toHaveLength(3);
+    now += DAY_MS;
+    expect(await store.purge(now - 7 * DAY_MS)).toEqual({ traces: 1, logs: 0, sessions: 0 });
+    expect(await store.getSpans('default', old.traceId)).toEqual([]);
+  });
+
+  it('upgrades a database holding a trace on two days to one row, the last written, with every membership and record on its day', async () => {
+    const now = Date.UTC(2026, 10, 24, 12);
+    let store = await openStore(() => now);
+    for (const id of ['s1', 's2']) await store.saveSession(session(id, now));
+    const t = batchOf(now - DAY_MS, 's1');
+    const other = batchOf(now, 's1');
+    await store.write(t.batch);
+    await store.write(other.batch);
+    await store.close();
+    open.splice(0);
+    // what the old write left: a copy of the trace on the next day, written earlier, with s2's membership and a record of its own
+    const copyDay = dayOf(now);
+    const [kept] = await sql<{ day: number; received_ms: string }>('SELECT day, received_ms FROM traces WHERE trace_id = $1', [t.traceId]);
+    for (const table of PARTITIONED_TABLES) await sql(createPartitionSql(table, copyDay));
+    const cols = async (table: string) =>
+      (await sql<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = $1 AND column_name NOT IN ('day') ORDER BY ordinal_position`, [table])).map((r) => r.c).join(', ');
+    await sql(`INSERT INTO traces (day, ${await cols('traces')}) SELECT $2, ${(await cols('traces')).replace('received_ms', 'received_ms - 1000').replace('start_ms', 'start_ms + 86400000')}
+      FROM traces WHERE trace_id = $1`, [t.traceId, copyDay]);
+    await sql(`INSERT INTO session_traces (day, ${await cols('session_traces')}) SELECT $2, ${(await cols('session_traces')).replace('session_id', `'s2'`)}
+      FROM session_traces WHERE trace_id = $1`, [t.traceId, copyDay]);
+    await sql(`INSERT INTO trace_spans (day, ${await cols('trace_spans')}) SELECT $2, ${(await cols('trace_spans')).replace('chunk', `'other'`)}
+      FROM trace_spans WHERE trace_id = $1`, [t.traceId, copyDay]);
+    await sql(`DELETE FROM schema_migrations WHERE version >= 8`);
+    expect((await placesOf(t.traceId)).traces).toHaveLength(2);
+
+    store = await openStore(() => now);
+    expect(await placesOf(t.traceId)).toEqual({
+      traces: [{ day: kept.day }],
+      session_traces: [{ session_id: 's1', day: kept.day }, { session_id: 's2', day: kept.day }],
+      trace_spans: [{ day: kept.day }],
+    });
+    expect(await sql('SELECT received_ms FROM traces WHERE trace_id = $1', [t.traceId])).toEqual([{ received_ms: kept.received_ms }]);
+    expect(await sql('SELECT count(*)::int AS n FROM trace_spans WHERE trace_id = $1', [t.traceId])).toEqual([{ n: 2 }]);
+    expect((await store.searchTraces('default', {}, 100)).traces.map((x) => x.traceId)).toEqual([other.traceId, t.traceId]);
+    expect((await store.listTraces('s2', {})).traces.map((x) => x.traceId)).toEqual([t.traceId]);
+    expect(await store.getSpans('default', t.traceId)).toHaveLength(3);
+    expect(await placesOf(other.traceId)).toEqual({ traces: [{ day: copyDay }], session_traces: [{ session_id: 's1', day: copyDay }], trace_spans: [{ day: copyDay }] });
   });
 });

@@ -70,6 +70,34 @@ function uniqueSorted<T>(items: T[], key: (t: T) => string): T[] {
 }
 
 /**
+ * The CTEs that keep a trace on one day when a write puts its row on another (its start moved across midnight: a root
+ * stored after other spans; or the retention clamp moved on: an old trace written again a day later): its rows on
+ * other days go, and its memberships and span records there move to the new day, so every read finds it once and it
+ * is purged with one day. `days`: the write's traces and their days; `records`, `members`: the
+ * write's own span records (trace/chunk) and memberships (trace/session), which it writes on the new day itself.
+ * It costs an index probe a day partition a trace and the planning of three partitioned DELETEs (measured: a write of
+ * 10 traces 1.4-1.6x slower, 10 days of 10,000 traces), so traces the write says are new (`newTraces`) skip it.
+ * Not closed: two writes of one trace at the same moment (replicas) that put it on different days do not see each
+ * other's row, so both stay until the trace's next write.
+ */
+function moveToDay(tenant: string, days: Array<[string, number]>, records: string[], members: string[], arg: (v: unknown) => string): string[] {
+  const ids = arg(days.map(([t]) => t));
+  return [
+    // trace_id = ANY(ids): an index probe a day partition (joined on the trace id alone, the planner scans every partition)
+    `mv AS (DELETE FROM traces o USING unnest(${ids}::text[], ${arg(days.map(([, d]) => d))}::int[]) AS y(trace_id, day)
+      WHERE o.tenant = ${tenant} AND o.trace_id = ANY(${ids}::text[]) AND o.trace_id = y.trace_id AND o.day <> y.day
+      RETURNING o.trace_id, o.day AS old_day, y.day AS new_day)`,
+    `mst AS (DELETE FROM session_traces o USING mv WHERE o.tenant = ${tenant} AND o.trace_id = mv.trace_id AND o.day = mv.old_day RETURNING o.*, mv.new_day)`,
+    `mst2 AS (INSERT INTO session_traces (tenant, day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest)
+      SELECT tenant, new_day, session_id, trace_id, start_ms, duration_ns, method, path, status_code, route_id, service_id, error, digest FROM mst
+      WHERE trace_id || '/' || session_id <> ALL(${arg(members)}::text[]) ON CONFLICT (tenant, trace_id, session_id, day) DO NOTHING)`,
+    `msp AS (DELETE FROM trace_spans o USING mv WHERE o.tenant = ${tenant} AND o.trace_id = mv.trace_id AND o.day = mv.old_day RETURNING o.trace_id, o.chunk, o.data, mv.new_day)`,
+    `msp2 AS (INSERT INTO trace_spans (tenant, day, trace_id, chunk, data) SELECT ${tenant}, new_day, trace_id, chunk, data FROM msp
+      WHERE trace_id || '/' || chunk <> ALL(${arg(records)}::text[]) ON CONFLICT (tenant, trace_id, chunk, day) DO NOTHING)`,
+  ];
+}
+
+/**
  * The PostgreSQL store, for several server replicas on one database. Writes are one transaction a
  * batch with one multi-row statement a table (unnest of column arrays); sessions' counters and
  * statuses change by single atomic statements so replicas share caps and stops exactly.
@@ -276,6 +304,9 @@ export class PgStore implements Store, SharedSessions {
         day: traceDay.get(t.traceId),
         durationNs: Math.round(t.durationNs),
       }));
+      // only traces something may have been stored of before (the common write, of traces judged just now, skips it)
+      const stored = rows.filter((r) => !batch.newTraces?.has(r.traceId)).map((r): [string, number] => [r.traceId, r.day!]);
+      if (stored.length) parts.push(...moveToDay(arg(tenant), stored, records.map((r) => `${r.t}/${r.c}`), members.map(([s, t]) => `${t}/${s}`), arg));
       parts.push(`tr AS (INSERT INTO traces (tenant, day, trace_id, start_ns, start_ms, duration_ns, method, path, url, host, status_code, upstream_status_code,
           route_id, service_id, consumer_id, client_address, error, span_count, dialect, latency, request_id, span_errors, received_ms)
         SELECT ${arg(tenant)}::text, x.day, x."traceId", x."startTimeUnixNano", x."startTimeMs", x."durationNs", x.method, x.path, x.url, x.host, x."statusCode", x."upstreamStatusCode",
