@@ -1,18 +1,7 @@
 import { summarizeSession, type TraceDigest } from '../../common/lifecycle';
 import { summarizeJoinedDigests, summarizeStoredDigests } from './digest-summary';
+import { prng as random } from '../testing/fuzz';
 import { storedDigest, toDigest } from './rows';
-
-/** mulberry32: the same random digests on every run, several seeds */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   'clientOut', 'upstreamIn', 'upstreamOut', 'clientIn', 'access.key-auth', 'access.rate-limiting', 'access.ext-authz', 'rewrite.pre-function',
