@@ -1,5 +1,6 @@
 import { tenantOfKey, traceIdOf, type TraceKey } from './trace-key';
-import { TtlMap, TtlSet } from './ttl-map';
+import { DroppedTraces } from './dropped-traces';
+import { TtlMap } from './ttl-map';
 
 /** What was decided for a trace: the sessions that keep it. */
 export interface Decision {
@@ -33,12 +34,8 @@ const MAX_SHARED_DECISIONS = 1024;
  */
 export class DecisionCache {
   private readonly kept: TtlMap<TraceKey, Decision>;
-  /**
-   * Dropped traces by tenant, then trace id: the firehose asks of every trace whether it was dropped, and a trace id
-   * from the decoder, hashed once when the batch was grouped by trace, answers that without building its trace key.
-   */
-  private readonly dropped = new Map<string, TtlSet<string>>();
-  private readonly newDroppedSet: () => TtlSet<string>;
+  /** the firehose's decisions: by tenant, each trace id as 16 bytes (dropped-traces.ts) */
+  private readonly dropped: DroppedTraces;
   private readonly deciding = new Map<TraceKey, Promise<Decision | undefined>>();
   /**
    * One object per distinct decision (the running sessions' combinations: a few) rather than one per trace: a kept
@@ -52,7 +49,7 @@ export class DecisionCache {
     const now = opts.now ?? Date.now;
     const ttl = opts.ttlMs ?? 10 * 60_000;
     this.kept = new TtlMap(ttl, opts.maxKept ?? 200_000, now);
-    this.newDroppedSet = () => new TtlSet(ttl, opts.maxDropped ?? 500_000, now);
+    this.dropped = new DroppedTraces(ttl, opts.maxDropped ?? 500_000, now);
   }
 
   /** whether any kept trace is remembered (with none, late data of no trace can be kept) */
@@ -61,14 +58,12 @@ export class DecisionCache {
   }
 
   isDropped(tenant: string, traceId: string): boolean {
-    return this.dropped.get(tenant)?.has(traceId) ?? false;
+    return this.dropped.has(tenant, traceId);
   }
 
   /** A trace judged here that no session wants (the firehose's decision). */
   drop(tenant: string, traceId: string): void {
-    let set = this.dropped.get(tenant);
-    if (!set) this.dropped.set(tenant, (set = this.newDroppedSet()));
-    set.add(traceId);
+    this.dropped.add(tenant, traceId);
   }
 
   /** the decision to keep this trace, if one was made */
@@ -137,9 +132,6 @@ export class DecisionCache {
 
   sweep(): void {
     this.kept.sweep();
-    for (const [tenant, set] of this.dropped) {
-      set.sweep();
-      if (set.size === 0) this.dropped.delete(tenant);
-    }
+    this.dropped.sweep();
   }
 }
