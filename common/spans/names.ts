@@ -4,7 +4,9 @@
  * goes through the same code.
  */
 
-const LEGACY_NAMES: Record<string, string> = {
+// A Map, not an object literal: a span named like an Object.prototype member ('toString',
+// 'constructor') must not map to the inherited function.
+const LEGACY_NAMES = new Map<string, string>(Object.entries({
   // Enterprise debugger, older releases (Konnect UI utils/spans.ts)
   'kong.upstream.try_select': 'kong.find_upstream',
   'kong.upstream.find_upstream': 'kong.find_upstream',
@@ -15,7 +17,7 @@ const LEGACY_NAMES: Record<string, string> = {
   // Kong OSS 3.0–3.2 (kong/tracing/instrumentation.lua at tags 3.0.0…3.2.2; renamed in 3.3)
   router: 'kong.router',
   query: 'kong.database.query',
-};
+}));
 
 // Kong 3.0–3.2 names built from data (same file): "<phase> phase: <plugin>", "balancer try #<n>",
 // "DNS: <host>", "HTTP <METHOD> <uri>", and the root "<METHOD> <path>" (kind SERVER).
@@ -32,7 +34,7 @@ const SPAN_KIND_SERVER = 2;
  * SERVER span with that shape is taken for `kong` (a CLIENT "GET /x" from a plugin's tracer is not).
  */
 export function canonicalSpanName(name: string, kind?: number): string {
-  const legacy = LEGACY_NAMES[name];
+  const legacy = LEGACY_NAMES.get(name);
   if (legacy) return legacy;
   if (!name.startsWith('kong')) {
     const p = OLD_PLUGIN.exec(name);
