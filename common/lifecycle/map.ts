@@ -1,8 +1,7 @@
 import type { LifecycleEdge, LifecycleMap, LifecycleNote, LifecyclePluginNode, Span } from '../api';
 import { detectDialect } from '../spans/dialect';
-import { parsePluginSpan } from '../spans/names';
 import { isCertainRoot } from '../spans/root';
-import { compareByStart, safeDuration } from '../spans/time';
+import { compareStarts, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
 import { enclosingPlugin, named, traceContext, type TraceContext } from './context';
 import { upstreamView, type UpstreamView } from './upstream';
@@ -32,9 +31,11 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
 
   const requestPlugins: LifecyclePluginNode[] = [];
   const responsePlugins: LifecyclePluginNode[] = [];
-  for (const s of [...ctx.spans].sort(compareByStart)) {
-    const p = parsePluginSpan(ctx.names.get(s.spanId) ?? s.name);
-    if (!p) continue;
+  // plugin spans in start order (the context's list is in trace order)
+  const starts = ctx.startNs;
+  const ordered = [...ctx.plugins].sort((a, b) => compareStarts(starts[a.index], a.span.spanId, starts[b.index], b.span.spanId));
+  for (const p of ordered) {
+    const s = p.span;
     const group = isRequestPhase(p.phase) ? requestPlugins : isResponsePhase(p.phase) ? responsePlugins : undefined;
     if (!group) continue; // log-phase plugins run after the response; not on the map
     const durationNs = Math.max(0, safeDuration(s) - (nestedByPlugin.get(s.spanId) ?? 0));
@@ -113,7 +114,7 @@ function ossNotes(up: UpstreamView): LifecycleNote[] {
   return notes;
 }
 
-function sum(spans: Span[]): number {
+function sum(spans: readonly Span[]): number {
   return spans.reduce((t, s) => t + safeDuration(s), 0);
 }
 function edge(durationNs: number): LifecycleEdge {
@@ -122,6 +123,6 @@ function edge(durationNs: number): LifecycleEdge {
 function unmeasured(): LifecycleEdge {
   return { durationNs: 0, colorIndex: 0, measured: false };
 }
-function measuredEdge(spans: Span[]): LifecycleEdge {
+function measuredEdge(spans: readonly Span[]): LifecycleEdge {
   return spans.length ? edge(sum(spans)) : unmeasured();
 }

@@ -1,6 +1,5 @@
 import type { Span, UpstreamOutcome, UpstreamTryNode, UpstreamTryOutcome } from '../api';
 import { numberAttr, stringAttr } from '../spans/attributes';
-import { parsePluginSpan } from '../spans/names';
 import { isCertainRoot } from '../spans/root';
 import { type Interval, overlapLength, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
@@ -39,13 +38,9 @@ function rootOf(ctx: TraceContext): Span | undefined {
 }
 
 function responsePluginIntervals(ctx: TraceContext): Interval[] {
-  return intervalsOf(
-    ctx,
-    ctx.spans.filter((s) => {
-      const p = parsePluginSpan(ctx.names.get(s.spanId) ?? s.name);
-      return p !== undefined && isResponsePhase(p.phase);
-    })
-  );
+  const spans: Span[] = [];
+  for (const p of ctx.plugins) if (isResponsePhase(p.phase)) spans.push(p.span);
+  return intervalsOf(ctx, spans);
 }
 
 function isErrorSpan(s: Span): boolean {

@@ -6,7 +6,7 @@ import { numberAttr, stringAttr } from './attributes';
 import { detectDialect } from './dialect';
 import { requestFailure, spanErrorCount } from './outcome';
 import { findRoot, isCertainRoot } from './root';
-import { earliestStart, nsToMs, parseNs } from './time';
+import { nsToMs } from './time';
 
 /** Every trace-list column except the id: what the server stores per trace and filters on. */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
@@ -48,11 +48,11 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
   // findRoot's stand-in (earliest orphan) is not the request: no request columns from it.
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   const a = root?.attributes;
-  const router = spans.find((s) => ctx.names.get(s.spanId) === 'kong.router');
+  const router = ctx.byName.get('kong.router')?.[0];
   const statusCode = intOrUndefined(numberAttr(a, ...STATUS));
   const upstreamStatusCode = intOrUndefined(upstream.statusCode);
   const url = stringAttr(a, ...URL_NAMES);
-  const { startTimeUnixNano, startTimeMs, durationNs } = extent(spans, root);
+  const { startTimeUnixNano, startTimeMs, durationNs } = extent(ctx, root);
 
   const facts: TraceFacts = {
     startTimeUnixNano,
@@ -60,7 +60,7 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
     durationNs,
     error: requestFailure(ctx, dialect, upstream) !== undefined,
     spanErrorCount: spanErrorCount(spans),
-    spanCount: new Set(spans.map((s) => s.spanId)).size,
+    spanCount: ctx.byId.size, // distinct span ids
     dialect,
     latency: latencyFromContext(ctx, upstream),
   };
@@ -94,7 +94,7 @@ export function routeLabel(ctx: TraceContext, facts: TraceFacts): string {
   const route = stringAttr(root?.attributes, 'http.route');
   if (route) return route;
   const where = `${facts.host ?? ''}${facts.path ?? ''}` || facts.url || '(unknown request)';
-  const router = ctx.spans.find((s) => ctx.names.get(s.spanId) === 'kong.router');
+  const router = ctx.byName.get('kong.router')?.[0];
   const noMatch = router !== undefined && (router.statusCode === 2 || router.attributes?.['proxy.kong.router.matched'] === false);
   return noMatch ? `no route matched: ${where}` : where;
 }
@@ -120,22 +120,20 @@ export function withResourceIds(facts: TraceFacts, resource: Record<string, unkn
   return facts;
 }
 
-function extent(spans: Span[], root: Span | undefined) {
-  if (root && parseNs(root.startTimeUnixNano) !== undefined) {
+function extent(ctx: TraceContext, root: Span | undefined) {
+  const rootStart = root ? ctx.startNs[ctx.spans.indexOf(root)] : undefined;
+  if (root && rootStart !== undefined) {
     const d = root.durationNs;
     return {
       startTimeUnixNano: root.startTimeUnixNano,
-      startTimeMs: nsToMs(BigInt(root.startTimeUnixNano)),
+      startTimeMs: nsToMs(rootStart),
       durationNs: Number.isFinite(d) && d > 0 ? d : 0,
     };
   }
-  const start = earliestStart(spans);
+  const start = ctx.earliestNs;
   if (start === undefined) return { startTimeUnixNano: '0', startTimeMs: 0, durationNs: 0 };
   let end = start;
-  for (const s of spans) {
-    const e = parseNs(s.endTimeUnixNano);
-    if (e !== undefined && e > end) end = e;
-  }
+  for (const e of ctx.endNs) if (e !== undefined && e > end) end = e;
   return { startTimeUnixNano: start.toString(), startTimeMs: nsToMs(start), durationNs: Number(end - start) };
 }
 

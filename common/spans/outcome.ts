@@ -2,7 +2,7 @@ import type { Span, TraceSummary } from '../api';
 import type { TraceContext } from '../lifecycle/context';
 import { CLIENT_STATUS, type UpstreamView } from '../lifecycle/upstream';
 import { numberAttr } from './attributes';
-import { canonicalSpanName, parsePluginSpan } from './names';
+import { canonicalSpanName } from './names';
 import { isCertainRoot } from './root';
 
 export type Failure = NonNullable<TraceSummary['failure']>;
@@ -38,7 +38,7 @@ export function spanErrorCount(spans: Span[]): number {
 export function requestFailure(ctx: TraceContext, dialect: 'enterprise' | 'oss', upstream: UpstreamView): Failure | undefined {
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   if (!root) return undefined; // judged once the root is here
-  if (ctx.spans.some((s) => isSpanError(s) && parsePluginSpan(ctx.names.get(s.spanId) ?? s.name))) return 'plugin_error';
+  if (ctx.plugins.some((p) => isSpanError(p.span))) return 'plugin_error';
   const status = numberAttr(root.attributes, ...CLIENT_STATUS);
   const kongRoot = canonicalSpanName(root.name, root.kind) === 'kong';
   if (status === 499 || (status === undefined && kongRoot && dialect === 'oss')) return 'client_abort';

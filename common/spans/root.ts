@@ -1,6 +1,6 @@
 import type { Span } from '../api';
 import { canonicalSpanName, isLogPhaseSpanName } from './names';
-import { compareByStart } from './time';
+import { compareStarts, parseNs } from './time';
 
 const ALL_ZERO = /^0*$/;
 const SPAN_KIND_SERVER = 2;
@@ -41,18 +41,40 @@ export function isRequestRoot(span: RootCandidate | undefined): boolean {
  *    Kong may export it in a later POST). Returns undefined only for an empty list or a cycle.
  */
 export function findRoot(spans: Span[]): Span | undefined {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const orphan = (s: Span) => isNullParent(s.parentSpanId) || !ids.has(s.parentSpanId);
-  const kong = spans.filter((s) => s.kind === SPAN_KIND_SERVER && canonicalSpanName(s.name, s.kind) === 'kong' && orphan(s));
-  if (kong.length) return earliest(kong);
-  const roots = spans.filter((s) => isRequestRoot(s));
-  if (roots.length) return earliest(roots);
-  const orphans = spans.filter(orphan);
-  return orphans.length ? earliest(orphans) : undefined;
+  return rootAmong(
+    spans,
+    new Set(spans.map((s) => s.spanId)),
+    spans.map((s) => canonicalSpanName(s.name, s.kind)),
+    spans.map((s) => parseNs(s.startTimeUnixNano))
+  );
 }
 
-function earliest(spans: Span[]): Span {
-  return spans.reduce((best, s) => (compareByStart(s, best) < 0 ? s : best));
+/**
+ * findRoot in one pass over spans whose ids, canonical names and parsed starts are already known
+ * (a trace's context has them): `names[i]` and `starts[i]` belong to `spans[i]`.
+ */
+export function rootAmong(
+  spans: readonly Span[],
+  ids: { has(id: string): boolean },
+  names: readonly string[],
+  starts: ReadonlyArray<bigint | undefined>
+): Span | undefined {
+  // the earliest span of each preference; on a tie (same start and id) the first one stays
+  let kong = -1;
+  let request = -1;
+  let orphan = -1;
+  const earlier = (i: number, best: number) => best < 0 || compareStarts(starts[i], spans[i].spanId, starts[best], spans[best].spanId) < 0;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    const nullParent = isNullParent(s.parentSpanId);
+    const isOrphan = nullParent || !ids.has(s.parentSpanId);
+    const kongRoot = s.kind === SPAN_KIND_SERVER && names[i] === 'kong';
+    if (kongRoot && isOrphan && earlier(i, kong)) kong = i;
+    if ((kongRoot || (nullParent && !isLogPhaseSpanName(s.name))) && earlier(i, request)) request = i;
+    if (isOrphan && earlier(i, orphan)) orphan = i;
+  }
+  const best = kong >= 0 ? kong : request >= 0 ? request : orphan;
+  return best >= 0 ? spans[best] : undefined;
 }
 
 /**

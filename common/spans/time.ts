@@ -30,12 +30,15 @@ export interface Interval {
 }
 
 export function spanInterval(span: Span, base: bigint): Interval | undefined {
-  const s = parseNs(span.startTimeUnixNano);
-  if (s === undefined) return undefined;
-  const start = Number(s - base);
-  const e = parseNs(span.endTimeUnixNano);
-  const end = e !== undefined ? Number(e - base) : start + safeDuration(span);
-  return { start, end: Math.max(start, end) };
+  return intervalOf(span, parseNs(span.startTimeUnixNano), parseNs(span.endTimeUnixNano), base);
+}
+
+/** spanInterval from the span's already parsed start and end (a trace's context parses each once). */
+export function intervalOf(span: Span, start: bigint | undefined, end: bigint | undefined, base: bigint): Interval | undefined {
+  if (start === undefined) return undefined;
+  const s = Number(start - base);
+  const e = end !== undefined ? Number(end - base) : s + safeDuration(span);
+  return { start: s, end: Math.max(s, e) };
 }
 
 /** durationNs when it is a usable non-negative number, else 0 (Konnect flags such spans "incomplete"). */
@@ -83,10 +86,13 @@ export function overlapLength(target: Interval, others: Interval[]): number {
 
 /** Compare two spans by exact start time (then span id, so the order is total and stable). */
 export function compareByStart(a: Span, b: Span): number {
-  const x = parseNs(a.startTimeUnixNano);
-  const y = parseNs(b.startTimeUnixNano);
+  return compareStarts(parseNs(a.startTimeUnixNano), a.spanId, parseNs(b.startTimeUnixNano), b.spanId);
+}
+
+/** compareByStart over already parsed starts: unparseable starts last, ties by span id. */
+export function compareStarts(x: bigint | undefined, xId: string, y: bigint | undefined, yId: string): number {
   if (x !== undefined && y !== undefined && x !== y) return x < y ? -1 : 1;
   if (x === undefined && y !== undefined) return 1;
   if (y === undefined && x !== undefined) return -1;
-  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+  return xId < yId ? -1 : xId > yId ? 1 : 0;
 }
