@@ -3,7 +3,7 @@ import { toNumber } from '../spans/attributes';
 import { canonicalSpanName, parsePluginSpan, type PluginSpan, tryNumberFromName } from '../spans/names';
 import { mergeSpans } from '../spans/merge';
 import { rootAmong } from '../spans/root';
-import { type Interval, intervalOf, parseNs } from '../spans/time';
+import { type Interval, intervalAt, parseNs, spanTimes } from '../spans/time';
 
 /**
  * One pass over a trace's spans that the latency and lifecycle rules share: canonical names
@@ -14,19 +14,26 @@ import { type Interval, intervalOf, parseNs } from '../spans/time';
 export interface TraceContext {
   spans: Span[];
   root?: Span;
-  /** canonical name per span id */
-  names: Map<string, string>;
-  intervals: Map<string, Interval>;
-  byId: Map<string, Span>;
-  /** each span's start and end as exact ns (undefined: not a decimal string), index for index with `spans` */
-  startNs: Array<bigint | undefined>;
-  endNs: Array<bigint | undefined>;
-  /** the earliest parseable start: the zero point of `intervals` */
-  earliestNs?: bigint;
-  /** spans by canonical name (as `names` gives it), each list in `spans` order: what `named` reads */
+  /** per span id: the span, its canonical name and its interval (read them with nameOf / intervalOf) */
+  byId: Map<string, SpanAt>;
+  /**
+   * each span's start as a value that orders spans exactly as their timestamps (compareStarts), index
+   * for index with `spans`: its offset from the earliest start, or its bigint when offsets are not exact
+   */
+  startOrder: Array<number | bigint | undefined>;
+  /** spans by canonical name (nameOf), each list in `spans` order: what `named` reads */
   byName: Map<string, Span[]>;
   /** the plugin spans (canonical name `kong.<phase>.plugin.<name>`), in `spans` order, with their index in `spans` */
   plugins: PluginSpanAt[];
+}
+
+/** What the context knows of a span id: the last span with it (ids are unique once duplicates are folded). */
+export interface SpanAt {
+  span: Span;
+  /** canonical name (legacy names mapped) */
+  name: string;
+  /** relative to the trace's earliest start; the last one among spans with this id that has one */
+  interval: Interval | undefined;
 }
 
 export interface PluginSpanAt extends PluginSpan {
@@ -42,43 +49,48 @@ export function traceContext(input: Span[]): TraceContext {
 
 function indexSpans(spans: Span[]): TraceContext {
   const n = spans.length;
-  const names = new Map<string, string>();
-  const byId = new Map<string, Span>();
+  const times = spanTimes(spans);
+  const byId = new Map<string, SpanAt>();
   const canonical: string[] = new Array(n);
-  const startNs: Array<bigint | undefined> = new Array(n);
-  const endNs: Array<bigint | undefined> = new Array(n);
-  let earliestNs: bigint | undefined;
   for (let i = 0; i < n; i++) {
     const s = spans[i];
     const name = canonicalSpanName(s.name, s.kind);
     canonical[i] = name;
-    names.set(s.spanId, name);
-    byId.set(s.spanId, s);
-    const start = parseNs(s.startTimeUnixNano);
-    startNs[i] = start;
-    endNs[i] = parseNs(s.endTimeUnixNano);
-    if (start !== undefined && (earliestNs === undefined || start < earliestNs)) earliestNs = start;
+    const interval = intervalAt(s, times.start[i], times.end[i]);
+    const at = byId.get(s.spanId);
+    if (!at) byId.set(s.spanId, { span: s, name, interval });
+    else {
+      at.span = s;
+      at.name = name;
+      if (interval) at.interval = interval;
+    }
   }
-  const base = earliestNs ?? BigInt(0);
-  // Per-id facts (name, interval) come from the last span with that id, as the maps keep it; with
-  // unique ids (every trace once duplicates are folded) that is the span itself.
+  // With unique ids (every trace once duplicates are folded) a span's per-id name is its own.
   const unique = byId.size === n;
-  const intervals = new Map<string, Interval>();
   const byName = new Map<string, Span[]>();
   const plugins: PluginSpanAt[] = [];
   for (let i = 0; i < n; i++) {
     const s = spans[i];
-    const iv = intervalOf(s, startNs[i], endNs[i], base);
-    if (iv) intervals.set(s.spanId, iv);
-    const name = unique ? canonical[i] : names.get(s.spanId)!;
+    const name = unique ? canonical[i] : byId.get(s.spanId)!.name;
     const list = byName.get(name);
     if (list) list.push(s);
     else byName.set(name, [s]);
     const p = parsePluginSpan(name);
     if (p) plugins.push({ phase: p.phase, plugin: p.plugin, span: s, index: i });
   }
-  const root = rootAmong(spans, byId, canonical, startNs);
-  return { spans, root, names, intervals, byId, startNs, endNs, earliestNs, byName, plugins };
+  const startOrder = times.exact ? times.start : spans.map((s) => parseNs(s.startTimeUnixNano));
+  const root = rootAmong(spans, byId, canonical, startOrder);
+  return { spans, root, byId, startOrder, byName, plugins };
+}
+
+/** A span's canonical name, as every rule reads it (by its id). */
+export function nameOf(ctx: TraceContext, s: Span): string {
+  return ctx.byId.get(s.spanId)?.name ?? s.name;
+}
+
+/** A span's interval relative to the trace's earliest start; undefined when its start is unparseable. */
+export function intervalOf(ctx: TraceContext, s: Span): Interval | undefined {
+  return ctx.byId.get(s.spanId)?.interval;
 }
 
 /** The spans whose canonical name is one of `wanted`, in trace order (shared with the context: do not modify). */
@@ -88,7 +100,7 @@ export function named(ctx: TraceContext, ...wanted: string[]): readonly Span[] {
     const list = ctx.byName.get(w);
     if (!list || list === found) continue;
     // spans under two of the names: back to trace order
-    if (found) return ctx.spans.filter((s) => wanted.includes(ctx.names.get(s.spanId) ?? s.name));
+    if (found) return ctx.spans.filter((s) => wanted.includes(nameOf(ctx, s)));
     found = list;
   }
   return found ?? NONE;
@@ -99,7 +111,7 @@ const NONE: readonly Span[] = Object.freeze([]);
 export function intervalsOf(ctx: TraceContext, spans: readonly Span[]): Interval[] {
   const out: Interval[] = [];
   for (const s of spans) {
-    const i = ctx.intervals.get(s.spanId);
+    const i = intervalOf(ctx, s);
     if (i) out.push(i);
   }
   return out;
@@ -108,11 +120,11 @@ export function intervalsOf(ctx: TraceContext, spans: readonly Span[]): Interval
 /** The nearest ancestor that is a plugin span, if any (walks parent ids; guards against cycles). */
 export function enclosingPlugin(ctx: TraceContext, span: Span): Span | undefined {
   const seen = new Set<string>([span.spanId]);
-  let cur = ctx.byId.get(span.parentSpanId);
+  let cur = ctx.byId.get(span.parentSpanId)?.span;
   while (cur && !seen.has(cur.spanId)) {
     if (parsePluginSpan(cur.name)) return cur;
     seen.add(cur.spanId);
-    cur = ctx.byId.get(cur.parentSpanId);
+    cur = ctx.byId.get(cur.parentSpanId)?.span;
   }
   return undefined;
 }
@@ -124,7 +136,7 @@ export function enclosingPlugin(ctx: TraceContext, span: Span): Span | undefined
 export function balancerTries(ctx: TraceContext, name: 'kong.balancer' | 'kong.find_upstream' = 'kong.balancer'): Span[] {
   const tries = named(ctx, name);
   return tries
-    .map((s) => ({ s, n: tryNumber(s) ?? NaN, start: ctx.intervals.get(s.spanId)?.start ?? 0 }))
+    .map((s) => ({ s, n: tryNumber(s) ?? NaN, start: intervalOf(ctx, s)?.start ?? 0 }))
     .sort((a, b) => {
       const an = Number.isFinite(a.n) ? a.n : Infinity;
       const bn = Number.isFinite(b.n) ? b.n : Infinity;

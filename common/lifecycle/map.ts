@@ -3,7 +3,7 @@ import { detectDialect } from '../spans/dialect';
 import { isCertainRoot } from '../spans/root';
 import { compareStarts, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
-import { enclosingPlugin, named, traceContext, type TraceContext } from './context';
+import { enclosingPlugin, named, nameOf, traceContext, type TraceContext } from './context';
 import { upstreamView, type UpstreamView } from './upstream';
 import { isRequestPhase, isResponsePhase } from './phases';
 
@@ -26,13 +26,13 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
     const plugin = enclosingPlugin(ctx, s);
     if (!plugin) continue;
     nestedByPlugin.set(plugin.spanId, (nestedByPlugin.get(plugin.spanId) ?? 0) + safeDuration(s));
-    if (ctx.names.get(s.spanId) !== 'kong.wait_for_client_read') nestedClientNs += safeDuration(s);
+    if (nameOf(ctx, s) !== 'kong.wait_for_client_read') nestedClientNs += safeDuration(s);
   }
 
   const requestPlugins: LifecyclePluginNode[] = [];
   const responsePlugins: LifecyclePluginNode[] = [];
   // plugin spans in start order (the context's list is in trace order)
-  const starts = ctx.startNs;
+  const starts = ctx.startOrder;
   const ordered = [...ctx.plugins].sort((a, b) => compareStarts(starts[a.index], a.span.spanId, starts[b.index], b.span.spanId));
   for (const p of ordered) {
     const s = p.span;

@@ -2,11 +2,11 @@ import type { Span, TraceListItem } from '../api';
 import { traceContext, type TraceContext } from '../lifecycle/context';
 import { latencyFromContext } from '../lifecycle/latency';
 import { CLIENT_STATUS, upstreamView, type UpstreamView } from '../lifecycle/upstream';
-import { numberAttr, stringAttr } from './attributes';
+import { numberAttrIn, stringAttr, stringAttrIn } from './attributes';
 import { detectDialect } from './dialect';
 import { requestFailure, spanErrorCount } from './outcome';
 import { findRoot, isCertainRoot } from './root';
-import { nsToMs } from './time';
+import { earliestStart, nsToMs, parseNs } from './time';
 
 /** Every trace-list column except the id: what the server stores per trace and filters on. */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
@@ -49,10 +49,10 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   const a = root?.attributes;
   const router = ctx.byName.get('kong.router')?.[0];
-  const statusCode = intOrUndefined(numberAttr(a, ...STATUS));
+  const statusCode = intOrUndefined(numberAttrIn(a, STATUS));
   const upstreamStatusCode = intOrUndefined(upstream.statusCode);
-  const url = stringAttr(a, ...URL_NAMES);
-  const { startTimeUnixNano, startTimeMs, durationNs } = extent(ctx, root);
+  const url = stringAttrIn(a, URL_NAMES);
+  const { startTimeUnixNano, startTimeMs, durationNs } = extent(spans, root);
 
   const facts: TraceFacts = {
     startTimeUnixNano,
@@ -64,24 +64,24 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
     dialect,
     latency: latencyFromContext(ctx, upstream),
   };
-  set(facts, 'method', stringAttr(a, ...METHOD)?.toUpperCase());
-  set(facts, 'path', stringAttr(a, ...PATH)?.split(/[?#]/)[0] ?? (url ? pathOf(url) : undefined));
+  set(facts, 'method', stringAttrIn(a, METHOD)?.toUpperCase());
+  set(facts, 'path', stringAttrIn(a, PATH)?.split(/[?#]/)[0] ?? (url ? pathOf(url) : undefined));
   set(facts, 'url', url);
-  set(facts, 'host', stringAttr(a, ...HOST) ?? (url ? hostOf(url) : undefined));
+  set(facts, 'host', stringAttrIn(a, HOST) ?? (url ? hostOf(url) : undefined));
   set(facts, 'statusCode', statusCode);
   set(facts, 'upstreamStatusCode', upstreamStatusCode);
-  set(facts, 'routeId', stringAttr(a, ...ROUTE) ?? stringAttr(router?.attributes, ...ROUTE));
-  set(facts, 'serviceId', stringAttr(a, ...SERVICE) ?? stringAttr(router?.attributes, ...SERVICE));
-  set(facts, 'consumerId', stringAttr(a, ...CONSUMER));
-  set(facts, 'clientAddress', stringAttr(a, ...CLIENT));
-  set(facts, 'requestId', stringAttr(a, ...REQUEST_ID));
+  set(facts, 'routeId', stringAttrIn(a, ROUTE) ?? stringAttrIn(router?.attributes, ROUTE));
+  set(facts, 'serviceId', stringAttrIn(a, SERVICE) ?? stringAttrIn(router?.attributes, SERVICE));
+  set(facts, 'consumerId', stringAttrIn(a, CONSUMER));
+  set(facts, 'clientAddress', stringAttrIn(a, CLIENT));
+  set(facts, 'requestId', stringAttrIn(a, REQUEST_ID));
   return facts;
 }
 
 /** Kong's request id of a trace, as traceFacts reads it, without the rest of the facts (database upgrades fill it) */
 export function requestIdOf(spans: Span[]): string | undefined {
   const root = findRoot(spans);
-  return isCertainRoot(root) ? stringAttr(root?.attributes, ...REQUEST_ID) : undefined;
+  return isCertainRoot(root) ? stringAttrIn(root?.attributes, REQUEST_ID) : undefined;
 }
 
 /**
@@ -107,21 +107,22 @@ export function routeLabel(ctx: TraceContext, facts: TraceFacts): string {
  */
 export function withResourceIds(facts: TraceFacts, resource: Record<string, unknown> | undefined): TraceFacts {
   if (!resource) return facts;
-  const str = (names: string[]) => {
-    for (const n of names) {
-      const v = resource[n];
-      if (typeof v === 'string' && v !== '') return v;
-    }
-    return undefined;
-  };
-  if (facts.routeId === undefined) set(facts, 'routeId', str(ROUTE));
-  if (facts.serviceId === undefined) set(facts, 'serviceId', str(SERVICE));
-  if (facts.consumerId === undefined) set(facts, 'consumerId', str(CONSUMER));
+  if (facts.routeId === undefined) set(facts, 'routeId', resourceString(resource, ROUTE));
+  if (facts.serviceId === undefined) set(facts, 'serviceId', resourceString(resource, SERVICE));
+  if (facts.consumerId === undefined) set(facts, 'consumerId', resourceString(resource, CONSUMER));
   return facts;
 }
 
-function extent(ctx: TraceContext, root: Span | undefined) {
-  const rootStart = root ? ctx.startNs[ctx.spans.indexOf(root)] : undefined;
+function resourceString(resource: Record<string, unknown>, names: string[]): string | undefined {
+  for (const n of names) {
+    const v = resource[n];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+}
+
+function extent(spans: Span[], root: Span | undefined) {
+  const rootStart = root ? parseNs(root.startTimeUnixNano) : undefined;
   if (root && rootStart !== undefined) {
     const d = root.durationNs;
     return {
@@ -130,10 +131,13 @@ function extent(ctx: TraceContext, root: Span | undefined) {
       durationNs: Number.isFinite(d) && d > 0 ? d : 0,
     };
   }
-  const start = ctx.earliestNs;
+  const start = earliestStart(spans);
   if (start === undefined) return { startTimeUnixNano: '0', startTimeMs: 0, durationNs: 0 };
   let end = start;
-  for (const e of ctx.endNs) if (e !== undefined && e > end) end = e;
+  for (const s of spans) {
+    const e = parseNs(s.endTimeUnixNano);
+    if (e !== undefined && e > end) end = e;
+  }
   return { startTimeUnixNano: start.toString(), startTimeMs: nsToMs(start), durationNs: Number(end - start) };
 }
 

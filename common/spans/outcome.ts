@@ -1,7 +1,7 @@
 import type { Span, TraceSummary } from '../api';
 import type { TraceContext } from '../lifecycle/context';
 import { CLIENT_STATUS, type UpstreamView } from '../lifecycle/upstream';
-import { numberAttr } from './attributes';
+import { numberAttrIn } from './attributes';
 import { canonicalSpanName } from './names';
 import { isCertainRoot } from './root';
 
@@ -39,7 +39,7 @@ export function requestFailure(ctx: TraceContext, dialect: 'enterprise' | 'oss',
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   if (!root) return undefined; // judged once the root is here
   if (ctx.plugins.some((p) => isSpanError(p.span))) return 'plugin_error';
-  const status = numberAttr(root.attributes, ...CLIENT_STATUS);
+  const status = numberAttrIn(root.attributes, CLIENT_STATUS);
   const kongRoot = canonicalSpanName(root.name, root.kind) === 'kong';
   if (status === 499 || (status === undefined && kongRoot && dialect === 'oss')) return 'client_abort';
   if (upstream.outcome === 'no_answer') return 'no_upstream_answer';

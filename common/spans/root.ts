@@ -2,12 +2,13 @@ import type { Span } from '../api';
 import { canonicalSpanName, isLogPhaseSpanName } from './names';
 import { compareStarts, parseNs } from './time';
 
-const ALL_ZERO = /^0*$/;
 const SPAN_KIND_SERVER = 2;
 
 /** True when `spanId` names no parent: '' or all zeros (both forms occur in OTLP exports). */
 export function isNullParent(parentSpanId: string | undefined): boolean {
-  return !parentSpanId || ALL_ZERO.test(parentSpanId);
+  if (!parentSpanId) return true;
+  for (let i = 0; i < parentSpanId.length; i++) if (parentSpanId.charCodeAt(i) !== 48) return false; // '0'
+  return true;
 }
 
 /** The fields root detection reads: API spans and the receiver's decoded spans both have them. */
@@ -57,24 +58,27 @@ export function rootAmong(
   spans: readonly Span[],
   ids: { has(id: string): boolean },
   names: readonly string[],
-  starts: ReadonlyArray<bigint | undefined>
+  starts: ReadonlyArray<number | bigint | undefined>
 ): Span | undefined {
   // the earliest span of each preference; on a tie (same start and id) the first one stays
   let kong = -1;
   let request = -1;
   let orphan = -1;
-  const earlier = (i: number, best: number) => best < 0 || compareStarts(starts[i], spans[i].spanId, starts[best], spans[best].spanId) < 0;
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i];
     const nullParent = isNullParent(s.parentSpanId);
     const isOrphan = nullParent || !ids.has(s.parentSpanId);
     const kongRoot = s.kind === SPAN_KIND_SERVER && names[i] === 'kong';
-    if (kongRoot && isOrphan && earlier(i, kong)) kong = i;
-    if ((kongRoot || (nullParent && !isLogPhaseSpanName(s.name))) && earlier(i, request)) request = i;
-    if (isOrphan && earlier(i, orphan)) orphan = i;
+    if (kongRoot && isOrphan && earlier(spans, starts, i, kong)) kong = i;
+    if ((kongRoot || (nullParent && !isLogPhaseSpanName(s.name))) && earlier(spans, starts, i, request)) request = i;
+    if (isOrphan && earlier(spans, starts, i, orphan)) orphan = i;
   }
   const best = kong >= 0 ? kong : request >= 0 ? request : orphan;
   return best >= 0 ? spans[best] : undefined;
+}
+
+function earlier(spans: readonly Span[], starts: ReadonlyArray<number | bigint | undefined>, i: number, best: number): boolean {
+  return best < 0 || compareStarts(starts[i], spans[i].spanId, starts[best], spans[best].spanId) < 0;
 }
 
 /**

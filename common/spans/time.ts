@@ -30,15 +30,120 @@ export interface Interval {
 }
 
 export function spanInterval(span: Span, base: bigint): Interval | undefined {
-  return intervalOf(span, parseNs(span.startTimeUnixNano), parseNs(span.endTimeUnixNano), base);
+  const s = parseNs(span.startTimeUnixNano);
+  if (s === undefined) return undefined;
+  const start = Number(s - base);
+  const e = parseNs(span.endTimeUnixNano);
+  const end = e !== undefined ? Number(e - base) : start + safeDuration(span);
+  return { start, end: Math.max(start, end) };
 }
 
-/** spanInterval from the span's already parsed start and end (a trace's context parses each once). */
-export function intervalOf(span: Span, start: bigint | undefined, end: bigint | undefined, base: bigint): Interval | undefined {
+/** spanInterval from the span's start and end as offsets from `base` (spanTimes), undefined when unparseable. */
+export function intervalAt(span: Span, start: number | undefined, end: number | undefined): Interval | undefined {
   if (start === undefined) return undefined;
-  const s = Number(start - base);
-  const e = end !== undefined ? Number(end - base) : s + safeDuration(span);
-  return { start: s, end: Math.max(s, e) };
+  const e = end !== undefined ? end : start + safeDuration(span);
+  return { start, end: Math.max(start, e) };
+}
+
+/**
+ * Every span's start and end as ns offsets from the earliest parseable start, index for index with
+ * the spans: exactly `Number(parseNs(t) - earliest)`, spanInterval's arithmetic, but computed on doubles.
+ * A trace's context needs them for every span of every ingested trace, and BigInt parsing dominated that.
+ * Each timestamp is split into whole seconds and the nanoseconds within them, both exact doubles (up to
+ * 24 digits); an offset of up to 9e6 s (104 days) is then an exact double sum. Beyond that, or for longer
+ * strings, that one value goes through BigInt.
+ */
+export interface SpanTimes {
+  start: Array<number | undefined>;
+  end: Array<number | undefined>;
+  /** every start offset is exact, so comparing offsets orders spans exactly as their timestamps (else compare bigints) */
+  exact: boolean;
+}
+
+const MAX_SPLIT_DIGITS = 24; // 15 digits of seconds: below 2^53
+const MAX_EXACT_SECONDS = 9e6; // (9e6 + 1) × 1e9 < 2^53
+const LONG = Infinity; // a decimal string too long to split: BigInt's
+const NS_PER_SECOND = 1e9;
+
+export function spanTimes(spans: readonly Span[]): SpanTimes {
+  const n = spans.length;
+  const sec: number[] = new Array(n);
+  const ns: number[] = new Array(n);
+  let first = -1; // the earliest start
+  let long = false;
+  for (let i = 0; i < n; i++) {
+    const h = split(spans[i].startTimeUnixNano, sec, ns, i);
+    if (h === LONG) long = true;
+    else if (h === h && (first < 0 || h < sec[first] || (h === sec[first] && ns[i] < ns[first]))) first = i;
+  }
+  if (long) return viaBigInt(spans);
+  const start: Array<number | undefined> = new Array(n);
+  const end: Array<number | undefined> = new Array(n);
+  if (first < 0) return { start, end, exact: true }; // no start: no offsets (spanInterval needs one)
+  const baseSec = sec[first];
+  const baseNs = ns[first];
+  let baseBig: bigint | undefined; // for the offsets too far for doubles
+  let exact = true;
+  for (let i = 0; i < n; i++) {
+    const h = sec[i];
+    if (h !== h) continue; // NaN: unparseable
+    const d = h - baseSec;
+    if (d <= MAX_EXACT_SECONDS) start[i] = d * NS_PER_SECOND + (ns[i] - baseNs);
+    else {
+      baseBig ??= BigInt(spans[first].startTimeUnixNano);
+      start[i] = Number(BigInt(spans[i].startTimeUnixNano) - baseBig);
+      exact = false;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const t = spans[i].endTimeUnixNano;
+    const h = split(t, sec, ns, i);
+    if (h !== h) continue;
+    const d = h - baseSec;
+    if (d >= -MAX_EXACT_SECONDS && d <= MAX_EXACT_SECONDS) end[i] = d * NS_PER_SECOND + (ns[i] - baseNs);
+    else {
+      baseBig ??= BigInt(spans[first].startTimeUnixNano);
+      end[i] = Number(BigInt(t as string) - baseBig);
+    }
+  }
+  return { start, end, exact };
+}
+
+/**
+ * Splits decimal ns into `sec[i]` (whole seconds, returned too) and `ns[i]`; NaN when it is not a
+ * decimal integer string (parseNs's rule), LONG when it is one too long to split exactly.
+ */
+function split(t: string | undefined, sec: number[], ns: number[], i: number): number {
+  sec[i] = NaN;
+  if (typeof t !== 'string' || t.length === 0) return NaN;
+  const len = t.length;
+  const cut = len - 9;
+  let h = 0;
+  let l = 0;
+  for (let k = 0; k < len; k++) {
+    const c = t.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return NaN;
+    if (k < cut) h = h * 10 + c;
+    else l = l * 10 + c;
+  }
+  if (len > MAX_SPLIT_DIGITS) h = LONG;
+  sec[i] = h;
+  ns[i] = l;
+  return h;
+}
+
+/** spanTimes the plain way, for the timestamps too long to split (no real ones are) */
+function viaBigInt(spans: readonly Span[]): SpanTimes {
+  const base = earliestStart(spans) ?? BigInt(0);
+  const start = spans.map((s) => {
+    const v = parseNs(s.startTimeUnixNano);
+    return v === undefined ? undefined : Number(v - base);
+  });
+  const end = spans.map((s) => {
+    const v = parseNs(s.endTimeUnixNano);
+    return v === undefined ? undefined : Number(v - base);
+  });
+  return { start, end, exact: false };
 }
 
 /** durationNs when it is a usable non-negative number, else 0 (Konnect flags such spans "incomplete"). */
@@ -48,7 +153,7 @@ export function safeDuration(span: Span): number {
 }
 
 /** Earliest parseable start among `spans` (the zero point for `spanInterval`). */
-export function earliestStart(spans: Span[]): bigint | undefined {
+export function earliestStart(spans: readonly Span[]): bigint | undefined {
   let min: bigint | undefined;
   for (const s of spans) {
     const v = parseNs(s.startTimeUnixNano);
@@ -59,6 +164,12 @@ export function earliestStart(spans: Span[]): bigint | undefined {
 
 /** Total length of the union of intervals, so overlapping spans are not counted twice. */
 export function unionLength(intervals: Interval[]): number {
+  // none or one (most calls): the loop's own arithmetic, without filtering and sorting a copy
+  if (intervals.length === 0) return 0;
+  if (intervals.length === 1) {
+    const i = intervals[0];
+    return i.end > i.start ? i.end - i.start : 0;
+  }
   const sorted = intervals.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
   let total = 0;
   let curStart = -Infinity;
@@ -89,8 +200,8 @@ export function compareByStart(a: Span, b: Span): number {
   return compareStarts(parseNs(a.startTimeUnixNano), a.spanId, parseNs(b.startTimeUnixNano), b.spanId);
 }
 
-/** compareByStart over already parsed starts: unparseable starts last, ties by span id. */
-export function compareStarts(x: bigint | undefined, xId: string, y: bigint | undefined, yId: string): number {
+/** compareByStart over already parsed starts (bigints, or exact offsets): unparseable starts last, ties by span id. */
+export function compareStarts<T extends number | bigint>(x: T | undefined, xId: string, y: T | undefined, yId: string): number {
   if (x !== undefined && y !== undefined && x !== y) return x < y ? -1 : 1;
   if (x === undefined && y !== undefined) return 1;
   if (y === undefined && x !== undefined) return -1;
