@@ -38,6 +38,8 @@ export interface SpanAt {
 
 export interface PluginSpanAt extends PluginSpan {
   span: Span;
+  /** its canonical name */
+  name: string;
   index: number;
 }
 
@@ -76,7 +78,7 @@ function indexSpans(spans: Span[]): TraceContext {
     if (list) list.push(s);
     else byName.set(name, [s]);
     const p = parsePluginSpan(name);
-    if (p) plugins.push({ phase: p.phase, plugin: p.plugin, span: s, index: i });
+    if (p) plugins.push({ phase: p.phase, plugin: p.plugin, span: s, name, index: i });
   }
   const startOrder = times.exact ? times.start : spans.map((s) => parseNs(s.startTimeUnixNano));
   const root = rootAmong(spans, byId, canonical, startOrder);

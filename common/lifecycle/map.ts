@@ -3,7 +3,7 @@ import { detectDialect } from '../spans/dialect';
 import { isCertainRoot } from '../spans/root';
 import { compareStarts, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
-import { enclosingPlugin, named, nameOf, traceContext, type TraceContext } from './context';
+import { enclosingPlugin, named, nameOf, type PluginSpanAt, traceContext, type TraceContext } from './context';
 import { upstreamView, type UpstreamView } from './upstream';
 import { isRequestPhase, isResponsePhase } from './phases';
 
@@ -40,7 +40,7 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
     if (!group) continue; // log-phase plugins run after the response; not on the map
     const durationNs = Math.max(0, safeDuration(s) - (nestedByPlugin.get(s.spanId) ?? 0));
     group.push({
-      key: `${p.phase}.${p.plugin}`,
+      key: nodeKey(p),
       plugin: p.plugin,
       phase: p.phase as LifecyclePluginNode['phase'],
       spanId: s.spanId,
@@ -88,6 +88,20 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
   };
   if (up.tries.length) map.tries = up.tries;
   return map;
+}
+
+// One string object per node key (`<phase>.<plugin>`), kept by span name: digests use the keys as
+// property names, and V8 reads a property name fastest as a string it has seen as one before.
+// Bounded like the span-name tables (plugin names are few).
+const NODE_KEYS = new Map<string, string>();
+
+function nodeKey(p: PluginSpanAt): string {
+  let key = NODE_KEYS.get(p.name);
+  if (key === undefined) {
+    if (NODE_KEYS.size >= 2048) NODE_KEYS.clear();
+    NODE_KEYS.set(p.name, (key = `${p.phase}.${p.plugin}`));
+  }
+  return key;
 }
 
 /**

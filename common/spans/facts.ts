@@ -3,7 +3,7 @@ import { traceContext, type TraceContext } from '../lifecycle/context';
 import { latencyFromContext } from '../lifecycle/latency';
 import { CLIENT_STATUS, upstreamView, type UpstreamView } from '../lifecycle/upstream';
 import { numberAttrIn, stringAttr, stringAttrIn } from './attributes';
-import { detectDialect } from './dialect';
+import { contextDialect } from './dialect';
 import { requestFailure, spanErrorCount } from './outcome';
 import { findRoot, isCertainRoot } from './root';
 import { earliestStart, nsToMs, parseNs } from './time';
@@ -43,7 +43,7 @@ export function traceFacts(spans: Span[]): TraceFacts {
 }
 
 /** traceFacts over an already built context (traceSummary shares one context with the map). */
-export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.spans), upstream: UpstreamView = upstreamView(ctx, dialect)): TraceFacts {
+export function factsFromContext(ctx: TraceContext, dialect = contextDialect(ctx), upstream: UpstreamView = upstreamView(ctx, dialect)): TraceFacts {
   const spans = ctx.spans;
   // findRoot's stand-in (earliest orphan) is not the request: no request columns from it.
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
