@@ -1,6 +1,6 @@
 import type { Span } from '../api';
 import { toNumber } from '../spans/attributes';
-import { canonicalSpanName, parsePluginSpan, type PluginSpan, tryNumberFromName } from '../spans/names';
+import { canonicalSpanName, parsePluginSpan, type PluginSpan, pluginOfCanonical, tryNumberFromName } from '../spans/names';
 import { mergeSpans } from '../spans/merge';
 import { rootAmong } from '../spans/root';
 import { type Interval, intervalAt, parseNs, spanTimes } from '../spans/time';
@@ -77,7 +77,7 @@ function indexSpans(spans: Span[]): TraceContext {
     const list = byName.get(name);
     if (list) list.push(s);
     else byName.set(name, [s]);
-    const p = parsePluginSpan(name);
+    const p = pluginOfCanonical(name);
     if (p) plugins.push({ phase: p.phase, plugin: p.plugin, span: s, name, index: i });
   }
   const startOrder = times.exact ? times.start : spans.map((s) => parseNs(s.startTimeUnixNano));

@@ -34,6 +34,7 @@ const MEMO_LIMIT = 2048;
 const serverNames = new Map<string, string>();
 const otherNames = new Map<string, string>();
 const pluginSpans = new Map<string, PluginSpan | null>();
+const enterpriseNames = new Map<string, boolean>();
 
 function remember<V>(m: Map<string, V>, k: string, v: V): void {
   if (m.size >= MEMO_LIMIT) m.clear();
@@ -89,7 +90,11 @@ export interface PluginSpan {
  * `kong.phase.*` included). Memoised: the answer for one name is one shared (read-only) object.
  */
 export function parsePluginSpan(name: string): PluginSpan | undefined {
-  const n = canonicalSpanName(name);
+  return pluginOfCanonical(canonicalSpanName(name));
+}
+
+/** parsePluginSpan of a name that is already canonical (a trace's context has them). */
+export function pluginOfCanonical(n: string): PluginSpan | undefined {
   // a cheap test decides for every span that is not a plugin's
   if (!n.startsWith('kong.') || !n.includes('.plugin.')) return undefined;
   let p = pluginSpans.get(n);
@@ -111,7 +116,15 @@ export function isLogPhaseSpanName(name: string): boolean {
 
 /** Spans only the Enterprise debugger emits (current and legacy names); OSS core never produces them. */
 export function isEnterpriseSpanName(name: string): boolean {
-  const n = canonicalSpanName(name);
+  let e = enterpriseNames.get(name);
+  if (e === undefined) {
+    e = enterpriseName(canonicalSpanName(name));
+    remember(enterpriseNames, name, e);
+  }
+  return e;
+}
+
+function enterpriseName(n: string): boolean {
   return (
     n.startsWith('kong.phase.') ||
     n.startsWith('kong.read_') ||
