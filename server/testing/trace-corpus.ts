@@ -262,6 +262,20 @@ const VARIATIONS: Array<[string, Variation]> = [
     },
   ],
   [
+    'timestamps past 64 bits',
+    (rng, spans) =>
+      spans.map((s) => {
+        if (!rng.chance(0.3)) return s;
+        const c = clone(s);
+        const r = rng.next();
+        const long = (t: string) => `${rng.int(1, 9)}${(t || '0').padStart(25, '0')}`; // 26 digits and more
+        if (r < 0.4) c.startTimeUnixNano = long(c.startTimeUnixNano);
+        else if (r < 0.8) c.endTimeUnixNano = long(c.endTimeUnixNano);
+        else c.startTimeUnixNano = c.endTimeUnixNano = long(c.startTimeUnixNano);
+        return c;
+      }),
+  ],
+  [
     'odd names',
     (rng, spans) =>
       spans.map((s) => {
