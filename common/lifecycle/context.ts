@@ -3,7 +3,7 @@ import { toNumber } from '../spans/attributes';
 import { canonicalSpanName, parsePluginSpan, type PluginSpan, pluginOfCanonical, tryNumberFromName } from '../spans/names';
 import { mergeSpans } from '../spans/merge';
 import { rootAmong } from '../spans/root';
-import { type Interval, intervalAt, parseNs, spanTimes } from '../spans/time';
+import { type Interval, intervalAt, parseNs, type SpanTimes, spanTimes } from '../spans/time';
 
 /**
  * One pass over a trace's spans that the latency and lifecycle rules share: canonical names
@@ -16,6 +16,8 @@ export interface TraceContext {
   root?: Span;
   /** per span id: the span, its canonical name and its interval (read them with nameOf / intervalOf) */
   byId: Map<string, SpanAt>;
+  /** the spans' start and end offsets from the earliest start */
+  times: SpanTimes;
   /**
    * each span's start as a value that orders spans exactly as their timestamps (compareStarts), index
    * for index with `spans`: its offset from the earliest start, or its bigint when offsets are not exact
@@ -32,7 +34,9 @@ export interface SpanAt {
   span: Span;
   /** canonical name (legacy names mapped) */
   name: string;
-  /** relative to the trace's earliest start; the last one among spans with this id that has one */
+  /** the last span with this id that has a start (an interval), -1 for none */
+  timed: number;
+  /** its interval relative to the trace's earliest start, once intervalOf computed it */
   interval: Interval | undefined;
 }
 
@@ -58,13 +62,13 @@ function indexSpans(spans: Span[]): TraceContext {
     const s = spans[i];
     const name = canonicalSpanName(s.name, s.kind);
     canonical[i] = name;
-    const interval = intervalAt(s, times.start[i], times.end[i]);
+    const timed = times.start[i] !== undefined ? i : -1;
     const at = byId.get(s.spanId);
-    if (!at) byId.set(s.spanId, { span: s, name, interval });
+    if (!at) byId.set(s.spanId, { span: s, name, timed, interval: undefined });
     else {
       at.span = s;
       at.name = name;
-      if (interval) at.interval = interval;
+      if (timed >= 0) at.timed = timed;
     }
   }
   // With unique ids (every trace once duplicates are folded) a span's per-id name is its own.
@@ -82,7 +86,7 @@ function indexSpans(spans: Span[]): TraceContext {
   }
   const startOrder = times.exact ? times.start : spans.map((s) => parseNs(s.startTimeUnixNano));
   const root = rootAmong(spans, byId, canonical, startOrder);
-  return { spans, root, byId, startOrder, byName, plugins };
+  return { spans, root, byId, times, startOrder, byName, plugins };
 }
 
 /** A span's canonical name, as every rule reads it (by its id). */
@@ -92,7 +96,11 @@ export function nameOf(ctx: TraceContext, s: Span): string {
 
 /** A span's interval relative to the trace's earliest start; undefined when its start is unparseable. */
 export function intervalOf(ctx: TraceContext, s: Span): Interval | undefined {
-  return ctx.byId.get(s.spanId)?.interval;
+  const at = ctx.byId.get(s.spanId);
+  if (!at || at.timed < 0) return undefined;
+  // computed when first read: most rules read few spans' intervals, and an end is parsed only then
+  at.interval ??= intervalAt(ctx.spans[at.timed], ctx.times.start[at.timed], ctx.times.end(at.timed));
+  return at.interval;
 }
 
 /** The spans whose canonical name is one of `wanted`, in trace order (shared with the context: do not modify). */

@@ -57,7 +57,7 @@ describe('time helpers', () => {
       const where = JSON.stringify(spans.map((s) => [s.startTimeUnixNano, s.endTimeUnixNano]));
       expect([where, spans.map((_, i) => t.start[i])]).toEqual([where, spans.map((s) => (parseNs(s.startTimeUnixNano) === undefined ? undefined : want(s.startTimeUnixNano)))]);
       // an end only matters beside a start (spanInterval)
-      expect([where, spans.map((_, i) => t.end[i]).filter((_, i) => t.start[i] !== undefined)]).toEqual([where, spans.filter((s) => parseNs(s.startTimeUnixNano) !== undefined).map((s) => want(s.endTimeUnixNano))]);
+      expect([where, spans.map((_, i) => t.end(i)).filter((_, i) => t.start[i] !== undefined)]).toEqual([where, spans.filter((s) => parseNs(s.startTimeUnixNano) !== undefined).map((s) => want(s.endTimeUnixNano))]);
       if (t.exact) {
         for (let i = 0; i < spans.length; i++) {
           for (let j = 0; j < spans.length; j++) {

@@ -51,13 +51,74 @@ export function intervalAt(span: Span, start: number | undefined, end: number | 
  * A trace's context needs them for every span of every ingested trace, and BigInt parsing dominated that.
  * Each timestamp is split into whole seconds and the nanoseconds within them, both exact doubles (up to
  * 24 digits); an offset of up to 9e6 s (104 days) is then an exact double sum. Beyond that, or for longer
- * strings, that one value goes through BigInt.
+ * strings, that one value goes through BigInt. Ends are parsed when asked for: most rules read few.
  */
-export interface SpanTimes {
-  start: Array<number | undefined>;
-  end: Array<number | undefined>;
+export class SpanTimes {
+  /** start offsets (undefined: unparseable) */
+  readonly start: Array<number | undefined>;
   /** every start offset is exact, so comparing offsets orders spans exactly as their timestamps (else compare bigints) */
-  exact: boolean;
+  readonly exact: boolean;
+  /** the earliest start: split, and as its string for the values too far from it for doubles */
+  private baseSec = 0;
+  private baseNs = 0;
+  private baseText = '0';
+  private baseBig: bigint | undefined;
+  /** some start is too long to split: every offset goes through BigInt */
+  private readonly long: boolean;
+  private readonly sec = [0];
+  private readonly ns = [0];
+
+  constructor(private readonly spans: readonly Span[]) {
+    const n = spans.length;
+    const sec: number[] = new Array(n);
+    const ns: number[] = new Array(n);
+    let first = -1; // the earliest start
+    let long = false;
+    for (let i = 0; i < n; i++) {
+      const h = split(spans[i].startTimeUnixNano, sec, ns, i);
+      if (h === LONG) long = true;
+      else if (h === h && (first < 0 || h < sec[first] || (h === sec[first] && ns[i] < ns[first]))) first = i;
+    }
+    const start: Array<number | undefined> = new Array(n);
+    let exact = !long;
+    if (long) this.baseBig = earliestStart(spans) ?? BigInt(0);
+    else if (first >= 0) {
+      this.baseSec = sec[first];
+      this.baseNs = ns[first];
+      this.baseText = spans[first].startTimeUnixNano;
+    }
+    for (let i = 0; i < n; i++) {
+      const h = sec[i];
+      if (long) start[i] = this.viaBigInt(spans[i].startTimeUnixNano);
+      else if (h !== h) continue; // NaN: unparseable
+      else if (h - this.baseSec <= MAX_EXACT_SECONDS) start[i] = (h - this.baseSec) * NS_PER_SECOND + (ns[i] - this.baseNs);
+      else {
+        start[i] = this.viaBigInt(spans[i].startTimeUnixNano);
+        exact = false;
+      }
+    }
+    this.start = start;
+    this.exact = exact;
+    this.long = long;
+  }
+
+  /** Span i's end offset (undefined: unparseable). */
+  end(i: number): number | undefined {
+    const t = this.spans[i].endTimeUnixNano;
+    if (this.long) return this.viaBigInt(t);
+    const h = split(t, this.sec, this.ns, 0);
+    if (h !== h) return undefined;
+    const d = h - this.baseSec;
+    if (d < -MAX_EXACT_SECONDS || d > MAX_EXACT_SECONDS) return this.viaBigInt(t);
+    return d * NS_PER_SECOND + (this.ns[0] - this.baseNs);
+  }
+
+  private viaBigInt(t: string | undefined): number | undefined {
+    const v = parseNs(t);
+    if (v === undefined) return undefined;
+    this.baseBig ??= BigInt(this.baseText);
+    return Number(v - this.baseBig);
+  }
 }
 
 const MAX_SPLIT_DIGITS = 24; // 15 digits of seconds: below 2^53
@@ -66,47 +127,7 @@ const LONG = Infinity; // a decimal string too long to split: BigInt's
 const NS_PER_SECOND = 1e9;
 
 export function spanTimes(spans: readonly Span[]): SpanTimes {
-  const n = spans.length;
-  const sec: number[] = new Array(n);
-  const ns: number[] = new Array(n);
-  let first = -1; // the earliest start
-  let long = false;
-  for (let i = 0; i < n; i++) {
-    const h = split(spans[i].startTimeUnixNano, sec, ns, i);
-    if (h === LONG) long = true;
-    else if (h === h && (first < 0 || h < sec[first] || (h === sec[first] && ns[i] < ns[first]))) first = i;
-  }
-  if (long) return viaBigInt(spans);
-  const start: Array<number | undefined> = new Array(n);
-  const end: Array<number | undefined> = new Array(n);
-  if (first < 0) return { start, end, exact: true }; // no start: no offsets (spanInterval needs one)
-  const baseSec = sec[first];
-  const baseNs = ns[first];
-  let baseBig: bigint | undefined; // for the offsets too far for doubles
-  let exact = true;
-  for (let i = 0; i < n; i++) {
-    const h = sec[i];
-    if (h !== h) continue; // NaN: unparseable
-    const d = h - baseSec;
-    if (d <= MAX_EXACT_SECONDS) start[i] = d * NS_PER_SECOND + (ns[i] - baseNs);
-    else {
-      baseBig ??= BigInt(spans[first].startTimeUnixNano);
-      start[i] = Number(BigInt(spans[i].startTimeUnixNano) - baseBig);
-      exact = false;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    const t = spans[i].endTimeUnixNano;
-    const h = split(t, sec, ns, i);
-    if (h !== h) continue;
-    const d = h - baseSec;
-    if (d >= -MAX_EXACT_SECONDS && d <= MAX_EXACT_SECONDS) end[i] = d * NS_PER_SECOND + (ns[i] - baseNs);
-    else {
-      baseBig ??= BigInt(spans[first].startTimeUnixNano);
-      end[i] = Number(BigInt(t as string) - baseBig);
-    }
-  }
-  return { start, end, exact };
+  return new SpanTimes(spans);
 }
 
 /**
@@ -130,20 +151,6 @@ function split(t: string | undefined, sec: number[], ns: number[], i: number): n
   sec[i] = h;
   ns[i] = l;
   return h;
-}
-
-/** spanTimes the plain way, for the timestamps too long to split (no real ones are) */
-function viaBigInt(spans: readonly Span[]): SpanTimes {
-  const base = earliestStart(spans) ?? BigInt(0);
-  const start = spans.map((s) => {
-    const v = parseNs(s.startTimeUnixNano);
-    return v === undefined ? undefined : Number(v - base);
-  });
-  const end = spans.map((s) => {
-    const v = parseNs(s.endTimeUnixNano);
-    return v === undefined ? undefined : Number(v - base);
-  });
-  return { start, end, exact: false };
 }
 
 /** durationNs when it is a usable non-negative number, else 0 (Konnect flags such spans "incomplete"). */
