@@ -51,8 +51,9 @@ export function findRoot(spans: Span[]): Span | undefined {
 }
 
 /**
- * findRoot in one pass over spans whose ids, canonical names and parsed starts are already known
- * (a trace's context has them): `names[i]` and `starts[i]` belong to `spans[i]`.
+ * findRoot in one pass over spans whose ids, canonical names and starts are already known (a trace's
+ * context has them): `names[i]` and `starts[i]` belong to `spans[i]`; starts are bigints, or offsets
+ * exact enough to order the spans as their timestamps (compareStarts).
  */
 export function rootAmong(
   spans: readonly Span[],
