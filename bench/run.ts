@@ -3,11 +3,12 @@
  * in the same run as its baseline and printed next to its target; the same rows are written as
  * JSON (bench/results/latest.json) so runs can be compared.
  *
- *   npm run bench -- [--traces N] [--only ingest,rules,query,plugin,rss] [--stores sqlite,postgres] [--out FILE]
+ *   npm run bench -- [--traces N] [--only ingest,rules,analysis,query,plugin,rss] [--stores sqlite,postgres] [--out FILE]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchAnalysis } from './analysis';
 import { benchDurability } from './durability';
 import { benchFrames } from './frames';
 import { benchIngest } from './ingest';
@@ -17,7 +18,7 @@ import { benchRss } from './rss';
 import { postgresUnavailable, STORE_KINDS, STORE_LABEL, type StoreKind } from './stores';
 import { fmtNum, type Result, type Status } from './util';
 
-const SECTIONS = ['ingest', 'durability', 'rules', 'query', 'plugin', 'rss'] as const;
+const SECTIONS = ['ingest', 'durability', 'rules', 'analysis', 'query', 'plugin', 'rss'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   await step('ingest', () => benchIngest(o.ingestRequests, o.stores));
   await step('durability', () => benchDurability(o.ingestRequests));
   await step('rules', () => benchRules(o.ruleIterations));
+  await step('analysis', () => benchAnalysis(30));
   await step('query', async () => {
     const out: Result[] = [];
     for (const kind of o.stores) {

@@ -1,5 +1,5 @@
 import type { Span } from '../api';
-import { traceContext } from '../lifecycle/context';
+import { intervalOf, nameOf, traceContext } from '../lifecycle/context';
 import { parsePluginSpan } from '../spans/names';
 import { overlapLength, type Interval } from '../spans/time';
 import type { SpanStatisticsRow, TraceStatistics } from './types';
@@ -14,7 +14,7 @@ export function traceStatistics(traceId: string, input: Span[], groupBy: 'name' 
   const ctx = traceContext(input);
   const children = new Map<string, Interval[]>();
   for (const s of ctx.spans) {
-    const i = ctx.intervals.get(s.spanId);
+    const i = intervalOf(ctx, s);
     if (!i || !s.parentSpanId || s.parentSpanId === s.spanId) continue;
     const list = children.get(s.parentSpanId);
     if (list) list.push(i);
@@ -28,11 +28,11 @@ export function traceStatistics(traceId: string, input: Span[], groupBy: 'name' 
   const groups = new Map<string, Acc>();
   let selfTotalNs = 0;
   for (const s of ctx.spans) {
-    const i = ctx.intervals.get(s.spanId);
+    const i = intervalOf(ctx, s);
     const duration = i ? i.end - i.start : 0;
     const self = i ? duration - overlapLength(i, children.get(s.spanId) ?? []) : 0;
     selfTotalNs += self;
-    const name = ctx.names.get(s.spanId) ?? s.name;
+    const name = nameOf(ctx, s);
     const plugin = parsePluginSpan(name);
     const key = groupBy === 'plugin' && plugin ? `plugin ${plugin.plugin}` : name;
     let acc = groups.get(key);

@@ -36,7 +36,8 @@ export function digestTrace(summary: TraceSummary): TraceDigest {
   const nodes: Record<string, number> = {};
   const m = summary.lifecycle;
   for (const key of EDGE_KEYS) if (m[key].measured) nodes[key] = m[key].durationNs;
-  for (const p of [...m.requestPlugins, ...m.responsePlugins]) nodes[p.key] = (nodes[p.key] ?? 0) + p.durationNs;
+  for (const p of m.requestPlugins) nodes[p.key] = (nodes[p.key] ?? 0) + p.durationNs;
+  for (const p of m.responsePlugins) nodes[p.key] = (nodes[p.key] ?? 0) + p.durationNs;
   const d: TraceDigest = { traceId: summary.traceId, startTimeMs: summary.startTimeMs, dialect: m.dialect, latency, nodes };
   if (summary.spanErrorCount !== undefined) d.spanErrors = summary.spanErrorCount;
   return d;

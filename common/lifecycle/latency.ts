@@ -1,5 +1,5 @@
 import type { LatencyBreakdown, Span } from '../api';
-import { numberAttr } from '../spans/attributes';
+import { numberAttrIn } from '../spans/attributes';
 import { isCertainRoot } from '../spans/root';
 import { unionLength, safeDuration } from '../spans/time';
 import { intervalsOf, named, traceContext, type TraceContext } from './context';
@@ -34,21 +34,21 @@ export function latencyFromContext(ctx: TraceContext, upstream?: UpstreamView): 
   const root = ctx.root;
   if (!root || !isCertainRoot(root)) return {};
   const a = root.attributes;
-  if (numberAttr(a, ...ALL_REPORTED) === undefined) {
+  if (numberAttrIn(a, ALL_REPORTED) === undefined) {
     return deriveFromSpans(ctx, root, upstream?.dialect === 'oss' ? upstream : upstreamView(ctx, 'oss'));
   }
   const out: LatencyBreakdown = {};
-  setIf(out, 'totalMs', numberAttr(a, ...TOTAL));
-  setIf(out, 'internalMs', numberAttr(a, ...INTERNAL));
-  setIf(out, 'upstreamMs', numberAttr(a, ...UPSTREAM));
+  setIf(out, 'totalMs', numberAttrIn(a, TOTAL));
+  setIf(out, 'internalMs', numberAttrIn(a, INTERNAL));
+  setIf(out, 'upstreamMs', numberAttrIn(a, UPSTREAM));
   const tp: NonNullable<LatencyBreakdown['thirdParty']> = {};
-  setIf(tp, 'totalMs', numberAttr(a, ...TP_TOTAL));
-  setIf(tp, 'dnsMs', numberAttr(a, ...TP_DNS));
-  setIf(tp, 'httpClientMs', numberAttr(a, ...TP_HTTP));
-  setIf(tp, 'redisMs', numberAttr(a, ...TP_REDIS));
-  setIf(tp, 'tcpSocketMs', numberAttr(a, ...TP_TCP));
+  setIf(tp, 'totalMs', numberAttrIn(a, TP_TOTAL));
+  setIf(tp, 'dnsMs', numberAttrIn(a, TP_DNS));
+  setIf(tp, 'httpClientMs', numberAttrIn(a, TP_HTTP));
+  setIf(tp, 'redisMs', numberAttrIn(a, TP_REDIS));
+  setIf(tp, 'tcpSocketMs', numberAttrIn(a, TP_TCP));
   if (Object.keys(tp).length) out.thirdParty = tp;
-  setIf(out, 'clientMs', numberAttr(a, ...CLIENT));
+  setIf(out, 'clientMs', numberAttrIn(a, CLIENT));
   return out;
 }
 

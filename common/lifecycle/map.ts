@@ -1,10 +1,9 @@
 import type { LifecycleEdge, LifecycleMap, LifecycleNote, LifecyclePluginNode, Span } from '../api';
 import { detectDialect } from '../spans/dialect';
-import { parsePluginSpan } from '../spans/names';
 import { isCertainRoot } from '../spans/root';
-import { compareByStart, safeDuration } from '../spans/time';
+import { compareStarts, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
-import { enclosingPlugin, named, traceContext, type TraceContext } from './context';
+import { enclosingPlugin, named, nameOf, type PluginSpanAt, traceContext, type TraceContext } from './context';
 import { upstreamView, type UpstreamView } from './upstream';
 import { isRequestPhase, isResponsePhase } from './phases';
 
@@ -27,19 +26,21 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
     const plugin = enclosingPlugin(ctx, s);
     if (!plugin) continue;
     nestedByPlugin.set(plugin.spanId, (nestedByPlugin.get(plugin.spanId) ?? 0) + safeDuration(s));
-    if (ctx.names.get(s.spanId) !== 'kong.wait_for_client_read') nestedClientNs += safeDuration(s);
+    if (nameOf(ctx, s) !== 'kong.wait_for_client_read') nestedClientNs += safeDuration(s);
   }
 
   const requestPlugins: LifecyclePluginNode[] = [];
   const responsePlugins: LifecyclePluginNode[] = [];
-  for (const s of [...ctx.spans].sort(compareByStart)) {
-    const p = parsePluginSpan(ctx.names.get(s.spanId) ?? s.name);
-    if (!p) continue;
+  // plugin spans in start order (the context's list is in trace order)
+  const starts = ctx.startOrder;
+  const ordered = [...ctx.plugins].sort((a, b) => compareStarts(starts[a.index], a.span.spanId, starts[b.index], b.span.spanId));
+  for (const p of ordered) {
+    const s = p.span;
     const group = isRequestPhase(p.phase) ? requestPlugins : isResponsePhase(p.phase) ? responsePlugins : undefined;
     if (!group) continue; // log-phase plugins run after the response; not on the map
     const durationNs = Math.max(0, safeDuration(s) - (nestedByPlugin.get(s.spanId) ?? 0));
     group.push({
-      key: `${p.phase}.${p.plugin}`,
+      key: nodeKey(p),
       plugin: p.plugin,
       phase: p.phase as LifecyclePluginNode['phase'],
       spanId: s.spanId,
@@ -89,6 +90,20 @@ export function lifecycleFromContext(ctx: TraceContext, dialect: 'enterprise' | 
   return map;
 }
 
+// One string object per node key (`<phase>.<plugin>`), kept by span name: digests use the keys as
+// property names, and V8 reads a property name fastest as a string it has seen as one before.
+// Bounded like the span-name tables (plugin names are few).
+const NODE_KEYS = new Map<string, string>();
+
+function nodeKey(p: PluginSpanAt): string {
+  let key = NODE_KEYS.get(p.name);
+  if (key === undefined) {
+    if (NODE_KEYS.size >= 2048) NODE_KEYS.clear();
+    NODE_KEYS.set(p.name, (key = `${p.phase}.${p.plugin}`));
+  }
+  return key;
+}
+
 /**
  * Where open-source Kong's spans leave work unshown (kong-otel.md §4.2: core never spans
  * body_filter, response or log plugins, nor client I/O), said at the place its time went.
@@ -113,7 +128,7 @@ function ossNotes(up: UpstreamView): LifecycleNote[] {
   return notes;
 }
 
-function sum(spans: Span[]): number {
+function sum(spans: readonly Span[]): number {
   return spans.reduce((t, s) => t + safeDuration(s), 0);
 }
 function edge(durationNs: number): LifecycleEdge {
@@ -122,6 +137,6 @@ function edge(durationNs: number): LifecycleEdge {
 function unmeasured(): LifecycleEdge {
   return { durationNs: 0, colorIndex: 0, measured: false };
 }
-function measuredEdge(spans: Span[]): LifecycleEdge {
+function measuredEdge(spans: readonly Span[]): LifecycleEdge {
   return spans.length ? edge(sum(spans)) : unmeasured();
 }

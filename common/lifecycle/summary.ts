@@ -1,5 +1,5 @@
 import type { Span, TraceSummary } from '../api';
-import { detectDialect } from '../spans/dialect';
+import { contextDialect } from '../spans/dialect';
 import { factsFromContext, routeLabel, type TraceFacts } from '../spans/facts';
 import { requestFailure } from '../spans/outcome';
 import { isCertainRoot } from '../spans/root';
@@ -19,7 +19,7 @@ export function traceSummary(traceId: string, spans: Span[]): TraceSummary {
  */
 export function analyzeTrace(traceId: string, spans: Span[]): { facts: TraceFacts; summary: TraceSummary } {
   const ctx = traceContext(spans);
-  const dialect = detectDialect(ctx.spans);
+  const dialect = contextDialect(ctx);
   const upstream = upstreamView(ctx, dialect);
   const facts = factsFromContext(ctx, dialect, upstream);
   const summary: TraceSummary = {

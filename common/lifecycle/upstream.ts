@@ -1,10 +1,9 @@
 import type { Span, UpstreamOutcome, UpstreamTryNode, UpstreamTryOutcome } from '../api';
-import { numberAttr, stringAttr } from '../spans/attributes';
-import { parsePluginSpan } from '../spans/names';
+import { numberAttr, numberAttrIn, stringAttr } from '../spans/attributes';
 import { isCertainRoot } from '../spans/root';
 import { type Interval, overlapLength, safeDuration } from '../spans/time';
 import { colorIndex } from './color';
-import { balancerTries, intervalsOf, named, tryNumber, type TraceContext } from './context';
+import { balancerTries, intervalOf, intervalsOf, named, tryNumber, type TraceContext } from './context';
 import { isResponsePhase } from './phases';
 
 /** Kong's status to the client: new OTel name first, then OSS's. */
@@ -39,13 +38,9 @@ function rootOf(ctx: TraceContext): Span | undefined {
 }
 
 function responsePluginIntervals(ctx: TraceContext): Interval[] {
-  return intervalsOf(
-    ctx,
-    ctx.spans.filter((s) => {
-      const p = parsePluginSpan(ctx.names.get(s.spanId) ?? s.name);
-      return p !== undefined && isResponsePhase(p.phase);
-    })
-  );
+  const spans: Span[] = [];
+  for (const p of ctx.plugins) if (isResponsePhase(p.phase)) spans.push(p.span);
+  return intervalsOf(ctx, spans);
 }
 
 function isErrorSpan(s: Span): boolean {
@@ -73,20 +68,19 @@ function isErrorSpan(s: Span): boolean {
  * all of it is upstream in and there is no upstream out.
  */
 function ossUpstream(ctx: TraceContext): UpstreamView {
-  const spans = balancerTries(ctx, 'kong.balancer').filter((s) => ctx.intervals.has(s.spanId));
+  const spans = balancerTries(ctx, 'kong.balancer').filter((s) => intervalOf(ctx, s) !== undefined);
   const root = rootOf(ctx);
   if (!spans.length) {
     // With tracing_instrumentations=all a proxied request always has a balancer span; the router
     // span tells that the balancer instrumentation was on (`request` alone traces only the root).
     return { dialect: 'oss', outcome: named(ctx, 'kong.router').length ? 'not_proxied' : 'unknown', tries: [], exhausted: false, totalNs: 0 };
   }
-  const iv = spans.map((s) => ctx.intervals.get(s.spanId)!);
+  const iv = spans.map((s) => intervalOf(ctx, s)!);
   const n = spans.length;
   const lastIv = iv[n - 1];
-  const failed = (s: Span) => numberAttr(s.attributes, 'http.status_code') !== undefined || s.statusCode === 2;
   const lastCode = numberAttr(spans[n - 1].attributes, 'http.status_code');
   // Kong marked the last try (final status > 499, tries exhausted): no span covers its exchange.
-  const lastMarked = failed(spans[n - 1]);
+  const lastMarked = failedTry(spans[n - 1]);
   // With 502/504 (or no code) that is nginx giving up: no answer. Any other 5xx can only be the
   // upstream's own answer (nginx makes no other status for a failed try), e.g. a 503 with retries = 0.
   // [I] An upstream that itself answers 502/504 on the last allowed try cannot be told apart.
@@ -95,24 +89,23 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
   let end = lastIv.end;
   if (lastMarked) {
     const after = resp.filter((r) => r.start >= lastIv.start).map((r) => r.start);
-    const rootEnd = root ? ctx.intervals.get(root.spanId)?.end : undefined;
+    const rootEnd = root ? intervalOf(ctx, root)?.end : undefined;
     end = Math.max(lastIv.end, after.length ? Math.min(...after) : rootEnd ?? lastIv.end);
   }
-  const upstream = (from: number, to: number) => Math.max(0, to - from - overlapLength({ start: from, end: to }, resp));
 
-  const rootStatus = root ? numberAttr(root.attributes, ...CLIENT_STATUS) : undefined;
+  const rootStatus = root ? numberAttrIn(root.attributes, CLIENT_STATUS) : undefined;
   const tries: UpstreamTryNode[] = spans.map((s, i) => {
     const code = numberAttr(s.attributes, 'http.status_code');
     let outcome: UpstreamTryOutcome;
     if (i === n - 1 && lastMarked && !exhausted) outcome = 'answered';
-    else if (failed(s)) outcome = code === 504 ? 'timeout' : code === 502 ? 'error' : code !== undefined ? 'http_error' : 'error';
+    else if (failedTry(s)) outcome = code === 504 ? 'timeout' : code === 502 ? 'error' : code !== undefined ? 'http_error' : 'error';
     else if (i < n - 1) outcome = 'unknown'; // Kong records every earlier try's failure; not seen in practice
     else if (root && rootStatus === undefined) outcome = 'aborted'; // header_filter never ran: the client went away
     // A POST whose upstream timed out after the request was sent is not retried (nginx's
     // non_idempotent rule) and keeps an unmarked last try: a 502/504 may be nginx's or the upstream's.
     else if (rootStatus === 502 || rootStatus === 504) outcome = 'unknown';
     else outcome = 'answered';
-    const durationNs = upstream(iv[i].start, i < n - 1 ? iv[i + 1].start : end);
+    const durationNs = upstreamNs(resp, iv[i].start, i < n - 1 ? iv[i + 1].start : end);
     const node: UpstreamTryNode = {
       tryCount: tryNumber(s) ?? i + 1,
       spanId: s.spanId,
@@ -131,7 +124,7 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
     return node;
   });
   const last = tries[n - 1].outcome;
-  const totalNs = upstream(iv[0].start, end);
+  const totalNs = upstreamNs(resp, iv[0].start, end);
   const view: UpstreamView = {
     dialect: 'oss',
     outcome: exhausted ? 'no_answer' : last === 'answered' ? 'answered' : 'unknown',
@@ -142,10 +135,20 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
   if (lastMarked && !exhausted) view.statusCode = lastCode;
   if (exhausted) view.inNs = totalNs;
   else {
-    if (n > 1) view.inNs = upstream(iv[0].start, lastIv.start);
-    view.outNs = upstream(lastIv.start, end);
+    if (n > 1) view.inNs = upstreamNs(resp, iv[0].start, lastIv.start);
+    view.outNs = upstreamNs(resp, lastIv.start, end);
   }
   return view;
+}
+
+/** A try Kong marked failed: nginx's status on it, or status ERROR. */
+function failedTry(s: Span): boolean {
+  return numberAttr(s.attributes, 'http.status_code') !== undefined || s.statusCode === 2;
+}
+
+/** Upstream time between two offsets: the time minus the response-phase plugins' inside it. */
+function upstreamNs(resp: Interval[], from: number, to: number): number {
+  return Math.max(0, to - from - overlapLength({ start: from, end: to }, resp));
 }
 
 /**
@@ -155,11 +158,11 @@ function ossUpstream(ctx: TraceContext): UpstreamView {
  */
 function enterpriseUpstream(ctx: TraceContext): UpstreamView {
   const root = rootOf(ctx);
-  const statusCode = numberAttr(root?.attributes, ...UPSTREAM_STATUS);
+  const statusCode = numberAttrIn(root?.attributes, UPSTREAM_STATUS);
   const attempts = balancerTries(ctx, 'kong.find_upstream');
   const reads = named(ctx, 'kong.read_headers_from_upstream', 'kong.read_body_from_upstream');
   const readOk = reads.length > 0 && !reads.some(isErrorSpan);
-  const rootStatus = numberAttr(root?.attributes, ...CLIENT_STATUS);
+  const rootStatus = numberAttrIn(root?.attributes, CLIENT_STATUS);
   const n = attempts.length;
   const tries: UpstreamTryNode[] = attempts.map((s, i) => {
     let outcome: UpstreamTryOutcome;

@@ -32,6 +32,11 @@ export function toNumber(v: AttributeValue | undefined): number | undefined {
 
 /** The first of `names` that holds a usable number; a non-numeric value under an earlier name does not hide a later one. */
 export function numberAttr(attrs: Attrs, ...names: string[]): number | undefined {
+  return numberAttrIn(attrs, names);
+}
+
+/** numberAttr over a list of names (no array built per call: the analysis runs for every ingested trace). */
+export function numberAttrIn(attrs: Attrs, names: readonly string[]): number | undefined {
   if (!attrs) return undefined;
   for (const name of names) {
     const n = toNumber(attrs[name]);
@@ -42,6 +47,11 @@ export function numberAttr(attrs: Attrs, ...names: string[]): number | undefined
 
 /** The first of `names` that holds a non-empty string (numbers are stringified: ids and ports sometimes arrive as ints). */
 export function stringAttr(attrs: Attrs, ...names: string[]): string | undefined {
+  return stringAttrIn(attrs, names);
+}
+
+/** stringAttr over a list of names. */
+export function stringAttrIn(attrs: Attrs, names: readonly string[]): string | undefined {
   if (!attrs) return undefined;
   for (const name of names) {
     const v = attrs[name];

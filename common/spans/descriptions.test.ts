@@ -14,5 +14,6 @@ describe('describeSpan', () => {
 
   it('has nothing to say about spans the reference does not list', () => {
     expect(describeSpan('my.custom.span')).toBeUndefined();
+    for (const name of ['toString', 'constructor', '__proto__']) expect(describeSpan(name)).toBeUndefined();
   });
 });

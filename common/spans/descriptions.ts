@@ -37,7 +37,8 @@ const DATAKIT_PREFIX = 'kong.datakit.node.';
 /** What a Kong span measures, in one line; undefined for spans Kong's reference does not list. */
 export function describeSpan(name: string, kind?: number): string | undefined {
   const canonical = canonicalSpanName(name, kind);
-  const fixed = SPAN_DESCRIPTIONS[canonical];
+  // own keys only: a span named 'toString' must not get Object.prototype's function as its text
+  const fixed = Object.prototype.hasOwnProperty.call(SPAN_DESCRIPTIONS, canonical) ? SPAN_DESCRIPTIONS[canonical] : undefined;
   if (fixed) {
     return fixed;
   }

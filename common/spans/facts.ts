@@ -2,8 +2,8 @@ import type { Span, TraceListItem } from '../api';
 import { traceContext, type TraceContext } from '../lifecycle/context';
 import { latencyFromContext } from '../lifecycle/latency';
 import { CLIENT_STATUS, upstreamView, type UpstreamView } from '../lifecycle/upstream';
-import { numberAttr, stringAttr } from './attributes';
-import { detectDialect } from './dialect';
+import { numberAttrIn, stringAttr, stringAttrIn } from './attributes';
+import { contextDialect } from './dialect';
 import { requestFailure, spanErrorCount } from './outcome';
 import { findRoot, isCertainRoot } from './root';
 import { earliestStart, nsToMs, parseNs } from './time';
@@ -43,15 +43,15 @@ export function traceFacts(spans: Span[]): TraceFacts {
 }
 
 /** traceFacts over an already built context (traceSummary shares one context with the map). */
-export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.spans), upstream: UpstreamView = upstreamView(ctx, dialect)): TraceFacts {
+export function factsFromContext(ctx: TraceContext, dialect = contextDialect(ctx), upstream: UpstreamView = upstreamView(ctx, dialect)): TraceFacts {
   const spans = ctx.spans;
   // findRoot's stand-in (earliest orphan) is not the request: no request columns from it.
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   const a = root?.attributes;
-  const router = spans.find((s) => ctx.names.get(s.spanId) === 'kong.router');
-  const statusCode = intOrUndefined(numberAttr(a, ...STATUS));
+  const router = ctx.byName.get('kong.router')?.[0];
+  const statusCode = intOrUndefined(numberAttrIn(a, STATUS));
   const upstreamStatusCode = intOrUndefined(upstream.statusCode);
-  const url = stringAttr(a, ...URL_NAMES);
+  const url = stringAttrIn(a, URL_NAMES);
   const { startTimeUnixNano, startTimeMs, durationNs } = extent(spans, root);
 
   const facts: TraceFacts = {
@@ -60,28 +60,28 @@ export function factsFromContext(ctx: TraceContext, dialect = detectDialect(ctx.
     durationNs,
     error: requestFailure(ctx, dialect, upstream) !== undefined,
     spanErrorCount: spanErrorCount(spans),
-    spanCount: new Set(spans.map((s) => s.spanId)).size,
+    spanCount: ctx.byId.size, // distinct span ids
     dialect,
     latency: latencyFromContext(ctx, upstream),
   };
-  set(facts, 'method', stringAttr(a, ...METHOD)?.toUpperCase());
-  set(facts, 'path', stringAttr(a, ...PATH)?.split(/[?#]/)[0] ?? (url ? pathOf(url) : undefined));
+  set(facts, 'method', stringAttrIn(a, METHOD)?.toUpperCase());
+  set(facts, 'path', stringAttrIn(a, PATH)?.split(/[?#]/)[0] ?? (url ? pathOf(url) : undefined));
   set(facts, 'url', url);
-  set(facts, 'host', stringAttr(a, ...HOST) ?? (url ? hostOf(url) : undefined));
+  set(facts, 'host', stringAttrIn(a, HOST) ?? (url ? hostOf(url) : undefined));
   set(facts, 'statusCode', statusCode);
   set(facts, 'upstreamStatusCode', upstreamStatusCode);
-  set(facts, 'routeId', stringAttr(a, ...ROUTE) ?? stringAttr(router?.attributes, ...ROUTE));
-  set(facts, 'serviceId', stringAttr(a, ...SERVICE) ?? stringAttr(router?.attributes, ...SERVICE));
-  set(facts, 'consumerId', stringAttr(a, ...CONSUMER));
-  set(facts, 'clientAddress', stringAttr(a, ...CLIENT));
-  set(facts, 'requestId', stringAttr(a, ...REQUEST_ID));
+  set(facts, 'routeId', stringAttrIn(a, ROUTE) ?? stringAttrIn(router?.attributes, ROUTE));
+  set(facts, 'serviceId', stringAttrIn(a, SERVICE) ?? stringAttrIn(router?.attributes, SERVICE));
+  set(facts, 'consumerId', stringAttrIn(a, CONSUMER));
+  set(facts, 'clientAddress', stringAttrIn(a, CLIENT));
+  set(facts, 'requestId', stringAttrIn(a, REQUEST_ID));
   return facts;
 }
 
 /** Kong's request id of a trace, as traceFacts reads it, without the rest of the facts (database upgrades fill it) */
 export function requestIdOf(spans: Span[]): string | undefined {
   const root = findRoot(spans);
-  return isCertainRoot(root) ? stringAttr(root?.attributes, ...REQUEST_ID) : undefined;
+  return isCertainRoot(root) ? stringAttrIn(root?.attributes, REQUEST_ID) : undefined;
 }
 
 /**
@@ -94,7 +94,7 @@ export function routeLabel(ctx: TraceContext, facts: TraceFacts): string {
   const route = stringAttr(root?.attributes, 'http.route');
   if (route) return route;
   const where = `${facts.host ?? ''}${facts.path ?? ''}` || facts.url || '(unknown request)';
-  const router = ctx.spans.find((s) => ctx.names.get(s.spanId) === 'kong.router');
+  const router = ctx.byName.get('kong.router')?.[0];
   const noMatch = router !== undefined && (router.statusCode === 2 || router.attributes?.['proxy.kong.router.matched'] === false);
   return noMatch ? `no route matched: ${where}` : where;
 }
@@ -107,25 +107,27 @@ export function routeLabel(ctx: TraceContext, facts: TraceFacts): string {
  */
 export function withResourceIds(facts: TraceFacts, resource: Record<string, unknown> | undefined): TraceFacts {
   if (!resource) return facts;
-  const str = (names: string[]) => {
-    for (const n of names) {
-      const v = resource[n];
-      if (typeof v === 'string' && v !== '') return v;
-    }
-    return undefined;
-  };
-  if (facts.routeId === undefined) set(facts, 'routeId', str(ROUTE));
-  if (facts.serviceId === undefined) set(facts, 'serviceId', str(SERVICE));
-  if (facts.consumerId === undefined) set(facts, 'consumerId', str(CONSUMER));
+  if (facts.routeId === undefined) set(facts, 'routeId', resourceString(resource, ROUTE));
+  if (facts.serviceId === undefined) set(facts, 'serviceId', resourceString(resource, SERVICE));
+  if (facts.consumerId === undefined) set(facts, 'consumerId', resourceString(resource, CONSUMER));
   return facts;
 }
 
+function resourceString(resource: Record<string, unknown>, names: string[]): string | undefined {
+  for (const n of names) {
+    const v = resource[n];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+}
+
 function extent(spans: Span[], root: Span | undefined) {
-  if (root && parseNs(root.startTimeUnixNano) !== undefined) {
+  const rootStart = root ? parseNs(root.startTimeUnixNano) : undefined;
+  if (root && rootStart !== undefined) {
     const d = root.durationNs;
     return {
       startTimeUnixNano: root.startTimeUnixNano,
-      startTimeMs: nsToMs(BigInt(root.startTimeUnixNano)),
+      startTimeMs: nsToMs(rootStart),
       durationNs: Number.isFinite(d) && d > 0 ? d : 0,
     };
   }

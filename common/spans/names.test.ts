@@ -31,6 +31,11 @@ describe('canonicalSpanName', () => {
     // the root form only for a SERVER span
     ['GET /orders/42', 3, 'GET /orders/42'],
   ])('3.0–3.2 %s (kind %d) → %s', (from, kind, to) => expect(canonicalSpanName(from, kind)).toBe(to));
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])('%s (an Object.prototype member) passes through as the name it is', (name) => {
+    expect(canonicalSpanName(name)).toBe(name);
+    expect(parsePluginSpan(name)).toBeUndefined();
+  });
 });
 
 describe('parsePluginSpan', () => {

@@ -1,8 +1,8 @@
 import type { Span, TraceSummary } from '../api';
 import type { TraceContext } from '../lifecycle/context';
 import { CLIENT_STATUS, type UpstreamView } from '../lifecycle/upstream';
-import { numberAttr } from './attributes';
-import { canonicalSpanName, parsePluginSpan } from './names';
+import { numberAttrIn } from './attributes';
+import { canonicalSpanName } from './names';
 import { isCertainRoot } from './root';
 
 export type Failure = NonNullable<TraceSummary['failure']>;
@@ -38,8 +38,8 @@ export function spanErrorCount(spans: Span[]): number {
 export function requestFailure(ctx: TraceContext, dialect: 'enterprise' | 'oss', upstream: UpstreamView): Failure | undefined {
   const root = isCertainRoot(ctx.root) ? ctx.root : undefined;
   if (!root) return undefined; // judged once the root is here
-  if (ctx.spans.some((s) => isSpanError(s) && parsePluginSpan(ctx.names.get(s.spanId) ?? s.name))) return 'plugin_error';
-  const status = numberAttr(root.attributes, ...CLIENT_STATUS);
+  if (ctx.plugins.some((p) => isSpanError(p.span))) return 'plugin_error';
+  const status = numberAttrIn(root.attributes, CLIENT_STATUS);
   const kongRoot = canonicalSpanName(root.name, root.kind) === 'kong';
   if (status === 499 || (status === undefined && kongRoot && dialect === 'oss')) return 'client_abort';
   if (upstream.outcome === 'no_answer') return 'no_upstream_answer';

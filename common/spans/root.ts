@@ -1,13 +1,14 @@
 import type { Span } from '../api';
 import { canonicalSpanName, isLogPhaseSpanName } from './names';
-import { compareByStart } from './time';
+import { compareStarts, parseNs } from './time';
 
-const ALL_ZERO = /^0*$/;
 const SPAN_KIND_SERVER = 2;
 
 /** True when `spanId` names no parent: '' or all zeros (both forms occur in OTLP exports). */
 export function isNullParent(parentSpanId: string | undefined): boolean {
-  return !parentSpanId || ALL_ZERO.test(parentSpanId);
+  if (!parentSpanId) return true;
+  for (let i = 0; i < parentSpanId.length; i++) if (parentSpanId.charCodeAt(i) !== 48) return false; // '0'
+  return true;
 }
 
 /** The fields root detection reads: API spans and the receiver's decoded spans both have them. */
@@ -41,18 +42,44 @@ export function isRequestRoot(span: RootCandidate | undefined): boolean {
  *    Kong may export it in a later POST). Returns undefined only for an empty list or a cycle.
  */
 export function findRoot(spans: Span[]): Span | undefined {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const orphan = (s: Span) => isNullParent(s.parentSpanId) || !ids.has(s.parentSpanId);
-  const kong = spans.filter((s) => s.kind === SPAN_KIND_SERVER && canonicalSpanName(s.name, s.kind) === 'kong' && orphan(s));
-  if (kong.length) return earliest(kong);
-  const roots = spans.filter((s) => isRequestRoot(s));
-  if (roots.length) return earliest(roots);
-  const orphans = spans.filter(orphan);
-  return orphans.length ? earliest(orphans) : undefined;
+  return rootAmong(
+    spans,
+    new Set(spans.map((s) => s.spanId)),
+    spans.map((s) => canonicalSpanName(s.name, s.kind)),
+    spans.map((s) => parseNs(s.startTimeUnixNano))
+  );
 }
 
-function earliest(spans: Span[]): Span {
-  return spans.reduce((best, s) => (compareByStart(s, best) < 0 ? s : best));
+/**
+ * findRoot in one pass over spans whose ids, canonical names and starts are already known (a trace's
+ * context has them): `names[i]` and `starts[i]` belong to `spans[i]`; starts are bigints, or offsets
+ * exact enough to order the spans as their timestamps (compareStarts).
+ */
+export function rootAmong(
+  spans: readonly Span[],
+  ids: { has(id: string): boolean },
+  names: readonly string[],
+  starts: ReadonlyArray<number | bigint | undefined>
+): Span | undefined {
+  // the earliest span of each preference; on a tie (same start and id) the first one stays
+  let kong = -1;
+  let request = -1;
+  let orphan = -1;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    const nullParent = isNullParent(s.parentSpanId);
+    const isOrphan = nullParent || !ids.has(s.parentSpanId);
+    const kongRoot = s.kind === SPAN_KIND_SERVER && names[i] === 'kong';
+    if (kongRoot && isOrphan && earlier(spans, starts, i, kong)) kong = i;
+    if ((kongRoot || (nullParent && !isLogPhaseSpanName(s.name))) && earlier(spans, starts, i, request)) request = i;
+    if (isOrphan && earlier(spans, starts, i, orphan)) orphan = i;
+  }
+  const best = kong >= 0 ? kong : request >= 0 ? request : orphan;
+  return best >= 0 ? spans[best] : undefined;
+}
+
+function earlier(spans: readonly Span[], starts: ReadonlyArray<number | bigint | undefined>, i: number, best: number): boolean {
+  return best < 0 || compareStarts(starts[i], spans[i].spanId, starts[best], spans[best].spanId) < 0;
 }
 
 /**
