@@ -116,7 +116,7 @@ export async function runPipeline(payloads: Buffer[], kind: StoreKind = 'sqlite'
  * IN_FLIGHT requests at a time. Whatever the setting costs (the checkpoint thread, the event loop's turns between
  * requests) is then on both sides of the ratio, which is the pipeline's own cost.
  */
-async function runPaired(payloads: Buffer[], kind: StoreKind): Promise<{ decode: Timed; pipeline: Timed }> {
+export async function runPaired(payloads: Buffer[], kind: StoreKind): Promise<{ decode: Timed; pipeline: Timed }> {
   const e = await env(kind, 'ingest');
   try {
     return await withServerTimers(e, async () => {

@@ -222,4 +222,16 @@ describe('IngestPipeline', () => {
     expect(logs).toContain('apikey=[REDACTED]');
     expect(logs).not.toContain('sekrit');
   });
+
+  it("judges a root on its values as redaction leaves them (a rule never matches a redacted value's secret)", async () => {
+    const p = new IngestPipeline(store, sessions, { now: clock, redact: redactionPolicy(['http.route']) });
+    await sessions.create({ rule: { type: 'advanced', expression: 'http.route == "/orders"' }, durationSeconds: 60 });
+    const hidden = kongRequest({ oss: true });
+    await p.ingestTraces(traces(hidden.spans));
+    expect(store.getSpans('default', hidden.traceId)).toEqual([]);
+    await sessions.create({ rule: { type: 'advanced', expression: 'http.route == "[REDACTED]"' }, durationSeconds: 60 });
+    const seen = kongRequest({ oss: true });
+    await p.ingestTraces(traces(seen.spans));
+    expect(store.getSpans('default', seen.traceId).find((s) => s.name === 'kong')?.attributes['http.route']).toBe('[REDACTED]');
+  });
 });

@@ -1,3 +1,4 @@
+import type { AttributeValue } from '../../common/api';
 import { BackpressureError, type Consumer } from './contract';
 import type { DecodedLogBatch, DecodedLogRecord, DecodedResource, DecodedSpan, DecodedTraceBatch } from '../otlp/types';
 import { currentTenant } from '../auth/context';
@@ -9,10 +10,9 @@ import { toNewLogs } from './api-shapes';
 import { DecisionCache, type Decision } from './decision-cache';
 import { EntityTracker } from './entities';
 import { LogRouter } from './log-routing';
-import { redactLogRecord, redactResources, redactSpan, redactTraceSpans, type RedactionPolicy } from './redact';
+import { redactAttribute, redactLogRecord, redactResources, redactTraceSpans, type RedactionPolicy } from './redact';
 import { sessionsWanting } from './policy';
 import { TraceCollector } from './trace-collector';
-import { isRootSpan } from './root';
 import { traceKey, type TraceKey } from './trace-key';
 import { WaitBuffer } from './wait-buffer';
 
@@ -28,9 +28,9 @@ export interface PipelineOptions {
   /** recent kept traces held in memory so late spans don't re-read the store */
   recentTraces?: number;
   /**
-   * Secrets out of what is judged or kept (server/ingest/redact.ts): a trace's root before its rule sees it, then the
-   * rest of a trace that is kept or waits, and the logs that are kept or wait; the server passes its policy. A trace
-   * no session wants is dropped without being read past its root.
+   * Secrets out of what is judged or kept (server/ingest/redact.ts): a rule sees each root attribute it reads
+   * redacted, a trace that is kept or waits is redacted whole, and so are the logs that are kept or wait; the server
+   * passes its policy. A trace no session wants is dropped without being redacted.
    */
   redact?: RedactionPolicy;
   now?: () => number;
@@ -100,6 +100,8 @@ export class IngestPipeline implements Consumer {
   private readonly adoption?: Adoption;
   private readonly now: () => number;
   private readonly redact?: RedactionPolicy;
+  /** a root attribute's value as a rule sees it: redacted, one value as the rule reads it */
+  private readonly reveal?: (key: string, value: AttributeValue) => AttributeValue;
   private readonly counts = { spansReceived: 0, spansStored: 0, spansDropped: 0, logsReceived: 0, logsStored: 0 };
   readonly entities = new EntityTracker();
   /** told, after each write, which sessions it gave traces or logs (live streams wake at once: server/live) */
@@ -112,6 +114,8 @@ export class IngestPipeline implements Consumer {
   ) {
     this.now = opts.now ?? Date.now;
     this.redact = opts.redact;
+    const policy = opts.redact;
+    if (policy) this.reveal = (key, value) => redactAttribute(key, value, policy);
     this.decisions = new DecisionCache({ ttlMs: opts.decisionTtlMs, now: this.now });
     this.waiting = new WaitBuffer(store, { spanTtlMs: opts.waitTtlMs, logTtlMs: opts.waitLogTtlMs, maxSpans: opts.maxWaitingSpans, now: this.now });
     this.traces = new TraceCollector(store, { recentTraces: opts.recentTraces, now: this.now });
@@ -197,10 +201,9 @@ export class IngestPipeline implements Consumer {
         known.push({ key, spans: this.redacted(spans), decision });
         continue;
       }
-      const root = this.redactRoot(spans);
-      const matches = sessionsWanting(spans, resources, tenant, this.sessions);
-      if (!matches) this.waiting.holdSpans(key, this.redacted(spans, root), resources, write);
-      else if (matches.length) fresh.push({ key, spans: this.redacted(spans, root), matches });
+      const matches = sessionsWanting(spans, resources, tenant, this.sessions, this.reveal);
+      if (!matches) this.waiting.holdSpans(key, this.redacted(spans), resources, write);
+      else if (matches.length) fresh.push({ key, spans: this.redacted(spans), matches });
       else {
         // No session wants it (the firehose): decided at once, with nothing to admit.
         this.decisions.drop(tenant, traceId);
@@ -278,17 +281,9 @@ export class IngestPipeline implements Consumer {
     }
   }
 
-  /** the trace's root redacted in place, to be judged; its index (-1: none in these spans, or no redaction) */
-  private redactRoot(spans: DecodedSpan[]): number {
-    if (!this.redact) return -1;
-    const i = spans.findIndex(isRootSpan);
-    if (i >= 0) spans[i] = redactSpan(spans[i], this.redact);
-    return i;
-  }
-
-  /** a trace's spans (this request's own array) redacted in place, but the root at `done` */
-  private redacted(spans: DecodedSpan[], done = -1): DecodedSpan[] {
-    return this.redact ? redactTraceSpans(spans, this.redact, done) : spans;
+  /** a trace's spans (this request's own array) redacted in place */
+  private redacted(spans: DecodedSpan[]): DecodedSpan[] {
+    return this.redact ? redactTraceSpans(spans, this.redact) : spans;
   }
 
   private redactedLog(rec: DecodedLogRecord): DecodedLogRecord {

@@ -1,3 +1,4 @@
+import type { AttributeValue } from '../../common/api';
 import { isLogPhaseSpanName } from '../../common/spans/names';
 import type { DecodedResource, DecodedSpan } from '../otlp/types';
 import { makeRuleInput, type RuleInput } from '../rules';
@@ -21,11 +22,17 @@ function sessionIdOf(resource: DecodedResource | undefined): string | undefined 
  * cannot be judged yet (no root in these spans and no running session named): its spans wait for the
  * root. Only the sessions of the tenant whose ingest token sent the trace may take it.
  */
-export function sessionsWanting(spans: DecodedSpan[], resources: DecodedResource[], tenant: string, sessions: RunningSessionsView): string[] | undefined {
+export function sessionsWanting(
+  spans: DecodedSpan[],
+  resources: DecodedResource[],
+  tenant: string,
+  sessions: RunningSessionsView,
+  reveal?: (key: string, value: AttributeValue) => AttributeValue,
+): string[] | undefined {
   const root = spans.find(isRootSpan);
   const resource = resources[(root ?? spans[0]).resource];
   const named = sessionIdOf(resource);
-  if (root) return sessions.match(makeRuleInput(root.attributes, resource?.attributes), named, tenant);
+  if (root) return sessions.match(makeRuleInput(root.attributes, resource?.attributes, reveal), named, tenant);
   // Enterprise 3.13+ exports the log phase as a trace of its own: it is not a request, so a session id
   // on it admits nothing (it joins its request when it shares the trace id, else it expires unjudged).
   if (spans.every((s) => isLogPhaseSpanName(s.name))) return undefined;

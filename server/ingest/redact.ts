@@ -331,32 +331,30 @@ function redactValue(v: AttributeValue, policy: RedactionPolicy): AttributeValue
   return redactAttributes(v, policy);
 }
 
+/** One attribute's value as redaction leaves it (what redactAttributes gives under `key`): the same value when kept. */
+export function redactAttribute(key: string, v: AttributeValue, policy: RedactionPolicy): AttributeValue {
+  switch (treatmentOf(key, policy)) {
+    case Treatment.Keep:
+      return redactValue(v, policy);
+    case Treatment.Secret:
+      return v === REDACTED ? v : secretValue(v);
+    case Treatment.Sql:
+      return mapStrings(v, redactSql);
+    case Treatment.Url:
+      return mapStrings(v, (s) => redactUrl(s, policy));
+    case Treatment.Query:
+      return mapStrings(v, (s) => (s.startsWith('?') ? redactUrl(s, policy) : redactQuery(s, policy)));
+    case Treatment.Text:
+      return mapStrings(v, (s) => redactText(s, policy));
+  }
+}
+
 /** The attributes with secrets redacted; the same object when nothing is. */
 export function redactAttributes<T extends Attributes>(attrs: T, policy: RedactionPolicy): T {
   let out: Attributes | undefined;
   for (const key in attrs) {
     const v = attrs[key];
-    let r: AttributeValue;
-    switch (treatmentOf(key, policy)) {
-      case Treatment.Keep:
-        r = redactValue(v, policy);
-        break;
-      case Treatment.Secret:
-        r = v === REDACTED ? v : secretValue(v);
-        break;
-      case Treatment.Sql:
-        r = mapStrings(v, redactSql);
-        break;
-      case Treatment.Url:
-        r = mapStrings(v, (s) => redactUrl(s, policy));
-        break;
-      case Treatment.Query:
-        r = mapStrings(v, (s) => (s.startsWith('?') ? redactUrl(s, policy) : redactQuery(s, policy)));
-        break;
-      case Treatment.Text:
-        r = mapStrings(v, (s) => redactText(s, policy));
-        break;
-    }
+    const r = redactAttribute(key, v, policy);
     if (r !== v) {
       out ??= { ...attrs };
       out[key] = r;
@@ -428,11 +426,11 @@ export function redactLogBatch(batch: DecodedLogBatch, policy: RedactionPolicy):
 }
 
 /**
- * One trace's spans redacted in place (`spans` is the caller's own array, not a decoded batch's), but for the span at
- * `done` (its root, redacted already to be judged). The pipeline calls it for what it keeps or holds, never for a
- * trace no session wants: the firehose is dropped unread.
+ * One trace's spans redacted in place (`spans` is the caller's own array, not a decoded batch's). The pipeline calls it
+ * for what it keeps or holds, never for a trace no session wants: the firehose is dropped unread (its root's rule sees
+ * the values redacted one by one, as it reads them: redactAttribute).
  */
-export function redactTraceSpans(spans: DecodedSpan[], policy: RedactionPolicy, done = -1): DecodedSpan[] {
-  for (let i = 0; i < spans.length; i++) if (i !== done) spans[i] = redactSpan(spans[i], policy);
+export function redactTraceSpans(spans: DecodedSpan[], policy: RedactionPolicy): DecodedSpan[] {
+  for (let i = 0; i < spans.length; i++) spans[i] = redactSpan(spans[i], policy);
   return spans;
 }

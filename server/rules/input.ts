@@ -73,7 +73,12 @@ export class RuleInput {
   private v3: FieldValue | null = null;
   private more: Map<number, FieldValue | null> | undefined;
 
-  constructor(attributes: Attributes, resourceAttributes?: Attributes) {
+  constructor(
+    attributes: Attributes,
+    resourceAttributes?: Attributes,
+    /** a root attribute's value as the rule may see it (ingest: redacted, read by read); the value itself when absent */
+    private readonly reveal?: (key: string, value: AttributeValue) => AttributeValue,
+  ) {
     this.attributes = attributes;
     this.resourceAttributes = resourceAttributes;
   }
@@ -110,7 +115,8 @@ export class RuleInput {
 
   private resolve(def: FieldDef): FieldValue | null {
     for (const src of def.sources) {
-      const raw = this.attributes[src] ?? this.resourceAttributes?.[src];
+      const own = this.attributes[src];
+      const raw = own !== undefined && own !== null && this.reveal ? this.reveal(src, own) : (own ?? this.resourceAttributes?.[src]);
       if (raw !== undefined && raw !== null) {
         const v = convert(def, raw);
         // a present but unusable value (e.g. "n/a" for an Int) lets the next source try
@@ -121,6 +127,6 @@ export class RuleInput {
   }
 }
 
-export function makeRuleInput(rootSpanAttributes: Attributes, resourceAttributes?: Attributes): RuleInput {
-  return new RuleInput(rootSpanAttributes, resourceAttributes);
+export function makeRuleInput(rootSpanAttributes: Attributes, resourceAttributes?: Attributes, reveal?: (key: string, value: AttributeValue) => AttributeValue): RuleInput {
+  return new RuleInput(rootSpanAttributes, resourceAttributes, reveal);
 }
