@@ -43,6 +43,8 @@ function sharedConditions(f: TraceQueryFilters, a: SqlArgs, p: string, spanError
   if (f.to != null) seek.push(`${p}.start_ms <= ${a.add(f.to)}`);
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
+    // the bound alone as well: an index seeks to it (the OR below it can only filter, from the newest row on)
+    seek.push(`${p}.start_ms <= ${a.add(Number(c[0]))}`);
     seek.push(`(${p}.start_ms < ${a.add(Number(c[0]))} OR (${p}.start_ms = ${a.add(Number(c[0]))} AND ${p}.trace_id < ${a.add(c[1])}))`);
   }
   const seekArgs = a.values.length;
