@@ -43,6 +43,8 @@ function sharedConditions(f: TraceQueryFilters, a: SqlArgs, p: string, spanError
   if (f.to != null) seek.push(`${p}.start_ms <= ${a.add(f.to)}`);
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
+    // the bound alone as well: an index seeks to it (the OR below it can only filter, from the newest row on)
+    seek.push(`${p}.start_ms <= ${a.add(Number(c[0]))}`);
     seek.push(`(${p}.start_ms < ${a.add(Number(c[0]))} OR (${p}.start_ms = ${a.add(Number(c[0]))} AND ${p}.trace_id < ${a.add(c[1])}))`);
   }
   const seekArgs = a.values.length;
@@ -109,7 +111,9 @@ export function logListConditions(sessionId: string, f: LogQueryFilters, a: SqlA
  * A search page as two statements on either store. `page`: the rows matching, newest first, among at most `scan`
  * rows the seek finds (so no search examines more, whatever its filters: a filter that matches little stops at the
  * bound instead of reading the tenant's every trace); `bound`: the last row the scan would examine, asked only when
- * the page came back short: two rows when older rows are left unexamined (the first is where to continue).
+ * the page came back short: two rows when older rows are left unexamined (the first is where to continue), and only
+ * when it can find them (`needsBound`: a page without filters that came back short has seen every row the seek finds,
+ * as a search by trace or request id does: one round trip less).
  * `columns`: the trace row columns the page selects, unprefixed.
  */
 export function traceSearchStatements(
@@ -118,7 +122,7 @@ export function traceSearchStatements(
   dialect: Dialect,
   columns: readonly string[],
   scan: number,
-): { page: Statement; bound: Statement } {
+): { page: Statement; bound: Statement; needsBound(pageRows: number): boolean } {
   const limit = f.limit ?? 50;
   const a = new SqlArgs(dialect);
   const { seek, filter, seekArgs } = traceSearchConditions(tenant, f, a);
@@ -127,7 +131,11 @@ export function traceSearchStatements(
   const page = `SELECT * FROM (SELECT ${columns.map((c) => `t.${c}`).join(', ')} FROM traces t WHERE ${seek.join(' AND ')} ${order} LIMIT ${int(scan)}) t
     ${filter.length ? `WHERE ${filter.join(' AND ')}` : ''} ${order} LIMIT ${int(limit) + 1}`;
   const bound = `SELECT t.start_ms, t.trace_id FROM traces t WHERE ${seek.join(' AND ')} ${order} LIMIT 2 OFFSET ${int(scan) - 1}`;
-  return { page: { sql: page, values: a.values }, bound: { sql: bound, values: a.values.slice(0, seekArgs) } };
+  return {
+    page: { sql: page, values: a.values },
+    bound: { sql: bound, values: a.values.slice(0, seekArgs) },
+    needsBound: (pageRows) => pageRows <= limit && (filter.length > 0 || pageRows >= scan),
+  };
 }
 
 export interface Statement {

@@ -266,6 +266,10 @@ describe.each(kinds)('trace search (%s)', (kind) => {
     const full = await search({ limit: 3 }, DEFAULT_TENANT, bounds);
     expect([ids(full), full.partial]).toEqual([idx(30, 29, 28), undefined]);
     expect(ids(await search({ limit: 2, cursor: full.nextCursor }, DEFAULT_TENANT, bounds))).toEqual(idx(27, 26));
+    // without filters too: a page asking more rows than the bound lets it examine stops there, partial
+    const wide = await search({ limit: 12 }, DEFAULT_TENANT, bounds);
+    expect([ids(wide), wide.partial]).toEqual([idx(30, 29, 28, 27, 26, 25, 24, 23, 22, 21), true]);
+    expect(ids(await search({ limit: 12, cursor: wide.nextCursor }, DEFAULT_TENANT, bounds))).toEqual(idx(20, 19, 18, 17, 16, 15, 14, 13, 12, 11));
     // attribute bound: 6 records opened a request
     let cursor: string | undefined;
     const pages: Array<[string[], boolean]> = [];

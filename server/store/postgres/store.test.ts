@@ -8,6 +8,7 @@ import { createPartitionSql, DAY_MS, dayOf, FUTURE_DAYS, partitionDay, partition
 import { PG_MIGRATIONS } from './schema';
 import { PgStore } from './store';
 import type { Span } from '../../../common/api';
+import { searchTraces } from '../trace-search';
 import type { StoredSession, StoredTrace, WriteBatch } from '../types';
 
 let db: { url: string; drop(): Promise<void> };
@@ -329,6 +330,46 @@ describe('PgStore', () => {
     await store.deleteSession('b');
     expect(await store.getSpans('team-b', shared.traceId)).toEqual([]);
     expect(await store.getSpans('team-a', shared.traceId)).toHaveLength(3);
+  });
+
+  it('upgrades the indexes of a schema-8 database: rows written before are still found by request id and listed in order', async () => {
+    const nowMs = Date.now();
+    const store = await openStore();
+    await store.saveSession(session('s', nowMs));
+    const traces = [0, 1, 2].map((i) => batchOf(nowMs + i, 's'));
+    traces.forEach((t, i) => Object.assign(t.batch.traces[0], { requestId: `req-${i}`, statusCode: i === 1 ? 503 : 200, routeId: 'r1', serviceId: `s${i % 2}` }));
+    for (const t of traces) await store.write(t.batch);
+    await store.close();
+    open.splice(open.indexOf(store), 1);
+    // the indexes as schemas 6 to 8 made them
+    await sql(`DROP INDEX traces_request, traces_time, traces_route, traces_service, session_traces_list;
+      CREATE INDEX traces_request ON traces (tenant, request_id, start_ms, trace_id) WHERE request_id IS NOT NULL;
+      CREATE INDEX traces_time ON traces (tenant, start_ms, trace_id);
+      CREATE INDEX traces_route ON traces (tenant, route_id, start_ms, trace_id) WHERE route_id IS NOT NULL;
+      CREATE INDEX traces_service ON traces (tenant, service_id, start_ms, trace_id) WHERE service_id IS NOT NULL;
+      CREATE INDEX session_traces_list ON session_traces (session_id, start_ms, trace_id)
+        INCLUDE (status_code, method, duration_ns, error, route_id, service_id, path, tenant);
+      DELETE FROM schema_migrations WHERE version = 9`);
+    const again = await openStore();
+    expect(await sql(`SELECT indexdef FROM pg_indexes WHERE tablename IN ('traces', 'session_traces') AND indexname NOT LIKE '%pkey' ORDER BY indexname`)).toEqual(
+      [
+        'session_traces_list ON ONLY public.session_traces USING btree (session_id, start_ms)',
+        'traces_request ON ONLY public.traces USING hash (request_id) WHERE (request_id IS NOT NULL)',
+        'traces_route ON ONLY public.traces USING btree (tenant, route_id, start_ms) WHERE (route_id IS NOT NULL)',
+        'traces_service ON ONLY public.traces USING btree (tenant, service_id, start_ms) WHERE (service_id IS NOT NULL)',
+        'traces_time ON ONLY public.traces USING btree (tenant, start_ms)',
+      ].map((d) => ({ indexdef: `CREATE INDEX ${d}` })),
+    );
+    for (const [i, t] of traces.entries()) {
+      expect((await searchTraces(again, 'default', { requestId: `req-${i}` })).traces.map((x) => x.traceId)).toEqual([t.traceId]);
+      expect((await searchTraces(again, 'team-b', { requestId: `req-${i}` })).traces).toEqual([]);
+    }
+    expect((await again.listTraces('s', {})).traces.map((x) => x.traceId)).toEqual(traces.map((t) => t.traceId).reverse());
+    expect((await again.listTraces('s', { status: '5xx' })).traces.map((x) => x.traceId)).toEqual([traces[1].traceId]);
+    const newest = (f: Parameters<typeof searchTraces>[2]) => searchTraces(again, 'default', f).then((r) => r.traces.map((x) => x.traceId));
+    expect(await newest({ routeId: 'r1' })).toEqual(traces.map((t) => t.traceId).reverse());
+    expect(await newest({ serviceId: 's0' })).toEqual([traces[2].traceId, traces[0].traceId]);
+    expect(await newest({ limit: 1, cursor: (await searchTraces(again, 'default', { limit: 1 })).nextCursor })).toEqual([traces[1].traceId]);
   });
 
   it('keeps the spans of each write of a trace as a record and merges them when read: late spans, retries, other replicas', async () => {

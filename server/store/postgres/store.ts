@@ -504,11 +504,10 @@ export class PgStore implements Store, SharedSessions {
   }
 
   async searchTraces(tenant: string, f: TraceSearchFilters, scan: number): Promise<TraceListResult> {
-    const { page, bound } = traceSearchStatements(tenant, f, 'postgres', SEARCH_COLUMNS, scan);
+    const { page, bound, needsBound } = traceSearchStatements(tenant, f, 'postgres', SEARCH_COLUMNS, scan);
     const rows = await this.query(page.sql, page.values);
-    const limit = f.limit ?? 50;
-    const last = rows.length > limit ? [] : await this.query(bound.sql, bound.values);
-    return searchPage(rows, limit, last);
+    const last = needsBound(rows.length) ? await this.query(bound.sql, bound.values) : [];
+    return searchPage(rows, f.limit ?? 50, last);
   }
 
   async spansOfTraces(tenant: string, traceIds: string[]): Promise<Map<string, Span[]>> {

@@ -466,11 +466,10 @@ export class SqliteStore implements Store {
 
   searchTraces(tenant: string, f: TraceSearchFilters, scan: number): TraceListResult {
     this.flush();
-    const { page, bound } = traceSearchStatements(tenant, f, 'sqlite', [...LIST_COLUMNS, 'span_errors'], scan);
+    const { page, bound, needsBound } = traceSearchStatements(tenant, f, 'sqlite', [...LIST_COLUMNS, 'span_errors'], scan);
     const rows = this.db.prepare(page.sql).safeIntegers(true).all(...page.values) as Row[];
-    const limit = f.limit ?? 50;
-    const last = rows.length > limit ? [] : (this.db.prepare(bound.sql).all(...bound.values) as Row[]);
-    return searchPage(rows, limit, last);
+    const last = needsBound(rows.length) ? (this.db.prepare(bound.sql).all(...bound.values) as Row[]) : [];
+    return searchPage(rows, f.limit ?? 50, last);
   }
 
   spansOfTraces(tenant: string, traceIds: string[]): Map<string, Span[]> {
