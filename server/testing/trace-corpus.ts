@@ -194,6 +194,17 @@ function pickSome(rng: Rng, spans: Span[], p: number): Span[] {
 
 type Variation = (rng: Rng, spans: Span[]) => Span[];
 
+/** a variation that changes each span with chance `p`, on a copy: `change` mutates the copy */
+function someSpans(p: number, change: (c: Span, rng: Rng) => void): Variation {
+  return (rng, spans) =>
+    spans.map((s) => {
+      if (!rng.chance(p)) return s;
+      const c = clone(s);
+      change(c, rng);
+      return c;
+    });
+}
+
 const VARIATIONS: Array<[string, Variation]> = [
   ['shuffled', (rng, spans) => shuffle(rng, spans)],
   ['reversed', (_rng, spans) => [...spans].reverse()],
@@ -226,24 +237,16 @@ const VARIATIONS: Array<[string, Variation]> = [
   ],
   [
     'broken end times',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.3)) return s;
-        const c = clone(s);
-        c.endTimeUnixNano = rng.pick(BAD_TIMES);
-        if (rng.chance(0.5)) c.durationNs = rng.pick(BAD_DURATIONS);
-        return c;
-      }),
+    someSpans(0.3, (c, rng) => {
+      c.endTimeUnixNano = rng.pick(BAD_TIMES);
+      if (rng.chance(0.5)) c.durationNs = rng.pick(BAD_DURATIONS);
+    }),
   ],
   [
     'broken start times',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.2)) return s;
-        const c = clone(s);
-        c.startTimeUnixNano = rng.pick(BAD_TIMES);
-        return c;
-      }),
+    someSpans(0.2, (c, rng) => {
+      c.startTimeUnixNano = rng.pick(BAD_TIMES);
+    }),
   ],
   [
     'tied and odd timestamps',
@@ -263,38 +266,26 @@ const VARIATIONS: Array<[string, Variation]> = [
   ],
   [
     'timestamps past 64 bits',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.3)) return s;
-        const c = clone(s);
-        const r = rng.next();
-        const long = (t: string) => `${rng.int(1, 9)}${(t || '0').padStart(25, '0')}`; // 26 digits and more
-        if (r < 0.4) c.startTimeUnixNano = long(c.startTimeUnixNano);
-        else if (r < 0.8) c.endTimeUnixNano = long(c.endTimeUnixNano);
-        else c.startTimeUnixNano = c.endTimeUnixNano = long(c.startTimeUnixNano);
-        return c;
-      }),
+    someSpans(0.3, (c, rng) => {
+      const r = rng.next();
+      const long = (t: string) => `${rng.int(1, 9)}${(t || '0').padStart(25, '0')}`; // 26 digits and more
+      if (r < 0.4) c.startTimeUnixNano = long(c.startTimeUnixNano);
+      else if (r < 0.8) c.endTimeUnixNano = long(c.endTimeUnixNano);
+      else c.startTimeUnixNano = c.endTimeUnixNano = long(c.startTimeUnixNano);
+    }),
   ],
   [
     'odd names',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.35)) return s;
-        const c = clone(s);
-        c.name = rng.pick(ODD_NAMES);
-        if (rng.chance(0.3)) c.kind = rng.int(0, 5);
-        return c;
-      }),
+    someSpans(0.35, (c, rng) => {
+      c.name = rng.pick(ODD_NAMES);
+      if (rng.chance(0.3)) c.kind = rng.int(0, 5);
+    }),
   ],
   [
     'kinds',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.3)) return s;
-        const c = clone(s);
-        c.kind = rng.int(0, 5);
-        return c;
-      }),
+    someSpans(0.3, (c, rng) => {
+      c.kind = rng.int(0, 5);
+    }),
   ],
   [
     'parents',
@@ -314,44 +305,36 @@ const VARIATIONS: Array<[string, Variation]> = [
   ],
   [
     'attributes',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.4)) return s;
-        const c = clone(s);
-        const keys = Object.keys(c.attributes);
-        const r = rng.next();
-        if (r < 0.2 && keys.length) delete c.attributes[rng.pick(keys)];
-        else if (r < 0.3) c.attributes['http.status_code'] = rng.pick<AttributeValue>([502, 504, 503, 200, '502', ' 499 ', 'abc', 499, 500.5]);
-        else if (r < 0.4) c.attributes['http.response.status_code'] = rng.pick<AttributeValue>([200, 499, 500, '404', null as unknown as AttributeValue]);
-        else if (r < 0.5) c.attributes['proxy.kong.latency.total'] = rng.pick<AttributeValue>([12, '7.5', 'x', 0]);
-        else if (r < 0.55) c.attributes['proxy.kong.latency_total_ms'] = 3;
-        else if (r < 0.6) c.attributes['try_count'] = rng.pick<AttributeValue>([1, 2, '3', 2.5, 'x']);
-        else if (r < 0.65) c.attributes['proxy.kong.upstream.status_code'] = rng.pick<AttributeValue>([200, 503, '201', 5.5]);
-        else if (r < 0.7) c.attributes['proxy.kong.router.matched'] = false;
-        else if (r < 0.75) c.attributes['http.route'] = rng.pick(['', '/r', '/orders']);
-        else if (r < 0.8) {
-          for (const k of keys) if (k.startsWith('proxy.kong.latency')) delete c.attributes[k];
-        } else if (r < 0.85) c.attributes['url.full'] = rng.pick(['https://h:8443/p/q?x=1#f', 'nohost', '/bare?x', 'http://[::1]:80', 'https://u@h']);
-        else if (r < 0.9) c.attributes['net.peer.ip'] = rng.pick<AttributeValue>(['10.0.0.1', 42]);
-        else c.attributes = undefined as unknown as Record<string, AttributeValue>;
-        return c;
-      }),
+    someSpans(0.4, (c, rng) => {
+      const keys = Object.keys(c.attributes);
+      const r = rng.next();
+      if (r < 0.2 && keys.length) delete c.attributes[rng.pick(keys)];
+      else if (r < 0.3) c.attributes['http.status_code'] = rng.pick<AttributeValue>([502, 504, 503, 200, '502', ' 499 ', 'abc', 499, 500.5]);
+      else if (r < 0.4) c.attributes['http.response.status_code'] = rng.pick<AttributeValue>([200, 499, 500, '404', null as unknown as AttributeValue]);
+      else if (r < 0.5) c.attributes['proxy.kong.latency.total'] = rng.pick<AttributeValue>([12, '7.5', 'x', 0]);
+      else if (r < 0.55) c.attributes['proxy.kong.latency_total_ms'] = 3;
+      else if (r < 0.6) c.attributes['try_count'] = rng.pick<AttributeValue>([1, 2, '3', 2.5, 'x']);
+      else if (r < 0.65) c.attributes['proxy.kong.upstream.status_code'] = rng.pick<AttributeValue>([200, 503, '201', 5.5]);
+      else if (r < 0.7) c.attributes['proxy.kong.router.matched'] = false;
+      else if (r < 0.75) c.attributes['http.route'] = rng.pick(['', '/r', '/orders']);
+      else if (r < 0.8) {
+        for (const k of keys) if (k.startsWith('proxy.kong.latency')) delete c.attributes[k];
+      } else if (r < 0.85) c.attributes['url.full'] = rng.pick(['https://h:8443/p/q?x=1#f', 'nohost', '/bare?x', 'http://[::1]:80', 'https://u@h']);
+      else if (r < 0.9) c.attributes['net.peer.ip'] = rng.pick<AttributeValue>(['10.0.0.1', 42]);
+      else c.attributes = undefined as unknown as Record<string, AttributeValue>;
+    }),
   ],
   [
     'errors',
-    (rng, spans) =>
-      spans.map((s) => {
-        if (!rng.chance(0.25)) return s;
-        const c = clone(s);
-        if (rng.chance(0.5)) c.statusCode = rng.pick([0, 1, 2]);
-        if (rng.chance(0.5)) {
-          const t = c.startTimeUnixNano;
-          c.events = [...c.events, { name: 'exception', timeUnixNano: t, timeMs: 0, attributes: { 'exception.message': rng.pick(['connection refused', 'timed out', 'timeout', 'boom']) } }];
-        }
-        if (rng.chance(0.3)) c.statusMessage = rng.pick(['upstream timed out', 'refused', '']);
-        if (rng.chance(0.1)) c.events = undefined as unknown as Span['events'];
-        return c;
-      }),
+    someSpans(0.25, (c, rng) => {
+      if (rng.chance(0.5)) c.statusCode = rng.pick([0, 1, 2]);
+      if (rng.chance(0.5)) {
+        const t = c.startTimeUnixNano;
+        c.events = [...c.events, { name: 'exception', timeUnixNano: t, timeMs: 0, attributes: { 'exception.message': rng.pick(['connection refused', 'timed out', 'timeout', 'boom']) } }];
+      }
+      if (rng.chance(0.3)) c.statusMessage = rng.pick(['upstream timed out', 'refused', '']);
+      if (rng.chance(0.1)) c.events = undefined as unknown as Span['events'];
+    }),
   ],
   [
     'dialect flip',
