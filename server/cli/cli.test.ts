@@ -23,6 +23,16 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
+/** starts `kong-debugger serve …` and waits until `until` appears in its output (or 40 s passed); `out()` reads it so far */
+async function spawnServe(args: string[], until: RegExp, env: Record<string, string> = {}): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 40_000;
+  while (!until.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return { child, out: () => out };
+}
+
 describe('CLI against a running server', () => {
   let dir: string;
   let server: RunningServer;
@@ -132,13 +142,10 @@ describe('kong-debugger serve --demo (the quick start)', () => {
 
   it('prints where it listens and captures the demo traffic into the demo sessions', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-serve-'));
-    child = spawn(process.execPath, [BIN, 'serve', '--demo', '--demo-rate', '20', '--port', '0', '--otlp-port', '0'], {
-      env: { ...process.env, KONG_DEBUGGER_DATA_DIR: dir },
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
+    const srv = await spawnServe(['--demo', '--demo-rate', '20', '--port', '0', '--otlp-port', '0'], /look at/, { KONG_DEBUGGER_DATA_DIR: dir });
+    child = srv.child;
+    const out = srv.out();
     const deadline = Date.now() + 40_000;
-    while (!/look at/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(out).toMatch(/OTLP\/HTTP\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
     expect(out).toContain(`data           ${dir} (SQLite, retention 7 days)`);
     const api = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
@@ -176,11 +183,9 @@ describe('kong-debugger serve --live-max-streams-per-tenant', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--live-max-streams/);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdbg-live-'));
-    child = spawn(process.execPath, [BIN, 'serve', '--auth', 'none', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--live-max-streams-per-tenant', '1']);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 40_000;
-    while (!/REST API\s+http/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const srv = await spawnServe(['--auth', 'none', '--port', '0', '--otlp-port', '0', '--data-dir', dir, '--live-max-streams-per-tenant', '1'], /REST API\s+http/);
+    child = srv.child;
+    const out = srv.out();
     const api = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
     const session = (await postJson(`${api}/api/v1/sessions`, { rule: { type: 'advanced', expression: 'http.path ^= "/"' }, durationSeconds: 60 })).body;
     const first = new AbortController();
@@ -211,11 +216,9 @@ describe('kong-debugger token and serve with tokens', () => {
     expect(badRole.code).toBe(1);
     expect(badRole.stderr).toMatch(/Allowed choices are admin, debugger, viewer, ingest/);
 
-    child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir]);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 40_000;
-    while (!/auth/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const srv = await spawnServe(['--port', '0', '--otlp-port', '0', '--data-dir', dir], /auth/);
+    child = srv.child;
+    const out = srv.out();
     expect(out).toMatch(/auth\s+API tokens required/);
     const url = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)![1];
 
@@ -249,13 +252,10 @@ describe('kong-debugger serve: bootstrap tokens', () => {
 
   /** starts serve, returns its stdout once it printed where it listens */
   async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<string> {
-    child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--otlp-port', '0', '--data-dir', dir, ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 40_000;
-    while (!/\n  auth .*\n/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const srv = await spawnServe(['--port', '0', '--otlp-port', '0', '--data-dir', dir, ...args], /\n  auth .*\n/, env);
+    child = srv.child;
     await new Promise((r) => setTimeout(r, 200)); // the rest of the banner
-    return out;
+    return srv.out();
   }
   const stop = () =>
     new Promise<void>((resolve) => {
