@@ -92,47 +92,55 @@ it("decodes a 16 MiB OTLP/JSON body off the event loop: another client's request
   expect(body.length).toBeLessThan(DEFAULT_LIMITS.maxBodyBytes);
   // what decoding it on the event loop costs, on this machine now (the second time: the code is warm)
   prepareBatch({ signal: 'traces', encoding: 'json', body, limits: DEFAULT_LIMITS });
-  let t = performance.now();
+  const t = performance.now();
   const inPlace = prepareBatch({ signal: 'traces', encoding: 'json', body, limits: DEFAULT_LIMITS });
   const syncMs = performance.now() - t;
   const expected = inPlace.signal === 'traces' ? inPlace.batch.spans.length : 0;
 
-  const sink = new CountingSink();
-  const { port, stats } = await serve(sink, {});
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  const other = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  let smallOk = (await post(port, '/v1/traces', small(0), 'application/json', other)).status === 200 ? 1 : 0; // the other client's connection is open
-  delay.enable();
-  t = performance.now();
-  let bigSent = false;
-  let bigDone = false;
-  const big = post(port, '/v1/traces', body, 'application/json', false, () => (bigSent = true)).finally(() => (bigDone = true));
-  // the other client sends a small batch every 20 ms until the big one is answered
-  const answers: Answer[] = [];
-  let decodingSeen = false;
-  for (let i = 1; !bigDone; i++) {
-    const a = await post(port, '/v1/traces', small(i), 'application/json', other);
-    if (a.status === 200) smallOk++;
-    if (bigSent && !bigDone) answers.push(a);
-    decodingSeen ||= stats.decodingOffThread > 0;
-    await new Promise((r) => setTimeout(r, 20));
+  /** one run: the big body posted while another client sends small batches; the loop's longest stall meanwhile */
+  async function run() {
+    const sink = new CountingSink();
+    const { port, stats } = await serve(sink, {});
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    const other = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let smallOk = (await post(port, '/v1/traces', small(0), 'application/json', other)).status === 200 ? 1 : 0; // the other client's connection is open
+    delay.enable();
+    const t0 = performance.now();
+    let bigSent = false;
+    let bigDone = false;
+    const big = post(port, '/v1/traces', body, 'application/json', false, () => (bigSent = true)).finally(() => (bigDone = true));
+    // the other client sends a small batch every 20 ms until the big one is answered
+    const answers: Answer[] = [];
+    let decodingSeen = false;
+    for (let i = 1; !bigDone; i++) {
+      const a = await post(port, '/v1/traces', small(i), 'application/json', other);
+      if (a.status === 200) smallOk++;
+      if (bigSent && !bigDone) answers.push(a);
+      decodingSeen ||= stats.decodingOffThread > 0;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const bigAnswer = await big;
+    delay.disable();
+    other.destroy();
+    const maxDelayMs = delay.max / 1e6;
+    process.stderr.write(`16 MiB JSON: ${expected} spans, decode on the event loop ${syncMs.toFixed(0)} ms; off it, answered in ${(bigAnswer.at - t0).toFixed(0)} ms, event-loop delay max ${maxDelayMs.toFixed(0)} ms, ${answers.length} small requests answered meanwhile\n`);
+    return { sink, smallOk, bigAnswer, answers, decodingSeen, maxDelayMs };
   }
-  const bigAnswer = await big;
-  delay.disable();
-  other.destroy();
-  const maxDelayMs = delay.max / 1e6;
-  process.stderr.write(`16 MiB JSON: ${expected} spans, decode on the event loop ${syncMs.toFixed(0)} ms; off it, answered in ${(bigAnswer.at - t).toFixed(0)} ms, event-loop delay max ${maxDelayMs.toFixed(0)} ms, ${answers.length} small requests answered meanwhile\n`);
 
-  expect(bigAnswer.status).toBe(200);
-  expect(JSON.parse(bigAnswer.body.toString())).toEqual({});
-  expect(sink.spans).toBe(expected + smallOk);
-  // the loop never stalled for anything near the decode's time (decoded in place: the whole of it, plus the body's
-  // read and ingest, so at least syncMs), and the other client was served while the body decoded. The margin leaves
-  // room for the rest of the loop's work on a loaded 2-core machine (seen: 128 ms against a 284 ms decode).
-  expect(maxDelayMs).toBeLessThan(syncMs * 0.75);
-  expect(answers.length).toBeGreaterThan(0);
-  expect(answers.every((a) => a.status === 200)).toBe(true);
-  expect(decodingSeen).toBe(true);
+  // The loop never stalls for anything near the decode's time (decoded in place: the whole of it, plus the body's read
+  // and ingest, so at least syncMs, in every run). The margin leaves room for the rest of the loop's work on a loaded
+  // 2-core machine (seen: 128 ms against a 284 ms decode); a run the scheduler stalled anyway (seen once: 249 ms while
+  // the other test worker and PostgreSQL had both cores) is run again, at most three times: decoding in place could
+  // pass in none of them.
+  let r = await run();
+  for (let tries = 1; tries < 3 && r.maxDelayMs >= syncMs * 0.75; tries++) r = await run();
+  expect(r.bigAnswer.status).toBe(200);
+  expect(JSON.parse(r.bigAnswer.body.toString())).toEqual({});
+  expect(r.sink.spans).toBe(expected + r.smallOk);
+  expect(r.maxDelayMs).toBeLessThan(syncMs * 0.75);
+  expect(r.answers.length).toBeGreaterThan(0);
+  expect(r.answers.every((a) => a.status === 200)).toBe(true);
+  expect(r.decodingSeen).toBe(true);
 });
 
 it('refuses a large body with 429 and Retry-After while every decode thread is busy and none may wait', async () => {
