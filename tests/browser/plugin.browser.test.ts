@@ -133,19 +133,23 @@ d('built plugin in a real browser against the live backend', () => {
       const s = await rest<{ traceCount: number; logCount: number }>(server.apiUrl, `sessions/${sessionId}`);
       return s.traceCount >= 3 && s.logCount >= 1 ? s : undefined;
     });
-    // A trace whose summary has plugins (what the map should draw).
-    const traces = await rest<{ traces: Array<{ traceId: string }> }>(server.apiUrl, `sessions/${sessionId}/traces`);
-    for (const t of traces.traces) {
-      const s = await rest<{
-        lifecycle: { requestPlugins: Array<{ plugin: string }>; responsePlugins: Array<{ plugin: string }> };
-      }>(server.apiUrl, `traces/${t.traceId}/summary`);
-      const names = [...s.lifecycle.requestPlugins, ...s.lifecycle.responsePlugins].map((p) => p.plugin);
-      if (names.length) {
-        traceId = t.traceId;
-        pluginNames = [...new Set(names)];
-        break;
+    // A trace whose summary has plugins and reached the upstream (what the map should draw: the demo also sends
+    // requests a plugin answers itself, a 401 from key-auth or a 429 from rate-limiting, with no upstream try).
+    await waitFor('a captured trace through plugins to the upstream', async () => {
+      const traces = await rest<{ traces: Array<{ traceId: string }> }>(server.apiUrl, `sessions/${sessionId}/traces`);
+      for (const t of traces.traces) {
+        const s = await rest<{
+          lifecycle: { requestPlugins: Array<{ plugin: string }>; responsePlugins: Array<{ plugin: string }>; tries?: unknown[] };
+        }>(server.apiUrl, `traces/${t.traceId}/summary`);
+        const names = [...s.lifecycle.requestPlugins, ...s.lifecycle.responsePlugins].map((p) => p.plugin);
+        if (names.length && s.lifecycle.tries?.length) {
+          traceId = t.traceId;
+          pluginNames = [...new Set(names)];
+          return t;
+        }
       }
-    }
+      return undefined;
+    });
     expect(traceId).not.toBe('');
 
     const hostJs = path.join(tmp, 'host.js');
